@@ -1,0 +1,35 @@
+"""mailtrap: a development mail catcher and pytest fixture.
+
+Everything public is importable from here; submodules are implementation detail unless their
+names appear in `__all__` below.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from mailtrap.errors import MailtrapError, MessageNotFound, StoreClosed
+from mailtrap.models import Address, Attachment, Envelope, Headers, Message, MessageSummary
+from mailtrap.search import Query, QueryError, parse_query
+from mailtrap.storage import MemoryStore, MessageStore, Page, SQLiteStore, StoreEvent
+
+__all__ = [
+    "Address",
+    "Attachment",
+    "Envelope",
+    "Headers",
+    "MailtrapError",
+    "MemoryStore",
+    "Message",
+    "MessageNotFound",
+    "MessageStore",
+    "MessageSummary",
+    "Page",
+    "Query",
+    "QueryError",
+    "SQLiteStore",
+    "StoreClosed",
+    "StoreEvent",
+    "__version__",
+    "parse_query",
+]

@@ -1,0 +1,164 @@
+"""The message model: immutable values that every store, the API and the fixtures share.
+
+A `MessageSummary` is what lists and searches return: the fields that can be stored in columns
+beside the raw bytes. A `Message` is a summary plus everything a full parse of the raw bytes
+yields; stores build it on demand, so it is never stale with respect to the bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """One mailbox: a display name (possibly empty) and an address (possibly not valid)."""
+
+    name: str
+    address: str
+
+    def __str__(self) -> str:
+        if not self.name:
+            return self.address
+        return f'"{self.name}" <{self.address}>'
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """What the SMTP session said, as opposed to what the headers claim.
+
+    `mail_from` is the reverse path ("" for a null sender), `rcpt_tos` the accepted recipients
+    in order. `peer` is "host:port" of the client, `helo` the name it gave, `tls` whether the
+    session was encrypted and `login` the authenticated user name, if any.
+    """
+
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    peer: str = ""
+    helo: str = ""
+    tls: bool = False
+    login: str | None = None
+
+
+class Headers(Sequence[tuple[str, str]]):
+    """An immutable, ordered multi-map of decoded header fields.
+
+    Lookups ignore case. Iteration yields `(name, value)` pairs in message order, so repeated
+    fields such as `Received` keep their order.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Sequence[tuple[str, str]] = ()) -> None:
+        self._items = tuple(items)
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        """The first value of `name`, or `default` when the field is absent."""
+        key = name.lower()
+        for k, v in self._items:
+            if k.lower() == key:
+                return v
+        return default
+
+    def get_all(self, name: str) -> list[str]:
+        """Every value of `name`, in message order (empty when absent)."""
+        key = name.lower()
+        return [v for k, v in self._items if k.lower() == key]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.get(name) is not None
+
+    def __getitem__(self, index: int) -> tuple[str, str]:  # type: ignore[override]
+        return self._items[index]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Headers) and other._items == self._items
+
+    def __hash__(self) -> int:
+        return hash(self._items)
+
+    def __repr__(self) -> str:
+        return f"Headers({list(self._items)!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """One non-body MIME part. `data` decodes the part's bytes when it is read.
+
+    `part_id` is the dotted position of the part in the MIME tree ("2", "1.3"), stable for a
+    given raw message, so it can address the part later. `inline` is true for parts meant to be
+    shown inside the HTML (Content-Disposition inline, or referenced by a Content-ID).
+    """
+
+    part_id: str
+    filename: str
+    content_type: str
+    content_id: str
+    size: int
+    inline: bool = False
+    _load: Callable[[], bytes] = field(default=lambda: b"", repr=False, compare=False)
+
+    @property
+    def data(self) -> bytes:
+        """The decoded content (base64 and quoted-printable undone)."""
+        return self._load()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageSummary:
+    """The stored summary of one message; cheap to list and search.
+
+    `created` is when mailtrap received it (UTC); `date` is the Date header, when it parses.
+    `bcc` holds envelope recipients that no To or Cc header names. `attachment_count` counts
+    the non-inline attachments. `username` is the SMTP AUTH login, if any.
+    """
+
+    id: str
+    message_id: str
+    subject: str
+    sender: Address | None
+    to: tuple[Address, ...]
+    cc: tuple[Address, ...]
+    bcc: tuple[Address, ...]
+    reply_to: tuple[Address, ...]
+    return_path: str
+    date: datetime | None
+    created: datetime
+    size: int
+    read: bool
+    attachment_count: int
+    snippet: str
+    tags: tuple[str, ...]
+    username: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Message(MessageSummary):
+    """A summary plus the full parse of the raw bytes.
+
+    `raw` is exactly what the client sent after dot-unstuffing, with mailtrap's `Received`
+    trace field in front. `defects` lists what the lenient parser had to work around; a
+    message with defects is still complete in `raw`.
+    """
+
+    envelope: Envelope
+    raw: bytes = field(repr=False)
+    headers: Headers
+    text: str
+    html: str
+    attachments: tuple[Attachment, ...]
+    inline: tuple[Attachment, ...]
+    defects: tuple[str, ...]
+
+    def summary(self) -> MessageSummary:
+        """This message as a plain summary (drops the parsed body and raw bytes)."""
+        names = MessageSummary.__dataclass_fields__
+        return MessageSummary(**{n: getattr(self, n) for n in names})

@@ -1,0 +1,137 @@
+"""Mailpit's search syntax, parsed once into terms that every store evaluates the same way.
+
+    invoice "order shipped" from:shop@example.com -is:read has:attachment larger:1M
+
+- Bare words and "quoted phrases" match the subject, the addresses, the Message-ID, the tags
+  and the body text. Text is split into words (letters and digits); matching ignores case and
+  accents. A bare word also matches longer words that start with it ("invo" finds "invoice");
+  a quoted phrase matches whole words, in order.
+- `from:` `to:` `cc:` `bcc:` `subject:` restrict a word or phrase to one field.
+- `message-id:` and `tag:` match the whole value, ignoring case.
+- `is:read` `is:unread` `has:attachment`; `before:` `after:` take a date (YYYY-MM-DD, or an
+  ISO 8601 time) and compare with the time mailtrap received the message; `larger:` and
+  `smaller:` take a size in bytes with an optional k, M or G suffix.
+- `-` in front of any term excludes the messages it matches.
+
+Each term must match (terms are AND-ed). An unknown `name:` is an error, so a typo is reported
+instead of silently searching for the literal text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+__all__ = ["Query", "QueryError", "Term", "parse_query", "tokenize"]
+
+TEXT_FIELDS = frozenset({"from", "to", "cc", "bcc", "subject"})
+EXACT_FIELDS = frozenset({"message-id", "tag"})
+_FLAGS = {"is": frozenset({"read", "unread"}), "has": frozenset({"attachment", "attachments"})}
+_DATE_FIELDS = frozenset({"before", "after"})
+_SIZE_FIELDS = frozenset({"larger", "smaller"})
+_SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([kmg]?)i?b?$", re.IGNORECASE)
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+# A term: optional "-", optional "name:", then a "quoted value" or a run of non-spaces.
+_TERM = re.compile(r'\s*(-?)(?:([A-Za-z][A-Za-z-]*):)?(?:"([^"]*)"?|(\S+))')
+_WORD = re.compile(r"[^\W_]+")
+
+
+class QueryError(ValueError):
+    """A search query that cannot mean anything; the message names the term and the fix."""
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One condition. `field` is None for free text. For text terms `words` holds the
+    normalized words to find, in order; `prefix` says whether the last may be a prefix.
+    For `is`/`has` the value is the flag; for dates, a UTC datetime; for sizes, bytes."""
+
+    field: str | None
+    value: str
+    negated: bool = False
+    words: tuple[str, ...] = ()
+    prefix: bool = False
+    when: datetime | None = None
+    size: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    terms: tuple[Term, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.terms)
+
+
+def tokenize(text: str) -> list[str]:
+    """Split text into search words: letters and digits, lower-cased, accents removed.
+
+    Mirrors SQLite FTS5's `unicode61 remove_diacritics 2` tokenizer closely enough that the
+    memory store and the SQLite store agree on ordinary mail.
+    """
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _WORD.findall(text.lower())
+
+
+def parse_query(text: str) -> Query:
+    """Parse `text`; raise `QueryError` naming the term that makes no sense."""
+    terms: list[Term] = []
+    pos = 0
+    text = text.strip()
+    while pos < len(text):
+        m = _TERM.match(text, pos)
+        if m is None:  # pragma: no cover - the pattern matches any non-space run
+            raise QueryError(f"cannot parse search query at {text[pos:]!r}")
+        pos = m.end()
+        negated, name, quoted, bare = bool(m.group(1)), m.group(2), m.group(3), m.group(4)
+        value = quoted if quoted is not None else bare or ""
+        if name is not None and quoted is None and value.startswith("//"):
+            name, value = None, f"{name}:{value}"  # a pasted URL is text, not a field
+        terms.extend(_term(name.lower() if name else None, value, negated, quoted is not None))
+    return Query(tuple(terms))
+
+
+def _term(field: str | None, value: str, negated: bool, quoted: bool) -> list[Term]:
+    if field is None or field in TEXT_FIELDS:
+        words = tuple(tokenize(value))
+        if not words:  # punctuation only: nothing to search for
+            return []
+        return [Term(field, value, negated, words=words, prefix=not quoted)]
+    if field in EXACT_FIELDS:
+        return [Term(field, value.strip().strip("<>").casefold(), negated)]
+    if field in _FLAGS:
+        flag = value.lower()
+        if flag not in _FLAGS[field]:
+            allowed = ", ".join(f"{field}:{f}" for f in sorted(_FLAGS[field]))
+            raise QueryError(f"unknown search flag {field}:{value!r}; use {allowed}")
+        return [Term(field, flag.rstrip("s") if field == "has" else flag, negated)]
+    if field in _DATE_FIELDS:
+        return [Term(field, value, negated, when=_parse_when(field, value))]
+    if field in _SIZE_FIELDS:
+        return [Term(field, value, negated, size=_parse_size(field, value))]
+    known = sorted(TEXT_FIELDS | EXACT_FIELDS | set(_FLAGS) | _DATE_FIELDS | _SIZE_FIELDS)
+    raise QueryError(
+        f"unknown search field {field!r} in {field}:{value}; use one of "
+        f"{', '.join(k + ':' for k in known)} or quote the text to search for it literally"
+    )
+
+
+def _parse_when(field: str, value: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise QueryError(
+            f"{field}:{value!r} is not a date; use YYYY-MM-DD or an ISO 8601 time"
+        ) from None
+    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when
+
+
+def _parse_size(field: str, value: str) -> int:
+    m = _SIZE.match(value.strip())
+    if m is None:
+        raise QueryError(f"{field}:{value!r} is not a size; use bytes or a k, M or G suffix")
+    return int(float(m.group(1)) * _UNITS[m.group(2).lower()])

@@ -1,0 +1,154 @@
+"""SQLite schema migrations and the mapping between rows and model objects.
+
+Migrations are the numbered `schema/NNNN_name.sql` files, applied in order inside one
+`BEGIN IMMEDIATE` transaction that re-reads `PRAGMA user_version`, so two processes opening a
+new database at once cannot both apply the same step.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from datetime import datetime, timezone
+from importlib import resources
+from typing import Any
+
+from mailtrap.errors import MailtrapError
+from mailtrap.models import Address, Envelope, MessageSummary
+from mailtrap.parsing import Digest
+
+_MIGRATION = re.compile(r"^(\d{4})_\w+\.sql$")
+
+SUMMARY_COLUMNS = (
+    "id, created, size, read, message_id, subject, addresses, return_path, date, "
+    "attachment_count, snippet, tags, username"
+)
+
+
+def migrations() -> list[tuple[int, str]]:
+    """(version, SQL) for every bundled migration, in order."""
+    found = []
+    for entry in resources.files("mailtrap.storage").joinpath("schema").iterdir():
+        if m := _MIGRATION.match(entry.name):
+            found.append((int(m.group(1)), entry.read_text("utf-8")))
+    return sorted(found)
+
+
+def _statements(script: str) -> list[str]:
+    # executescript() would commit our transaction; split instead (trigger bodies included).
+    statements, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending)
+            pending = ""
+    if pending.strip() and not pending.strip().startswith("--"):
+        statements.append(pending)
+    return statements
+
+
+def migrate(conn: sqlite3.Connection, path: str) -> None:
+    """Bring the database at `path` (open on `conn`) up to the newest schema."""
+    steps = migrations()
+    newest = steps[-1][0]
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > newest:
+            raise MailtrapError(
+                f"{path} has schema version {version}, newer than this mailtrap knows "
+                f"({newest}); upgrade mailtrap or pass a different --db"
+            )
+        for number, script in steps:
+            if number > version:
+                for statement in _statements(script):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number:d}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+# -- rows <-> models --------------------------------------------------------------------------
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _pairs(addresses: tuple[Address, ...]) -> list[list[str]]:
+    return [[a.name, a.address] for a in addresses]
+
+
+def message_row(digest: Digest, *, id: str, created: float, size: int) -> tuple[Any, ...]:
+    """Values for `INSERT INTO messages (SUMMARY_COLUMNS, envelope)` minus the envelope."""
+    addresses = {
+        "from": [digest.sender.name, digest.sender.address] if digest.sender else None,
+        "to": _pairs(digest.to),
+        "cc": _pairs(digest.cc),
+        "bcc": _pairs(digest.bcc),
+        "reply_to": _pairs(digest.reply_to),
+    }
+    return (
+        id, created, size, 0, digest.message_id, digest.subject, _dump(addresses),
+        digest.return_path, digest.date.isoformat() if digest.date else None,
+        digest.attachment_count, digest.snippet, _dump(list(digest.tags)), digest.username,
+    )  # fmt: skip
+
+
+def envelope_json(envelope: Envelope) -> str:
+    return _dump(
+        {
+            "mail_from": envelope.mail_from,
+            "rcpt_tos": list(envelope.rcpt_tos),
+            "peer": envelope.peer,
+            "helo": envelope.helo,
+            "tls": envelope.tls,
+            "login": envelope.login,
+        }
+    )
+
+
+def load_envelope(text: str) -> Envelope:
+    data = json.loads(text)
+    return Envelope(
+        mail_from=data["mail_from"],
+        rcpt_tos=tuple(data["rcpt_tos"]),
+        peer=data["peer"],
+        helo=data["helo"],
+        tls=data["tls"],
+        login=data["login"],
+    )
+
+
+def _addresses(pairs: list[list[str]]) -> tuple[Address, ...]:
+    return tuple(Address(n, a) for n, a in pairs)
+
+
+def summary_from_row(row: tuple[Any, ...]) -> MessageSummary:
+    """A summary from the first columns of a row selected with `SUMMARY_COLUMNS`."""
+    (id, created, size, read, message_id, subject, addresses, return_path, date,
+     attachment_count, snippet, tags, username) = row[:13]  # fmt: skip
+    parsed = json.loads(addresses)
+    sender = parsed["from"]
+    return MessageSummary(
+        id=id,
+        message_id=message_id,
+        subject=subject,
+        sender=Address(*sender) if sender else None,
+        to=_addresses(parsed["to"]),
+        cc=_addresses(parsed["cc"]),
+        bcc=_addresses(parsed["bcc"]),
+        reply_to=_addresses(parsed["reply_to"]),
+        return_path=return_path,
+        date=datetime.fromisoformat(date) if date else None,
+        created=datetime.fromtimestamp(created, timezone.utc),
+        size=size,
+        read=bool(read),
+        attachment_count=attachment_count,
+        snippet=snippet,
+        tags=tuple(json.loads(tags)),
+        username=username,
+    )

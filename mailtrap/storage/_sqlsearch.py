@@ -1,0 +1,66 @@
+"""Compile a parsed search `Query` to an SQL WHERE clause over `messages m`.
+
+Text terms go to the FTS5 index: the positive ones as one MATCH expression (one index lookup),
+each negative one as its own `NOT IN`, since FTS5's NOT needs a positive left-hand side. The
+semantics mirror `MemoryStore`'s evaluator term for term.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mailtrap.search import Query, Term
+
+__all__ = ["compile_query"]
+
+# search field -> FTS5 column
+_COLUMNS = {"from": "sender", "to": "rcpt_to", "cc": "cc", "bcc": "bcc", "subject": "subject"}
+
+
+def _fts(term: Term) -> str:
+    # Words are letters and digits only (see search.tokenize), so quoting them is safe.
+    phrase = '"' + " ".join(term.words) + '"' + (" *" if term.prefix else "")
+    if term.field is None:
+        return phrase
+    return f"{{{_COLUMNS[term.field]}}} : {phrase}"
+
+
+def _condition(term: Term) -> tuple[str, list[Any]]:
+    field = term.field
+    if field == "message-id":
+        return "m.message_id = ?", [term.value]
+    if field == "tag":
+        return "EXISTS (SELECT 1 FROM tags t WHERE t.seq = m.seq AND t.tag = ?)", [term.value]
+    if field == "is":
+        return "m.read = ?", [int(term.value == "read")]
+    if field == "has":
+        return "m.attachment_count > 0", []
+    if field in ("before", "after"):
+        assert term.when is not None
+        op = "<" if field == "before" else ">="
+        return f"m.created {op} ?", [term.when.timestamp()]
+    if field == "larger":
+        return "m.size > ?", [term.size]
+    if field == "smaller":
+        return "m.size < ?", [term.size]
+    raise AssertionError(f"unhandled search field {field!r}")  # parse_query rejects these
+
+
+def compile_query(query: Query) -> tuple[str, list[Any]]:
+    """(SQL condition, parameters); the condition is "1" for an empty query."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    positive = [t for t in query.terms if t.words and not t.negated]
+    if positive:
+        clauses.append("m.seq IN (SELECT rowid FROM fts WHERE fts MATCH ?)")
+        params.append(" AND ".join(_fts(t) for t in positive))
+    for term in query.terms:
+        if term.words:
+            if term.negated:
+                clauses.append("m.seq NOT IN (SELECT rowid FROM fts WHERE fts MATCH ?)")
+                params.append(_fts(term))
+            continue
+        sql, values = _condition(term)
+        clauses.append(f"NOT ({sql})" if term.negated else sql)
+        params.extend(values)
+    return (" AND ".join(clauses) or "1"), params

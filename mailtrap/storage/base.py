@@ -1,0 +1,123 @@
+"""The one interface every message store implements, and the values it exchanges.
+
+Contract (checked by tests/storage/contract.py against every implementation):
+
+- Every method is thread-safe. `submit` returns at once; everything else may block briefly.
+- `submit(raw, envelope)` stores `raw` exactly as given and resolves its future with the new
+  summary once the message is durable (for SQLite: committed). The future fails only if the
+  store itself fails (disk full, closed); malformed mail is stored like any other.
+- Ids are opaque, URL-safe strings, unique within a store. Order is arrival order.
+- `list` and `search` return the newest first. `start` skips that many matches; `limit` caps the
+  page. `Page.total`/`Page.unread` count every match, not just the page.
+- `get` and `get_raw` raise `MessageNotFound` for an unknown id. `get` parses the raw bytes on
+  every call, so the result always reflects them.
+- With `max_messages > 0`, adding a message beyond the limit deletes the oldest ones, which
+  are announced like any other deletion.
+- `subscribe(callback)` calls `callback(event)` after each committed change, on the thread that
+  made it, in commit order. Callbacks must be quick and must not call back into the store's
+  write methods synchronously; an exception from one is logged and does not reach the writer.
+  The returned function unsubscribes.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Literal, Protocol, runtime_checkable
+
+from mailtrap.models import Envelope, Message, MessageSummary
+from mailtrap.search import Query
+
+__all__ = ["MessageStore", "Page", "StoreEvent", "Subscriber", "new_id"]
+
+DEFAULT_MAX_MESSAGES = 10_000
+
+
+def new_id() -> str:
+    """A fresh message id: 22 URL-safe characters (128 random bits), like Mailpit's."""
+    return secrets.token_urlsafe(16)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of summaries, newest first, with counts over all matches."""
+
+    messages: tuple[MessageSummary, ...]
+    total: int
+    unread: int
+    start: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoreEvent:
+    """A committed change. `new` carries the summary; `update` and `delete` carry ids.
+
+    `all` is true for a delete of everything (then `ids` is empty). For `update`, `read` is
+    the new read state of every id.
+    """
+
+    kind: Literal["new", "update", "delete"]
+    ids: tuple[str, ...] = ()
+    summary: MessageSummary | None = None
+    read: bool | None = None
+    all: bool = False
+
+
+Subscriber = Callable[[StoreEvent], None]
+
+
+@runtime_checkable
+class MessageStore(Protocol):
+    """Where captured mail lives. See the module docstring for the full contract."""
+
+    def submit(self, raw: bytes, envelope: Envelope) -> Future[MessageSummary]:
+        """Queue `raw` for storage; the future resolves when it is durable."""
+        ...
+
+    def add(self, raw: bytes, envelope: Envelope) -> MessageSummary:
+        """Store `raw` and return its summary once it is durable."""
+        ...
+
+    def get(self, id: str) -> Message:
+        """The fully parsed message `id`."""
+        ...
+
+    def get_raw(self, id: str) -> bytes:
+        """The raw bytes of message `id`, exactly as stored."""
+        ...
+
+    def list(self, start: int = 0, limit: int = 50) -> Page:
+        """Summaries, newest first."""
+        ...
+
+    def search(self, query: str | Query, start: int = 0, limit: int = 50) -> Page:
+        """Summaries matching `query` (see `mailtrap.search`), newest first.
+
+        Raises `QueryError` for a query that cannot be parsed."""
+        ...
+
+    def count(self, *, unread: bool = False) -> int:
+        """How many messages are stored (only unread ones with `unread=True`)."""
+        ...
+
+    def mark_read(self, ids: Iterable[str], read: bool = True) -> int:
+        """Set the read flag; returns how many of `ids` exist. Unknown ids are ignored."""
+        ...
+
+    def delete(self, ids: Iterable[str]) -> int:
+        """Delete these messages; returns how many existed. Unknown ids are ignored."""
+        ...
+
+    def delete_all(self) -> int:
+        """Delete every message; returns how many there were."""
+        ...
+
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        """Call `callback` after every committed change; returns the unsubscribe function."""
+        ...
+
+    def close(self) -> None:
+        """Finish pending writes and release resources. Idempotent."""
+        ...

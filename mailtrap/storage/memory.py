@@ -1,0 +1,220 @@
+"""A store that keeps everything in process memory: the default for the pytest fixtures.
+
+Writes happen on the caller's thread under one lock, so `submit` returns an already resolved
+future and a message is visible to readers the moment `add` returns.
+"""
+
+from __future__ import annotations
+
+import builtins
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from itertools import islice
+
+from mailtrap.errors import MessageNotFound, StoreClosed
+from mailtrap.models import Envelope, Message, MessageSummary
+from mailtrap.parsing import parse_message, summarize
+from mailtrap.search import Query, Term, parse_query, tokenize
+from mailtrap.storage._common import Subscribers, check_page, search_columns
+from mailtrap.storage.base import DEFAULT_MAX_MESSAGES, Page, StoreEvent, Subscriber, new_id
+
+__all__ = ["MemoryStore"]
+
+
+@dataclass(slots=True)
+class _Entry:
+    summary: MessageSummary
+    raw: bytes
+    envelope: Envelope
+    words: dict[str, list[str]]  # search column -> its words, as the SQLite index would hold
+
+
+class MemoryStore:
+    """An in-memory `MessageStore`. `max_messages=0` keeps everything."""
+
+    def __init__(self, *, max_messages: int = DEFAULT_MAX_MESSAGES) -> None:
+        if max_messages < 0:
+            raise ValueError(f"max_messages must be 0 (unlimited) or more, got {max_messages}")
+        self.max_messages = max_messages
+        self._lock = threading.RLock()
+        self._entries: dict[str, _Entry] = {}  # insertion order is arrival order
+        self._unread = 0
+        self._subscribers = Subscribers()
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"MemoryStore(messages={len(self._entries)}, max_messages={self.max_messages})"
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def submit(self, raw: bytes, envelope: Envelope) -> Future[MessageSummary]:
+        future: Future[MessageSummary] = Future()
+        try:
+            future.set_result(self.add(raw, envelope))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
+
+    def add(self, raw: bytes, envelope: Envelope) -> MessageSummary:
+        raw = bytes(raw)
+        digest = summarize(raw, envelope)  # outside the lock: parsing is the slow part
+        columns = {k: tokenize(v) for k, v in search_columns(digest).items()}
+        with self._lock:
+            self._check_open()
+            summary = digest.to_summary(
+                id=new_id(), created=datetime.now(timezone.utc), size=len(raw)
+            )
+            self._entries[summary.id] = _Entry(summary, raw, envelope, columns)
+            self._unread += 1
+            pruned = self._prune()
+            # Emitted under the lock so that subscribers see events in commit order.
+            self._subscribers.emit(StoreEvent("new", (summary.id,), summary=summary))
+            if pruned:
+                self._subscribers.emit(StoreEvent("delete", tuple(pruned)))
+        return summary
+
+    def _prune(self) -> builtins.list[str]:
+        excess = len(self._entries) - self.max_messages if self.max_messages else 0
+        if excess <= 0:
+            return []
+        victims = list(islice(self._entries, excess))
+        for id in victims:
+            self._remove(id)
+        return victims
+
+    def _remove(self, id: str) -> None:
+        entry = self._entries.pop(id)
+        self._unread -= not entry.summary.read
+
+    def mark_read(self, ids: Iterable[str], read: bool = True) -> int:
+        with self._lock:
+            self._check_open()
+            found = [id for id in dict.fromkeys(ids) if id in self._entries]
+            changed = []
+            for id in found:
+                entry = self._entries[id]
+                if entry.summary.read != read:
+                    entry.summary = replace(entry.summary, read=read)
+                    self._unread += -1 if read else 1
+                    changed.append(id)
+            if changed:
+                self._subscribers.emit(StoreEvent("update", tuple(changed), read=read))
+            return len(found)
+
+    def delete(self, ids: Iterable[str]) -> int:
+        with self._lock:
+            self._check_open()
+            found = [id for id in dict.fromkeys(ids) if id in self._entries]
+            for id in found:
+                self._remove(id)
+            if found:
+                self._subscribers.emit(StoreEvent("delete", tuple(found)))
+            return len(found)
+
+    def delete_all(self) -> int:
+        with self._lock:
+            self._check_open()
+            count = len(self._entries)
+            self._entries.clear()
+            self._unread = 0
+            self._subscribers.emit(StoreEvent("delete", all=True))
+            return count
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def get(self, id: str) -> Message:
+        entry = self._entry(id)
+        return parse_message(entry.raw, entry.summary, entry.envelope)
+
+    def get_raw(self, id: str) -> bytes:
+        return self._entry(id).raw
+
+    def list(self, start: int = 0, limit: int = 50) -> Page:
+        check_page(start, limit)
+        with self._lock:
+            newest = reversed(self._entries.values())
+            page = tuple(e.summary for e in islice(newest, start, start + limit))
+            return Page(page, len(self._entries), self._unread, start)
+
+    def search(self, query: str | Query, start: int = 0, limit: int = 50) -> Page:
+        check_page(start, limit)
+        parsed = parse_query(query) if isinstance(query, str) else query
+        with self._lock:
+            hits = [e.summary for e in self._newest() if _matches(parsed, e)]
+        unread = sum(not s.read for s in hits)
+        return Page(tuple(hits[start : start + limit]), len(hits), unread, start)
+
+    def count(self, *, unread: bool = False) -> int:
+        with self._lock:
+            return self._unread if unread else len(self._entries)
+
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        return self._subscribers.add(callback)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+
+    def _newest(self) -> Iterator[_Entry]:
+        return reversed(self._entries.values())
+
+    def _entry(self, id: str) -> _Entry:
+        with self._lock:
+            try:
+                return self._entries[id]
+            except KeyError:
+                raise MessageNotFound(id) from None
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreClosed("this MemoryStore is closed; create a new one")
+
+
+# -- search evaluation, mirroring the SQLite store's SQL ------------------------------------
+
+_TEXT_COLUMN = {"from": "from", "to": "to", "cc": "cc", "bcc": "bcc", "subject": "subject"}
+
+
+def _matches(query: Query, entry: _Entry) -> bool:
+    return all(_term_matches(t, entry) != t.negated for t in query.terms)
+
+
+def _term_matches(term: Term, entry: _Entry) -> bool:
+    s = entry.summary
+    if term.field is None:
+        return any(_has_phrase(words, term) for words in entry.words.values())
+    if term.field in _TEXT_COLUMN:
+        return _has_phrase(entry.words[_TEXT_COLUMN[term.field]], term)
+    if term.field == "message-id":
+        return s.message_id.casefold() == term.value
+    if term.field == "tag":
+        return any(t.casefold() == term.value for t in s.tags)
+    if term.field == "is":
+        return s.read == (term.value == "read")
+    if term.field == "has":
+        return s.attachment_count > 0
+    if term.field == "before":
+        return term.when is not None and s.created < term.when
+    if term.field == "after":
+        return term.when is not None and s.created >= term.when
+    if term.field == "larger":
+        return s.size > term.size
+    if term.field == "smaller":
+        return s.size < term.size
+    raise AssertionError(f"unhandled search field {term.field!r}")  # parse_query rejects these
+
+
+def _has_phrase(words: list[str], term: Term) -> bool:
+    """True if `term.words` occur consecutively in `words` (the last as a prefix if allowed)."""
+    want = term.words
+    n = len(want)
+    head, last = want[:-1], want[-1]
+    for i in range(len(words) - n + 1):
+        candidate = words[i + n - 1]
+        last_ok = candidate == last or (term.prefix and candidate.startswith(last))
+        if last_ok and tuple(words[i : i + n - 1]) == head:
+            return True
+    return False

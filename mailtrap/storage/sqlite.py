@@ -1,0 +1,274 @@
+"""A store in one SQLite file: the default for `mailtrap serve`, so mail survives a restart.
+
+- WAL mode: readers never block the writer or each other.
+- One writer thread commits in batches (see `_writer`); each reading thread has its own
+  read-only connection.
+- `synchronous=NORMAL`: a committed message survives the process being killed; only an OS
+  crash or power loss can lose the last commits. A development tool should not pay an fsync per
+  message for more than that.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+from mailtrap.errors import MailtrapError, MessageNotFound, StoreClosed
+from mailtrap.models import Envelope, Message, MessageSummary
+from mailtrap.parsing import Digest, parse_message, summarize
+from mailtrap.search import Query, parse_query
+from mailtrap.storage import _schema
+from mailtrap.storage._common import Subscribers, check_page, search_columns
+from mailtrap.storage._sqlsearch import compile_query
+from mailtrap.storage._writer import Operation, Writer
+from mailtrap.storage.base import DEFAULT_MAX_MESSAGES, Page, StoreEvent, Subscriber, new_id
+
+__all__ = ["SQLiteStore"]
+
+_BUSY_TIMEOUT_MS = 10_000
+_FTS_COLUMNS = ("subject", "from", "to", "cc", "bcc", "message_id", "tags", "body")
+
+
+class SQLiteStore:
+    """A `MessageStore` in the SQLite database at `path` (created if missing)."""
+
+    def __init__(self, path: str | os.PathLike[str], *, max_messages: int = DEFAULT_MAX_MESSAGES):
+        if max_messages < 0:
+            raise ValueError(f"max_messages must be 0 (unlimited) or more, got {max_messages}")
+        self.path = Path(path)
+        self.max_messages = max_messages
+        self._subscribers = Subscribers()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._closed = False
+        conn = self._connect(readonly=False)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            _schema.migrate(conn, str(self.path))
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise self._open_error(exc) from exc
+        except BaseException:
+            conn.close()
+            raise
+        self._writer = Writer(
+            conn,
+            name=f"mailtrap-sqlite-writer:{self.path.name}",
+            before_commit=self._prune,
+            emit=self._subscribers.emit,
+        )
+
+    def __repr__(self) -> str:
+        return f"SQLiteStore({str(self.path)!r}, max_messages={self.max_messages})"
+
+    def _connect(self, *, readonly: bool) -> sqlite3.Connection:
+        target = self.path.absolute().as_uri() + ("?mode=ro" if readonly else "")
+        try:
+            conn = sqlite3.connect(target, uri=True, isolation_level=None, check_same_thread=False)
+            conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = OFF")
+            if readonly:
+                conn.execute("PRAGMA query_only = 1")
+        except sqlite3.DatabaseError as exc:
+            raise self._open_error(exc) from exc
+        return conn
+
+    def _open_error(self, exc: sqlite3.DatabaseError) -> MailtrapError:
+        return MailtrapError(
+            f"cannot open {self.path} as a mailtrap database ({exc}); "
+            "pass another --db path, or move that file away"
+        )
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def submit(self, raw: bytes, envelope: Envelope) -> Future[MessageSummary]:
+        raw = bytes(raw)
+        prepared: list[Digest] = []
+
+        def prepare() -> None:
+            prepared.append(summarize(raw, envelope))
+
+        def apply(conn: sqlite3.Connection) -> tuple[MessageSummary, list[StoreEvent]]:
+            digest = prepared[0]
+            created = time.time()
+            row = _schema.message_row(digest, id=new_id(), created=created, size=len(raw))
+            cur = conn.execute(
+                f"INSERT INTO messages ({_schema.SUMMARY_COLUMNS}, envelope) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (*row, _schema.envelope_json(envelope)),
+            )
+            seq = cur.lastrowid
+            conn.execute("INSERT INTO raw (seq, data) VALUES (?, ?)", (seq, raw))
+            conn.executemany(
+                "INSERT OR IGNORE INTO tags (seq, tag) VALUES (?, ?)",
+                [(seq, t.casefold()) for t in digest.tags],
+            )
+            text = search_columns(digest)
+            conn.execute(
+                "INSERT INTO fts (rowid, subject, sender, rcpt_to, cc, bcc, message_id, tags, "
+                "body) VALUES (?,?,?,?,?,?,?,?,?)",
+                (seq, *(text[c] for c in _FTS_COLUMNS)),
+            )
+            summary = _schema.summary_from_row(row)
+            return summary, [StoreEvent("new", (summary.id,), summary=summary)]
+
+        return self._writer.submit(Operation(apply, prepare))
+
+    def add(self, raw: bytes, envelope: Envelope) -> MessageSummary:
+        return self.submit(raw, envelope).result()
+
+    def _prune(self, conn: sqlite3.Connection) -> list[StoreEvent]:
+        if not self.max_messages:
+            return []
+        total = conn.execute("SELECT total FROM counters").fetchone()[0]
+        excess = total - self.max_messages
+        if excess <= 0:
+            return []
+        rows = conn.execute(
+            "SELECT seq, id FROM messages ORDER BY seq LIMIT ?", (excess,)
+        ).fetchall()
+        conn.execute("DELETE FROM messages WHERE seq <= ?", (rows[-1][0],))
+        return [StoreEvent("delete", tuple(id for _, id in rows))]
+
+    def _write(self, apply: Callable[[sqlite3.Connection], tuple[Any, list[StoreEvent]]]) -> Any:
+        return self._writer.submit(Operation(apply)).result()
+
+    def mark_read(self, ids: Iterable[str], read: bool = True) -> int:
+        wanted = list(dict.fromkeys(ids))
+
+        def apply(conn: sqlite3.Connection) -> tuple[int, list[StoreEvent]]:
+            found, changed = 0, []
+            for id in wanted:
+                row = conn.execute("SELECT read FROM messages WHERE id = ?", (id,)).fetchone()
+                if row is None:
+                    continue
+                found += 1
+                if bool(row[0]) != read:
+                    conn.execute("UPDATE messages SET read = ? WHERE id = ?", (int(read), id))
+                    changed.append(id)
+            events = [StoreEvent("update", tuple(changed), read=read)] if changed else []
+            return found, events
+
+        return int(self._write(apply))
+
+    def delete(self, ids: Iterable[str]) -> int:
+        wanted = list(dict.fromkeys(ids))
+
+        def apply(conn: sqlite3.Connection) -> tuple[int, list[StoreEvent]]:
+            deleted = [
+                id
+                for id in wanted
+                if conn.execute("DELETE FROM messages WHERE id = ?", (id,)).rowcount
+            ]
+            return len(deleted), [StoreEvent("delete", tuple(deleted))] if deleted else []
+
+        return int(self._write(apply))
+
+    def delete_all(self) -> int:
+        def apply(conn: sqlite3.Connection) -> tuple[int, list[StoreEvent]]:
+            # Row by row the delete trigger would cost seconds on a big store; wipe each table.
+            count = conn.execute("SELECT total FROM counters").fetchone()[0]
+            for table in ("messages", "raw", "tags", "fts"):
+                conn.execute(f"DELETE FROM {table}")
+            conn.execute("UPDATE counters SET total = 0, unread = 0")
+            return count, [StoreEvent("delete", all=True)]
+
+        return int(self._write(apply))
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def _reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            if self._closed:
+                raise StoreClosed("this SQLiteStore is closed; open a new one")
+            conn = self._connect(readonly=True)
+            with self._readers_lock:
+                self._readers.append(conn)
+            self._local.conn = conn
+        return conn
+
+    def get(self, id: str) -> Message:
+        row = (
+            self._reader()
+            .execute(
+                f"SELECT {_schema.SUMMARY_COLUMNS}, envelope, raw.data "
+                "FROM messages JOIN raw USING (seq) WHERE id = ?",
+                (id,),
+            )
+            .fetchone()
+        )
+        if row is None:
+            raise MessageNotFound(id)
+        summary = _schema.summary_from_row(row)
+        return parse_message(row[14], summary, _schema.load_envelope(row[13]))
+
+    def get_raw(self, id: str) -> bytes:
+        row = (
+            self._reader()
+            .execute("SELECT raw.data FROM messages JOIN raw USING (seq) WHERE id = ?", (id,))
+            .fetchone()
+        )
+        if row is None:
+            raise MessageNotFound(id)
+        return bytes(row[0])
+
+    def list(self, start: int = 0, limit: int = 50) -> Page:
+        check_page(start, limit)
+        conn = self._reader()
+        conn.execute("BEGIN")  # one snapshot for the page and its counts
+        try:
+            rows = conn.execute(
+                f"SELECT {_schema.SUMMARY_COLUMNS} FROM messages "
+                "ORDER BY seq DESC LIMIT ? OFFSET ?",
+                (limit, start),
+            ).fetchall()
+            total, unread = conn.execute("SELECT total, unread FROM counters").fetchone()
+        finally:
+            conn.execute("COMMIT")
+        return Page(tuple(map(_schema.summary_from_row, rows)), total, unread, start)
+
+    def search(self, query: str | Query, start: int = 0, limit: int = 50) -> Page:
+        check_page(start, limit)
+        parsed = parse_query(query) if isinstance(query, str) else query
+        where, params = compile_query(parsed)
+        conn = self._reader()
+        conn.execute("BEGIN")
+        try:
+            rows = conn.execute(
+                f"SELECT {_schema.SUMMARY_COLUMNS} FROM messages m WHERE {where} "
+                "ORDER BY m.seq DESC LIMIT ? OFFSET ?",
+                (*params, limit, start),
+            ).fetchall()
+            total, unread = conn.execute(
+                f"SELECT count(*), coalesce(sum(m.read = 0), 0) FROM messages m WHERE {where}",
+                params,
+            ).fetchone()
+        finally:
+            conn.execute("COMMIT")
+        return Page(tuple(map(_schema.summary_from_row, rows)), total, unread, start)
+
+    def count(self, *, unread: bool = False) -> int:
+        column = "unread" if unread else "total"
+        return int(self._reader().execute(f"SELECT {column} FROM counters").fetchone()[0])
+
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        return self._subscribers.add(callback)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._writer.close()
+        with self._readers_lock:
+            readers, self._readers = self._readers, []
+        for conn in readers:
+            conn.close()

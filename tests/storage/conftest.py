@@ -1,0 +1,40 @@
+"""Every store implementation, for the contract suite. A new store adds one entry here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mailtrap import MemoryStore, MessageStore, SQLiteStore
+
+StoreFactory = Callable[..., MessageStore]
+
+IMPLEMENTATIONS: dict[str, Callable[..., MessageStore]] = {
+    "memory": lambda tmp_path, **kw: MemoryStore(**kw),
+    "sqlite": lambda tmp_path, **kw: SQLiteStore(tmp_path / "mail.db", **kw),
+}
+
+
+@pytest.fixture(params=sorted(IMPLEMENTATIONS))
+def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreFactory]:
+    """Builds stores of one implementation (each call a fresh one) and closes them after."""
+    made: list[MessageStore] = []
+
+    def factory(**kwargs: Any) -> MessageStore:
+        path = tmp_path / f"store{len(made)}"
+        path.mkdir()
+        store = IMPLEMENTATIONS[request.param](path, **kwargs)
+        made.append(store)
+        return store
+
+    yield factory
+    for store in made:
+        store.close()
+
+
+@pytest.fixture
+def store(store_factory: StoreFactory) -> MessageStore:
+    return store_factory()

@@ -1,0 +1,246 @@
+"""The MessageStore contract, run against every implementation (see conftest.IMPLEMENTATIONS).
+
+Only the public protocol is used here, so a networked store can join by adding a factory.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from mailfactory import build_mail, deliver, envelope_for
+
+from mailtrap import (
+    Envelope,
+    MessageNotFound,
+    MessageStore,
+    MessageSummary,
+    StoreClosed,
+    StoreEvent,
+)
+
+
+def subjects(page_messages: tuple[MessageSummary, ...]) -> list[str]:
+    return [m.subject for m in page_messages]
+
+
+# -- add / get -----------------------------------------------------------------------------
+
+
+def test_add_returns_summary_and_get_returns_exact_raw_bytes(store: MessageStore) -> None:
+    raw = build_mail(
+        subject="Grüße ✓",
+        text="hello",
+        html="<p>hi</p>",
+        attachments=(("a.pdf", "application/pdf", b"%PDF-1.4"),),
+    )
+    env = Envelope(
+        "bounce@example.com",
+        ("bob@example.com", "hidden@example.com"),
+        peer="127.0.0.1:4000",
+        helo="app",
+        tls=True,
+        login="user1",
+    )
+    summary = store.add(raw, env)
+
+    assert summary.subject == "Grüße ✓"
+    assert summary.sender is not None and summary.sender.address == "alice@example.com"
+    assert [a.address for a in summary.to] == ["bob@example.com"]
+    assert [a.address for a in summary.bcc] == ["hidden@example.com"]
+    assert summary.return_path == "bounce@example.com"
+    assert summary.username == "user1"
+    assert summary.size == len(raw)
+    assert summary.attachment_count == 1
+    assert summary.read is False
+    assert summary.snippet == "hello"
+    assert abs(summary.created - datetime.now(timezone.utc)) < timedelta(minutes=1)
+
+    message = store.get(summary.id)
+    assert message.raw == raw
+    assert store.get_raw(summary.id) == raw
+    assert message.summary() == summary
+    assert message.envelope == env
+    assert message.text.strip() == "hello"
+    assert "<p>hi</p>" in message.html
+    assert [(a.filename, a.data) for a in message.attachments] == [("a.pdf", b"%PDF-1.4")]
+
+
+def test_ids_are_unique_and_url_safe(store: MessageStore) -> None:
+    ids = {deliver(store).id for _ in range(20)}
+    assert len(ids) == 20
+    assert all(i.replace("-", "").replace("_", "").isalnum() for i in ids)
+
+
+def test_unknown_id_raises_message_not_found_naming_the_id(store: MessageStore) -> None:
+    with pytest.raises(MessageNotFound, match="nope"):
+        store.get("nope")
+    with pytest.raises(KeyError):
+        store.get_raw("nope")
+
+
+def test_malformed_mail_is_stored_and_returned_unchanged(store: MessageStore) -> None:
+    raw = b"Subject: \xff\xfe broken\r\nFrom: <<<\r\nNo colon here\r\n\r\n\x00\x01 body \xc3("
+    summary = store.add(raw, Envelope("", ("x@example.com",)))
+    assert store.get_raw(summary.id) == raw
+    assert store.get(summary.id).raw == raw
+
+
+def test_submit_returns_a_future_that_resolves_to_the_summary(store: MessageStore) -> None:
+    raw = build_mail(subject="via submit")
+    future = store.submit(raw, envelope_for(raw))
+    summary = future.result(timeout=10)
+    assert summary.subject == "via submit"
+    assert store.get(summary.id).subject == "via submit"
+
+
+# -- list / count / pagination -------------------------------------------------------------
+
+
+def test_list_is_newest_first_and_paginated(store: MessageStore) -> None:
+    for i in range(7):
+        deliver(store, subject=f"m{i}")
+    page = store.list(limit=3)
+    assert subjects(page.messages) == ["m6", "m5", "m4"]
+    assert (page.total, page.unread, page.start) == (7, 7, 0)
+    assert subjects(store.list(start=6, limit=3).messages) == ["m0"]
+    assert store.list(start=10).messages == ()
+    assert store.count() == 7
+
+
+@pytest.mark.parametrize(("start", "limit"), [(-1, 10), (0, 0), (0, -5), (0, 10**9)])
+def test_list_rejects_nonsense_page_arguments(store: MessageStore, start: int, limit: int) -> None:
+    with pytest.raises(ValueError, match=str(start if start < 0 else limit)):
+        store.list(start=start, limit=limit)
+
+
+# -- read flags and deletion ----------------------------------------------------------------
+
+
+def test_mark_read_and_unread(store: MessageStore) -> None:
+    a, b = deliver(store), deliver(store)
+    assert store.mark_read([a.id, "unknown"]) == 1
+    assert store.get(a.id).read is True
+    assert store.count(unread=True) == 1
+    assert store.list().unread == 1
+    assert store.mark_read([a.id, b.id], read=False) == 2
+    assert store.count(unread=True) == 2
+
+
+def test_delete_some_then_all(store: MessageStore) -> None:
+    a, b, c = deliver(store), deliver(store), deliver(store)
+    assert store.delete([a.id, "unknown", a.id]) == 1
+    with pytest.raises(MessageNotFound):
+        store.get(a.id)
+    assert [m.id for m in store.list().messages] == [c.id, b.id]
+    store.mark_read([b.id])
+    assert store.delete_all() == 2
+    assert store.count() == 0 and store.count(unread=True) == 0
+    assert store.list().total == 0
+    assert store.search("Hello").total == 0
+
+
+def test_retention_prunes_the_oldest(store_factory) -> None:  # type: ignore[no-untyped-def]
+    store = store_factory(max_messages=3)
+    events: list[StoreEvent] = []
+    store.subscribe(events.append)
+    first = [deliver(store, subject=f"m{i}") for i in range(5)]
+    assert subjects(store.list().messages) == ["m4", "m3", "m2"]
+    assert store.count() == 3
+    deleted = [i for e in events if e.kind == "delete" for i in e.ids]
+    assert deleted == [first[0].id, first[1].id]
+    with pytest.raises(MessageNotFound):
+        store.get(first[0].id)
+
+
+def test_zero_max_messages_keeps_everything(store_factory) -> None:  # type: ignore[no-untyped-def]
+    store = store_factory(max_messages=0)
+    for _ in range(30):
+        deliver(store)
+    assert store.count() == 30
+
+
+def test_negative_max_messages_is_rejected(store_factory) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match="-1"):
+        store_factory(max_messages=-1)
+
+
+# -- events ----------------------------------------------------------------------------------
+
+
+def test_subscribers_see_every_committed_change_in_order(store: MessageStore) -> None:
+    events: list[StoreEvent] = []
+    unsubscribe = store.subscribe(events.append)
+    a = deliver(store)
+    store.mark_read([a.id])
+    store.mark_read([a.id])  # no change, no event
+    store.delete([a.id])
+    deliver(store)
+    store.delete_all()
+    unsubscribe()
+    deliver(store)
+
+    assert [e.kind for e in events] == ["new", "update", "delete", "new", "delete"]
+    assert events[0].summary == a and events[0].ids == (a.id,)
+    assert events[1].ids == (a.id,) and events[1].read is True
+    assert events[2].ids == (a.id,)
+    assert events[4].all is True
+
+
+def test_a_failing_subscriber_does_not_break_writes(store: MessageStore) -> None:
+    def boom(event: StoreEvent) -> None:
+        raise RuntimeError("subscriber bug")
+
+    seen: list[StoreEvent] = []
+    store.subscribe(boom)
+    store.subscribe(seen.append)
+    summary = deliver(store)
+    assert store.get(summary.id).id == summary.id
+    assert [e.kind for e in seen] == ["new"]
+
+
+# -- concurrency and lifecycle ---------------------------------------------------------------
+
+
+def test_parallel_writers_and_readers_lose_nothing(store: MessageStore) -> None:
+    errors: list[BaseException] = []
+    ids: list[str] = []
+    lock = threading.Lock()
+
+    def writer(n: int) -> None:
+        try:
+            for i in range(25):
+                s = deliver(store, subject=f"w{n}-{i}")
+                with lock:
+                    ids.append(s.id)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    def reader() -> None:
+        try:
+            for _ in range(50):
+                store.list(limit=10)
+                store.search("w1")
+                store.count()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    threads += [threading.Thread(target=reader) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors
+    assert len(set(ids)) == 200
+    assert store.count() == 200
+    assert {m.id for m in store.list(limit=500).messages} == set(ids)
+
+
+def test_closed_store_refuses_writes_and_close_is_idempotent(store: MessageStore) -> None:
+    store.close()
+    store.close()
+    raw = build_mail()
+    with pytest.raises(StoreClosed, match="closed"):
+        store.add(raw, envelope_for(raw))

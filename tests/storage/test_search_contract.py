@@ -1,0 +1,155 @@
+"""Search semantics (see mailtrap.search), identical in every store."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from mailfactory import deliver
+
+from mailtrap import MessageStore, QueryError
+
+
+@pytest.fixture
+def mailbox(store: MessageStore) -> MessageStore:
+    deliver(
+        store,
+        subject="Your invoice 2024-001",
+        sender="Shop <billing@shop.example>",
+        to="carol@example.com",
+        text="Total due: 42 EUR. Thanks for shopping.",
+        attachments=(("invoice.pdf", "application/pdf", b"%PDF" + b"x" * 5000),),
+    )
+    deliver(
+        store,
+        subject="Order shipped",
+        sender="Shop <noreply@shop.example>",
+        to="dave+orders@example.com",
+        text="Your order has shipped and is on its way.",
+    )
+    deliver(
+        store,
+        subject="Café meeting",
+        sender="Zoë Ångström <zoe@example.org>",
+        to="carol@example.com",
+        html="<p>Let's meet at the <b>café</b> tomorrow</p>",
+        text=None,
+        headers={"X-Tags": "Team, urgent", "Cc": "erin@example.net"},
+    )
+    deliver(
+        store,
+        "secret@example.com",
+        subject="Password reset",
+        sender="auth@app.example",
+        to="dave@example.com",
+        text="Your code is 314159. It expires soon.",
+    )
+    return store
+
+
+def found(store: MessageStore, query: str) -> list[str]:
+    return sorted(m.subject for m in store.search(query, limit=100).messages)
+
+
+@pytest.mark.parametrize(
+    ("query", "subjects"),
+    [
+        ("", ["Café meeting", "Order shipped", "Password reset", "Your invoice 2024-001"]),
+        ("invoice", ["Your invoice 2024-001"]),
+        ("INVOICE", ["Your invoice 2024-001"]),
+        ("invo", ["Your invoice 2024-001"]),  # a bare word matches as a prefix
+        ("314159", ["Password reset"]),  # body text
+        ("shipped", ["Order shipped"]),
+        ('"on its way"', ["Order shipped"]),
+        ('"its on way"', []),  # phrases keep word order
+        ('"ship"', []),  # quoted words match whole words only
+        ("cafe", ["Café meeting"]),  # accents are ignored
+        ("tomorrow", ["Café meeting"]),  # HTML-only body is searchable as text
+        ("shop", ["Order shipped", "Your invoice 2024-001"]),
+        ("from:billing@shop.example", ["Your invoice 2024-001"]),
+        ("from:shop", ["Order shipped", "Your invoice 2024-001"]),
+        ("from:zoe", ["Café meeting"]),
+        ("from:angstrom", ["Café meeting"]),
+        ("to:carol@example.com", ["Café meeting", "Your invoice 2024-001"]),
+        ("to:dave", ["Order shipped", "Password reset"]),
+        ("cc:erin", ["Café meeting"]),
+        ("bcc:secret@example.com", ["Password reset"]),
+        ("subject:order", ["Order shipped"]),
+        ("subject:shop", []),  # "shop" is only in From and body
+        ('subject:"invoice 2024"', ["Your invoice 2024-001"]),
+        ("tag:urgent", ["Café meeting"]),
+        ("tag:TEAM", ["Café meeting"]),
+        ("tag:orders", ["Order shipped"]),  # from the plus-address dave+orders@
+        ("tag:urg", []),  # tags match whole
+        ("has:attachment", ["Your invoice 2024-001"]),
+        ("larger:4k", ["Your invoice 2024-001"]),
+        ("-larger:4k", ["Café meeting", "Order shipped", "Password reset"]),
+        ("-shop", ["Café meeting", "Password reset"]),
+        ("shop -invoice", ["Order shipped"]),
+        ('-"on its way" from:shop', ["Your invoice 2024-001"]),
+        ("-tag:urgent -has:attachment", ["Order shipped", "Password reset"]),
+        ("your code", ["Password reset"]),
+        ("nothing-matches-this", []),
+        ("!!! ---", ["Café meeting", "Order shipped", "Password reset", "Your invoice 2024-001"]),
+    ],
+)
+def test_query(mailbox: MessageStore, query: str, subjects: list[str]) -> None:
+    assert found(mailbox, query) == subjects
+
+
+def test_message_id_matches_whole_value_with_or_without_brackets(mailbox: MessageStore) -> None:
+    target = mailbox.search("subject:shipped").messages[0]
+    assert found(mailbox, f"message-id:{target.message_id}") == ["Order shipped"]
+    assert found(mailbox, f"message-id:<{target.message_id.upper()}>") == ["Order shipped"]
+    assert found(mailbox, f"message-id:{target.message_id[:-3]}") == []
+
+
+def test_read_flags(mailbox: MessageStore) -> None:
+    invoice = mailbox.search("invoice").messages[0]
+    mailbox.mark_read([invoice.id])
+    assert found(mailbox, "is:read") == ["Your invoice 2024-001"]
+    assert "Your invoice 2024-001" not in found(mailbox, "is:unread")
+    assert found(mailbox, "-is:unread") == ["Your invoice 2024-001"]
+    page = mailbox.search("shop")
+    assert (page.total, page.unread) == (2, 1)
+
+
+def test_dates_compare_with_arrival_time(mailbox: MessageStore) -> None:
+    now = datetime.now(timezone.utc)
+    tomorrow = (now + timedelta(days=1)).date().isoformat()
+    yesterday = (now - timedelta(days=1)).date().isoformat()
+    assert len(found(mailbox, f"after:{yesterday}")) == 4
+    assert found(mailbox, f"before:{yesterday}") == []
+    assert len(found(mailbox, f"before:{tomorrow}")) == 4
+    assert found(mailbox, f"after:{(now + timedelta(hours=1)).isoformat()}") == []
+
+
+def test_search_is_newest_first_and_paginated(store: MessageStore) -> None:
+    for i in range(5):
+        deliver(store, subject=f"report {i}")
+    deliver(store, subject="other")
+    page = store.search("report", start=1, limit=2)
+    assert [m.subject for m in page.messages] == ["report 3", "report 2"]
+    assert (page.total, page.unread, page.start) == (5, 5, 1)
+
+
+@pytest.mark.parametrize(
+    ("query", "names"),
+    [
+        ("subjet:hello", "subjet"),
+        ("is:new", "is:read"),
+        ("has:wings", "has:attachment"),
+        ("larger:huge", "larger:'huge'"),
+        ("before:yesterday", "YYYY-MM-DD"),
+    ],
+)
+def test_bad_queries_raise_query_error_naming_the_term(
+    store: MessageStore, query: str, names: str
+) -> None:
+    with pytest.raises(QueryError, match=names):
+        store.search(query)
+
+
+def test_a_pasted_url_is_text_not_a_field(store: MessageStore) -> None:
+    deliver(store, subject="link", text="Confirm at https://app.example/confirm?t=abc")
+    assert found(store, "https://app.example/confirm") == ["link"]
