@@ -77,11 +77,21 @@ def _parse(raw: bytes, defects: list[str]) -> EmailMessage:
     return msg
 
 
+def _clean(text: str) -> str:
+    """`text` with surrogate-escaped raw bytes decoded as UTF-8 (SMTPUTF8 headers)."""
+    if text.isascii():
+        return text
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a lone surrogate that never was a byte
+        return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def _header(msg: EmailMessage, name: str, defects: list[str]) -> str:
     """The decoded value of the first `name` field, or "" when absent."""
     try:
         value = msg.get(name)
-        return "" if value is None else str(value)
+        return "" if value is None else _clean(str(value))
     except Exception as exc:  # the header parser has bugs on hostile input
         defects.append(f"{name} header could not be decoded ({exc.__class__.__name__})")
         for key, raw_value in msg.raw_items():
@@ -92,8 +102,7 @@ def _header(msg: EmailMessage, name: str, defects: list[str]) -> str:
 
 def _unfold(value: str) -> str:
     # Headers arrive as surrogate-escaped bytes; show 8-bit garbage as replacement characters.
-    text = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return _WS.sub(" ", text).strip()
+    return _WS.sub(" ", _clean(value)).strip()
 
 
 def _addresses(msg: EmailMessage, name: str, defects: list[str]) -> tuple[Address, ...]:
@@ -101,7 +110,9 @@ def _addresses(msg: EmailMessage, name: str, defects: list[str]) -> tuple[Addres
     result: list[Address] = []
     try:
         for header in msg.get_all(name) or ():
-            result.extend(Address(a.display_name, a.addr_spec) for a in header.addresses)
+            result.extend(
+                Address(_clean(a.display_name), _clean(a.addr_spec)) for a in header.addresses
+            )
     except Exception as exc:  # fall back to the forgiving compat parser on the raw text
         defects.append(f"{name} header could not be parsed ({exc.__class__.__name__})")
         raw = [_unfold(v) for k, v in msg.raw_items() if k.lower() == name.lower()]
@@ -208,7 +219,7 @@ def parse_message(raw: bytes, summary: MessageSummary, envelope: Envelope) -> Me
 def _decoded_header(msg: EmailMessage, name: str, unfolded: str, defects: list[str]) -> str:
     # RFC 2047 decoding goes through the header registry, which can choke on hostile values.
     try:
-        return str(_POLICY.header_factory(name, unfolded))
+        return _clean(str(_POLICY.header_factory(name, unfolded)))
     except Exception as exc:
         defects.append(f"{name} header could not be decoded ({exc.__class__.__name__})")
         return unfolded

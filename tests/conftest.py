@@ -1,13 +1,15 @@
-"""Fixtures shared by the whole suite."""
+"""Fixtures shared by the whole suite: test mail, and every store implementation."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from mailfactory import build_mail, envelope_for
 
-from mailtrap import Envelope
+from mailtrap import Envelope, MemoryStore, MessageStore, SQLiteStore
 
 MakeMail = Callable[..., bytes]
 
@@ -22,3 +24,34 @@ def make_mail() -> MakeMail:
 def envelope() -> Callable[..., Envelope]:
     """`envelope_for(raw, *extra_rcpts)`: an envelope addressed like the message."""
     return envelope_for
+
+
+# A new store implementation adds one entry here and runs the whole suite.
+StoreFactory = Callable[..., MessageStore]
+
+IMPLEMENTATIONS: dict[str, Callable[..., MessageStore]] = {
+    "memory": lambda tmp_path, **kw: MemoryStore(**kw),
+    "sqlite": lambda tmp_path, **kw: SQLiteStore(tmp_path / "mail.db", **kw),
+}
+
+
+@pytest.fixture(params=sorted(IMPLEMENTATIONS))
+def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreFactory]:
+    """Builds stores of one implementation (each call a fresh one) and closes them after."""
+    made: list[MessageStore] = []
+
+    def factory(**kwargs: Any) -> MessageStore:
+        path = tmp_path / f"store{len(made)}"
+        path.mkdir()
+        store = IMPLEMENTATIONS[request.param](path, **kwargs)
+        made.append(store)
+        return store
+
+    yield factory
+    for store in made:
+        store.close()
+
+
+@pytest.fixture
+def store(store_factory: StoreFactory) -> MessageStore:
+    return store_factory()

@@ -20,7 +20,7 @@ def build_mail(
     attachments: tuple[tuple[str, str, bytes], ...] = (),
     headers: dict[str, str] | None = None,
 ) -> bytes:
-    """An RFC 5322 message as bytes; attachments are (filename, mime type, data)."""
+    """An RFC 5322 message as CRLF bytes; attachments are (filename, mime type, data)."""
     msg = EmailMessage()
     msg["Subject"] = subject
     msg["From"] = sender
@@ -38,7 +38,7 @@ def build_mail(
     for filename, mime, data in attachments:
         maintype, subtype = mime.split("/")
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
-    return msg.as_bytes()
+    return msg.as_bytes(policy=policy.SMTPUTF8)
 
 
 def envelope_for(raw: bytes, *extra_rcpts: str, mail_from: str = "alice@example.com") -> Envelope:

@@ -1,0 +1,208 @@
+"""`SMTPServer`: the lifecycle around the SMTP sink, usable with or without pytest.
+
+aiosmtpd's threaded `Controller` cannot bind port 0 (it probes the configured port first), so
+the server is created directly with `loop.create_server` and the bound port read back from the
+socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import socket
+import threading
+import weakref
+from types import TracebackType
+
+from mailtrap import __version__
+from mailtrap.errors import MailtrapError
+from mailtrap.smtp import (
+    DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_MESSAGE_SIZE,
+    DEFAULT_MAX_RECIPIENTS,
+    UNLIMITED_LINE_LENGTH,
+    DeliveryHandler,
+    SMTPProtocol,
+)
+from mailtrap.storage.base import MessageStore
+
+__all__ = ["SMTPServer"]
+
+_START_TIMEOUT = 30.0
+
+
+class SMTPServer:
+    """An SMTP server that stores every message it receives in `store`.
+
+    `max_message_size` (bytes, 0 = unlimited) is advertised in EHLO and enforced with 552;
+    `max_recipients` (0 = unlimited) answers 452 beyond the limit; an idle connection gets 421
+    after `idle_timeout` seconds. `hostname` appears in the banner and `Received` field; it is
+    fixed here because aiosmtpd would otherwise resolve the FQDN on every connection.
+    """
+
+    def __init__(
+        self,
+        store: MessageStore,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 1025,
+        hostname: str = "localhost",
+        max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+        max_recipients: int = DEFAULT_MAX_RECIPIENTS,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+    ) -> None:
+        for name, value in (("max_message_size", max_message_size),
+                            ("max_recipients", max_recipients), ("port", port)):  # fmt: skip
+            if value < 0:
+                raise ValueError(f"{name} must be 0 or more, got {value}")
+        if idle_timeout <= 0:
+            raise ValueError(f"idle_timeout must be more than 0 seconds, got {idle_timeout}")
+        self.store = store
+        self.hostname = hostname
+        self.max_message_size = max_message_size
+        self.idle_timeout = idle_timeout
+        self.errors: list[BaseException] = []
+        self.handler = DeliveryHandler(
+            store, hostname=hostname, max_recipients=max_recipients, on_error=self.errors.append
+        )
+        self._want = (host, port)
+        self._bound: tuple[str, int] | None = None
+        self._server: asyncio.Server | None = None
+        self._connections: weakref.WeakSet[SMTPProtocol] = weakref.WeakSet()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def __repr__(self) -> str:
+        where = f"{self.host}:{self.port}" if self._bound else "not started"
+        return f"<SMTPServer {where} store={self.store!r}>"
+
+    @property
+    def host(self) -> str:
+        """The address the server listens on (after start)."""
+        return self._require_bound()[0]
+
+    @property
+    def port(self) -> int:
+        """The port the server listens on (after start; the real one when 0 was asked for)."""
+        return self._require_bound()[1]
+
+    def _require_bound(self) -> tuple[str, int]:
+        if self._bound is None:
+            raise MailtrapError("the SMTP server is not running; call start() first")
+        return self._bound
+
+    def check(self) -> None:
+        """Raise the first error the server hit while handling mail, if any."""
+        if self.errors:
+            raise MailtrapError(
+                f"the SMTP server failed {len(self.errors)} time(s); first: {self.errors[0]!r}"
+            ) from self.errors[0]
+
+    # -- on a running loop ---------------------------------------------------------------
+
+    def _protocol(self) -> SMTPProtocol:
+        size = self.max_message_size
+        try:
+            protocol = SMTPProtocol(
+                self.handler,
+                line_length_limit=size or UNLIMITED_LINE_LENGTH,
+                hostname=self.hostname,
+                ident=f"mailtrap {__version__}",
+                data_size_limit=size or None,
+                enable_SMTPUTF8=True,
+                decode_data=False,
+                timeout=self.idle_timeout,
+                loop=asyncio.get_running_loop(),
+            )
+        except Exception as exc:  # asyncio would only log it; the caller must see it
+            self.errors.append(exc)
+            raise
+        self._connections.add(protocol)
+        return protocol
+
+    async def start_async(self) -> None:
+        """Start listening on the running event loop."""
+        if self._server is not None:
+            raise MailtrapError(f"{self!r} is already running")
+        host, port = self._want
+        loop = asyncio.get_running_loop()
+        try:
+            # One socket: with port 0 and a name that resolves to several addresses, each
+            # socket would get a different port.
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            family, _, _, _, sockaddr = infos[0]
+            server = await loop.create_server(
+                self._protocol, host=str(sockaddr[0]), port=port, family=family, reuse_address=True
+            )
+        except OSError as exc:
+            raise MailtrapError(_bind_error(host, port, exc)) from exc
+        self._server = server
+        bound = server.sockets[0].getsockname()
+        self._bound = (bound[0], bound[1])
+
+    async def stop_async(self) -> None:
+        """Stop listening and close open connections. Idempotent."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.close()
+        # Python 3.12+ waits in wait_closed() for every open connection; close them first.
+        for protocol in list(self._connections):
+            if protocol.transport is not None:
+                protocol.transport.close()
+        await server.wait_closed()
+        self._bound = None
+
+    # -- on a thread of its own -----------------------------------------------------------
+
+    def start(self) -> None:
+        """Start on a background thread; returns once listening (or raises why not)."""
+        if self._thread is not None:
+            raise MailtrapError(f"{self!r} is already running")
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, name="mailtrap-smtp", daemon=True)
+        thread.start()
+        try:
+            asyncio.run_coroutine_threadsafe(self.start_async(), loop).result(_START_TIMEOUT)
+        except BaseException:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join()
+            loop.close()
+            raise
+        self._loop, self._thread = loop, thread
+
+    def stop(self) -> None:
+        """Stop the background server started by `start()`. Idempotent."""
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(self.stop_async(), loop).result(_START_TIMEOUT)
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join()
+            loop.close()
+            self._loop = self._thread = None
+
+    def __enter__(self) -> SMTPServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _bind_error(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"cannot listen for SMTP on {host}:{port}: the port is in use (another mailtrap "
+            "or mail catcher?); stop it or pass another port, e.g. --smtp 127.0.0.1:2525"
+        )
+    if exc.errno == errno.EACCES:
+        return f"cannot listen for SMTP on {host}:{port}: permission denied; use a port above 1023"
+    return f"cannot listen for SMTP on {host}:{port}: {exc.strerror or exc}"

@@ -1,0 +1,48 @@
+"""Locating the external SMTP clients some tests drive (swaks, Postfix's smtp-source).
+
+`.ci/run` installs them. Locally a missing tool skips its test with the install command; under
+CI (`CI` set) it fails instead, so a green CI run has really exercised every client.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+__all__ = ["SMTP_SOURCE_LIBS", "require_tool", "smtp_source"]
+
+_BENCH_CACHE = Path(
+    os.environ.get("MAILTRAP_BENCH_CACHE", Path.home() / ".cache" / "mailtrap-bench")
+)
+SMTP_SOURCE_LIBS = _BENCH_CACHE / "postfix" / "usr" / "lib" / "postfix"
+
+
+def require_tool(name: str, how: str) -> str:
+    """The path of executable `name`, or skip (fail under CI) saying `how` to install it."""
+    path = shutil.which(name)
+    if path is None:
+        _missing(f"{name} is not installed; {how}")
+    return path  # type: ignore[return-value]
+
+
+def smtp_source() -> str:
+    """Postfix's smtp-source, on PATH or unpacked where ../shared/bench/ingest.py puts it."""
+    found = shutil.which("smtp-source") or shutil.which("/usr/sbin/smtp-source")
+    unpacked = _BENCH_CACHE / "postfix" / "usr" / "sbin" / "smtp-source"
+    if found is None and unpacked.exists():
+        found = str(unpacked)
+    if found is None:
+        _missing(
+            "smtp-source is not available; run .ci/install-smtp-source (it unpacks Debian's "
+            "postfix package into ~/.cache/mailtrap-bench without installing the service)"
+        )
+    return found  # type: ignore[return-value]
+
+
+def _missing(message: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)

@@ -1,0 +1,277 @@
+"""SMTPServer and its handler, driven over real loopback sockets by real clients."""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future
+
+import pytest
+from mailfactory import build_mail
+from tools import SMTP_SOURCE_LIBS, require_tool, smtp_source
+
+from mailtrap import Envelope, MailtrapError, MemoryStore, MessageStore, MessageSummary
+from mailtrap.server import SMTPServer
+
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+SUBJECT = "Grüße aus Köln ✓ — 日本語"
+
+
+@pytest.fixture
+def server(store: MessageStore) -> Iterator[SMTPServer]:
+    with SMTPServer(store, port=0) as srv:
+        yield srv
+    srv.check()
+
+
+def rich_mail() -> bytes:
+    return build_mail(
+        subject=SUBJECT,
+        sender="Jörg Müller <joerg@example.com>",
+        to="Bob <bob@example.com>, carol@example.com",
+        text="Hello Bob,\n.leading dot survives\nBye",
+        html="<p>Hello <b>Bob</b></p>",
+        attachments=(("Rechnung März.pdf", "application/pdf", PDF),),
+    )
+
+
+def assert_rich(store: MessageStore, summary: MessageSummary, extra_rcpt: str) -> None:
+    message = store.get(summary.id)
+    assert message.subject == SUBJECT
+    assert message.sender is not None
+    assert (message.sender.name, message.sender.address) == ("Jörg Müller", "joerg@example.com")
+    assert [a.address for a in message.to] == ["bob@example.com", "carol@example.com"]
+    assert [a.address for a in message.bcc] == [extra_rcpt]
+    assert message.text.strip() == "Hello Bob,\r\n.leading dot survives\r\nBye"
+    assert message.html.strip() == "<p>Hello <b>Bob</b></p>"
+    [pdf] = message.attachments
+    assert (pdf.filename, pdf.content_type, pdf.data, pdf.size) == (
+        "Rechnung März.pdf", "application/pdf", PDF, len(PDF),
+    )  # fmt: skip
+    assert message.envelope.mail_from == "joerg@example.com"
+    assert message.envelope.rcpt_tos == ("bob@example.com", "carol@example.com", extra_rcpt)
+    assert message.envelope.peer.startswith("127.0.0.1:")
+    assert message.headers.get_all("Received")[0].startswith("from ")
+    assert message.defects == ()
+
+
+def only_message(store: MessageStore) -> MessageSummary:
+    page = store.list()
+    assert page.total == 1, page
+    return page.messages[0]
+
+
+def test_smtplib_message_is_captured_with_every_field(
+    server: SMTPServer, store: MessageStore
+) -> None:
+    raw = rich_mail()
+    with smtplib.SMTP(server.host, server.port) as client:
+        client.ehlo("app.example")
+        refused = client.sendmail(
+            "joerg@example.com", ["bob@example.com", "carol@example.com", "audit@example.com"], raw
+        )
+    assert refused == {}
+    summary = only_message(store)
+    assert_rich(store, summary, "audit@example.com")
+    message = store.get(summary.id)
+    assert message.envelope.helo == "app.example"
+    # What the client sent, byte for byte, after mailtrap's trace field.
+    stored = store.get_raw(summary.id)
+    assert stored.startswith(b"Received: from app.example ([127.0.0.1])\r\n")
+    assert stored.endswith(raw)
+
+
+def test_swaks_message_is_captured_with_every_field(
+    server: SMTPServer, store: MessageStore, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    swaks = require_tool("swaks", "apt-get install swaks")
+    eml = tmp_path / "mail.eml"
+    eml.write_bytes(rich_mail())
+    subprocess.run(
+        [swaks, "--server", f"{server.host}:{server.port}", "--from", "joerg@example.com",
+         "--to", "bob@example.com,carol@example.com,audit@example.com",
+         "--data", f"@{eml}", "--helo", "swaks.example"],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    assert_rich(store, only_message(store), "audit@example.com")
+
+
+def test_smtp_source_load_is_captured(server: SMTPServer, store: MessageStore) -> None:
+    tool = smtp_source()
+    subprocess.run(
+        [tool, "-s", "5", "-m", "50", "-l", "2048", "-f", "load@example.com",
+         "-t", "sink@example.com", f"{server.host}:{server.port}"],
+        env={"LD_LIBRARY_PATH": str(SMTP_SOURCE_LIBS)}, check=True, capture_output=True,
+        timeout=60,
+    )  # fmt: skip
+    page = store.list(limit=100)
+    assert page.total == 50
+    message = store.get(page.messages[0].id)
+    assert message.envelope.mail_from == "load@example.com"
+    assert message.envelope.rcpt_tos == ("sink@example.com",)
+    assert message.size > 2048
+
+
+def test_smtputf8_addresses_are_accepted(server: SMTPServer, store: MessageStore) -> None:
+    raw = "From: Jörg <jörg@exämple.com>\r\nTo: 用户@例子.example\r\nSubject: ü\r\n\r\nhi\r\n"
+    with smtplib.SMTP(server.host, server.port) as client:
+        client.ehlo()
+        assert client.has_extn("smtputf8")
+        client.sendmail("jörg@exämple.com", ["用户@例子.example"], raw.encode(),
+                        mail_options=["SMTPUTF8"])  # fmt: skip
+    message = store.get(only_message(store).id)
+    assert message.envelope.mail_from == "jörg@exämple.com"
+    assert message.envelope.rcpt_tos == ("用户@例子.example",)
+    assert message.sender is not None and message.sender.address == "jörg@exämple.com"
+
+
+def test_long_lines_are_accepted(server: SMTPServer, store: MessageStore) -> None:
+    line = "<td>" + "x" * 2_000_000 + "</td>"
+    raw = f"From: a@example.com\r\nTo: b@example.com\r\nSubject: long\r\n\r\n{line}\r\n"
+    with smtplib.SMTP(server.host, server.port) as client:
+        client.sendmail("a@example.com", ["b@example.com"], raw.encode())
+    assert line in store.get(only_message(store).id).text
+
+
+def test_size_limit_is_advertised_and_answered_with_552(store: MessageStore) -> None:
+    with SMTPServer(store, port=0, max_message_size=10_000) as server:
+        with smtplib.SMTP(server.host, server.port) as client:
+            client.ehlo()
+            assert client.esmtp_features["size"] == "10000"
+            client.mail("a@example.com")
+            client.rcpt("b@example.com")
+            code, _ = client.data(b"Subject: big\r\n\r\n" + b"x" * 20_000)
+            assert code == 552
+            # The connection is still usable for a message that fits.
+            client.rset()
+            client.sendmail("a@example.com", ["b@example.com"], b"Subject: small\r\n\r\nok")
+        assert [m.subject for m in store.list().messages] == ["small"]
+
+
+def test_recipient_limit_answers_452(store: MessageStore) -> None:
+    with SMTPServer(store, port=0, max_recipients=2) as server:
+        with smtplib.SMTP(server.host, server.port) as client:
+            refused = client.sendmail(
+                "a@example.com", ["1@example.com", "2@example.com", "3@example.com"],
+                b"Subject: many\r\n\r\nhi",
+            )  # fmt: skip
+    assert refused == {"3@example.com": (452, b"4.5.3 Too many recipients (this server accepts 2)")}
+    assert store.get(only_message(store).id).envelope.rcpt_tos == ("1@example.com", "2@example.com")
+
+
+def test_idle_connection_gets_421_then_is_closed(store: MessageStore) -> None:
+    with SMTPServer(store, port=0, idle_timeout=0.3) as server:
+        with socket.create_connection((server.host, server.port), timeout=10) as sock:
+            banner = sock.recv(1024)
+            assert banner.startswith(b"220 localhost mailtrap")
+            received = b""
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                chunk = sock.recv(1024)
+                if not chunk:
+                    break
+                received += chunk
+            assert received.startswith(b"421 4.4.2")
+
+
+def test_port_zero_binds_a_free_port_and_host_port_are_exposed(store: MessageStore) -> None:
+    server = SMTPServer(store, port=0)
+    with pytest.raises(MailtrapError, match="not running"):
+        _ = server.port
+    with server:
+        assert server.host == "127.0.0.1"
+        assert server.port > 0
+        with smtplib.SMTP(server.host, server.port) as client:
+            assert client.noop()[0] == 250
+    with pytest.raises(MailtrapError, match="not running"):
+        _ = server.port
+    server.stop()  # idempotent
+
+
+def test_port_in_use_is_a_clear_error(store: MessageStore, server: SMTPServer) -> None:
+    with pytest.raises(MailtrapError, match=rf"{server.port}: the port is in use.*--smtp"):
+        SMTPServer(store, port=server.port).start()
+
+
+def test_ipv6_loopback(store: MessageStore) -> None:
+    if not socket.has_ipv6:
+        pytest.skip("this Python has no IPv6 support")
+    try:
+        server = SMTPServer(store, host="::1", port=0)
+        server.start()
+    except MailtrapError as exc:
+        pytest.skip(f"no IPv6 loopback here: {exc}")
+    try:
+        assert server.host == "::1"
+        with smtplib.SMTP(server.host, server.port) as client:
+            client.sendmail("a@example.com", ["b@example.com"], b"Subject: v6\r\n\r\nhi")
+    finally:
+        server.stop()
+    message = store.get(only_message(store).id)
+    assert message.subject == "v6"
+    assert message.envelope.peer.startswith("::1:")
+
+
+@pytest.mark.parametrize("bad", [{"port": -1}, {"max_message_size": -5}, {"idle_timeout": 0}])
+def test_bad_arguments_name_the_value(bad: dict[str, float]) -> None:
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        SMTPServer(MemoryStore(), **bad)  # type: ignore[arg-type]
+
+
+class FailingStore(MemoryStore):
+    """Fails the first `failures` submissions, like a full disk would."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.failures = failures
+
+    def submit(self, raw: bytes, envelope: Envelope) -> Future[MessageSummary]:
+        if self.failures:
+            self.failures -= 1
+            future: Future[MessageSummary] = Future()
+            future.set_exception(OSError(28, "No space left on device"))
+            return future
+        return super().submit(raw, envelope)
+
+
+def test_a_store_failure_is_a_451_and_reaches_check() -> None:
+    store = FailingStore(failures=1)
+    with SMTPServer(store, port=0) as server, smtplib.SMTP(server.host, server.port) as client:
+        with pytest.raises(smtplib.SMTPDataError) as info:
+            client.sendmail("a@example.com", ["b@example.com"], b"Subject: one\r\n\r\nx")
+        assert info.value.smtp_code == 451
+        client.sendmail("a@example.com", ["b@example.com"], b"Subject: two\r\n\r\nx")
+    assert [m.subject for m in store.list().messages] == ["two"]
+    with pytest.raises(MailtrapError, match="No space left") as raised:
+        server.check()
+    assert isinstance(raised.value.__cause__, OSError)
+
+
+def test_parallel_senders_lose_nothing(server: SMTPServer, store: MessageStore) -> None:
+    senders, per_sender = 20, 500
+    errors: list[BaseException] = []
+
+    def send(n: int) -> None:
+        try:
+            with smtplib.SMTP(server.host, server.port, timeout=60) as client:
+                for i in range(per_sender):
+                    client.sendmail(
+                        f"s{n}@example.com", ["sink@example.com"],
+                        f"Subject: {n}-{i}\r\nMessage-ID: <{n}.{i}@t>\r\n\r\nbody".encode(),
+                    )  # fmt: skip
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(senders)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors
+    assert store.count() == senders * per_sender
+    seen = {m.subject for m in store.list(limit=senders * per_sender).messages}
+    assert seen == {f"{n}-{i}" for n in range(senders) for i in range(per_sender)}
