@@ -50,8 +50,11 @@ def assert_rich(store: MessageStore, summary: MessageSummary, extra_rcpt: str) -
     assert message.html.strip() == "<p>Hello <b>Bob</b></p>"
     [pdf] = message.attachments
     assert (pdf.filename, pdf.content_type, pdf.data, pdf.size) == (
-        "Rechnung März.pdf", "application/pdf", PDF, len(PDF),
-    )  # fmt: skip
+        "Rechnung März.pdf",
+        "application/pdf",
+        PDF,
+        len(PDF),
+    )
     assert message.envelope.mail_from == "joerg@example.com"
     assert message.envelope.rcpt_tos == ("bob@example.com", "carol@example.com", extra_rcpt)
     assert message.envelope.peer.startswith("127.0.0.1:")
@@ -92,22 +95,48 @@ def test_swaks_message_is_captured_with_every_field(
     eml = tmp_path / "mail.eml"
     eml.write_bytes(rich_mail())
     subprocess.run(
-        [swaks, "--server", f"{server.host}:{server.port}", "--from", "joerg@example.com",
-         "--to", "bob@example.com,carol@example.com,audit@example.com",
-         "--data", f"@{eml}", "--helo", "swaks.example"],
-        check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
+        [
+            swaks,
+            "--server",
+            f"{server.host}:{server.port}",
+            "--from",
+            "joerg@example.com",
+            "--to",
+            "bob@example.com,carol@example.com,audit@example.com",
+            "--data",
+            f"@{eml}",
+            "--helo",
+            "swaks.example",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     assert_rich(store, only_message(store), "audit@example.com")
 
 
 def test_smtp_source_load_is_captured(server: SMTPServer, store: MessageStore) -> None:
     tool = smtp_source()
     subprocess.run(
-        [tool, "-s", "5", "-m", "50", "-l", "2048", "-f", "load@example.com",
-         "-t", "sink@example.com", f"{server.host}:{server.port}"],
-        env={"LD_LIBRARY_PATH": str(SMTP_SOURCE_LIBS)}, check=True, capture_output=True,
+        [
+            tool,
+            "-s",
+            "5",
+            "-m",
+            "50",
+            "-l",
+            "2048",
+            "-f",
+            "load@example.com",
+            "-t",
+            "sink@example.com",
+            f"{server.host}:{server.port}",
+        ],
+        env={"LD_LIBRARY_PATH": str(SMTP_SOURCE_LIBS)},
+        check=True,
+        capture_output=True,
         timeout=60,
-    )  # fmt: skip
+    )
     page = store.list(limit=100)
     assert page.total == 50
     message = store.get(page.messages[0].id)
@@ -121,8 +150,9 @@ def test_smtputf8_addresses_are_accepted(server: SMTPServer, store: MessageStore
     with smtplib.SMTP(server.host, server.port) as client:
         client.ehlo()
         assert client.has_extn("smtputf8")
-        client.sendmail("jörg@exämple.com", ["用户@例子.example"], raw.encode(),
-                        mail_options=["SMTPUTF8"])  # fmt: skip
+        client.sendmail(
+            "jörg@exämple.com", ["用户@例子.example"], raw.encode(), mail_options=["SMTPUTF8"]
+        )
     message = store.get(only_message(store).id)
     assert message.envelope.mail_from == "jörg@exämple.com"
     assert message.envelope.rcpt_tos == ("用户@例子.example",)
@@ -156,9 +186,10 @@ def test_recipient_limit_answers_452(store: MessageStore) -> None:
     with SMTPServer(store, port=0, max_recipients=2) as server:
         with smtplib.SMTP(server.host, server.port) as client:
             refused = client.sendmail(
-                "a@example.com", ["1@example.com", "2@example.com", "3@example.com"],
+                "a@example.com",
+                ["1@example.com", "2@example.com", "3@example.com"],
                 b"Subject: many\r\n\r\nhi",
-            )  # fmt: skip
+            )
     assert refused == {"3@example.com": (452, b"4.5.3 Too many recipients (this server accepts 2)")}
     assert store.get(only_message(store).id).envelope.rcpt_tos == ("1@example.com", "2@example.com")
 
@@ -260,9 +291,10 @@ def test_parallel_senders_lose_nothing(server: SMTPServer, store: MessageStore) 
             with smtplib.SMTP(server.host, server.port, timeout=60) as client:
                 for i in range(per_sender):
                     client.sendmail(
-                        f"s{n}@example.com", ["sink@example.com"],
+                        f"s{n}@example.com",
+                        ["sink@example.com"],
                         f"Subject: {n}-{i}\r\nMessage-ID: <{n}.{i}@t>\r\n\r\nbody".encode(),
-                    )  # fmt: skip
+                    )
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 

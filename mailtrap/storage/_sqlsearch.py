@@ -30,7 +30,7 @@ def _condition(term: Term) -> tuple[str, list[Any]]:
     if field == "message-id":
         return "m.message_id = ?", [term.value]
     if field == "tag":
-        return "EXISTS (SELECT 1 FROM tags t WHERE t.seq = m.seq AND t.tag = ?)", [term.value]
+        return "EXISTS (SELECT 1 FROM tags t WHERE t.seq = m.seq AND t.key = ?)", [term.value]
     if field == "is":
         return "m.read = ?", [int(term.value == "read")]
     if field == "has":

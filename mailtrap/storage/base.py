@@ -21,6 +21,7 @@ Contract (checked by tests/storage/contract.py against every implementation):
 
 from __future__ import annotations
 
+import builtins
 import secrets
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
@@ -96,6 +97,11 @@ class MessageStore(Protocol):
         """Summaries matching `query` (see `mailtrap.search`), newest first.
 
         Raises `QueryError` for a query that cannot be parsed."""
+        ...
+
+    def tags(self) -> builtins.list[str]:
+        """Every tag on a stored message, once per spelling ignoring case (as the oldest
+        message spells it), sorted ignoring case."""
         ...
 
     def count(self, *, unread: bool = False) -> int:

@@ -147,6 +147,14 @@ class MemoryStore:
         unread = sum(not s.read for s in hits)
         return Page(tuple(hits[start : start + limit]), len(hits), unread, start)
 
+    def tags(self) -> builtins.list[str]:
+        with self._lock:
+            found: dict[str, str] = {}
+            for entry in self._entries.values():
+                for tag in entry.summary.tags:
+                    found.setdefault(tag.casefold(), tag)
+        return sorted(found.values(), key=str.casefold)
+
     def count(self, *, unread: bool = False) -> int:
         with self._lock:
             return self._unread if unread else len(self._entries)

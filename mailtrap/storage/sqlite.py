@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import builtins
 import os
 import sqlite3
 import threading
@@ -108,8 +109,8 @@ class SQLiteStore:
             seq = cur.lastrowid
             conn.execute("INSERT INTO raw (seq, data) VALUES (?, ?)", (seq, raw))
             conn.executemany(
-                "INSERT OR IGNORE INTO tags (seq, tag) VALUES (?, ?)",
-                [(seq, t.casefold()) for t in digest.tags],
+                "INSERT OR IGNORE INTO tags (seq, key, tag) VALUES (?, ?, ?)",
+                [(seq, t.casefold(), t) for t in digest.tags],
             )
             text = search_columns(digest)
             conn.execute(
@@ -255,6 +256,11 @@ class SQLiteStore:
         finally:
             conn.execute("COMMIT")
         return Page(tuple(map(_schema.summary_from_row, rows)), total, unread, start)
+
+    def tags(self) -> builtins.list[str]:
+        # With min(), SQLite takes the bare `tag` from the row holding the minimum: the oldest.
+        rows = self._reader().execute("SELECT tag, min(seq) FROM tags GROUP BY key").fetchall()
+        return sorted((r[0] for r in rows), key=str.casefold)
 
     def count(self, *, unread: bool = False) -> int:
         column = "unread" if unread else "total"

@@ -244,3 +244,12 @@ def test_closed_store_refuses_writes_and_close_is_idempotent(store: MessageStore
     raw = build_mail()
     with pytest.raises(StoreClosed, match="closed"):
         store.add(raw, envelope_for(raw))
+
+
+def test_tags_lists_each_tag_once_ignoring_case(store: MessageStore) -> None:
+    assert store.tags() == []
+    deliver(store, headers={"X-Tags": "beta, Alpha"})
+    deliver(store, "dev+signup@example.com", headers={"X-Tags": "ALPHA"})
+    a = deliver(store, headers={"X-Tags": "gone"})
+    store.delete([a.id])
+    assert store.tags() == ["Alpha", "beta", "signup"]

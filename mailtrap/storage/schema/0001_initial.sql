@@ -26,10 +26,11 @@ CREATE TABLE raw (
 
 CREATE TABLE tags (
     seq INTEGER NOT NULL,
-    tag TEXT NOT NULL,                        -- casefolded: lookups ignore case
-    PRIMARY KEY (seq, tag)
+    key TEXT NOT NULL,                        -- casefolded: lookups ignore case
+    tag TEXT NOT NULL,                        -- as first seen, for display
+    PRIMARY KEY (seq, key)
 ) WITHOUT ROWID;
-CREATE INDEX tags_tag ON tags (tag);
+CREATE INDEX tags_key ON tags (key);
 
 -- Totals kept by triggers: counting 100,000 rows on every list request is not free.
 CREATE TABLE counters (

@@ -1,0 +1,282 @@
+"""The `mailtrap` command: settings resolution, and the real server in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import smtplib
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mailtrap.cli import build_parser, main, resolve_settings
+from mailtrap.config import Settings, default_db_path, parse_address
+
+BANNER = re.compile(r"SMTP\s+(\S+):(\d+)\n\s+Web\s+(http://\S+)")
+
+
+def settings_for(argv: list[str], env: dict[str, str] | None = None) -> Settings:
+    return resolve_settings(build_parser().parse_args(argv), env or {})
+
+
+def test_defaults_are_loopback_sqlite_and_mailpit_ports() -> None:
+    s = settings_for([])
+    assert (s.smtp, s.http) == (("127.0.0.1", 1025), ("127.0.0.1", 8025))
+    assert (s.memory, s.db, s.max_messages) == (False, None, 10_000)
+
+
+def test_flags_beat_environment_which_beats_defaults() -> None:
+    env = {
+        "MAILTRAP_SMTP": "127.0.0.1:2525",
+        "MAILTRAP_HTTP": "9000",
+        "MAILTRAP_MAX_MESSAGES": "5",
+        "MAILTRAP_MAX_MESSAGE_SIZE": "1M",
+    }
+    s = settings_for(["serve", "--smtp", "[::1]:2626"], env)
+    assert s.smtp == ("::1", 2626)
+    assert s.http == ("127.0.0.1", 9000)
+    assert (s.max_messages, s.max_message_size) == (5, 1024 * 1024)
+
+
+def test_memory_from_env_and_an_explicit_db_flag() -> None:
+    assert settings_for([], {"MAILTRAP_MEMORY": "yes"}).memory is True
+    s = settings_for(["--db", "/tmp/x.db"], {"MAILTRAP_MEMORY": "1"})
+    assert (s.memory, s.db) == (False, Path("/tmp/x.db"))
+    with pytest.raises(ValueError, match="--db and --memory"):
+        settings_for(["--db", "/tmp/x.db", "--memory"])
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "names"),
+    [
+        ([], {"MAILTRAP_SMTP": "localhost"}, "MAILTRAP_SMTP: 'localhost' is not HOST:PORT"),
+        ([], {"MAILTRAP_MEMORY": "maybe"}, "MAILTRAP_MEMORY: 'maybe' is not a boolean"),
+        (["--http", "1.2.3.4:99999"], {}, "--http: port in '1.2.3.4:99999'"),
+        (["--max-messages", "-3"], {}, "--max-messages: '-3' is not a whole number"),
+        (["--max-message-size", "big"], {}, "--max-message-size: 'big' is not a size"),
+        (["--log-level", "loud"], {}, "--log-level: 'loud' is not a log level"),
+    ],
+)
+def test_bad_values_name_the_flag_or_variable(
+    argv: list[str], env: dict[str, str], names: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(names)):
+        settings_for(argv, env)
+
+
+def test_main_reports_bad_values_as_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--smtp", "nonsense"], environ={})
+    assert exit_info.value.code == 2
+    assert "--smtp: 'nonsense' is not HOST:PORT" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("127.0.0.1:25", ("127.0.0.1", 25)),
+        ("[::1]:0", ("::1", 0)),
+        ("2525", ("127.0.0.1", 2525)),
+        ("0.0.0.0:1025", ("0.0.0.0", 1025)),
+        (":1025", ("127.0.0.1", 1025)),
+    ],
+)
+def test_parse_address(value: str, expected: tuple[str, int]) -> None:
+    assert parse_address(value) == expected
+
+
+def test_default_db_path_follows_each_platform_convention() -> None:
+    assert default_db_path({"HOME": "/h"}, "linux") == Path("/h/.local/share/mailtrap/mail.db")
+    assert default_db_path({"HOME": "/h", "XDG_DATA_HOME": "/x"}, "linux") == Path(
+        "/x/mailtrap/mail.db"
+    )
+    assert default_db_path({"HOME": "/h"}, "darwin") == Path(
+        "/h/Library/Application Support/mailtrap/mail.db"
+    )
+    assert default_db_path({"LOCALAPPDATA": "C:/L"}, "win32") == Path("C:/L/mailtrap/mail.db")
+
+
+# -- the real command, in a subprocess ---------------------------------------------------------
+
+
+class Running:
+    def __init__(self, proc: subprocess.Popen[str], banner: str) -> None:
+        self.proc = proc
+        m = BANNER.search(banner)
+        assert m, banner
+        self.smtp = (m.group(1), int(m.group(2)))
+        self.url = m.group(3)
+        self.banner = banner
+
+    def send(self, subject: str) -> None:
+        with smtplib.SMTP(*self.smtp, timeout=10) as client:
+            client.sendmail(
+                "app@example.com",
+                ["user@example.com"],
+                f"Subject: {subject}\r\nFrom: app@example.com\r\n\r\nhi".encode(),
+            )
+
+    def get(self, path: str) -> dict:  # type: ignore[type-arg]
+        with urllib.request.urlopen(self.url + path, timeout=10) as response:
+            return json.load(response)  # type: ignore[no-any-return]
+
+    def stop(self, sig: int = signal.SIGTERM) -> tuple[int, str]:
+        self.proc.send_signal(sig)
+        _, err = self.proc.communicate(timeout=20)
+        return self.proc.returncode, err
+
+
+def start(*args: str, env: dict[str, str] | None = None) -> Running:
+    """`mailtrap serve` on free ports; returns once it has printed its banner."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mailtrap",
+            "serve",
+            "--smtp",
+            "127.0.0.1:0",
+            "--http",
+            "127.0.0.1:0",
+            *args,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    assert proc.stderr is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        lines.append(line)
+        if line.lstrip().startswith("Store"):
+            return Running(proc, "".join(lines))
+    proc.kill()
+    raise AssertionError("mailtrap serve printed no banner:\n" + "".join(lines))
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path / "data" / "mail.db"
+
+
+def test_serve_captures_mail_keeps_it_across_restarts_and_stops_cleanly(db: Path) -> None:
+    first = start("--db", str(db))
+    try:
+        assert f"SQLite at {db}" in first.banner
+        for i in range(3):
+            first.send(f"message {i}")
+        listed = first.get("/api/v1/messages")
+        assert [m["Subject"] for m in listed["messages"]] == ["message 2", "message 1", "message 0"]
+    finally:
+        code, err = first.stop(signal.SIGTERM)
+    assert code == 0, err
+    assert "mailtrap: stopped" in err
+
+    second = start("--db", str(db))
+    try:
+        listed = second.get("/api/v1/messages")
+        assert listed["total"] == 3
+        latest = second.get("/api/v1/message/latest")
+        assert latest["Subject"] == "message 2"
+        with urllib.request.urlopen(second.url + "/livez", timeout=10) as response:
+            assert response.read() == b"ok"
+    finally:
+        code, err = second.stop(signal.SIGINT)
+    assert code == 0, err
+
+
+def test_serve_in_memory(tmp_path: Path) -> None:
+    running = start("--memory", env={"XDG_DATA_HOME": str(tmp_path)})
+    try:
+        assert "memory (lost on exit)" in running.banner
+        running.send("kept in memory")
+        assert running.get("/api/v1/messages")["total"] == 1
+    finally:
+        code, err = running.stop()
+    assert code == 0, err
+    assert not (tmp_path / "mailtrap").exists()
+
+
+def test_default_db_lives_in_the_user_data_dir(tmp_path: Path) -> None:
+    running = start(env={"XDG_DATA_HOME": str(tmp_path), "HOME": str(tmp_path)})
+    try:
+        assert f"SQLite at {tmp_path / 'mailtrap' / 'mail.db'}" in running.banner
+    finally:
+        running.stop()
+    assert (tmp_path / "mailtrap" / "mail.db").exists()
+    assert (tmp_path / "mailtrap").stat().st_mode & 0o777 == 0o700
+
+
+def test_port_in_use_exits_1_naming_the_port_and_the_fix(db: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "mailtrap",
+                "--db",
+                str(db),
+                "--smtp",
+                f"127.0.0.1:{port}",
+                "--http",
+                "127.0.0.1:0",
+            ],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert proc.returncode == 1
+    assert f"cannot listen for SMTP on 127.0.0.1:{port}: the port is in use" in proc.stderr
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    bogus = tmp_path / "notes.txt"
+    bogus.write_text("not sqlite " * 200)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mailtrap",
+            "--db",
+            str(bogus),
+            "--smtp",
+            "127.0.0.1:0",
+            "--http",
+            "127.0.0.1:0",
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert proc.returncode == 1
+    assert f"cannot open {bogus} as a mailtrap database" in proc.stderr
+    assert bogus.read_text() == "not sqlite " * 200  # and it was left alone
+
+
+def test_version() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "mailtrap", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    assert out.stdout.strip().startswith("mailtrap 0.")

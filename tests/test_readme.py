@@ -1,0 +1,32 @@
+"""README.md stays true: its option table and its commands match the code and CI."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from mailtrap.cli import build_parser
+from mailtrap.config import OPTIONS
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+
+
+def test_every_option_is_in_the_readme_table_and_the_help() -> None:
+    rows = [line for line in README.splitlines() if line.startswith("| `--")]
+    help_text = build_parser().format_help()
+    assert len(rows) == len(OPTIONS)
+    for option, row in zip(OPTIONS, rows, strict=True):
+        assert row.startswith(f"| `{option.flag}"), row
+        assert f"`{option.env}`" in row
+        assert option.flag in help_text and option.env in help_text
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    commands = re.findall(r"```sh\n(.+?)\n```", README)
+    assert commands[:2] == [
+        "pip install -e . && mailtrap serve",
+        "pip install -e '.[test]' && python -m pytest",
+    ]
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert commands[1] in ci.splitlines()

@@ -1,0 +1,138 @@
+"""JSON shapes of the REST API: Mailpit's v1 field names, so Mailpit clients work unchanged."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from mailtrap.models import Address, Attachment, Message, MessageSummary
+
+
+class AddressOut(BaseModel):
+    Name: str
+    Address: str
+
+
+class SummaryOut(BaseModel):
+    """One message in a list: never carries bodies."""
+
+    ID: str
+    MessageID: str
+    Read: bool
+    From: AddressOut | None
+    To: list[AddressOut]
+    Cc: list[AddressOut]
+    Bcc: list[AddressOut]
+    ReplyTo: list[AddressOut]
+    Subject: str
+    Created: datetime
+    Username: str
+    Tags: list[str]
+    Size: int
+    Attachments: int
+    Snippet: str
+
+
+class MessagesOut(BaseModel):
+    """A page of summaries, newest first. `total`/`unread` count the whole mailbox;
+    `messages_count`/`messages_unread` count what matched; `count` is this page's length."""
+
+    total: int
+    unread: int
+    count: int
+    messages_count: int
+    messages_unread: int
+    start: int
+    tags: list[str]
+    messages: list[SummaryOut]
+
+
+class AttachmentOut(BaseModel):
+    PartID: str
+    FileName: str
+    ContentType: str
+    ContentID: str
+    Size: int
+
+
+class MessageOut(BaseModel):
+    """One message in full. `Date` is the Date header, or the arrival time without one."""
+
+    ID: str
+    MessageID: str
+    From: AddressOut | None
+    To: list[AddressOut]
+    Cc: list[AddressOut]
+    Bcc: list[AddressOut]
+    ReplyTo: list[AddressOut]
+    ReturnPath: str
+    Subject: str
+    Date: datetime
+    Tags: list[str]
+    Username: str
+    Text: str
+    HTML: str
+    Size: int
+    Inline: list[AttachmentOut]
+    Attachments: list[AttachmentOut]
+
+
+def _address(a: Address) -> AddressOut:
+    return AddressOut(Name=a.name, Address=a.address)
+
+
+def _addresses(items: tuple[Address, ...]) -> list[AddressOut]:
+    return [_address(a) for a in items]
+
+
+def summary_out(s: MessageSummary) -> SummaryOut:
+    return SummaryOut(
+        ID=s.id,
+        MessageID=s.message_id,
+        Read=s.read,
+        From=_address(s.sender) if s.sender else None,
+        To=_addresses(s.to),
+        Cc=_addresses(s.cc),
+        Bcc=_addresses(s.bcc),
+        ReplyTo=_addresses(s.reply_to),
+        Subject=s.subject,
+        Created=s.created,
+        Username=s.username or "",
+        Tags=list(s.tags),
+        Size=s.size,
+        Attachments=s.attachment_count,
+        Snippet=s.snippet,
+    )
+
+
+def _part(a: Attachment) -> AttachmentOut:
+    return AttachmentOut(
+        PartID=a.part_id,
+        FileName=a.filename,
+        ContentType=a.content_type,
+        ContentID=a.content_id,
+        Size=a.size,
+    )
+
+
+def message_out(m: Message) -> MessageOut:
+    return MessageOut(
+        ID=m.id,
+        MessageID=m.message_id,
+        From=_address(m.sender) if m.sender else None,
+        To=_addresses(m.to),
+        Cc=_addresses(m.cc),
+        Bcc=_addresses(m.bcc),
+        ReplyTo=_addresses(m.reply_to),
+        ReturnPath=m.return_path,
+        Subject=m.subject,
+        Date=m.date or m.created,
+        Tags=list(m.tags),
+        Username=m.username or "",
+        Text=m.text,
+        HTML=m.html,
+        Size=m.size,
+        Inline=[_part(a) for a in m.inline],
+        Attachments=[_part(a) for a in m.attachments],
+    )

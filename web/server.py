@@ -1,0 +1,107 @@
+"""Run the SMTP server and the web app together on one event loop (`mailtrap serve`).
+
+Sharing the loop means an API reader sees a message the moment its 250 goes out. Both
+listening sockets are bound before anything is announced, so a port clash is a clear error
+and not a half-started server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import signal
+import socket
+from collections.abc import Callable, Iterator
+
+import uvicorn
+from mailtrap.web.app import create_app
+
+from mailtrap.config import Settings
+from mailtrap.errors import MailtrapError
+from mailtrap.server import SMTPServer
+from mailtrap.storage.base import MessageStore
+
+__all__ = ["run"]
+
+_READY_TIMEOUT = 30.0
+
+
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # uvicorn re-raises a caught SIGTERM after shutdown, which would kill the process
+        # before the store is closed. `run` installs its own handlers instead.
+        yield
+
+
+def bind_http(host: str, port: int) -> socket.socket:
+    """A listening socket for the web app, or a MailtrapError saying why not and what to do."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        family, _, _, _, sockaddr = infos[0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(sockaddr)
+            sock.listen(1024)
+        except BaseException:
+            sock.close()
+            raise
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            reason = "the port is in use; stop what uses it or pass e.g. --http 127.0.0.1:8026"
+        else:
+            reason = str(exc.strerror or exc)
+        raise MailtrapError(f"cannot listen for HTTP on {host}:{port}: {reason}") from exc
+    sock.setblocking(False)
+    return sock
+
+
+async def run(
+    store: MessageStore, settings: Settings, *, announce: Callable[[SMTPServer, str], None]
+) -> None:
+    """Serve until SIGINT or SIGTERM; `announce(smtp, url)` is called once both listen."""
+    smtp_host, smtp_port = settings.smtp
+    smtp = SMTPServer(
+        store,
+        host=smtp_host,
+        port=smtp_port,
+        hostname=settings.hostname,
+        max_message_size=settings.max_message_size,
+    )
+    await smtp.start_async()
+    try:
+        sock = bind_http(*settings.http)
+        config = uvicorn.Config(
+            create_app(store, settings),
+            log_level="warning",
+            access_log=False,
+            server_header=False,
+            lifespan="off",
+        )
+        server = _Server(config)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, setattr, server, "should_exit", True)
+        serving = asyncio.create_task(server.serve(sockets=[sock]))
+        await _until_started(server, serving)
+        host, port = sock.getsockname()[:2]
+        url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+        announce(smtp, url)
+        await serving
+    finally:
+        await smtp.stop_async()
+    smtp.check()
+
+
+async def _until_started(server: uvicorn.Server, serving: asyncio.Task[None]) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + _READY_TIMEOUT
+    while not server.started:
+        if serving.done():
+            serving.result()  # re-raise why uvicorn stopped
+            raise MailtrapError("the web server stopped during start-up; see the log above")
+        if loop.time() > deadline:
+            raise MailtrapError(f"the web server did not start within {_READY_TIMEOUT:.0f}s")
+        await asyncio.sleep(0.005)
