@@ -14,7 +14,7 @@ from functools import partial
 from html import unescape
 from html.parser import HTMLParser
 
-__all__ = ["Body", "Part", "decode_text", "html_to_text", "walk_parts"]
+__all__ = ["Body", "Part", "decode_bytes", "decode_text", "html_to_text", "walk_parts"]
 
 MAX_DEPTH = 100
 _ASCII = frozenset({"us-ascii", "ascii", "ansi_x3.4-1968"})
@@ -51,8 +51,12 @@ def _payload(part: Message) -> bytes:
 
 def decode_text(part: Message, defects: list[str]) -> str:
     """The part's text, decoded by its declared charset, falling back to UTF-8."""
-    data = _payload(part)
-    charset = (part.get_content_charset() or "us-ascii").strip()
+    return decode_bytes(_payload(part), part.get_content_charset(), defects)
+
+
+def decode_bytes(data: bytes, charset: str | None, defects: list[str]) -> str:
+    """`data` decoded by `charset`, falling back to UTF-8 with replacement characters."""
+    charset = (charset or "us-ascii").strip()
     if charset.lower() in _ASCII:
         # Undeclared 8-bit text is UTF-8 far more often than anything else.
         charset = "utf-8"
@@ -75,15 +79,16 @@ def walk_parts(msg: EmailMessage, defects: list[str], *, want_data: bool) -> Bod
     """Find the first text/plain and text/html bodies; classify every other leaf part.
 
     A leaf is inline when it has a Content-ID and is not marked as an attachment (it can be
-    referenced as `cid:` from the HTML); any other non-body leaf, including an attached
-    message/rfc822, is an attachment. With `want_data` false, part sizes are not computed.
+    referenced as `cid:` from the HTML); any other non-body leaf is an attachment. Only
+    multipart/* is descended into: an attached message/rfc822 or a bounce's
+    message/delivery-status is one attachment. With `want_data` false, sizes are not computed.
     """
     body = Body()
     stack: list[tuple[Message, str, int]] = [(msg, "", 0)]
     while stack:
         part, part_id, depth = stack.pop()
         ctype = part.get_content_type()
-        if part.is_multipart() and ctype != "message/rfc822":
+        if part.get_content_maintype() == "multipart" and part.is_multipart():
             if depth >= MAX_DEPTH:
                 defects.append(f"MIME parts nested deeper than {MAX_DEPTH} were not shown")
                 continue
@@ -123,14 +128,16 @@ def _content_id(part: Message) -> str:
 def _part_bytes(part: Message) -> bytes:
     inner = part.get_payload()
     if isinstance(inner, list):
-        # An attached message (or a container) is delivered whole, headers and all.
-        if not inner or not isinstance(inner[0], Message):
-            return b""
-        try:
-            return inner[0].as_bytes()
-        except Exception:  # the generator can fail on what the parser accepted
-            return inner[0].as_string(policy=compat32).encode("utf-8", "surrogateescape")
+        # An attached message (or status blocks) is delivered whole, headers and all.
+        return b"".join(_message_bytes(m) for m in inner if isinstance(m, Message))
     return _payload(part)
+
+
+def _message_bytes(msg: Message) -> bytes:
+    try:
+        return msg.as_bytes()
+    except Exception:  # the generator can fail on what the parser accepted
+        return msg.as_string(policy=compat32).encode("utf-8", "surrogateescape")
 
 
 class _TextExtractor(HTMLParser):

@@ -11,15 +11,18 @@ and search index need. `parse_message` is the full parse, done on demand.
 
 from __future__ import annotations
 
+import binascii
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.utils import getaddresses, parsedate_to_datetime
+from email.policy import Policy, compat32
+from typing import Any
 
-from mailtrap._mime import Part, walk_parts
+from mailtrap._headers import Fields, address_value, clean, date_value, split_head, text_value
+from mailtrap._mime import Body, Part, decode_bytes, walk_parts
 from mailtrap.models import Address, Attachment, Envelope, Headers, Message, MessageSummary
 
 __all__ = ["Digest", "parse_message", "summarize"]
@@ -28,6 +31,8 @@ SNIPPET_LENGTH = 250
 
 _POLICY = policy.default
 _WS = re.compile(r"\s+")
+_CTYPE = re.compile(r"\s*([\w.+-]+/[\w.+-]+)\s*(;.*)?$", re.DOTALL)
+_CHARSET = re.compile(r'charset\s*=\s*"?([^";\s]+)', re.IGNORECASE)
 _PLUS_TAG = re.compile(r"^[^@+]+\+([^@]+)@")
 
 
@@ -66,123 +71,111 @@ class Digest:
 _SUMMARY_FIELDS = tuple(n for n in Digest.__dataclass_fields__ if n != "body_text")
 
 
-def _parse(raw: bytes, defects: list[str]) -> EmailMessage:
+def _parse(raw: bytes, defects: list[str], policy: Policy = _POLICY) -> EmailMessage:
     try:
-        msg = BytesParser(policy=_POLICY).parsebytes(raw)
+        msg = BytesParser(policy=policy).parsebytes(raw)
     except RecursionError:
         # Pathological nesting: keep the headers, treat the body as opaque text.
         defects.append("MIME nesting too deep to parse; body shown raw")
-        msg = BytesParser(policy=_POLICY).parsebytes(raw, headersonly=True)
-    assert isinstance(msg, EmailMessage)
-    return msg
-
-
-def _clean(text: str) -> str:
-    """`text` with surrogate-escaped raw bytes decoded as UTF-8 (SMTPUTF8 headers)."""
-    if text.isascii():
-        return text
-    try:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    except UnicodeEncodeError:  # a lone surrogate that never was a byte
-        return text.encode("utf-8", "replace").decode("utf-8")
-
-
-def _header(msg: EmailMessage, name: str, defects: list[str]) -> str:
-    """The decoded value of the first `name` field, or "" when absent."""
-    try:
-        value = msg.get(name)
-        return "" if value is None else _clean(str(value))
-    except Exception as exc:  # the header parser has bugs on hostile input
-        defects.append(f"{name} header could not be decoded ({exc.__class__.__name__})")
-        for key, raw_value in msg.raw_items():
-            if key.lower() == name.lower():
-                return _unfold(raw_value)
-        return ""
+        msg = BytesParser(policy=policy).parsebytes(raw, headersonly=True)
+    return msg  # type: ignore[return-value]  # compat32 gives a Message with the same API
 
 
 def _unfold(value: str) -> str:
     # Headers arrive as surrogate-escaped bytes; show 8-bit garbage as replacement characters.
-    return _WS.sub(" ", _clean(value)).strip()
+    return _WS.sub(" ", clean(value)).strip()
 
 
-def _addresses(msg: EmailMessage, name: str, defects: list[str]) -> tuple[Address, ...]:
-    """Every mailbox in every `name` field; groups are flattened."""
-    result: list[Address] = []
-    try:
-        for header in msg.get_all(name) or ():
-            result.extend(
-                Address(_clean(a.display_name), _clean(a.addr_spec)) for a in header.addresses
-            )
-    except Exception as exc:  # fall back to the forgiving compat parser on the raw text
-        defects.append(f"{name} header could not be parsed ({exc.__class__.__name__})")
-        raw = [_unfold(v) for k, v in msg.raw_items() if k.lower() == name.lower()]
-        return tuple(Address(n, a) for n, a in getaddresses(raw) if n or a)
-    return tuple(result)
+def _tags(fields: Fields, recipients: list[str], defects: list[str]) -> tuple[str, ...]:
+    """Tags from `X-Tags` (comma separated) and from plus-addresses such as `dev+signup@x`.
 
-
-def _date(msg: EmailMessage, defects: list[str]) -> datetime | None:
-    value = _header(msg, "Date", defects)
-    if not value:
-        return None
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        defects.append(f"Date header is not a valid date: {value[:80]!r}")
-        return None
-    if parsed.tzinfo is None:  # RFC 5322 "-0000": time zone unknown; UTC is the least wrong
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed
-
-
-def _tags(msg: EmailMessage, recipients: list[str], defects: list[str]) -> tuple[str, ...]:
-    """Tags from `X-Tags` (comma separated) and from plus-addresses such as `dev+signup@x`."""
-    found: dict[str, None] = {}
-    for part in _header(msg, "X-Tags", defects).split(","):
-        if tag := part.strip():
-            found.setdefault(tag, None)
+    Tags that differ only in case are one tag, spelled as first seen."""
+    found: dict[str, str] = {}
+    for value in fields.all("x-tags"):
+        for part in text_value("X-Tags", value, defects).split(","):
+            if tag := part.strip():
+                found.setdefault(tag.casefold(), tag)
     for address in recipients:
         if m := _PLUS_TAG.match(address):
-            found.setdefault(m.group(1), None)
-    return tuple(sorted(found, key=str.casefold))
+            found.setdefault(m.group(1).casefold(), m.group(1))
+    return tuple(sorted(found.values(), key=str.casefold))
 
 
 def _snippet(text: str) -> str:
-    return _WS.sub(" ", text[: SNIPPET_LENGTH * 4]).strip()[:SNIPPET_LENGTH]
+    return " ".join(text[: SNIPPET_LENGTH * 4].split())[:SNIPPET_LENGTH]
 
 
-def _common(msg: EmailMessage, envelope: Envelope, defects: list[str]) -> dict[str, object]:
-    senders = _addresses(msg, "From", defects)
-    to = _addresses(msg, "To", defects)
-    cc = _addresses(msg, "Cc", defects)
-    named = {a.address.lower() for a in (*to, *cc)}
-    bcc = list(_addresses(msg, "Bcc", defects))
-    named.update(a.address.lower() for a in bcc)
+def _addresses(fields: Fields, name: str, defects: list[str]) -> tuple[Address, ...]:
+    return tuple(a for v in fields.all(name.lower()) for a in address_value(name, v, defects))
+
+
+def _text(fields: Fields, name: str, defects: list[str]) -> str:
+    value = fields.first(name.lower())
+    return "" if value is None else text_value(name, value, defects)
+
+
+def _summary_fields(fields: Fields, envelope: Envelope, defects: list[str]) -> dict[str, Any]:
+    senders = _addresses(fields, "From", defects)
+    to = _addresses(fields, "To", defects)
+    cc = _addresses(fields, "Cc", defects)
+    bcc = list(_addresses(fields, "Bcc", defects))
+    named = {a.address.lower() for a in (*to, *cc, *bcc)}
     bcc += [Address("", r) for r in envelope.rcpt_tos if r.lower() not in named]
-    message_id = _header(msg, "Message-ID", defects).strip().strip("<>")
-    return_path = envelope.mail_from or _header(msg, "Return-Path", defects).strip("<> ")
+    date = fields.first("date")
     return {
-        "message_id": message_id,
-        "subject": _header(msg, "Subject", defects),
+        "message_id": _text(fields, "Message-ID", defects).strip().strip("<>"),
+        "subject": _text(fields, "Subject", defects),
         "sender": senders[0] if senders else None,
         "to": to,
         "cc": cc,
         "bcc": tuple(bcc),
-        "reply_to": _addresses(msg, "Reply-To", defects),
-        "return_path": return_path,
-        "date": _date(msg, defects),
-        "tags": _tags(msg, [*envelope.rcpt_tos, *(a.address for a in (*to, *cc))], defects),
+        "reply_to": _addresses(fields, "Reply-To", defects),
+        "return_path": envelope.mail_from or _text(fields, "Return-Path", defects).strip("<> "),
+        "date": None if date is None else date_value(date, defects),
+        "tags": _tags(fields, [*envelope.rcpt_tos, *(a.address for a in (*to, *cc))], defects),
         "username": envelope.login,
     }
 
 
+def _simple_body(fields: Fields, body: bytes, defects: list[str]) -> Body | None:
+    """The body of a single text part, decoded without the MIME parser; None if not that."""
+    ctype = _CTYPE.match(fields.first("content-type") or "text/plain")
+    if ctype is None or fields.first("content-disposition") is not None:
+        return None
+    kind = ctype.group(1).lower()
+    if kind not in ("text/plain", "text/html"):
+        return None
+    encoding = (fields.first("content-transfer-encoding") or "7bit").strip().lower()
+    if encoding == "quoted-printable":
+        body = binascii.a2b_qp(body)
+    elif encoding == "base64":
+        try:
+            body = binascii.a2b_base64(body)
+        except binascii.Error:
+            return None  # let the parser apply its padding repairs
+    elif encoding not in ("7bit", "8bit", "binary"):
+        return None
+    charset = _CHARSET.search(ctype.group(2) or "")
+    text = decode_bytes(body, charset.group(1) if charset else None, defects)
+    return Body(text=text) if kind == "text/plain" else Body(html=text)
+
+
 def summarize(raw: bytes, envelope: Envelope) -> Digest:
-    """Extract the summary fields and search text of `raw`. Never raises on malformed mail."""
+    """Extract the summary fields and search text of `raw`. Never raises on malformed mail.
+
+    This is the ingest hot path: headers go through `_headers`' shortcuts, a single text part
+    is decoded directly, and only multipart mail is handed to the (compat32) MIME parser.
+    """
     defects: list[str] = []
-    msg = _parse(raw, defects)
-    body = walk_parts(msg, defects, want_data=False)
+    fields, body_at = split_head(raw)
+    common = _summary_fields(fields, envelope, defects)
+    body = _simple_body(fields, raw[body_at:], defects)
+    if body is None:
+        msg = _parse(raw, defects, policy=compat32)
+        body = walk_parts(msg, defects, want_data=False)
     text = body.text or body.html_text()
     return Digest(
-        **_common(msg, envelope, defects),  # type: ignore[arg-type]
+        **common,
         attachment_count=len(body.attachments),
         snippet=_snippet(text),
         body_text=text,
@@ -196,6 +189,7 @@ def parse_message(raw: bytes, summary: MessageSummary, envelope: Envelope) -> Me
     headers, bodies, parts and defects come from the bytes.
     """
     defects: list[str] = []
+    _summary_fields(split_head(raw)[0], envelope, defects)  # for its defects; values are stored
     msg = _parse(raw, defects)
     headers = Headers([(k, _unfold(v)) for k, v in msg.raw_items()])
     decoded = Headers([(k, _decoded_header(msg, k, v, defects)) for k, v in headers])
@@ -219,7 +213,7 @@ def parse_message(raw: bytes, summary: MessageSummary, envelope: Envelope) -> Me
 def _decoded_header(msg: EmailMessage, name: str, unfolded: str, defects: list[str]) -> str:
     # RFC 2047 decoding goes through the header registry, which can choke on hostile values.
     try:
-        return _clean(str(_POLICY.header_factory(name, unfolded)))
+        return clean(str(_POLICY.header_factory(name, unfolded)))
     except Exception as exc:
         defects.append(f"{name} header could not be decoded ({exc.__class__.__name__})")
         return unfolded

@@ -3,8 +3,9 @@
 All writes go through one connection on one thread, so SQLite never sees two writers from this
 process and "database is locked" cannot happen between them. Whatever is queued while a commit
 is running becomes the next batch: 20 concurrent senders cost one commit, not 20, and nobody
-waits for a timer. Each operation runs inside its own savepoint, so one failing operation fails
-only its own future.
+waits for a timer. Consecutive operations that share an `apply_many` (message inserts) run
+together; if such a run fails, each operation is retried in a savepoint of its own, so one
+failing operation fails only its own future.
 """
 
 from __future__ import annotations
@@ -24,17 +25,24 @@ log = logging.getLogger("mailtrap.storage")
 
 MAX_BATCH = 512
 
-# An operation: `prepare()` runs before the transaction (parsing, so the write lock is held only
-# for the inserts), then `apply(conn)` runs inside it and returns (result, events to emit).
-Apply = Callable[[sqlite3.Connection], tuple[Any, list[StoreEvent]]]
+Outcome = tuple[Any, list[StoreEvent]]
+# `apply(conn)` runs one operation inside the batch's transaction: (result, events to emit).
+Apply = Callable[[sqlite3.Connection], Outcome]
+# `apply_many(conn, ops)` runs a run of like operations at once (the store inserts a burst of
+# messages with one executemany per table); it returns one outcome per operation.
+ApplyMany = Callable[[sqlite3.Connection, list["Operation"]], list[Outcome]]
 
 
 class Operation:
-    __slots__ = ("apply", "future", "prepare")
+    """A write: `apply`, optionally `apply_many` for consecutive operations sharing it, and
+    `data` for the latter to read."""
 
-    def __init__(self, apply: Apply, prepare: Callable[[], None] | None = None) -> None:
+    __slots__ = ("apply", "apply_many", "data", "future")
+
+    def __init__(self, apply: Apply, *, apply_many: ApplyMany | None = None, data: Any = None):
         self.apply = apply
-        self.prepare = prepare
+        self.apply_many = apply_many
+        self.data = data
         self.future: Future[Any] = Future()
 
 
@@ -103,28 +111,18 @@ class Writer:
 
     def _run_batch(self, batch: list[Operation]) -> None:
         live = [op for op in batch if op.future.set_running_or_notify_cancel()]
-        for op in live:
-            if op.prepare is not None:
-                try:
-                    op.prepare()
-                except Exception as exc:  # a bug in parsing must not stall the others
-                    op.future.set_exception(exc)
-        live = [op for op in live if not op.future.done()]
-        done: list[tuple[Operation, Any, list[StoreEvent]]] = []
+        done: list[tuple[Operation, Outcome]] = []
         conn = self._conn
         try:
             conn.execute("BEGIN IMMEDIATE")
-            for op in live:
-                conn.execute("SAVEPOINT op")
-                try:
-                    result, events = op.apply(conn)
-                except Exception as exc:
-                    conn.execute("ROLLBACK TO op")
-                    op.future.set_exception(exc)
-                else:
-                    done.append((op, result, events))
-                finally:
-                    conn.execute("RELEASE op")
+            i = 0
+            while i < len(live):
+                j = i + 1
+                many = live[i].apply_many
+                while many is not None and j < len(live) and live[j].apply_many is many:
+                    j += 1
+                self._apply(conn, live[i:j], done)
+                i = j
             extra = self._before_commit(conn) if done else []
             conn.execute("COMMIT")
         except Exception as exc:
@@ -135,9 +133,38 @@ class Writer:
                 if not op.future.done():
                     op.future.set_exception(exc)
             return
-        for op, result, events in done:
+        for op, (result, events) in done:
             op.future.set_result(result)
             for event in events:
                 self._emit(event)
         for event in extra:
             self._emit(event)
+
+    def _apply(
+        self, conn: sqlite3.Connection, run: list[Operation], done: list[tuple[Operation, Outcome]]
+    ) -> None:
+        """Apply a run of operations; if it fails as a whole, retry each one on its own so
+        that only the failing one fails."""
+        many = run[0].apply_many
+        if many is not None and len(run) > 1:
+            conn.execute("SAVEPOINT run")
+            try:
+                outcomes = many(conn, run)
+            except Exception:
+                conn.execute("ROLLBACK TO run")
+            else:
+                done.extend(zip(run, outcomes, strict=True))
+                return
+            finally:
+                conn.execute("RELEASE run")
+        for op in run:
+            conn.execute("SAVEPOINT op")
+            try:
+                outcome = op.apply(conn)
+            except Exception as exc:
+                conn.execute("ROLLBACK TO op")
+                op.future.set_exception(exc)
+            else:
+                done.append((op, outcome))
+            finally:
+                conn.execute("RELEASE op")

@@ -1,0 +1,156 @@
+"""What only the SQLite store promises: durability, group commit, migrations, clear errors."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+from mailfactory import build_mail, deliver, envelope_for
+
+from mailtrap import MailtrapError, SQLiteStore
+from mailtrap.storage._schema import migrations
+from mailtrap.storage._writer import Operation, Writer
+
+
+def test_a_returned_add_is_committed_and_visible_to_another_connection(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "m.db")
+    try:
+        summary = deliver(store, subject="durable")
+        other = sqlite3.connect(tmp_path / "m.db")
+        row = other.execute("SELECT subject FROM messages WHERE id = ?", (summary.id,)).fetchone()
+        other.close()
+        assert row == ("durable",)
+    finally:
+        store.close()
+
+
+def test_reopening_keeps_messages_flags_and_search(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "m.db")
+    a = deliver(store, subject="alpha report")
+    deliver(store, subject="beta")
+    store.mark_read([a.id])
+    store.close()
+    again = SQLiteStore(tmp_path / "m.db")
+    try:
+        assert [m.subject for m in again.list().messages] == ["beta", "alpha report"]
+        assert again.count(unread=True) == 1
+        assert [m.id for m in again.search("alpha is:read").messages] == [a.id]
+        assert again.get(a.id).subject == "alpha report"
+    finally:
+        again.close()
+
+
+def test_writes_queued_during_a_commit_share_the_next_one(tmp_path: Path) -> None:
+    """Group commit: 20 writers arriving while one batch runs cost one more commit, not 20."""
+    conn = sqlite3.connect(tmp_path / "w.db", isolation_level=None, check_same_thread=False)
+    conn.execute("CREATE TABLE t (x)")
+    commits: list[str] = []
+    conn.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+    writer = Writer(conn, name="test-writer", before_commit=lambda c: [], emit=lambda e: None)
+    started, gate = threading.Event(), threading.Event()
+
+    def blocked(c: sqlite3.Connection) -> tuple[None, list[object]]:
+        started.set()
+        gate.wait(10)
+        return None, []
+
+    def insert(c: sqlite3.Connection) -> tuple[int, list[object]]:
+        return c.execute("INSERT INTO t VALUES (1)").lastrowid or 0, []
+
+    first = writer.submit(Operation(blocked))  # type: ignore[arg-type]
+    assert started.wait(10)  # the writer is inside the first batch's transaction
+    queued = [writer.submit(Operation(insert)) for _ in range(20)]  # type: ignore[arg-type]
+    gate.set()
+    first.result(10)
+    assert len({f.result(10) for f in queued}) == 20
+    writer.close()
+    assert commits == ["COMMIT", "COMMIT"]
+
+
+def test_one_failing_operation_fails_only_its_own_future(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "w.db", isolation_level=None, check_same_thread=False)
+    conn.execute("CREATE TABLE t (x UNIQUE)")
+    writer = Writer(conn, name="test-writer", before_commit=lambda c: [], emit=lambda e: None)
+
+    def insert(value: int):  # type: ignore[no-untyped-def]
+        return Operation(lambda c: (c.execute("INSERT INTO t VALUES (?)", (value,)), []))
+
+    futures = [writer.submit(insert(v)) for v in (1, 1, 2)]
+    assert futures[0].result(10) is not None
+    with pytest.raises(sqlite3.IntegrityError):
+        futures[1].result(10)
+    assert futures[2].result(10) is not None
+    writer.close()
+    check = sqlite3.connect(tmp_path / "w.db")
+    assert check.execute("SELECT x FROM t ORDER BY x").fetchall() == [(1,), (2,)]
+
+
+def test_schema_is_versioned(tmp_path: Path) -> None:
+    SQLiteStore(tmp_path / "m.db").close()
+    conn = sqlite3.connect(tmp_path / "m.db")
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations()[-1][0]
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
+
+
+def test_a_newer_schema_is_refused_with_the_fix(tmp_path: Path) -> None:
+    SQLiteStore(tmp_path / "m.db").close()
+    conn = sqlite3.connect(tmp_path / "m.db")
+    conn.execute("PRAGMA user_version = 999")
+    conn.close()
+    with pytest.raises(MailtrapError, match=r"schema version 999.*upgrade mailtrap"):
+        SQLiteStore(tmp_path / "m.db")
+
+
+def test_a_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(MailtrapError, match=r"cannot open .*nope.*--db"):
+        SQLiteStore(tmp_path / "nope" / "m.db")
+
+
+def test_submit_does_not_wait_for_the_commit(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "m.db")
+    try:
+        raw = build_mail(subject="async")
+        futures = [store.submit(raw, envelope_for(raw)) for _ in range(50)]
+        assert {f.result(10).subject for f in futures} == {"async"}
+        assert store.count() == 50
+    finally:
+        store.close()
+
+
+def test_a_failing_run_is_retried_one_by_one(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "w.db", isolation_level=None, check_same_thread=False)
+    conn.execute("CREATE TABLE t (x UNIQUE)")
+    writer = Writer(conn, name="test-writer", before_commit=lambda c: [], emit=lambda e: None)
+    started, gate = threading.Event(), threading.Event()
+
+    def blocked(c: sqlite3.Connection) -> tuple[None, list[object]]:
+        started.set()
+        gate.wait(10)
+        return None, []
+
+    writer.submit(Operation(blocked))  # type: ignore[arg-type]
+
+    def many(c: sqlite3.Connection, ops: list[Operation]) -> list[tuple[object, list[object]]]:
+        c.executemany("INSERT INTO t VALUES (?)", [(op.data,) for op in ops])
+        return [(op.data, []) for op in ops]
+
+    def op(value: int) -> Operation:
+        def one(c: sqlite3.Connection) -> tuple[int, list[object]]:
+            c.execute("INSERT INTO t VALUES (?)", (value,))
+            return value, []
+
+        return Operation(one, apply_many=many, data=value)  # type: ignore[arg-type]
+
+    assert started.wait(10)
+    futures = [writer.submit(op(v)) for v in (1, 2, 2, 3)]  # the duplicate breaks executemany
+    gate.set()
+    assert futures[0].result(10) == 1 and futures[1].result(10) == 2
+    with pytest.raises(sqlite3.IntegrityError):
+        futures[2].result(10)
+    assert futures[3].result(10) == 3
+    writer.close()
+    check = sqlite3.connect(tmp_path / "w.db")
+    assert check.execute("SELECT x FROM t ORDER BY x").fetchall() == [(1,), (2,), (3,)]

@@ -1,0 +1,147 @@
+"""The lenient parser: decoded fields, classified parts, and defects instead of exceptions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from mailfactory import build_mail
+
+from mailtrap import Envelope, Message
+from mailtrap.parsing import parse_message, summarize
+
+ENV = Envelope("sender@example.com", ("to@example.com",))
+
+
+def parse(raw: bytes, envelope: Envelope = ENV) -> Message:
+    digest = summarize(raw, envelope)
+    summary = digest.to_summary(id="x", created=datetime.now(timezone.utc), size=len(raw))
+    return parse_message(raw, summary, envelope)
+
+
+def test_rfc2047_words_are_decoded_in_subject_and_names() -> None:
+    raw = (
+        b"Subject: =?UTF-8?B?R3LDvMOfZQ==?= =?ISO-8859-1?Q?_aus_K=F6ln?=\r\n"
+        b"From: =?utf-8?q?J=C3=B6rg?= <j@example.com>\r\n"
+        b"To: to@example.com\r\n\r\nbody\r\n"
+    )
+    message = parse(raw)
+    assert message.subject == "Grüße aus Köln"
+    assert message.sender is not None and message.sender.name == "Jörg"
+    assert message.headers.get("subject") == "Grüße aus Köln"
+
+
+def test_smtputf8_headers_are_decoded_as_utf8() -> None:
+    raw = "Subject: Grüße\r\nFrom: Jörg <jörg@exämple.com>\r\n\r\nhi\r\n".encode()
+    message = parse(raw)
+    assert message.subject == "Grüße"
+    assert message.sender is not None
+    assert (message.sender.name, message.sender.address) == ("Jörg", "jörg@exämple.com")
+
+
+def test_envelope_recipients_not_in_headers_are_bcc() -> None:
+    raw = b"To: A <a@example.com>\r\nCc: c@example.com\r\n\r\nx"
+    env = Envelope("s@example.com", ("A@example.com", "c@example.com", "hidden@example.com"))
+    message = parse(raw, env)
+    assert [a.address for a in message.bcc] == ["hidden@example.com"]
+
+
+def test_tags_from_x_tags_and_plus_addresses() -> None:
+    raw = b"X-Tags: beta, Alpha ,, BETA\r\nTo: dev+Signup@example.com\r\n\r\nx"
+    message = parse(raw, Envelope("", ("dev+signup@example.com", "ops+alerts@example.com")))
+    assert message.tags == ("alerts", "Alpha", "beta", "signup")  # envelope spelling first
+
+
+def test_bodies_attachments_and_inline_parts_are_classified() -> None:
+    raw = build_mail(
+        text="plain",
+        html='<p>hi <img src="cid:logo@x"></p>',
+        attachments=(("a.pdf", "application/pdf", b"%PDF"), ("n.txt", "text/plain", b"note")),
+    )
+    # Make the PDF an inline, cid-referenced part and check it moves to `inline`.
+    raw = raw.replace(
+        b'Content-Disposition: attachment; filename="a.pdf"',
+        b"Content-Disposition: inline\r\nContent-ID: <logo@x>",
+    )
+    message = parse(raw)
+    assert message.text.strip() == "plain"
+    assert "cid:logo@x" in message.html
+    assert [(p.content_id, p.data) for p in message.inline] == [("logo@x", b"%PDF")]
+    assert [(a.filename, a.content_type, a.data) for a in message.attachments] == [
+        ("n.txt", "text/plain", b"note")
+    ]
+    assert message.attachment_count == 1
+
+
+def test_attached_message_is_one_attachment_with_its_bytes() -> None:
+    inner = b"Subject: inner\r\nFrom: i@example.com\r\n\r\ninner body\r\n"
+    raw = (
+        b'Content-Type: multipart/mixed; boundary="b"\r\nSubject: outer\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain\r\n\r\nouter body\r\n"
+        b"--b\r\nContent-Type: message/rfc822\r\n\r\n" + inner + b"--b--\r\n"
+    )
+    message = parse(raw)
+    assert message.text.strip() == "outer body"
+    [attached] = message.attachments
+    assert attached.content_type == "message/rfc822"
+    assert b"inner body" in attached.data and b"Subject: inner" in attached.data
+
+
+def test_snippet_comes_from_html_when_there_is_no_text() -> None:
+    raw = build_mail(text=None, html="<style>p{}</style><p>Hello&nbsp;<b>there</b></p>\n" * 50)
+    snippet = summarize(raw, ENV).snippet
+    assert snippet.startswith("Hello there Hello")  # entities decoded, white space collapsed
+    assert "p{}" not in snippet and len(snippet) == 250
+
+
+@pytest.mark.parametrize(
+    ("raw", "defect"),
+    [
+        (b"Content-Type: text/plain; charset=x-nope\r\n\r\nabc", "unknown charset 'x-nope'"),
+        (b"Date: yesterday-ish\r\n\r\nx", "Date header is not a valid date"),
+    ],
+)
+def test_problems_become_defects_not_exceptions(raw: bytes, defect: str) -> None:
+    message = parse(raw)
+    assert any(defect in d for d in message.defects), message.defects
+    assert message.raw == raw
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"no colon in this header line\r\nSubject: x\r\n\r\nbody",
+        b'Subject: \xff\xfe\x00 bad\r\nFrom: <<<@>>>\r\nTo: ,,, "unterminated <a@b\r\n\r\n\x00\x80',
+        b'Content-Type: multipart/mixed; boundary="zz"\r\n\r\n--zz\r\nContent-Type: text/pl',
+        b"Content-Type: multipart/alternative\r\n\r\nno boundary at all",
+        b"Content-Transfer-Encoding: base64\r\n\r\n!!!not base64!!!",
+        b"Content-Type: text/plain; charset=utf-8\r\n\r\n\xe9t\xe9 latin-1 really",
+    ],
+)
+def test_malformed_mail_never_raises(raw: bytes) -> None:
+    message = parse(raw)
+    assert message.raw == raw
+    assert isinstance(message.text, str)
+
+
+def test_pathological_nesting_is_cut_off_not_a_crash() -> None:
+    depth = 5000
+    head = b"Subject: deep\r\n"
+    body = b"Content-Type: text/plain\r\n\r\ndeepest\r\n"
+    for i in range(depth):
+        b = f"b{i}".encode()
+        body = (
+            b'Content-Type: multipart/mixed; boundary="'
+            + b
+            + b'"\r\n\r\n--'
+            + b
+            + b"\r\n"
+            + body
+            + b"--"
+            + b
+            + b"--\r\n"
+        )
+    message = parse(head + body)
+    assert message.subject == "deep"
+    assert any("nest" in d for d in message.defects)
