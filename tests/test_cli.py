@@ -10,6 +10,7 @@ import smtplib
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -280,3 +281,44 @@ def test_version() -> None:
         timeout=30,
     )
     assert out.stdout.strip().startswith("mailtrap 0.")
+
+
+def test_api_readers_and_smtp_writers_run_together_without_errors(db: Path) -> None:
+    running = start("--db", str(db))
+    errors: list[BaseException] = []
+    statuses: list[int] = []
+
+    def write(n: int) -> None:
+        try:
+            with smtplib.SMTP(*running.smtp, timeout=30) as client:
+                for i in range(50):
+                    client.sendmail(
+                        "w@example.com", ["r@example.com"], f"Subject: {n}-{i}\r\n\r\nx".encode()
+                    )
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    def read() -> None:
+        try:
+            for _ in range(40):
+                with urllib.request.urlopen(running.url + "/api/v1/messages?limit=20") as r:
+                    statuses.append(r.status)
+                    json.load(r)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    threads += [threading.Thread(target=read) for _ in range(2)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert not errors
+        assert statuses == [200] * 80
+        assert running.get("/api/v1/messages?limit=1")["total"] == 200
+    finally:
+        code, err = running.stop()
+    assert code == 0
+    assert "locked" not in err and "Traceback" not in err, err
+    assert not Path(f"{db}-wal").exists()  # a clean close checkpoints and removes the WAL

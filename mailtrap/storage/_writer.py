@@ -77,14 +77,19 @@ class Writer:
             self._queue.put(op)
         return op.future
 
-    def close(self) -> None:
-        """Finish every queued operation, stop the thread and close the connection."""
+    def stop(self) -> None:
+        """Finish every queued operation, then stop the thread. Idempotent."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
             self._queue.put(None)
         self._thread.join()
+
+    def close(self) -> None:
+        """Stop, then close the connection. Close it last of all connections to the database:
+        the last one out checkpoints the WAL and deletes it."""
+        self.stop()
         try:
             self._conn.execute("PRAGMA optimize")  # cheap upkeep for the query planner
         finally:

@@ -314,8 +314,9 @@ class SQLiteStore:
         if self._closed:
             return
         self._closed = True
-        self._writer.close()
+        self._writer.stop()
         with self._readers_lock:
             readers, self._readers = self._readers, []
         for conn in readers:
             conn.close()
+        self._writer.close()  # last, so SQLite checkpoints and removes the WAL
