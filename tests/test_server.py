@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future
+from pathlib import Path
 
 import pytest
 from mailfactory import build_mail
@@ -39,13 +40,15 @@ def rich_mail() -> bytes:
     )
 
 
-def assert_rich(store: MessageStore, summary: MessageSummary, extra_rcpt: str) -> None:
+def assert_rich(store: MessageStore, summary: MessageSummary, *rcpts: str) -> None:
+    """Every field of `rich_mail()` came through; `rcpts` is the envelope's recipient list."""
     message = store.get(summary.id)
     assert message.subject == SUBJECT
     assert message.sender is not None
     assert (message.sender.name, message.sender.address) == ("Jörg Müller", "joerg@example.com")
     assert [a.address for a in message.to] == ["bob@example.com", "carol@example.com"]
-    assert [a.address for a in message.bcc] == [extra_rcpt]
+    named = {"bob@example.com", "carol@example.com"}
+    assert [a.address for a in message.bcc] == [r for r in rcpts if r not in named]
     assert message.text.strip() == "Hello Bob,\r\n.leading dot survives\r\nBye"
     assert message.html.strip() == "<p>Hello <b>Bob</b></p>"
     [pdf] = message.attachments
@@ -56,7 +59,7 @@ def assert_rich(store: MessageStore, summary: MessageSummary, extra_rcpt: str) -
         len(PDF),
     )
     assert message.envelope.mail_from == "joerg@example.com"
-    assert message.envelope.rcpt_tos == ("bob@example.com", "carol@example.com", extra_rcpt)
+    assert message.envelope.rcpt_tos == rcpts
     assert message.envelope.peer.startswith("127.0.0.1:")
     assert message.headers.get_all("Received")[0].startswith("from ")
     assert message.defects == ()
@@ -79,7 +82,7 @@ def test_smtplib_message_is_captured_with_every_field(
         )
     assert refused == {}
     summary = only_message(store)
-    assert_rich(store, summary, "audit@example.com")
+    assert_rich(store, summary, "bob@example.com", "carol@example.com", "audit@example.com")
     message = store.get(summary.id)
     assert message.envelope.helo == "app.example"
     # What the client sent, byte for byte, after mailtrap's trace field.
@@ -89,8 +92,8 @@ def test_smtplib_message_is_captured_with_every_field(
 
 
 def test_swaks_message_is_captured_with_every_field(
-    server: SMTPServer, store: MessageStore, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+    server: SMTPServer, store: MessageStore, tmp_path: Path
+) -> None:
     swaks = require_tool("swaks", "apt-get install swaks")
     eml = tmp_path / "mail.eml"
     eml.write_bytes(rich_mail())
@@ -112,30 +115,41 @@ def test_swaks_message_is_captured_with_every_field(
         capture_output=True,
         timeout=60,
     )
+    rcpts = ("bob@example.com", "carol@example.com", "audit@example.com")
+    assert_rich(store, only_message(store), *rcpts)
+
+
+def test_smtp_source_message_is_captured_with_every_field(
+    server: SMTPServer, store: MessageStore, tmp_path: Path
+) -> None:
+    # -F sends a prepared message, dot-stuffing and ending each line with CRLF itself.
+    eml = tmp_path / "mail.txt"
+    eml.write_bytes(rich_mail().replace(b"\r\n", b"\n"))
+    run_smtp_source(
+        "-F",
+        str(eml),
+        "-f",
+        "joerg@example.com",
+        "-t",
+        "audit@example.com",
+        f"{server.host}:{server.port}",
+    )
     assert_rich(store, only_message(store), "audit@example.com")
 
 
 def test_smtp_source_load_is_captured(server: SMTPServer, store: MessageStore) -> None:
-    tool = smtp_source()
-    subprocess.run(
-        [
-            tool,
-            "-s",
-            "5",
-            "-m",
-            "50",
-            "-l",
-            "2048",
-            "-f",
-            "load@example.com",
-            "-t",
-            "sink@example.com",
-            f"{server.host}:{server.port}",
-        ],
-        env={"LD_LIBRARY_PATH": str(SMTP_SOURCE_LIBS)},
-        check=True,
-        capture_output=True,
-        timeout=60,
+    run_smtp_source(
+        "-s",
+        "5",
+        "-m",
+        "50",
+        "-l",
+        "2048",
+        "-f",
+        "load@example.com",
+        "-t",
+        "sink@example.com",
+        f"{server.host}:{server.port}",
     )
     page = store.list(limit=100)
     assert page.total == 50
@@ -143,6 +157,16 @@ def test_smtp_source_load_is_captured(server: SMTPServer, store: MessageStore) -
     assert message.envelope.mail_from == "load@example.com"
     assert message.envelope.rcpt_tos == ("sink@example.com",)
     assert message.size > 2048
+
+
+def run_smtp_source(*args: str) -> None:
+    subprocess.run(
+        [smtp_source(), *args],
+        env={"LD_LIBRARY_PATH": str(SMTP_SOURCE_LIBS)},
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
 
 
 def test_smtputf8_addresses_are_accepted(server: SMTPServer, store: MessageStore) -> None:
