@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import binascii
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
@@ -25,7 +26,7 @@ from mailtrap._headers import Fields, address_value, clean, date_value, split_he
 from mailtrap._mime import Body, Part, decode_bytes, walk_parts
 from mailtrap.models import Address, Attachment, Envelope, Headers, Message, MessageSummary
 
-__all__ = ["Digest", "parse_message", "summarize"]
+__all__ = ["Digest", "normalize_tags", "parse_message", "summarize"]
 
 SNIPPET_LENGTH = 250
 
@@ -86,19 +87,21 @@ def _unfold(value: str) -> str:
     return _WS.sub(" ", clean(value)).strip()
 
 
-def _tags(fields: Fields, recipients: list[str], defects: list[str]) -> tuple[str, ...]:
-    """Tags from `X-Tags` (comma separated) and from plus-addresses such as `dev+signup@x`.
-
-    Tags that differ only in case are one tag, spelled as first seen."""
+def normalize_tags(tags: Iterable[str]) -> tuple[str, ...]:
+    """Tags as stored: stripped, empty ones dropped, one per spelling ignoring case (the first
+    seen wins), sorted ignoring case."""
     found: dict[str, str] = {}
-    for value in fields.all("x-tags"):
-        for part in text_value("X-Tags", value, defects).split(","):
-            if tag := part.strip():
-                found.setdefault(tag.casefold(), tag)
-    for address in recipients:
-        if m := _PLUS_TAG.match(address):
-            found.setdefault(m.group(1).casefold(), m.group(1))
+    for tag in tags:
+        if tag := tag.strip():
+            found.setdefault(tag.casefold(), tag)
     return tuple(sorted(found.values(), key=str.casefold))
+
+
+def _tags(fields: Fields, recipients: list[str], defects: list[str]) -> tuple[str, ...]:
+    """Tags from `X-Tags` (comma separated) and from plus-addresses such as `dev+signup@x`."""
+    plus = [m.group(1) for a in recipients if (m := _PLUS_TAG.match(a))]
+    headers = [t for v in fields.all("x-tags") for t in text_value("X-Tags", v, defects).split(",")]
+    return normalize_tags([*headers, *plus])
 
 
 def _snippet(text: str) -> str:

@@ -35,7 +35,7 @@ def list_messages(
         messages_count=page.total,
         messages_unread=page.unread,
         start=page.start,
-        tags=store.tags(),
+        tags=list(store.tags()),
         messages=[summary_out(m) for m in page.messages],
     )
 

@@ -74,7 +74,7 @@ def migrate(conn: sqlite3.Connection, path: str) -> None:
 # -- rows <-> models --------------------------------------------------------------------------
 
 
-def _dump(value: Any) -> str:
+def dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -92,14 +92,14 @@ def message_row(digest: Digest, *, id: str, created: float, size: int) -> tuple[
         "reply_to": _pairs(digest.reply_to),
     }
     return (
-        id, created, size, 0, digest.message_id, digest.subject, _dump(addresses),
+        id, created, size, 0, digest.message_id, digest.subject, dump(addresses),
         digest.return_path, digest.date.isoformat() if digest.date else None,
-        digest.attachment_count, digest.snippet, _dump(list(digest.tags)), digest.username,
+        digest.attachment_count, digest.snippet, dump(list(digest.tags)), digest.username,
     )  # fmt: skip
 
 
 def envelope_json(envelope: Envelope) -> str:
-    return _dump(
+    return dump(
         {
             "mail_from": envelope.mail_from,
             "rcpt_tos": list(envelope.rcpt_tos),

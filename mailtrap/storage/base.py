@@ -55,14 +55,15 @@ class Page:
 class StoreEvent:
     """A committed change. `new` carries the summary; `update` and `delete` carry ids.
 
-    `all` is true for a delete of everything (then `ids` is empty). For `update`, `read` is
-    the new read state of every id.
+    `all` is true for a delete of everything (then `ids` is empty). An `update` sets `read`
+    (the new read state of every id) or `tags` (the new tags of every id).
     """
 
     kind: Literal["new", "update", "delete"]
     ids: tuple[str, ...] = ()
     summary: MessageSummary | None = None
     read: bool | None = None
+    tags: tuple[str, ...] | None = None
     all: bool = False
 
 
@@ -99,9 +100,24 @@ class MessageStore(Protocol):
         Raises `QueryError` for a query that cannot be parsed."""
         ...
 
-    def tags(self) -> builtins.list[str]:
-        """Every tag on a stored message, once per spelling ignoring case (as the oldest
-        message spells it), sorted ignoring case."""
+    def ids(self, query: str | Query = "") -> builtins.list[str]:
+        """The ids of every message matching `query` (all messages for ""), newest first.
+
+        Raises `QueryError` for a query that cannot be parsed."""
+        ...
+
+    def tags(self) -> dict[str, int]:
+        """Each tag in use -> how many messages carry it. One entry per tag ignoring case,
+        spelled as the oldest message spells it, in order ignoring case."""
+        ...
+
+    def set_tags(self, ids: Iterable[str], tags: Iterable[str]) -> int:
+        """Replace the tags of these messages (normalized as `parsing.normalize_tags` does);
+        returns how many of `ids` exist. Unknown ids are ignored."""
+        ...
+
+    def storage_size(self) -> int:
+        """Bytes the store occupies: the database files, or the raw messages held in memory."""
         ...
 
     def count(self, *, unread: bool = False) -> int:

@@ -16,7 +16,7 @@ from itertools import islice
 
 from mailtrap.errors import MessageNotFound, StoreClosed
 from mailtrap.models import Envelope, Message, MessageSummary
-from mailtrap.parsing import parse_message, summarize
+from mailtrap.parsing import normalize_tags, parse_message, summarize
 from mailtrap.search import Query, Term, parse_query, tokenize
 from mailtrap.storage._common import Subscribers, check_page, search_columns
 from mailtrap.storage.base import DEFAULT_MAX_MESSAGES, Page, StoreEvent, Subscriber, new_id
@@ -147,13 +147,37 @@ class MemoryStore:
         unread = sum(not s.read for s in hits)
         return Page(tuple(hits[start : start + limit]), len(hits), unread, start)
 
-    def tags(self) -> builtins.list[str]:
+    def ids(self, query: str | Query = "") -> builtins.list[str]:
+        parsed = parse_query(query) if isinstance(query, str) else query
         with self._lock:
-            found: dict[str, str] = {}
+            return [e.summary.id for e in self._newest() if _matches(parsed, e)]
+
+    def tags(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        spelling: dict[str, str] = {}
+        with self._lock:
             for entry in self._entries.values():
                 for tag in entry.summary.tags:
-                    found.setdefault(tag.casefold(), tag)
-        return sorted(found.values(), key=str.casefold)
+                    key = spelling.setdefault(tag.casefold(), tag)
+                    counts[key] = counts.get(key, 0) + 1
+        return {t: counts[t] for t in sorted(counts, key=str.casefold)}
+
+    def set_tags(self, ids: Iterable[str], tags: Iterable[str]) -> int:
+        new = normalize_tags(tags)
+        with self._lock:
+            self._check_open()
+            found = [id for id in dict.fromkeys(ids) if id in self._entries]
+            for id in found:
+                entry = self._entries[id]
+                entry.summary = replace(entry.summary, tags=new)
+                entry.words["tags"] = tokenize(" ".join(new))
+            if found:
+                self._subscribers.emit(StoreEvent("update", tuple(found), tags=new))
+            return len(found)
+
+    def storage_size(self) -> int:
+        with self._lock:
+            return sum(len(e.raw) for e in self._entries.values())
 
     def count(self, *, unread: bool = False) -> int:
         with self._lock:

@@ -24,7 +24,7 @@ from typing import Any
 
 from mailtrap.errors import MailtrapError, MessageNotFound, StoreClosed
 from mailtrap.models import Envelope, Message, MessageSummary
-from mailtrap.parsing import parse_message, summarize
+from mailtrap.parsing import normalize_tags, parse_message, summarize
 from mailtrap.search import Query, parse_query
 from mailtrap.storage import _schema
 from mailtrap.storage._common import Subscribers, check_page, search_columns
@@ -298,10 +298,52 @@ class SQLiteStore:
             conn.execute("COMMIT")
         return Page(tuple(map(_schema.summary_from_row, rows)), total, unread, start)
 
-    def tags(self) -> builtins.list[str]:
+    def ids(self, query: str | Query = "") -> builtins.list[str]:
+        parsed = parse_query(query) if isinstance(query, str) else query
+        where, params = compile_query(parsed)
+        rows = self._reader().execute(
+            f"SELECT m.id FROM messages m WHERE {where} ORDER BY m.seq DESC", params
+        )
+        return [r[0] for r in rows]
+
+    def tags(self) -> dict[str, int]:
         # With min(), SQLite takes the bare `tag` from the row holding the minimum: the oldest.
-        rows = self._reader().execute("SELECT tag, min(seq) FROM tags GROUP BY key").fetchall()
-        return sorted((r[0] for r in rows), key=str.casefold)
+        rows = (
+            self._reader()
+            .execute("SELECT tag, min(seq), count(*) FROM tags GROUP BY key")
+            .fetchall()
+        )
+        return {tag: n for tag, _, n in sorted(rows, key=lambda r: r[0].casefold())}
+
+    def set_tags(self, ids: Iterable[str], tags: Iterable[str]) -> int:
+        wanted, new = list(dict.fromkeys(ids)), normalize_tags(tags)
+
+        def apply(conn: sqlite3.Connection) -> tuple[int, builtins.list[StoreEvent]]:
+            found = []
+            for id in wanted:
+                row = conn.execute("SELECT seq FROM messages WHERE id = ?", (id,)).fetchone()
+                if row is None:
+                    continue
+                seq = row[0]
+                found.append(id)
+                conn.execute("DELETE FROM tags WHERE seq = ?", (seq,))
+                conn.executemany(
+                    "INSERT INTO tags (seq, key, tag) VALUES (?, ?, ?)",
+                    [(seq, t.casefold(), t) for t in new],
+                )
+                conn.execute("UPDATE messages SET tags = ? WHERE seq = ?", (_schema.dump(new), seq))
+                conn.execute("UPDATE fts SET tags = ? WHERE rowid = ?", (" ".join(new), seq))
+            events = [StoreEvent("update", tuple(found), tags=new)] if found else []
+            return len(found), events
+
+        return int(self._write(apply))
+
+    def storage_size(self) -> int:
+        return sum(
+            p.stat().st_size
+            for p in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm"))
+            if p.exists()
+        )
 
     def count(self, *, unread: bool = False) -> int:
         column = "unread" if unread else "total"

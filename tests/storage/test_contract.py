@@ -16,6 +16,7 @@ from mailtrap import (
     MessageNotFound,
     MessageStore,
     MessageSummary,
+    QueryError,
     StoreClosed,
     StoreEvent,
 )
@@ -246,10 +247,44 @@ def test_closed_store_refuses_writes_and_close_is_idempotent(store: MessageStore
         store.add(raw, envelope_for(raw))
 
 
-def test_tags_lists_each_tag_once_ignoring_case(store: MessageStore) -> None:
-    assert store.tags() == []
+def test_tags_counts_each_tag_once_ignoring_case(store: MessageStore) -> None:
+    assert store.tags() == {}
     deliver(store, headers={"X-Tags": "beta, Alpha"})
     deliver(store, "dev+signup@example.com", headers={"X-Tags": "ALPHA"})
     a = deliver(store, headers={"X-Tags": "gone"})
     store.delete([a.id])
-    assert store.tags() == ["Alpha", "beta", "signup"]
+    assert list(store.tags().items()) == [("Alpha", 2), ("beta", 1), ("signup", 1)]
+
+
+def test_set_tags_replaces_tags_and_feeds_search(store: MessageStore) -> None:
+    a = deliver(store, headers={"X-Tags": "old"})
+    b = deliver(store)
+    events: list[StoreEvent] = []
+    store.subscribe(events.append)
+    assert store.set_tags([a.id, b.id, "unknown"], [" new ", "Other", "NEW", ""]) == 2
+    assert store.get(a.id).tags == ("new", "Other")
+    assert [m.tags for m in store.list().messages] == [("new", "Other")] * 2
+    assert store.tags() == {"new": 2, "Other": 2}
+    assert sorted(store.ids("tag:other")) == sorted([a.id, b.id])
+    assert store.ids("tag:old") == []
+    assert store.ids("other") == [b.id, a.id]  # tags are free text too
+    assert [(e.kind, e.ids, e.tags) for e in events] == [("update", (a.id, b.id), ("new", "Other"))]
+    store.set_tags([a.id], [])
+    assert store.get(a.id).tags == ()
+
+
+def test_ids_lists_matches_newest_first(store: MessageStore) -> None:
+    a = deliver(store, subject="report one")
+    deliver(store, subject="other")
+    c = deliver(store, subject="report two")
+    assert store.ids("report") == [c.id, a.id]
+    assert len(store.ids()) == 3
+    with pytest.raises(QueryError):
+        store.ids("bogus:field")
+
+
+def test_storage_size_grows_with_mail(store: MessageStore) -> None:
+    before = store.storage_size()
+    for _ in range(20):
+        deliver(store, text="x" * 5000)
+    assert store.storage_size() >= before + 20 * 5000 * 0.5
