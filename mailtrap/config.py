@@ -90,6 +90,7 @@ class Settings:
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
     hostname: str = "localhost"
     log_level: str = "info"
+    api_cors: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -128,6 +129,14 @@ class Option:
         return next(f.default for f in fields(Settings) if f.name == self.name)
 
 
+def _origins(value: str) -> tuple[str, ...]:
+    origins = tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
+    for origin in origins:
+        if origin != "*" and not origin.startswith(("http://", "https://")):
+            raise ValueError(f"{origin!r} is not an origin; use e.g. http://localhost:3000")
+    return origins
+
+
 def _level(value: str) -> str:
     levels = ("debug", "info", "warning", "error")
     if value.strip().lower() not in levels:
@@ -146,4 +155,6 @@ OPTIONS: tuple[Option, ...] = (
            "refuse larger messages with 552 (k/M/G suffixes; 0: unlimited)"),
     Option("hostname", "--hostname", "NAME", str, "name in the SMTP banner and Received field"),
     Option("log_level", "--log-level", "LEVEL", _level, "debug, info, warning or error"),
+    Option("api_cors", "--api-cors", "ORIGINS", _origins,
+           "comma-separated origins allowed to call the API from a browser (none by default)"),
 )  # fmt: skip

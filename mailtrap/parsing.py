@@ -205,6 +205,7 @@ def parse_message(raw: bytes, summary: MessageSummary, envelope: Envelope) -> Me
         envelope=envelope,
         raw=raw,
         headers=decoded,
+        raw_headers=headers,
         text=body.text,
         html=body.html,
         attachments=tuple(_attachment(p) for p in body.attachments),

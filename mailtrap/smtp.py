@@ -17,6 +17,7 @@ import re
 import threading
 import time
 from concurrent.futures import Future
+from dataclasses import dataclass
 from email.utils import format_datetime, localtime
 from typing import Any
 
@@ -34,6 +35,7 @@ __all__ = [
     "UNLIMITED_LINE_LENGTH",
     "DeliveryHandler",
     "SMTPProtocol",
+    "SMTPStats",
 ]
 
 log = logging.getLogger("mailtrap.smtp")
@@ -47,6 +49,15 @@ DEFAULT_MAX_MESSAGE_SIZE = 25 * 1024 * 1024  # what large providers accept; 0 me
 DEFAULT_MAX_RECIPIENTS = 1000  # RFC 5321 demands at least 100; a sink should not refuse mail
 DEFAULT_IDLE_TIMEOUT = 300.0  # RFC 5321 4.5.3.2.7: at least five minutes
 UNLIMITED_LINE_LENGTH = 64 * 1024 * 1024
+
+
+@dataclass(slots=True)
+class SMTPStats:
+    """Counters since start: messages stored (and their bytes), and transactions refused."""
+
+    accepted: int = 0
+    accepted_bytes: int = 0
+    rejected: int = 0
 
 
 class DeliveryHandler:
@@ -69,6 +80,7 @@ class DeliveryHandler:
         self.max_recipients = max_recipients
         self._on_error = on_error or (lambda exc: None)
         self._completions: _Completions | None = None
+        self.stats = SMTPStats()
         self._date = (0, "")
 
     async def handle_RCPT(
@@ -80,6 +92,7 @@ class DeliveryHandler:
         rcpt_options: list[str],
     ) -> str:
         if self.max_recipients and len(envelope.rcpt_tos) >= self.max_recipients:
+            self.stats.rejected += 1
             return f"452 4.5.3 Too many recipients (this server accepts {self.max_recipients})"
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
@@ -100,9 +113,12 @@ class DeliveryHandler:
             summary = future.result() if future.done() else await self._settled(future)
         except Exception as exc:
             log.exception("could not store a message from %s", meta.peer)
+            self.stats.rejected += 1
             self._on_error(exc)
             # 451: the client keeps the message and retries; nothing is lost.
             return f"451 4.3.0 mailtrap could not store the message ({exc.__class__.__name__})"
+        self.stats.accepted += 1
+        self.stats.accepted_bytes += summary.size
         return f"250 2.0.0 OK: queued as {summary.id}"
 
     def _now(self) -> str:
@@ -213,6 +229,8 @@ class SMTPProtocol(SMTP):
             and self.line_length_limit >= self.data_size_limit
         ):
             status = "552 Error: Too much mail data"
+        if isinstance(status, str) and status.startswith("552"):
+            self.event_handler.stats.rejected += 1
         await super().push(status)
 
     def _getaddr(self, arg: str) -> tuple[str | None, str | None]:

@@ -6,8 +6,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from liveserver import LiveServer
 from mailfactory import build_mail, envelope_for
+from mailtrap.web import create_app
 
 from mailtrap import Envelope, MemoryStore, MessageStore, SQLiteStore
 
@@ -55,3 +58,10 @@ def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[St
 @pytest.fixture
 def store(store_factory: StoreFactory) -> MessageStore:
     return store_factory()
+
+
+@pytest.fixture
+def live(store: MessageStore) -> Iterator[tuple[LiveServer, httpx.Client]]:
+    """`store` served over real HTTP, and a client for it."""
+    with LiveServer(create_app(store)) as server, httpx.Client(base_url=server.url) as client:
+        yield server, client

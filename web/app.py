@@ -3,25 +3,65 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-from mailtrap.web import api, health
+import contextlib
+import time
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import JSONResponse
+from mailtrap.web import events, health, message, messages, meta, send, wait
 
 from mailtrap import __version__
 from mailtrap.config import Settings
+from mailtrap.search import QueryError
+from mailtrap.smtp import SMTPStats
 from mailtrap.storage.base import MessageStore
 
 
-def create_app(store: MessageStore, settings: Settings | None = None) -> FastAPI:
-    """The web app serving `store`. `settings` defaults to `Settings()`."""
+def create_app(
+    store: MessageStore, settings: Settings | None = None, *, smtp_stats: SMTPStats | None = None
+) -> FastAPI:
+    """The web app serving `store`. `settings` defaults to `Settings()`; `smtp_stats`, when
+    the SMTP server runs beside it, feeds /api/v1/info."""
+    settings = settings or Settings()
+    hub = events.EventHub(store)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        hub.start()
+        try:
+            yield
+        finally:
+            hub.stop()
+
     app = FastAPI(
         title="mailtrap",
         version=__version__,
         description="A development mail catcher. The v1 API follows Mailpit's.",
         docs_url="/api/docs",
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.store = store
-    app.state.settings = settings or Settings()
-    app.include_router(health.router)
-    app.include_router(api.router)
+    app.state.settings = settings
+    app.state.events = hub
+    app.state.smtp_stats = smtp_stats
+    app.state.started = time.monotonic()
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    if settings.api_cors:  # no CORS at all unless asked for
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.api_cors),
+            allow_methods=["GET", "PUT", "POST", "DELETE"],
+            allow_headers=["Content-Type"],
+        )
+
+    @app.exception_handler(QueryError)
+    async def bad_query(request: Request, exc: QueryError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    for module in (health, messages, message, meta, send, wait, events):
+        app.include_router(module.router)
     return app

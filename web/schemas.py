@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from datetime import datetime
 
 from pydantic import BaseModel
@@ -48,12 +50,28 @@ class MessagesOut(BaseModel):
     messages: list[SummaryOut]
 
 
+class ChecksumsOut(BaseModel):
+    MD5: str
+    SHA1: str
+    SHA256: str
+
+
 class AttachmentOut(BaseModel):
     PartID: str
     FileName: str
     ContentType: str
     ContentID: str
     Size: int
+    Checksums: ChecksumsOut
+
+
+class ListUnsubscribeOut(BaseModel):
+    """The List-Unsubscribe header, its <links>, and List-Unsubscribe-Post."""
+
+    Header: str
+    Links: list[str]
+    Errors: str
+    HeaderPost: str
 
 
 class MessageOut(BaseModel):
@@ -68,6 +86,7 @@ class MessageOut(BaseModel):
     ReplyTo: list[AddressOut]
     ReturnPath: str
     Subject: str
+    ListUnsubscribe: ListUnsubscribeOut
     Date: datetime
     Tags: list[str]
     Username: str
@@ -107,13 +126,27 @@ def summary_out(s: MessageSummary) -> SummaryOut:
 
 
 def _part(a: Attachment) -> AttachmentOut:
+    data = a.data
     return AttachmentOut(
         PartID=a.part_id,
-        FileName=a.filename,
+        FileName=a.filename or a.content_id,
         ContentType=a.content_type,
         ContentID=a.content_id,
         Size=a.size,
+        Checksums=ChecksumsOut(
+            MD5=hashlib.md5(data, usedforsecurity=False).hexdigest(),
+            SHA1=hashlib.sha1(data, usedforsecurity=False).hexdigest(),
+            SHA256=hashlib.sha256(data).hexdigest(),
+        ),
     )
+
+
+def _list_unsubscribe(m: Message) -> ListUnsubscribeOut:
+    header = m.headers.get("List-Unsubscribe") or ""
+    links = re.findall(r"<([^<>]*)>", header)
+    errors = "" if links or not header else "no <link> found in List-Unsubscribe"
+    post = m.headers.get("List-Unsubscribe-Post") or ""
+    return ListUnsubscribeOut(Header=header, Links=links, Errors=errors, HeaderPost=post)
 
 
 def message_out(m: Message) -> MessageOut:
@@ -127,6 +160,7 @@ def message_out(m: Message) -> MessageOut:
         ReplyTo=_addresses(m.reply_to),
         ReturnPath=m.return_path,
         Subject=m.subject,
+        ListUnsubscribe=_list_unsubscribe(m),
         Date=m.date or m.created,
         Tags=list(m.tags),
         Username=m.username or "",
@@ -136,3 +170,80 @@ def message_out(m: Message) -> MessageOut:
         Inline=[_part(a) for a in m.inline],
         Attachments=[_part(a) for a in m.attachments],
     )
+
+
+# -- requests and the smaller responses ---------------------------------------------------------
+
+
+class SetReadIn(BaseModel):
+    """PUT /api/v1/messages. `IDs` or `Search` pick the messages; neither means all."""
+
+    IDs: list[str] = []
+    Search: str = ""
+    Read: bool = False
+
+
+class DeleteIn(BaseModel):
+    """DELETE /api/v1/messages. No `IDs` (or no body) deletes every message."""
+
+    IDs: list[str] = []
+
+
+class SetTagsIn(BaseModel):
+    """PUT /api/v1/tags: replace the tags of `IDs` with `Tags` (empty removes them all)."""
+
+    IDs: list[str]
+    Tags: list[str] = []
+
+
+class RuntimeStatsOut(BaseModel):
+    Uptime: int
+    Memory: int
+    MessagesDeleted: int
+    SMTPAccepted: int
+    SMTPAcceptedSize: int
+    SMTPRejected: int
+    SMTPIgnored: int
+
+
+class InfoOut(BaseModel):
+    Version: str
+    LatestVersion: str
+    Database: str
+    DatabaseSize: int
+    Messages: int
+    Unread: int
+    Tags: dict[str, int]
+    RuntimeStats: RuntimeStatsOut
+
+
+class SendAddressIn(BaseModel):
+    Email: str
+    Name: str = ""
+
+
+class SendAttachmentIn(BaseModel):
+    Content: str
+    Filename: str
+    ContentType: str = ""
+    ContentID: str = ""
+
+
+class SendIn(BaseModel):
+    """POST /api/v1/send: Mailpit's shape. `Content` of an attachment is base64."""
+
+    From: SendAddressIn
+    To: list[SendAddressIn] = []
+    Cc: list[SendAddressIn] = []
+    Bcc: list[str] = []
+    ReplyTo: list[SendAddressIn] = []
+    Subject: str = ""
+    Text: str = ""
+    HTML: str = ""
+    Attachments: list[SendAttachmentIn] = []
+    Headers: dict[str, str] = {}
+    Tags: list[str] = []
+
+
+class SendOut(BaseModel):
+    ID: str

@@ -74,11 +74,13 @@ async def run(
     try:
         sock = bind_http(*settings.http)
         config = uvicorn.Config(
-            create_app(store, settings),
+            create_app(store, settings, smtp_stats=smtp.handler.stats),
             log_level="warning",
             access_log=False,
             server_header=False,
-            lifespan="off",
+            lifespan="on",
+            # Long-polls and event sockets would otherwise hold a shutdown open.
+            timeout_graceful_shutdown=2,
         )
         server = _Server(config)
         loop = asyncio.get_running_loop()

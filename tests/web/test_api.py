@@ -1,15 +1,21 @@
-"""The minimal v1 API: Mailpit's shapes for listing and reading messages, in both stores."""
+"""The v1 REST API over real HTTP, in both stores: Mailpit's paths, shapes and semantics."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import base64
+import gzip
+import hashlib
 
+import httpx
 import pytest
-from fastapi.testclient import TestClient
+from liveserver import LiveServer
 from mailfactory import build_mail, deliver, envelope_for
 from mailtrap.web import create_app
 
 from mailtrap import MessageStore
+from mailtrap.config import Settings
+
+Live = tuple[LiveServer, httpx.Client]
 
 SUMMARY_KEYS = {
     "ID",
@@ -38,6 +44,7 @@ MESSAGE_KEYS = {
     "ReplyTo",
     "ReturnPath",
     "Subject",
+    "ListUnsubscribe",
     "Date",
     "Tags",
     "Username",
@@ -47,35 +54,40 @@ MESSAGE_KEYS = {
     "Inline",
     "Attachments",
 }
+LIST_KEYS = {
+    "total",
+    "unread",
+    "count",
+    "messages_count",
+    "messages_unread",
+    "start",
+    "tags",
+    "messages",
+}
+PDF = b"%PDF-1.4 fake"
 
 
-@pytest.fixture
-def client(store: MessageStore) -> Iterator[TestClient]:
-    with TestClient(create_app(store)) as c:
-        yield c
+def subjects(body: dict) -> list[str]:  # type: ignore[type-arg]
+    return [m["Subject"] for m in body["messages"]]
 
 
-def test_list_has_mailpit_shape_and_never_bodies(client: TestClient, store: MessageStore) -> None:
+# -- listing and searching ------------------------------------------------------------------
+
+
+def test_list_has_mailpit_shape_and_never_bodies(live: Live, store: MessageStore) -> None:
+    _, http = live
     deliver(store, "audit@example.com", subject="first", headers={"X-Tags": "b, a"})
     raw = build_mail(
         subject="second",
         html="<p>x</p>",
         to="Bob <bob@example.com>",
-        attachments=(("r.pdf", "application/pdf", b"%PDF"),),
+        attachments=(("r.pdf", "application/pdf", PDF),),
     )
     store.add(raw, envelope_for(raw))
-    body = client.get("/api/v1/messages", params={"limit": 1}).json()
-    assert set(body) == {
-        "total",
-        "unread",
-        "count",
-        "messages_count",
-        "messages_unread",
-        "start",
-        "tags",
-        "messages",
-    }
+    body = http.get("/api/v1/messages", params={"limit": 1}).json()
+    assert set(body) == LIST_KEYS
     assert (body["total"], body["unread"], body["count"], body["start"]) == (2, 2, 1, 0)
+    assert (body["messages_count"], body["messages_unread"]) == (2, 2)
     assert body["tags"] == ["a", "b"]
     [summary] = body["messages"]
     assert set(summary) == SUMMARY_KEYS
@@ -84,20 +96,97 @@ def test_list_has_mailpit_shape_and_never_bodies(client: TestClient, store: Mess
     assert summary["From"] == {"Name": "Alice Example", "Address": "alice@example.com"}
     assert summary["Attachments"] == 1
     assert summary["Created"].endswith("Z")
-    older = client.get("/api/v1/messages", params={"start": 1}).json()["messages"]
+    older = http.get("/api/v1/messages", params={"start": 1}).json()["messages"]
     assert [m["Subject"] for m in older] == ["first"]
     assert older[0]["Bcc"] == [{"Name": "", "Address": "audit@example.com"}]
+    assert len(http.get("/api/v1/messages", params={"limit": 0}).json()["messages"]) == 2
 
 
-def test_message_detail_has_mailpit_shape(client: TestClient, store: MessageStore) -> None:
+def test_search_counts_matches_separately_from_the_mailbox(live: Live, store: MessageStore) -> None:
+    _, http = live
+    for i in range(3):
+        deliver(store, subject=f"invoice {i}")
+    deliver(store, subject="other")
+    body = http.get("/api/v1/search", params={"query": "invoice", "limit": 2}).json()
+    assert subjects(body) == ["invoice 2", "invoice 1"]
+    assert (body["total"], body["messages_count"], body["count"]) == (4, 3, 2)
+
+
+@pytest.mark.parametrize(("query", "reason"), [("", "no search query"), ("subjet:x", "subjet")])
+def test_bad_search_is_a_400_with_a_reason(live: Live, query: str, reason: str) -> None:
+    _, http = live
+    for response in (
+        http.get("/api/v1/search", params={"query": query}),
+        http.delete("/api/v1/search", params={"query": query}),
+    ):
+        assert response.status_code == 400
+        assert reason in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "params", [{"limit": -1}, {"start": -1}, {"limit": "ten"}, {"limit": 5000}]
+)
+def test_bad_paging_is_a_422_with_a_reason(live: Live, params: dict[str, object]) -> None:
+    _, http = live
+    response = http.get("/api/v1/messages", params=params)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] in params
+
+
+# -- read flags and deletion ------------------------------------------------------------------
+
+
+def test_set_read_by_ids_by_search_and_all(live: Live, store: MessageStore) -> None:
+    _, http = live
+    a, b = deliver(store, subject="alpha"), deliver(store, subject="beta")
+    assert http.put("/api/v1/messages", json={"IDs": [a.id], "Read": True}).text == "ok"
+    assert [store.get(i).read for i in (a.id, b.id)] == [True, False]
+    http.put("/api/v1/messages", json={"Search": "beta", "Read": True})
+    assert store.count(unread=True) == 0
+    http.put("/api/v1/messages", json={"Read": False})  # neither: every message
+    assert store.count(unread=True) == 2
+    both = http.put("/api/v1/messages", json={"IDs": [a.id], "Search": "x", "Read": True})
+    assert both.status_code == 400 and "not both" in both.json()["detail"]
+    assert http.put("/api/v1/messages", content=b"{not json").status_code == 422
+    assert store.count(unread=True) == 2
+
+
+def test_delete_by_ids_and_all_but_never_on_bad_json(live: Live, store: MessageStore) -> None:
+    _, http = live
+    a, b, c = deliver(store), deliver(store), deliver(store)
+    assert http.request("DELETE", "/api/v1/messages", json={"IDs": [a.id, "nope"]}).text == "ok"
+    assert {m.id for m in store.list().messages} == {b.id, c.id}
+    bad = http.request(
+        "DELETE", "/api/v1/messages", content=b"{oops", headers={"Content-Type": "application/json"}
+    )
+    assert bad.status_code == 422
+    assert store.count() == 2  # a malformed request deletes nothing
+    assert http.delete("/api/v1/messages").text == "ok"  # no body: everything, as Mailpit
+    assert store.count() == 0
+
+
+def test_delete_by_search(live: Live, store: MessageStore) -> None:
+    _, http = live
+    deliver(store, subject="keep me")
+    deliver(store, subject="drop me")
+    assert http.delete("/api/v1/search", params={"query": "drop"}).text == "ok"
+    assert [m.subject for m in store.list().messages] == ["keep me"]
+
+
+# -- one message ----------------------------------------------------------------------------
+
+
+def test_message_detail(live: Live, store: MessageStore) -> None:
+    _, http = live
     raw = build_mail(
         subject="Grüße",
         text="plain",
         html="<b>rich</b>",
-        attachments=(("r.pdf", "application/pdf", b"%PDF-1.4"),),
+        attachments=(("r.pdf", "application/pdf", PDF),),
+        headers={"List-Unsubscribe": "<https://x.example/u>, <mailto:u@x.example>"},
     )
     summary = store.add(raw, envelope_for(raw))
-    body = client.get(f"/api/v1/message/{summary.id}").json()
+    body = http.get(f"/api/v1/message/{summary.id}").json()
     assert set(body) == MESSAGE_KEYS
     assert (body["ID"], body["Subject"], body["ReturnPath"]) == (
         summary.id,
@@ -105,36 +194,213 @@ def test_message_detail_has_mailpit_shape(client: TestClient, store: MessageStor
         "alice@example.com",
     )
     assert body["Text"].strip() == "plain" and body["HTML"].strip() == "<b>rich</b>"
-    assert body["Attachments"] == [
-        {
-            "PartID": "2",
-            "FileName": "r.pdf",
-            "ContentType": "application/pdf",
-            "ContentID": "",
-            "Size": 8,
-        }
-    ]
+    assert body["ListUnsubscribe"]["Links"] == ["https://x.example/u", "mailto:u@x.example"]
+    [pdf] = body["Attachments"]
+    assert pdf == {
+        "PartID": "2",
+        "FileName": "r.pdf",
+        "ContentType": "application/pdf",
+        "ContentID": "",
+        "Size": len(PDF),
+        "Checksums": {
+            "MD5": hashlib.md5(PDF).hexdigest(),
+            "SHA1": hashlib.sha1(PDF).hexdigest(),
+            "SHA256": hashlib.sha256(PDF).hexdigest(),
+        },
+    }
     assert store.get(summary.id).read is False  # reading through the API does not mark read
 
 
-def test_latest_and_missing(client: TestClient, store: MessageStore) -> None:
-    empty = client.get("/api/v1/message/latest")
+def test_latest_and_missing_are_404s_with_json_reasons(live: Live, store: MessageStore) -> None:
+    _, http = live
+    empty = http.get("/api/v1/message/latest")
     assert empty.status_code == 404 and "empty" in empty.json()["detail"]
     deliver(store, subject="old")
     deliver(store, subject="new")
-    assert client.get("/api/v1/message/latest").json()["Subject"] == "new"
-    missing = client.get("/api/v1/message/nope")
-    assert missing.status_code == 404
-    assert "'nope'" in missing.json()["detail"]
+    assert http.get("/api/v1/message/latest").json()["Subject"] == "new"
+    for path in (
+        "/api/v1/message/nope",
+        "/api/v1/message/nope/headers",
+        "/api/v1/message/nope/raw",
+        "/api/v1/message/nope/part/1",
+    ):
+        missing = http.get(path)
+        assert missing.status_code == 404, path
+        assert "'nope'" in missing.json()["detail"]
 
 
-@pytest.mark.parametrize("params", [{"limit": 0}, {"start": -1}, {"limit": "ten"}])
-def test_bad_paging_is_a_422_with_a_reason(client: TestClient, params: dict[str, object]) -> None:
-    response = client.get("/api/v1/messages", params=params)
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"][-1] in params
+def test_headers_raw_and_parts(live: Live, store: MessageStore) -> None:
+    _, http = live
+    raw = build_mail(
+        subject="Hello",
+        html="<img src='cid:logo'>",
+        attachments=(("Rechnung März.pdf", "application/pdf", PDF),),
+    )
+    raw = raw.replace(b"Subject: Hello", b"Subject: =?utf-8?q?caf=C3=A9?=")
+    summary = store.add(raw, envelope_for(raw))
+    headers = http.get(f"/api/v1/message/{summary.id}/headers").json()
+    assert list(headers) == sorted(headers)
+    assert headers["Subject"] == ["=?utf-8?q?caf=C3=A9?="]  # as sent, like Mailpit
+    assert headers["To"] == ["bob@example.com"] and "Message-Id" in headers
+
+    source = http.get(f"/api/v1/message/{summary.id}/raw")
+    assert source.content == raw
+    assert source.headers["content-type"] == "text/plain; charset=utf-8"
+    assert source.headers["x-content-type-options"] == "nosniff"
+    download = http.get("/api/v1/message/latest/raw", params={"dl": 1})
+    assert download.headers["content-disposition"].startswith(
+        f'attachment; filename="{summary.id}.eml"'
+    )
+
+    part = http.get(f"/api/v1/message/{summary.id}/part/2")
+    assert part.content == PDF
+    assert part.headers["content-type"] == "application/pdf"
+    assert part.headers["content-disposition"] == (
+        "attachment; filename=\"Rechnung M_rz.pdf\"; filename*=UTF-8''Rechnung%20M%C3%A4rz.pdf"
+    )
+    assert part.headers["x-content-type-options"] == "nosniff"
+    assert http.get(f"/api/v1/message/{summary.id}/part/9").status_code == 404
 
 
-def test_health(client: TestClient) -> None:
-    assert client.get("/livez").text == "ok"
-    assert client.get("/readyz").text == "ok"
+@pytest.mark.parametrize("name", ["../../etc/passwd", 'a"b\r\nX-Evil: 1.pdf', "..", ""])
+def test_hostile_attachment_names_stay_harmless(live: Live, store: MessageStore, name: str) -> None:
+    _, http = live
+    raw = build_mail(attachments=(("placeholder.bin", "application/octet-stream", b"x"),))
+    raw = raw.replace(b'filename="placeholder.bin"', f'filename="{name}"'.encode())
+    summary = store.add(raw, envelope_for(raw))
+    part_id = store.get(summary.id).attachments[0].part_id
+    response = http.get(f"/api/v1/message/{summary.id}/part/{part_id}")
+    assert response.status_code == 200
+    disposition = response.headers["content-disposition"]
+    fallback = disposition.split('filename="')[1].split('"')[0]
+    assert "/" not in fallback and "\r" not in fallback and not fallback.startswith(".")
+    assert "x-evil" not in response.headers
+
+
+# -- info, tags, send --------------------------------------------------------------------------
+
+
+def test_info(live: Live, store: MessageStore) -> None:
+    _, http = live
+    deliver(store, headers={"X-Tags": "one"})
+    info = http.get("/api/v1/info").json()
+    assert info["Version"] == info["LatestVersion"]
+    assert (info["Messages"], info["Unread"], info["Tags"]) == (1, 1, {"one": 1})
+    assert info["DatabaseSize"] > 0
+    assert set(info["RuntimeStats"]) == {
+        "Uptime",
+        "Memory",
+        "MessagesDeleted",
+        "SMTPAccepted",
+        "SMTPAcceptedSize",
+        "SMTPRejected",
+        "SMTPIgnored",
+    }
+    assert info["RuntimeStats"]["Memory"] > 10_000_000
+
+
+def test_tags_get_and_put(live: Live, store: MessageStore) -> None:
+    _, http = live
+    a, b = deliver(store, headers={"X-Tags": "old"}), deliver(store)
+    assert http.get("/api/v1/tags").json() == ["old"]
+    assert http.put("/api/v1/tags", json={"IDs": [a.id, b.id], "Tags": ["x", "Y"]}).text == "ok"
+    assert http.get("/api/v1/tags").json() == ["x", "Y"]
+    assert store.get(b.id).tags == ("x", "Y")
+    assert http.put("/api/v1/tags", json={"Tags": ["x"]}).status_code == 422  # IDs required
+
+
+def test_send_stores_the_message_as_if_received(live: Live, store: MessageStore) -> None:
+    _, http = live
+    logo = b"\x89PNG\r\n\x1a\nfake"
+    response = http.post(
+        "/api/v1/send",
+        json={
+            "From": {"Email": "app@example.com", "Name": "App"},
+            "To": [{"Email": "user@example.com", "Name": "Ü User"}],
+            "Cc": [{"Email": "cc@example.com"}],
+            "Bcc": ["hidden@example.com"],
+            "ReplyTo": [{"Email": "support@example.com"}],
+            "Subject": "Welcome ✓",
+            "Text": "Hello",
+            "HTML": '<p>Hello <img src="cid:logo"></p>',
+            "Attachments": [
+                {"Content": base64.b64encode(PDF).decode(), "Filename": "terms.pdf"},
+                {
+                    "Content": "data:image/png;base64," + base64.b64encode(logo).decode(),
+                    "Filename": "logo.png",
+                    "ContentID": "logo",
+                },
+            ],
+            "Headers": {"X-Campaign": "spring"},
+            "Tags": ["welcome"],
+        },
+    )
+    assert response.status_code == 200, response.text
+    message = store.get(response.json()["ID"])
+    assert message.subject == "Welcome ✓"
+    assert [a.address for a in message.to] == ["user@example.com"]
+    assert [a.address for a in message.bcc] == ["hidden@example.com"]
+    assert message.envelope.rcpt_tos == ("user@example.com", "cc@example.com", "hidden@example.com")
+    assert message.text.strip() == "Hello" and "cid:logo" in message.html
+    assert [(a.filename, a.data) for a in message.attachments] == [("terms.pdf", PDF)]
+    assert [(p.content_id, p.data) for p in message.inline] == [("logo", logo)]
+    assert message.tags == ("welcome",)
+    assert message.headers.get("X-Campaign") == "spring"
+
+
+@pytest.mark.parametrize(
+    ("patch", "reason"),
+    [
+        ({"To": []}, "at least one recipient"),
+        ({"From": {"Email": ""}}, "From.Email is empty"),
+        ({"To": [{"Email": "not an address"}]}, "not an email address"),
+        ({"Attachments": [{"Content": "***", "Filename": "f"}]}, "not valid base64"),
+        ({"Headers": {"Subject": "x"}}, "cannot overwrite Subject"),
+    ],
+)
+def test_send_rejects_bad_input_with_a_reason(
+    live: Live, store: MessageStore, patch: dict[str, object], reason: str
+) -> None:
+    _, http = live
+    body = {"From": {"Email": "a@example.com"}, "To": [{"Email": "b@example.com"}], **patch}
+    response = http.post("/api/v1/send", json=body)
+    assert response.status_code == 400
+    assert reason in response.json()["detail"]
+    assert store.count() == 0
+
+
+# -- transport ---------------------------------------------------------------------------------
+
+
+def test_large_responses_are_gzipped(live: Live, store: MessageStore) -> None:
+    _, http = live
+    for i in range(30):
+        deliver(store, subject=f"message {i}")
+    with http.stream("GET", "/api/v1/messages", headers={"Accept-Encoding": "gzip"}) as r:
+        assert r.headers["content-encoding"] == "gzip"
+        compressed = b"".join(r.iter_raw())
+    assert len(gzip.decompress(compressed)) > 2 * len(compressed)
+    plain = http.get("/api/v1/messages", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+
+
+def test_no_cors_unless_asked(live: Live, store: MessageStore) -> None:
+    _, http = live
+    response = http.get("/api/v1/messages", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in response.headers
+    settings = Settings(api_cors=("http://localhost:3000",))
+    with LiveServer(create_app(store, settings)) as server:
+        allowed = httpx.get(
+            server.url + "/api/v1/messages", headers={"Origin": "http://localhost:3000"}
+        )
+        other = httpx.get(
+            server.url + "/api/v1/messages", headers={"Origin": "https://evil.example"}
+        )
+    assert allowed.headers["access-control-allow-origin"] == "http://localhost:3000"
+    assert "access-control-allow-origin" not in other.headers
+
+
+def test_health(live: Live) -> None:
+    _, http = live
+    assert http.get("/livez").text == "ok"
+    assert http.get("/readyz").text == "ok"

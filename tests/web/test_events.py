@@ -1,0 +1,110 @@
+"""Live events over a real WebSocket, and the long-poll wait, in both stores."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+import httpx
+import pytest
+from liveserver import LiveServer
+from mailfactory import deliver
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import ClientConnection, connect
+
+from mailtrap import MessageStore
+
+Live = tuple[LiveServer, httpx.Client]
+
+
+def ws_url(server: LiveServer) -> str:
+    return server.url.replace("http://", "ws://") + "/api/events"
+
+
+def next_of(ws: ClientConnection, kind: str, timeout: float = 10) -> dict[str, Any]:
+    """The next event of type `kind`, skipping others (stats arrive between events)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        event = json.loads(ws.recv(timeout=max(0.01, deadline - time.monotonic())))
+        if event["Type"] == kind:
+            return event  # type: ignore[no-any-return]
+
+
+def test_events_follow_every_change(live: Live, store: MessageStore) -> None:
+    server, _ = live
+    with connect(ws_url(server)) as ws:
+        first = json.loads(ws.recv(timeout=10))
+        assert first == {
+            "Type": "stats",
+            "Data": {"Total": 0, "Unread": 0, "Version": first["Data"]["Version"]},
+        }
+        summary = deliver(store, subject="live one")
+        new = next_of(ws, "new")
+        assert new["Data"]["ID"] == summary.id and new["Data"]["Subject"] == "live one"
+        assert next_of(ws, "stats")["Data"]["Total"] == 1
+        store.mark_read([summary.id])
+        assert next_of(ws, "update")["Data"] == {"ID": summary.id, "Read": True}
+        store.set_tags([summary.id], ["t"])
+        assert next_of(ws, "update")["Data"] == {"ID": summary.id, "Tags": ["t"]}
+        store.delete([summary.id])
+        assert next_of(ws, "delete")["Data"] == {"ID": summary.id}
+        deliver(store)
+        store.delete_all()
+        assert next_of(ws, "truncate")["Data"] is None
+        assert next_of(ws, "stats")["Data"]["Total"] == 0
+
+
+def test_a_foreign_origin_is_refused_but_the_own_origin_and_tools_are_not(live: Live) -> None:
+    server, _ = live
+    with pytest.raises(InvalidStatus) as refused:
+        connect(ws_url(server), origin="https://evil.example")  # type: ignore[arg-type]
+    assert refused.value.response.status_code == 403
+    with connect(ws_url(server), origin=server.url) as ws:  # type: ignore[arg-type]
+        assert json.loads(ws.recv(timeout=10))["Type"] == "stats"
+
+
+def test_wait_answers_at_once_when_enough_mail_is_there(live: Live, store: MessageStore) -> None:
+    _, http = live
+    deliver(store, subject="reset your password")
+    body = http.get("/api/v1/wait", params={"query": "reset", "timeout": 5}).json()
+    assert [m["Subject"] for m in body["messages"]] == ["reset your password"]
+
+
+def test_wait_returns_as_soon_as_the_mail_arrives(live: Live, store: MessageStore) -> None:
+    _, http = live
+    timer = threading.Timer(0.3, lambda: [deliver(store, subject=f"code {i}") for i in range(2)])
+    started = time.monotonic()
+    timer.start()
+    try:
+        body = http.get(
+            "/api/v1/wait", params={"query": "subject:code", "count": 2, "timeout": 20}, timeout=30
+        ).json()
+    finally:
+        timer.join()
+    assert time.monotonic() - started < 10
+    assert sorted(m["Subject"] for m in body["messages"]) == ["code 0", "code 1"]
+    assert body["messages_count"] == 2
+
+
+def test_wait_times_out_with_408_and_a_reason(live: Live, store: MessageStore) -> None:
+    _, http = live
+    deliver(store, subject="unrelated")
+    response = http.get("/api/v1/wait", params={"query": "invoice", "timeout": 0.3})
+    assert response.status_code == 408
+    assert "0 of 1 wanted messages matched 'invoice'" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({"query": "bogus:x"}, 400),
+        ({"timeout": 0}, 422),
+        ({"timeout": 301}, 422),
+        ({"count": 0}, 422),
+    ],
+)
+def test_wait_rejects_bad_arguments(live: Live, params: dict[str, Any], status: int) -> None:
+    _, http = live
+    assert http.get("/api/v1/wait", params=params).status_code == status

@@ -1,0 +1,112 @@
+"""One message: in full, its headers, its raw source, one of its parts."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import Response
+from mailtrap.web.deps import NOT_FOUND, Store
+from mailtrap.web.schemas import MessageOut, message_out
+
+from mailtrap.errors import MessageNotFound
+from mailtrap.models import Message
+from mailtrap.storage.base import MessageStore
+
+router = APIRouter(prefix="/api/v1/message", tags=["message"])
+
+_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._ -]+")
+
+
+def _resolve(store: MessageStore, id: str) -> str:
+    if id != "latest":
+        return id
+    newest = store.list(limit=1).messages
+    if not newest:
+        raise HTTPException(404, "the mailbox is empty, so there is no latest message")
+    return newest[0].id
+
+
+def _message(store: MessageStore, id: str) -> Message:
+    try:
+        return store.get(_resolve(store, id))
+    except MessageNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+def content_disposition(kind: str, filename: str) -> str:
+    """RFC 6266: an ASCII fallback name plus the real one as RFC 5987 `filename*`.
+
+    The fallback keeps only characters that cannot break the header or a path; the client
+    is told the full name in UTF-8, percent-encoded."""
+    fallback = _UNSAFE_FILENAME.sub("_", filename).strip(" .") or "download"
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+@router.get("/{id}", summary="One message in full", responses=NOT_FOUND)
+def get_message(store: Store, id: str) -> MessageOut:
+    """`id` may be `latest`. Reading a message does not mark it read."""
+    return message_out(_message(store, id))
+
+
+@router.get("/{id}/headers", summary="The message's headers", responses=NOT_FOUND)
+def get_headers(store: Store, id: str) -> dict[str, list[str]]:
+    """As Mailpit gives them: names in canonical form (`Message-Id`), sorted, each with
+    every value in order, unfolded but not decoded."""
+    headers: dict[str, list[str]] = {}
+    for name, value in _message(store, id).raw_headers:
+        headers.setdefault(_canonical(name), []).append(value)
+    return dict(sorted(headers.items()))
+
+
+def _canonical(name: str) -> str:
+    return "-".join(word.capitalize() for word in name.split("-"))
+
+
+@router.get(
+    "/{id}/raw",
+    summary="The message exactly as received",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}, "message/rfc822": {}}}, **NOT_FOUND},
+)
+def get_raw(
+    store: Store,
+    id: str,
+    dl: Annotated[bool, Query(description="download as an .eml file")] = False,
+) -> Response:
+    real_id = _resolve(store, id)
+    try:
+        raw = store.get_raw(real_id)
+    except MessageNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    headers = {"X-Content-Type-Options": "nosniff"}
+    if dl:
+        headers["Content-Disposition"] = content_disposition("attachment", f"{real_id}.eml")
+        return Response(raw, media_type="message/rfc822", headers=headers)
+    # As text, never as HTML: a browser must not render message source as a page.
+    return Response(raw, media_type="text/plain; charset=utf-8", headers=headers)
+
+
+@router.get(
+    "/{id}/part/{part_id}",
+    summary="One attachment or inline part, decoded",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}, **NOT_FOUND},
+)
+def get_part(store: Store, id: str, part_id: str) -> Response:
+    """The part's bytes with its own content type, always as a download (never rendered)."""
+    message = _message(store, id)
+    for part in (*message.attachments, *message.inline):
+        if part.part_id == part_id:
+            name = part.filename or f"part-{part_id}"
+            return Response(
+                part.data,
+                media_type=part.content_type or "application/octet-stream",
+                headers={
+                    "Content-Disposition": content_disposition("attachment", name),
+                    "X-Content-Type-Options": "nosniff",
+                },
+            )
+    raise HTTPException(404, f"message {message.id!r} has no part {part_id!r}")

@@ -1,0 +1,66 @@
+"""About the server and the mailbox: /api/v1/info and the tag list."""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import time
+
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse
+from mailtrap.web.deps import Store
+from mailtrap.web.events import EventHub
+from mailtrap.web.schemas import InfoOut, RuntimeStatsOut, SetTagsIn
+
+from mailtrap import __version__
+from mailtrap.smtp import SMTPStats
+from mailtrap.storage.sqlite import SQLiteStore
+
+router = APIRouter(prefix="/api/v1", tags=["meta"])
+
+
+def _rss_bytes() -> int:
+    try:  # current resident set, where /proc has it
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):  # peak instead: KiB on Linux, bytes on macOS
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * 1024
+
+
+@router.get("/info", summary="Version, mailbox counts, database size and runtime statistics")
+def info(request: Request, store: Store) -> InfoOut:
+    """Mailpit's shape. `LatestVersion` is this version: mailtrap never calls home."""
+    smtp: SMTPStats = getattr(request.app.state, "smtp_stats", None) or SMTPStats()
+    hub: EventHub = request.app.state.events
+    return InfoOut(
+        Version=__version__,
+        LatestVersion=__version__,
+        Database=str(store.path) if isinstance(store, SQLiteStore) else "memory",
+        DatabaseSize=store.storage_size(),
+        Messages=store.count(),
+        Unread=store.count(unread=True),
+        Tags=store.tags(),
+        RuntimeStats=RuntimeStatsOut(
+            Uptime=int(time.monotonic() - request.app.state.started),
+            Memory=_rss_bytes(),
+            MessagesDeleted=hub.deleted,
+            SMTPAccepted=smtp.accepted,
+            SMTPAcceptedSize=smtp.accepted_bytes,
+            SMTPRejected=smtp.rejected,
+            SMTPIgnored=0,
+        ),
+    )
+
+
+@router.get("/tags", summary="Every tag in use, in order ignoring case")
+def get_tags(store: Store) -> list[str]:
+    return list(store.tags())
+
+
+@router.put("/tags", response_class=PlainTextResponse, summary="Set the tags of messages")
+def set_tags(store: Store, body: SetTagsIn) -> str:
+    """Replaces the tags of every message in `IDs` with `Tags`. Answers `ok`."""
+    store.set_tags(body.IDs, body.Tags)
+    return "ok"

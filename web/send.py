@@ -1,0 +1,97 @@
+"""POST /api/v1/send: build a message from Mailpit's JSON shape and store it as if received."""
+
+from __future__ import annotations
+
+import binascii
+import mimetypes
+from base64 import b64decode
+from email.headerregistry import Address as HeaderAddress
+from email.message import EmailMessage
+from email.policy import SMTPUTF8
+from email.utils import formatdate, make_msgid
+
+from fastapi import APIRouter, HTTPException
+from mailtrap.web.deps import Store
+from mailtrap.web.schemas import SendAddressIn, SendAttachmentIn, SendIn, SendOut
+
+from mailtrap.models import Envelope
+
+router = APIRouter(prefix="/api/v1", tags=["send"])
+
+
+def _address(a: SendAddressIn, field: str) -> HeaderAddress:
+    try:
+        return HeaderAddress(display_name=a.Name, addr_spec=a.Email)
+    except (ValueError, IndexError) as exc:
+        raise HTTPException(400, f"{field}: {a.Email!r} is not an email address ({exc})") from None
+
+
+# Fields the message's own structure sets; Headers may not overwrite them (as in Mailpit).
+_PROTECTED = frozenset(
+    {"from", "to", "cc", "bcc", "reply-to", "date", "subject", "content-type", "mime-version"}
+)
+
+
+def _attachment(a: SendAttachmentIn, index: int) -> tuple[bytes, str, str]:
+    try:
+        # A data: URL prefix is tolerated, as Mailpit does: only what follows the comma counts.
+        data = b64decode(a.Content.rpartition(",")[2], validate=True)
+    except (binascii.Error, ValueError):
+        raise HTTPException(
+            400, f"Attachments[{index}] ({a.Filename!r}): Content is not valid base64"
+        ) from None
+    ctype = a.ContentType or mimetypes.guess_type(a.Filename)[0] or "application/octet-stream"
+    if ctype.count("/") != 1:
+        raise HTTPException(400, f"Attachments[{index}]: {ctype!r} is not a MIME type")
+    maintype, subtype = ctype.split("/")
+    return data, maintype, subtype
+
+
+def build(body: SendIn) -> tuple[bytes, Envelope]:
+    """The message and envelope a `SendIn` describes. Raises HTTPException(400) on bad input."""
+    if not body.From.Email:
+        raise HTTPException(400, "From.Email is empty; the message needs a sender")
+    for bcc in body.Bcc:
+        _address(SendAddressIn(Email=bcc), "Bcc")
+    recipients = [a.Email for a in (*body.To, *body.Cc)] + list(body.Bcc)
+    if not recipients:
+        raise HTTPException(400, "the message needs at least one recipient in To, Cc or Bcc")
+    msg = EmailMessage(policy=SMTPUTF8)
+    msg["From"] = _address(body.From, "From")
+    for field, addresses in (("To", body.To), ("Cc", body.Cc), ("Reply-To", body.ReplyTo)):
+        if addresses:
+            msg[field] = [_address(a, field) for a in addresses]
+    msg["Subject"] = body.Subject
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain="mailtrap.localhost")
+    if body.Tags:
+        msg["X-Tags"] = ", ".join(body.Tags)
+    for name, value in body.Headers.items():
+        if name.lower() in _PROTECTED or (body.Tags and name.lower() == "x-tags"):
+            raise HTTPException(400, f"Headers: cannot overwrite {name}; use its own field")
+        msg[name] = value
+    msg.set_content(body.Text)
+    if body.HTML:
+        if body.Text:
+            msg.add_alternative(body.HTML, subtype="html")
+        else:
+            msg.set_content(body.HTML, subtype="html")
+    for index, item in enumerate(body.Attachments):
+        data, maintype, subtype = _attachment(item, index)
+        html = msg.get_body(("html",))
+        if item.ContentID and html is not None:
+            html.add_related(data, maintype, subtype, cid=f"<{item.ContentID}>",
+                             filename=item.Filename, disposition="inline")  # fmt: skip
+        else:
+            msg.add_attachment(data, maintype, subtype, filename=item.Filename)
+    return msg.as_bytes(), Envelope(body.From.Email, tuple(recipients), peer="api")
+
+
+@router.post(
+    "/send",
+    summary="Store a message as if it had arrived over SMTP",
+    responses={400: {"description": "the message cannot be built; `detail` says why"}},
+)
+def send(store: Store, body: SendIn) -> SendOut:
+    raw, envelope = build(body)
+    return SendOut(ID=store.add(raw, envelope).id)
