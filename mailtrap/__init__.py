@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from mailtrap.client import Client, WaitTimeout
 from mailtrap.errors import MailtrapError, MessageNotFound, StoreClosed
 from mailtrap.models import Address, Attachment, Envelope, Headers, Message, MessageSummary
 from mailtrap.search import Query, QueryError, parse_query
@@ -16,6 +17,7 @@ from mailtrap.storage import MemoryStore, MessageStore, Page, SQLiteStore, Store
 __all__ = [
     "Address",
     "Attachment",
+    "Client",
     "Envelope",
     "Headers",
     "MailtrapError",
@@ -30,6 +32,7 @@ __all__ = [
     "SQLiteStore",
     "StoreClosed",
     "StoreEvent",
+    "WaitTimeout",
     "__version__",
     "parse_query",
 ]

@@ -26,8 +26,12 @@ class ErrorOut(BaseModel):
     detail: str
 
 
-# Extra responses, for the OpenAPI document.
-NOT_FOUND: Responses = {404: {"description": "no message with that ID", "model": ErrorOut}}
-BAD_QUERY: Responses = {
-    400: {"description": "the search query cannot be parsed", "model": ErrorOut}
-}
+def error(description: str) -> dict[str, Any]:
+    """An error response for the OpenAPI document: always JSON, whatever the route's own
+    media type (FastAPI would document a `model` under a plain-text route's type)."""
+    schema = ErrorOut.model_json_schema()
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+NOT_FOUND: Responses = {404: error("no message with that ID")}
+BAD_QUERY: Responses = {400: error("the search query cannot be parsed")}

@@ -17,7 +17,8 @@ class AddressOut(BaseModel):
 
 
 class SummaryOut(BaseModel):
-    """One message in a list: never carries bodies."""
+    """One message in a list: never carries bodies. `ReturnPath` and `Date` are mailtrap's
+    additions to Mailpit's shape (so mailtrap.Client can rebuild a full summary)."""
 
     ID: str
     MessageID: str
@@ -34,6 +35,8 @@ class SummaryOut(BaseModel):
     Size: int
     Attachments: int
     Snippet: str
+    ReturnPath: str
+    Date: datetime | None
 
 
 class MessagesOut(BaseModel):
@@ -74,8 +77,20 @@ class ListUnsubscribeOut(BaseModel):
     HeaderPost: str
 
 
+class EnvelopeOut(BaseModel):
+    """What the SMTP session said (mailtrap's addition to Mailpit's shape)."""
+
+    MailFrom: str
+    RcptTo: list[str]
+    Peer: str
+    Helo: str
+    TLS: bool
+    Login: str | None
+
+
 class MessageOut(BaseModel):
-    """One message in full. `Date` is the Date header, or the arrival time without one."""
+    """One message in full. `Date` is the Date header, or the arrival time without one.
+    `Read`, `Created`, `Snippet` and `Envelope` are mailtrap's additions to Mailpit's shape."""
 
     ID: str
     MessageID: str
@@ -95,6 +110,10 @@ class MessageOut(BaseModel):
     Size: int
     Inline: list[AttachmentOut]
     Attachments: list[AttachmentOut]
+    Read: bool
+    Created: datetime
+    Snippet: str
+    Envelope: EnvelopeOut
 
 
 def _address(a: Address) -> AddressOut:
@@ -122,6 +141,8 @@ def summary_out(s: MessageSummary) -> SummaryOut:
         Size=s.size,
         Attachments=s.attachment_count,
         Snippet=s.snippet,
+        ReturnPath=s.return_path,
+        Date=s.date,
     )
 
 
@@ -169,6 +190,17 @@ def message_out(m: Message) -> MessageOut:
         Size=m.size,
         Inline=[_part(a) for a in m.inline],
         Attachments=[_part(a) for a in m.attachments],
+        Read=m.read,
+        Created=m.created,
+        Snippet=m.snippet,
+        Envelope=EnvelopeOut(
+            MailFrom=m.envelope.mail_from,
+            RcptTo=list(m.envelope.rcpt_tos),
+            Peer=m.envelope.peer,
+            Helo=m.envelope.helo,
+            TLS=m.envelope.tls,
+            Login=m.envelope.login,
+        ),
     )
 
 

@@ -11,7 +11,7 @@ from email.policy import SMTPUTF8
 from email.utils import formatdate, make_msgid
 
 from fastapi import APIRouter, HTTPException
-from mailtrap.web.deps import Store
+from mailtrap.web.deps import Store, error
 from mailtrap.web.schemas import SendAddressIn, SendAttachmentIn, SendIn, SendOut
 
 from mailtrap.models import Envelope
@@ -90,7 +90,7 @@ def build(body: SendIn) -> tuple[bytes, Envelope]:
 @router.post(
     "/send",
     summary="Store a message as if it had arrived over SMTP",
-    responses={400: {"description": "the message cannot be built; `detail` says why"}},
+    responses={400: error("the message cannot be built")},
 )
 def send(store: Store, body: SendIn) -> SendOut:
     raw, envelope = build(body)

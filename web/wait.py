@@ -10,7 +10,7 @@ import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from mailtrap.web.deps import BAD_QUERY, ErrorOut
+from mailtrap.web.deps import BAD_QUERY, error
 from mailtrap.web.events import EventHub
 from mailtrap.web.messages import MAX_LIMIT, page_out
 from mailtrap.web.schemas import MessagesOut
@@ -27,7 +27,7 @@ MAX_WAIT = 300.0
     "/wait",
     summary="Wait until at least `count` messages match `query`",
     responses={
-        408: {"description": "fewer than `count` matched within `timeout`", "model": ErrorOut},
+        408: error("fewer than `count` matched within `timeout`"),
         **BAD_QUERY,
     },
 )

@@ -33,6 +33,8 @@ SUMMARY_KEYS = {
     "Size",
     "Attachments",
     "Snippet",
+    "ReturnPath",
+    "Date",
 }
 MESSAGE_KEYS = {
     "ID",
@@ -53,6 +55,10 @@ MESSAGE_KEYS = {
     "Size",
     "Inline",
     "Attachments",
+    "Read",
+    "Created",
+    "Snippet",
+    "Envelope",
 }
 LIST_KEYS = {
     "total",

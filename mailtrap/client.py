@@ -1,0 +1,210 @@
+"""`Client`: a running mailtrap (or any server with its v1 API), from Python, with the stdlib.
+
+It returns the same model objects as the in-process stores: `MessageSummary` from lists,
+`Message` (parsed here from the raw source) from `get`. `wait` uses the server-side long-poll,
+so test code never sleeps in a loop.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime, timezone
+from typing import Any
+
+from mailtrap.errors import MailtrapError, MessageNotFound
+from mailtrap.models import Address, Envelope, Message, MessageSummary
+from mailtrap.parsing import parse_message, summarize
+from mailtrap.storage.base import Page
+
+__all__ = ["Client", "WaitTimeout"]
+
+
+class WaitTimeout(MailtrapError, TimeoutError):
+    """`Client.wait` gave up: fewer messages than wanted matched in time."""
+
+
+class Client:
+    """The v1 API at `base_url` (e.g. "http://127.0.0.1:8025"). `timeout` bounds each request,
+    except `wait`, which allows its own timeout on top."""
+
+    def __init__(self, base_url: str = "http://127.0.0.1:8025", *, timeout: float = 10.0):
+        if not base_url.startswith(("http://", "https://")):
+            raise ValueError(f"base_url must start with http:// or https://, got {base_url!r}")
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    def __repr__(self) -> str:
+        return f"Client({self.base_url!r})"
+
+    # -- reading -------------------------------------------------------------------------
+
+    def messages(self, start: int = 0, limit: int = 50) -> Page:
+        """Summaries, newest first."""
+        return _page(self._json("GET", "/api/v1/messages", start=start, limit=limit))
+
+    def search(self, query: str, start: int = 0, limit: int = 50) -> Page:
+        """Summaries matching `query` (Mailpit's syntax), newest first."""
+        body = self._json("GET", "/api/v1/search", query=query, start=start, limit=limit)
+        return _page(body)
+
+    def get(self, id: str = "latest") -> Message:
+        """One message, fully parsed; `latest` is the newest. Raises `MessageNotFound`."""
+        body = self._json("GET", f"/api/v1/message/{_quote(id)}")
+        raw = self.raw(body["ID"])
+        env = body["Envelope"]
+        envelope = Envelope(env["MailFrom"], tuple(env["RcptTo"]), env["Peer"], env["Helo"],
+                            env["TLS"], env["Login"])  # fmt: skip
+        # Raw bytes are the source of truth: the summary is re-derived from them as the store
+        # did at ingest; only what can change later (read flag, tags) comes from the server.
+        created = _when(body["Created"])
+        assert created is not None
+        summary = summarize(raw, envelope).to_summary(
+            id=body["ID"], created=created, size=len(raw), read=body["Read"]
+        )
+        return parse_message(raw, replace(summary, tags=tuple(body["Tags"])), envelope)
+
+    def raw(self, id: str) -> bytes:
+        """The message exactly as received."""
+        return self._request("GET", f"/api/v1/message/{_quote(id)}/raw")
+
+    def tags(self) -> list[str]:
+        return list(self._json("GET", "/api/v1/tags"))
+
+    def info(self) -> dict[str, Any]:
+        return dict(self._json("GET", "/api/v1/info"))
+
+    def wait(
+        self, query: str = "", count: int = 1, timeout: float = 10.0, *,
+        since: datetime | None = None,
+    ) -> list[MessageSummary]:  # fmt: skip
+        """Block until at least `count` messages match `query` (and arrived at or after
+        `since`, if given); return the matches, newest first. Raises `WaitTimeout` (a
+        TimeoutError) saying how many did match."""
+        if since is not None:
+            when = since if since.tzinfo else since.astimezone()
+            query = f"{query} after:{when.isoformat()}".strip()
+        try:
+            body = self._json(
+                "GET", "/api/v1/wait", query=query, count=count, timeout=timeout,
+                limit=max(count, 50), _timeout=timeout + self.timeout,
+            )  # fmt: skip
+        except _HTTPError as exc:
+            if exc.status == 408:
+                raise WaitTimeout(exc.detail) from None
+            raise
+        return list(_page(body).messages)
+
+    # -- changing ------------------------------------------------------------------------
+
+    def mark_read(self, ids: Iterable[str], read: bool = True) -> None:
+        self._request("PUT", "/api/v1/messages", body={"IDs": list(ids), "Read": read})
+
+    def delete(self, ids: Iterable[str]) -> None:
+        wanted = list(ids)
+        if wanted:  # an empty list would mean "everything" to the API
+            self._request("DELETE", "/api/v1/messages", body={"IDs": wanted})
+
+    def delete_all(self) -> None:
+        self._request("DELETE", "/api/v1/messages")
+
+    def delete_search(self, query: str) -> None:
+        self._request("DELETE", "/api/v1/search", query=query)
+
+    def set_tags(self, ids: Iterable[str], tags: Iterable[str]) -> None:
+        self._request("PUT", "/api/v1/tags", body={"IDs": list(ids), "Tags": list(tags)})
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _json(self, method: str, path: str, **params: Any) -> Any:
+        return json.loads(self._request(method, path, **params))
+
+    def _request(
+        self, method: str, path: str, *, body: Any = None, _timeout: float | None = None,
+        **params: Any,
+    ) -> bytes:  # fmt: skip
+        url = self.base_url + path
+        if params:
+            url += "?" + urllib.parse.urlencode(params)
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(url, data=data, method=method)
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=_timeout or self.timeout) as response:
+                return response.read()  # type: ignore[no-any-return]
+        except urllib.error.HTTPError as exc:
+            detail = _detail(exc)
+            if exc.code == 404 and path.startswith("/api/v1/message/"):
+                raise MessageNotFound(path.split("/")[4]) from None
+            raise _HTTPError(exc.code, detail, method, url) from None
+        except urllib.error.URLError as exc:
+            raise MailtrapError(
+                f"cannot reach mailtrap at {self.base_url} ({exc.reason}); is `mailtrap serve` "
+                "running there?"
+            ) from None
+
+
+class _HTTPError(MailtrapError):
+    def __init__(self, status: int, detail: str, method: str, url: str) -> None:
+        super().__init__(f"{method} {url} answered {status}: {detail}")
+        self.status = status
+        self.detail = detail
+
+
+def _detail(exc: urllib.error.HTTPError) -> str:
+    text = exc.read().decode("utf-8", "replace")
+    try:
+        detail = json.loads(text)["detail"]
+    except (ValueError, KeyError, TypeError):
+        return text
+    return detail if isinstance(detail, str) else json.dumps(detail)
+
+
+def _quote(id: str) -> str:
+    return urllib.parse.quote(id, safe="")
+
+
+def _when(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def _addresses(items: list[dict[str, str]] | None) -> tuple[Address, ...]:
+    return tuple(Address(a["Name"], a["Address"]) for a in items or ())
+
+
+def _summary(s: dict[str, Any]) -> MessageSummary:
+    sender = s.get("From")
+    created = _when(s["Created"])
+    assert created is not None
+    return MessageSummary(
+        id=s["ID"],
+        message_id=s["MessageID"],
+        subject=s["Subject"],
+        sender=Address(sender["Name"], sender["Address"]) if sender else None,
+        to=_addresses(s["To"]),
+        cc=_addresses(s["Cc"]),
+        bcc=_addresses(s["Bcc"]),
+        reply_to=_addresses(s["ReplyTo"]),
+        return_path=s.get("ReturnPath", ""),
+        date=_when(s.get("Date")),
+        created=created,
+        size=s["Size"],
+        read=s["Read"],
+        attachment_count=s["Attachments"],
+        snippet=s.get("Snippet", ""),
+        tags=tuple(s["Tags"]),
+        username=s["Username"] or None,
+    )
+
+
+def _page(body: dict[str, Any]) -> Page:
+    messages = tuple(_summary(m) for m in body["messages"])
+    return Page(messages, body["messages_count"], body["messages_unread"], body["start"])

@@ -1,0 +1,84 @@
+"""/openapi.json tells the truth: real responses, success and error, validate against it."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import httpx
+import pytest
+from jsonschema import Draft202012Validator
+from liveserver import LiveServer
+from mailfactory import build_mail, envelope_for
+
+from mailtrap import MessageStore
+
+Live = tuple[LiveServer, httpx.Client]
+
+DOCUMENTED = {
+    "/livez", "/readyz", "/api/v1/messages", "/api/v1/search", "/api/v1/message/{id}",
+    "/api/v1/message/{id}/headers", "/api/v1/message/{id}/raw",
+    "/api/v1/message/{id}/part/{part_id}", "/api/v1/info", "/api/v1/tags", "/api/v1/send",
+    "/api/v1/wait",
+}  # fmt: skip
+
+
+class Spec:
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+        self.checked: set[tuple[str, str, int]] = set()
+
+    def check(self, response: httpx.Response, path: str) -> None:
+        """Validate a JSON `response` against what the spec says `path` answers."""
+        method = response.request.method.lower()
+        operation = self.document["paths"][path][method]
+        status = str(response.status_code)
+        assert status in operation["responses"], f"{method} {path} {status} is undocumented"
+        content = operation["responses"][status].get("content", {})
+        assert "application/json" in content, f"{method} {path} {status} documents no JSON"
+        schema = {"allOf": [content["application/json"]["schema"]],
+                  "components": self.document["components"]}  # fmt: skip
+        Draft202012Validator(schema).validate(response.json())
+        self.checked.add((method, path, response.status_code))
+
+
+@pytest.fixture
+def spec(live: Live) -> Spec:
+    _, http = live
+    return Spec(http.get("/openapi.json").json())
+
+
+def test_every_route_is_documented(spec: Spec) -> None:
+    assert set(spec.document["paths"]) == DOCUMENTED
+
+
+def test_real_responses_match_the_schema(live: Live, store: MessageStore, spec: Spec) -> None:
+    _, http = live
+    raw = build_mail(subject="doc", html="<p>x</p>", headers={"X-Tags": "t"},
+                     attachments=(("a.pdf", "application/pdf", b"%PDF"),))  # fmt: skip
+    id = store.add(raw, envelope_for(raw)).id
+    check = spec.check
+    check(http.get("/api/v1/messages"), "/api/v1/messages")
+    check(http.get("/api/v1/messages", params={"limit": -1}), "/api/v1/messages")
+    check(http.get("/api/v1/search", params={"query": "doc"}), "/api/v1/search")
+    check(http.get("/api/v1/search", params={"query": "nope:x"}), "/api/v1/search")
+    check(http.get(f"/api/v1/message/{id}"), "/api/v1/message/{id}")
+    check(http.get("/api/v1/message/missing"), "/api/v1/message/{id}")
+    check(http.get(f"/api/v1/message/{id}/headers"), "/api/v1/message/{id}/headers")
+    check(http.get("/api/v1/message/missing/raw"), "/api/v1/message/{id}/raw")
+    check(http.get(f"/api/v1/message/{id}/part/9"), "/api/v1/message/{id}/part/{part_id}")
+    check(http.get("/api/v1/info"), "/api/v1/info")
+    check(http.get("/api/v1/tags"), "/api/v1/tags")
+    check(http.put("/api/v1/tags", json={"Tags": []}), "/api/v1/tags")
+    check(http.get("/api/v1/wait", params={"timeout": 1}), "/api/v1/wait")
+    check(http.get("/api/v1/wait", params={"query": "nothing", "timeout": 0.1}), "/api/v1/wait")
+    sent = http.post("/api/v1/send", json={
+        "From": {"Email": "a@example.com"}, "To": [{"Email": "b@example.com"}],
+        "Attachments": [{"Content": base64.b64encode(b"hi").decode(), "Filename": "h.txt"}],
+    })  # fmt: skip
+    check(sent, "/api/v1/send")
+    check(http.post("/api/v1/send", json={"From": {"Email": "a@example.com"}}), "/api/v1/send")
+    check(http.post("/api/v1/send", json={"To": []}), "/api/v1/send")
+    check(http.put("/api/v1/messages", json={"IDs": [id], "Search": "x"}), "/api/v1/messages")
+    statuses = {status for _, _, status in spec.checked}
+    assert statuses == {200, 400, 404, 408, 422}
