@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["SMTP_SOURCE_LIBS", "require_tool", "smtp_source"]
+__all__ = ["SMTP_SOURCE_LIBS", "mailpit_api", "require_tool", "smtp_source"]
 
 _BENCH_CACHE = Path(
     os.environ.get("MAILTRAP_BENCH_CACHE", Path.home() / ".cache" / "mailtrap-bench")
@@ -40,6 +40,18 @@ def smtp_source() -> str:
             "postfix package into ~/.cache/mailtrap-bench without installing the service)"
         )
     return found  # type: ignore[return-value]
+
+
+def mailpit_api() -> Path:
+    """The `mailpit-api` npm package, as .ci/install-mailpit-api installs it."""
+    require_tool("node", "install Node.js (apt-get install nodejs)")
+    cache = Path(
+        os.environ.get("MAILTRAP_COMPAT_CACHE", Path.home() / ".cache" / "mailtrap-compat")
+    )
+    package = cache / "node_modules" / "mailpit-api"
+    if not (package / "package.json").exists():
+        _missing("the mailpit-api npm client is not installed; run .ci/install-mailpit-api")
+    return package
 
 
 def _missing(message: str) -> None:
