@@ -181,6 +181,8 @@ def test_serve_captures_mail_keeps_it_across_restarts_and_stops_cleanly(db: Path
             first.send(f"message {i}")
         listed = first.get("/api/v1/messages")
         assert [m["Subject"] for m in listed["messages"]] == ["message 2", "message 1", "message 0"]
+        stats = first.get("/api/v1/info")["RuntimeStats"]
+        assert stats["SMTPAccepted"] == 3 and stats["SMTPAcceptedSize"] > 0
     finally:
         code, err = first.stop(signal.SIGTERM)
     assert code == 0, err
