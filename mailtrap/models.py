@@ -7,9 +7,12 @@ yields; stores build it on demand, so it is never stale with respect to the byte
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from mailtrap import extract
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,3 +167,26 @@ class Message(MessageSummary):
         """This message as a plain summary (drops the parsed body and raw bytes)."""
         names = MessageSummary.__dataclass_fields__
         return MessageSummary(**{n: getattr(self, n) for n in names})
+
+    def __repr__(self) -> str:
+        to = ", ".join(a.address for a in self.to) or "-"
+        sender = self.sender.address if self.sender else "-"
+        return f"<Message {self.id} from {sender} to {to} subject={self.subject!r}>"
+
+    def links(self) -> list[str]:
+        """Every link: HTML hrefs (entities decoded) and URLs in the text, each once."""
+        return extract.links(self.text, self.html)
+
+    def link(self, pattern: str | re.Pattern[str] | None = None) -> str:
+        """The one link containing `pattern` (or matching it, if a compiled regex).
+
+        Raises ExtractionError (an AssertionError) listing the links if not exactly one."""
+        return extract.only("link", self.links(), pattern)
+
+    def codes(self) -> list[str]:
+        """One-time-code-like tokens in the body, in order (see `mailtrap.extract`)."""
+        return extract.codes(self.text, self.html)
+
+    def code(self, pattern: str | re.Pattern[str] | None = None) -> str:
+        """The one code (containing or matching `pattern`); ExtractionError if not one."""
+        return extract.only("code", self.codes(), pattern)
