@@ -10,8 +10,10 @@ __version__ = "0.1.0"
 
 from mailtrap.client import Client, WaitTimeout
 from mailtrap.errors import MailtrapError, MessageNotFound, StoreClosed
+from mailtrap.mailbox import Mailbox, SMTPSettings
 from mailtrap.models import Address, Attachment, Envelope, Headers, Message, MessageSummary
 from mailtrap.search import Query, QueryError, parse_query
+from mailtrap.server import SMTPServer
 from mailtrap.storage import MemoryStore, MessageStore, Page, SQLiteStore, StoreEvent
 
 __all__ = [
@@ -20,6 +22,7 @@ __all__ = [
     "Client",
     "Envelope",
     "Headers",
+    "Mailbox",
     "MailtrapError",
     "MemoryStore",
     "Message",
@@ -29,6 +32,8 @@ __all__ = [
     "Page",
     "Query",
     "QueryError",
+    "SMTPServer",
+    "SMTPSettings",
     "SQLiteStore",
     "StoreClosed",
     "StoreEvent",

@@ -1,0 +1,238 @@
+"""`Mailbox`: one test's view of a running SMTP sink. Usable without pytest.
+
+It sees only the mail that arrives while it is open (oldest first), waits for mail without
+polling (it is woken by the store's events), and fails with a message that says what was
+expected and tabulates what did arrive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mailtrap.errors import MessageNotFound
+from mailtrap.models import Message
+from mailtrap.storage.base import MessageStore, StoreEvent
+
+__all__ = ["Mailbox", "SMTPSettings"]
+
+Subject = str | re.Pattern[str] | None
+Predicate = Callable[[Message], bool] | None
+
+
+@dataclass(frozen=True, slots=True)
+class SMTPSettings:
+    """Where to send mail: ready-made settings for apps and frameworks."""
+
+    host: str
+    port: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"host": self.host, "port": self.port}
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"smtp://{host}:{self.port}"
+
+    @property
+    def django(self) -> dict[str, Any]:
+        """Django's EMAIL_* settings for the SMTP backend, pointed here."""
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": self.host,
+            "EMAIL_PORT": self.port,
+            "EMAIL_HOST_USER": "",
+            "EMAIL_HOST_PASSWORD": "",
+            "EMAIL_USE_TLS": False,
+            "EMAIL_USE_SSL": False,
+        }
+
+
+class Mailbox:
+    """The messages `store` receives from now until `close()`, and ways to wait for them."""
+
+    def __init__(self, store: MessageStore, *, host: str, port: int) -> None:
+        self.store = store
+        self.settings = SMTPSettings(host, port)
+        self._token = secrets.token_hex(4)
+        self._ids: list[str] = []
+        self._parsed: dict[str, Message] = {}
+        self._arrived = threading.Condition()
+        self._unsubscribe = store.subscribe(self._on_event)
+
+    @property
+    def host(self) -> str:
+        return self.settings.host
+
+    @property
+    def port(self) -> int:
+        return self.settings.port
+
+    def __repr__(self) -> str:
+        return f"<Mailbox {self.settings.url} messages={len(self._ids)}>"
+
+    def close(self) -> None:
+        """Stop collecting. Idempotent."""
+        self._unsubscribe()
+
+    def _on_event(self, event: StoreEvent) -> None:  # the store's thread
+        if event.kind == "new":
+            with self._arrived:
+                self._ids.extend(event.ids)
+                self._arrived.notify_all()
+
+    # -- what arrived --------------------------------------------------------------------
+
+    @property
+    def messages(self) -> list[Message]:
+        """Every message that arrived while this mailbox was open, oldest first."""
+        with self._arrived:
+            ids = list(self._ids)
+        found = []
+        for id in ids:
+            if id not in self._parsed:
+                try:
+                    self._parsed[id] = self.store.get(id)
+                except MessageNotFound:  # deleted since (clear(), retention)
+                    continue
+            found.append(self._parsed[id])
+        return found
+
+    def address(self, name: str | None = None) -> str:
+        """A recipient address unique to this mailbox (the same for the same `name`), so tests
+        sharing one server can filter by `to=` and never see each other's mail."""
+        return f"{name or 'user'}.{self._token}@mailtrap.test"
+
+    def clear(self) -> None:
+        """Delete this mailbox's messages from the store and forget them."""
+        with self._arrived:
+            ids, self._ids = self._ids, []
+        self._parsed.clear()
+        self.store.delete(ids)
+
+    # -- waiting -------------------------------------------------------------------------
+
+    def wait_for(
+        self,
+        count: int = 1,
+        *,
+        timeout: float = 5.0,
+        to: str | None = None,
+        sender: str | None = None,
+        subject: Subject = None,
+        match: Predicate = None,
+    ) -> Any:
+        """Wait until `count` matching messages have arrived; return the message (or, when
+        `count > 1`, the list, oldest first). Raises AssertionError on timeout.
+
+        `to` matches any recipient (To, Cc, Bcc or envelope), `sender` the From address or
+        the envelope sender, `subject` a substring or a compiled regex, `match` a predicate.
+        """
+        if count < 1:
+            raise ValueError(f"count must be 1 or more, got {count}; see assert_no_message")
+        deadline = time.monotonic() + timeout
+        while True:
+            seen = len(self._ids)
+            found = [m for m in self.messages if _matches(m, to, sender, subject, match)]
+            if len(found) >= count:
+                return found[0] if count == 1 else found[:count]
+            with self._arrived:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                if len(self._ids) == seen:
+                    self._arrived.wait(remaining)
+        wanted = _describe(count, to, sender, subject, match)
+        raise AssertionError(
+            f"expected {wanted} within {timeout:g}s; {self._report(to, sender, subject, match)}"
+        )
+
+    async def wait_for_async(self, count: int = 1, **kwargs: Any) -> Any:
+        """`wait_for` for asyncio tests: waits on a worker thread, not the event loop."""
+        return await asyncio.to_thread(self.wait_for, count, **kwargs)
+
+    def assert_no_message(self, within: float = 0.5, **filters: Any) -> None:
+        """Fail if a message matching `filters` (as for `wait_for`) arrives within `within`
+        seconds (or has already arrived)."""
+        deadline = time.monotonic() + within
+        while True:
+            found = [m for m in self.messages if _matches(m, **filters)]
+            if found:
+                raise AssertionError(
+                    f"expected no {_describe(0, **filters)[2:]}, but got:\n{_table(found)}"
+                )
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            with self._arrived:
+                self._arrived.wait(remaining)
+
+    def _report(self, to: Any, sender: Any, subject: Any, match: Any) -> str:
+        arrived = self.messages
+        if not arrived:
+            return "no message arrived at all (is the app sending to " + self.settings.url + "?)"
+        matching = [m for m in arrived if _matches(m, to, sender, subject, match)]
+        return f"{len(arrived)} arrived, {len(matching)} matching:\n{_table(arrived)}"
+
+
+def _matches(
+    m: Message,
+    to: str | None = None,
+    sender: str | None = None,
+    subject: Subject = None,
+    match: Predicate = None,
+) -> bool:
+    if to is not None:
+        rcpts = {a.address.lower() for a in (*m.to, *m.cc, *m.bcc)}
+        rcpts.update(r.lower() for r in m.envelope.rcpt_tos)
+        if to.lower() not in rcpts:
+            return False
+    if sender is not None:
+        senders = {m.envelope.mail_from.lower()} | (
+            {m.sender.address.lower()} if m.sender else set()
+        )
+        if sender.lower() not in senders:
+            return False
+    if isinstance(subject, re.Pattern):
+        if not subject.search(m.subject):
+            return False
+    elif subject is not None and subject not in m.subject:
+        return False
+    return match is None or bool(match(m))
+
+
+def _describe(
+    count: int, to: Any = None, sender: Any = None, subject: Any = None, match: Any = None
+) -> str:
+    parts = []
+    if to is not None:
+        parts.append(f"to={to!r}")
+    if sender is not None:
+        parts.append(f"sender={sender!r}")
+    if subject is not None:
+        parts.append(f"subject={getattr(subject, 'pattern', subject)!r}")
+    if match is not None:
+        parts.append(f"match={getattr(match, '__name__', repr(match))}")
+    noun = "message" if count == 1 else "messages"
+    return f"{count} {noun}" + (f" ({', '.join(parts)})" if parts else "")
+
+
+def _table(messages: list[Message]) -> str:
+    rows = [("time", "from", "to", "subject")]
+    for m in messages:
+        sender = m.sender.address if m.sender else m.envelope.mail_from
+        to = ", ".join(a.address for a in m.to) or ", ".join(m.envelope.rcpt_tos)
+        when = m.created.astimezone().strftime("%H:%M:%S.%f")[:12]
+        rows.append((when, sender, to, repr(m.subject)))
+    widths = [min(40, max(len(row[i]) for row in rows)) for i in range(3)]
+    return "\n".join(
+        "  " + "  ".join([*(row[i][:40].ljust(widths[i]) for i in range(3)), row[3]])
+        for row in rows
+    )

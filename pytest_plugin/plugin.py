@@ -1,0 +1,113 @@
+"""pytest fixtures: an in-process SMTP sink per session (per xdist worker), a mailbox per test.
+
+Thin by design: the work is in `mailtrap.SMTPServer` and `mailtrap.Mailbox`, which run
+without pytest. Importing this module loads the core only (no FastAPI, Jinja2 or uvicorn).
+
+Settings, each an ini option with an environment variable that overrides it:
+
+    mailtrap_host   MAILTRAP_PYTEST_HOST   127.0.0.1
+    mailtrap_port   MAILTRAP_PYTEST_PORT   0 (a free port; with a fixed port, xdist worker N
+                                           listens on port + N)
+    mailtrap_store  MAILTRAP_PYTEST_STORE  memory (or a path for a SQLite file)
+
+or override the `mailtrap_server_options` fixture (a dict of SMTPServer arguments plus
+`store`) in a conftest.py.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mailtrap.mailbox import Mailbox
+from mailtrap.server import SMTPServer
+from mailtrap.storage.base import MessageStore
+from mailtrap.storage.memory import MemoryStore
+from mailtrap.storage.sqlite import SQLiteStore
+
+__all__ = ["mailtrap", "mailtrap_server", "mailtrap_server_options"]
+
+_INI = {
+    "mailtrap_host": ("MAILTRAP_PYTEST_HOST", "127.0.0.1", "address the SMTP server binds"),
+    "mailtrap_port": ("MAILTRAP_PYTEST_PORT", "0", "SMTP port; 0 picks a free one"),
+    "mailtrap_store": ("MAILTRAP_PYTEST_STORE", "memory", "'memory' or a SQLite file path"),
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    for name, (env, default, help_text) in _INI.items():
+        parser.addini(name, f"mailtrap: {help_text} (env {env}; default {default})",
+                      default=default)  # fmt: skip
+
+
+def _setting(config: pytest.Config, name: str) -> str:
+    env, _, _ = _INI[name]
+    value = os.environ.get(env)
+    return value if value is not None else str(config.getini(name))
+
+
+@pytest.fixture(scope="session")
+def mailtrap_server_options(pytestconfig: pytest.Config) -> dict[str, Any]:
+    """Arguments for the session's SMTPServer, plus `store` ("memory" or a path)."""
+    port_text = _setting(pytestconfig, "mailtrap_port")
+    if not port_text.isdigit():
+        raise pytest.UsageError(
+            f"mailtrap_port / MAILTRAP_PYTEST_PORT must be a port number, got {port_text!r}"
+        )
+    port = int(port_text)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if port and worker.startswith("gw"):  # one server per worker: keep them apart
+        port += int(worker[2:])
+    return {
+        "host": _setting(pytestconfig, "mailtrap_host"),
+        "port": port,
+        "store": _setting(pytestconfig, "mailtrap_store"),
+    }
+
+
+def _open_store(spec: str | MessageStore, worker: str) -> MessageStore:
+    if not isinstance(spec, str):
+        return spec
+    if spec == "memory":
+        return MemoryStore(max_messages=0)  # a test session must never lose mail to pruning
+    path = Path(spec)
+    if worker:  # SQLite files are per worker too, so workers never share a writer
+        path = path.with_name(f"{path.stem}-{worker}{path.suffix}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return SQLiteStore(path, max_messages=0)
+
+
+@pytest.fixture(scope="session")
+def mailtrap_server(mailtrap_server_options: dict[str, Any]) -> Iterator[SMTPServer]:
+    """A running SMTP server for the whole session (one per xdist worker)."""
+    options = dict(mailtrap_server_options)
+    store = _open_store(options.pop("store", "memory"), os.environ.get("PYTEST_XDIST_WORKER", ""))
+    server = SMTPServer(store, **options)
+    try:
+        server.start()
+    except Exception:
+        store.close()
+        raise
+    try:
+        yield server
+    finally:
+        server.stop()
+        store.close()
+
+
+@pytest.fixture
+def mailtrap(mailtrap_server: SMTPServer) -> Iterator[Mailbox]:
+    """This test's mailbox: the mail that arrives during the test, and ways to wait for it."""
+    errors_before = len(mailtrap_server.errors)
+    mailbox = Mailbox(mailtrap_server.store, host=mailtrap_server.host, port=mailtrap_server.port)
+    try:
+        yield mailbox
+    finally:
+        mailbox.close()
+    errors = mailtrap_server.errors[errors_before:]
+    if errors:  # a server-side failure during this test fails this test
+        pytest.fail(f"the mailtrap SMTP server failed during this test: {errors[0]!r}")

@@ -1,0 +1,194 @@
+"""The pytest plugin, exercised the way users meet it: pytester runs real test files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+SEND = """
+import smtplib
+
+def send(mailtrap, to, subject, body="hello", sender="app@example.com"):
+    with smtplib.SMTP(mailtrap.host, mailtrap.port) as smtp:
+        head = f"From: {sender}\\r\\nTo: {to}\\r\\nSubject: {subject}\\r\\n"
+        smtp.sendmail(sender, [to], f"{head}\\r\\n{body}")
+"""
+
+
+def test_fixtures_capture_wait_and_filter(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(SEND)
+    pytester.makepyfile(
+        """
+        import re
+        from conftest import send
+
+        def test_signup(mailtrap):
+            user = mailtrap.address("alice")
+            body = "Confirm: https://app.example/c?t=1&x=2 code 424242"
+            send(mailtrap, user, "Welcome, Alice", body)
+            message = mailtrap.wait_for(to=user, subject=re.compile("^Welcome"))
+            assert message.subject == "Welcome, Alice"
+            assert message.link("app.example") == "https://app.example/c?t=1&x=2"
+            assert message.code() == "424242"
+            assert [m.subject for m in mailtrap.messages] == ["Welcome, Alice"]
+
+        def test_isolated_from_the_previous_test(mailtrap):
+            assert mailtrap.messages == []
+            send(mailtrap, "a@example.com", "one")
+            send(mailtrap, "b@example.com", "two")
+            first, second = mailtrap.wait_for(2)
+            assert (first.subject, second.subject) == ("one", "two")
+            mailtrap.assert_no_message(within=0.1, subject="three")
+            mailtrap.clear()
+            assert mailtrap.messages == []
+
+        def test_settings(mailtrap):
+            assert mailtrap.settings.as_dict() == {"host": mailtrap.host, "port": mailtrap.port}
+            assert mailtrap.settings.django["EMAIL_PORT"] == mailtrap.port
+            assert mailtrap.settings.url == f"smtp://127.0.0.1:{mailtrap.port}"
+            assert mailtrap.address() == mailtrap.address() != mailtrap.address("bob")
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=3)
+
+
+def test_a_timeout_says_what_was_expected_and_what_arrived(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(SEND)
+    pytester.makepyfile(
+        """
+        from conftest import send
+
+        def test_wrong_subject(mailtrap):
+            send(mailtrap, "user@example.com", "Reset your password")
+            mailtrap.wait_for(subject="Welcome", to="user@example.com", timeout=0.3)
+
+        def test_nothing_sent(mailtrap):
+            mailtrap.wait_for(timeout=0.1)
+
+        def test_unexpected_mail(mailtrap):
+            send(mailtrap, "user@example.com", "Oops")
+            mailtrap.assert_no_message(to="user@example.com")
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=3)
+    result.stdout.fnmatch_lines([
+        "*expected 1 message (to='user@example.com', subject='Welcome') within 0.3s; "
+        "1 arrived, 0 matching:",
+        "*time*from*to*subject",
+        "*app@example.com*user@example.com*'Reset your password'",
+        "*expected 1 message within 0.1s; no message arrived at all*smtp://127.0.0.1:*",
+        "*expected no messages (to='user@example.com'), but got:",
+    ])  # fmt: skip
+
+
+def test_async_twin(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(SEND)
+    pytester.makepyfile(
+        """
+        import asyncio
+        from conftest import send
+
+        def test_async(mailtrap):
+            async def main():
+                loop = asyncio.get_running_loop()
+                loop.call_later(0.05, send, mailtrap, "x@example.com", "async hello")
+                return await mailtrap.wait_for_async(subject="async")
+            assert asyncio.run(main()).subject == "async hello"
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_ini_and_environment_settings(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = pytester.path / "mail" / "test.db"
+    pytester.makeini(f"[pytest]\nmailtrap_store = {db}\nmailtrap_port = 0\n")
+    pytester.makeconftest(SEND)
+    pytester.makepyfile(
+        """
+        from mailtrap import SQLiteStore
+        from conftest import send
+
+        def test_sqlite_store(mailtrap, mailtrap_server):
+            assert isinstance(mailtrap_server.store, SQLiteStore)
+            assert mailtrap.host == "127.0.0.1"
+            send(mailtrap, "x@example.com", "stored on disk")
+            assert mailtrap.wait_for().subject == "stored on disk"
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    assert db.exists()
+    monkeypatch.setenv("MAILTRAP_PYTEST_PORT", "not-a-port")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["*MAILTRAP_PYTEST_PORT must be a port number, got 'not-a-port'*"])
+
+
+def test_user_fixture_overrides_the_server_options(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        SEND
+        + """
+import pytest
+
+@pytest.fixture(scope="session")
+def mailtrap_server_options():
+    return {"host": "127.0.0.1", "port": 0, "store": "memory", "max_message_size": 100}
+"""
+    )
+    pytester.makepyfile(
+        """
+        import smtplib, pytest
+
+        def test_limit(mailtrap):
+            with smtplib.SMTP(mailtrap.host, mailtrap.port) as smtp:
+                with pytest.raises(smtplib.SMTPSenderRefused):
+                    smtp.sendmail("a@example.com", ["b@example.com"], "x" * 500)
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_xdist_workers_get_their_own_servers(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(SEND)
+    body = """
+        from conftest import send
+
+        def test_{n}(mailtrap):
+            send(mailtrap, mailtrap.address(), "from test {n}")
+            assert mailtrap.wait_for().subject == "from test {n}"
+            assert [m.subject for m in mailtrap.messages] == ["from test {n}"]
+    """
+    pytester.makepyfile(**{f"test_w{n}": body.format(n=n) for n in range(6)})
+    result = pytester.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=6)
+
+
+def test_five_hundred_tests_each_send_and_wait(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(SEND)
+    pytester.makepyfile(
+        """
+        import pytest
+        from conftest import send
+
+        @pytest.mark.parametrize("n", range(500))
+        def test_many(mailtrap, n):
+            to = mailtrap.address()
+            send(mailtrap, to, f"message {n}")
+            assert mailtrap.wait_for(to=to).subject == f"message {n}"
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider", "-q").assert_outcomes(passed=500)
+
+
+def test_importing_the_plugin_loads_no_web_stack() -> None:
+    script = (
+        "import sys, mailtrap.pytest_plugin.plugin\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('fastapi', 'starlette', 'uvicorn', 'jinja2')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True, timeout=60)  # fmt: skip
+    assert out.stdout.strip() == "[]"
