@@ -29,7 +29,7 @@ from mailtrap.storage.base import MessageStore
 from mailtrap.storage.memory import MemoryStore
 from mailtrap.storage.sqlite import SQLiteStore
 
-__all__ = ["mailtrap", "mailtrap_server", "mailtrap_server_options"]
+__all__ = ["mailtrap", "mailtrap_django", "mailtrap_server", "mailtrap_server_options"]
 
 _INI = {
     "mailtrap_host": ("MAILTRAP_PYTEST_HOST", "127.0.0.1", "address the SMTP server binds"),
@@ -111,3 +111,18 @@ def mailtrap(mailtrap_server: SMTPServer) -> Iterator[Mailbox]:
     errors = mailtrap_server.errors[errors_before:]
     if errors:  # a server-side failure during this test fails this test
         pytest.fail(f"the mailtrap SMTP server failed during this test: {errors[0]!r}")
+
+
+@pytest.fixture
+def mailtrap_django(mailtrap: Mailbox) -> Iterator[Mailbox]:
+    """`mailtrap`, with Django's SMTP email backend pointed at it for this test.
+
+    Django's test runner swaps in the in-memory `locmem` backend; this puts the real SMTP
+    backend back, aimed at the session's server, so mail goes through SMTP as in production.
+    """
+    try:
+        from django.test.utils import override_settings
+    except ImportError:  # pragma: no cover - depends on the user's environment
+        pytest.fail("the mailtrap_django fixture needs Django: pip install django")
+    with override_settings(**mailtrap.settings.django):
+        yield mailtrap

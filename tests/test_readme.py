@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from mailtrap.cli import build_parser
 from mailtrap.config import OPTIONS
 
@@ -30,3 +32,20 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     ]
     ci = (ROOT / ".ci" / "run").read_text()
     assert commands[1] in ci.splitlines()
+
+
+def python_blocks(section: str) -> list[str]:
+    body = README.split(f"## {section}\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.+?)\n```", body, re.DOTALL)
+
+
+def test_the_pytest_examples_are_real_passing_tests(pytester: pytest.Pytester) -> None:
+    blocks = python_blocks("Testing with pytest")
+    assert len(blocks) == 2
+    pytester.makeconftest(
+        "import django\nfrom django.conf import settings\n"
+        "settings.configure(EMAIL_BACKEND='django.core.mail.backends.locmem.EmailBackend')\n"
+        "django.setup()\n"
+    )
+    pytester.makepyfile(**{f"test_readme_{n}": code for n, code in enumerate(blocks)})
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=3)

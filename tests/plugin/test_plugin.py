@@ -192,3 +192,34 @@ def test_importing_the_plugin_loads_no_web_stack() -> None:
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          check=True, timeout=60)  # fmt: skip
     assert out.stdout.strip() == "[]"
+
+
+def test_mailtrap_django_routes_django_mail_through_smtp(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        import django
+        from django.conf import settings
+
+        settings.configure(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+                           DEFAULT_FROM_EMAIL="site@example.com")
+        django.setup()
+        """
+    )
+    pytester.makepyfile(
+        """
+        from django.core import mail
+
+        def test_password_reset(mailtrap_django):
+            to = mailtrap_django.address("reset")
+            mail.send_mail("Reset your password", "Code: 551177", None, [to])
+            message = mailtrap_django.wait_for(to=to)
+            assert message.subject == "Reset your password"
+            assert message.sender.address == "site@example.com"
+            assert message.code() == "551177"
+
+        def test_outside_the_fixture_django_is_untouched():
+            from django.conf import settings
+            assert settings.EMAIL_BACKEND.endswith("locmem.EmailBackend")
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
