@@ -1,0 +1,18 @@
+"""The benchmark scripts still run (with tiny inputs; the figures themselves are not checked)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def test_pytest_overhead_runs() -> None:
+    out = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "pytest_overhead.py"), "--tests", "3", "--messages", "3"],
+        capture_output=True, text=True, check=True, timeout=300,
+    )  # fmt: skip
+    assert "fixture cost per test" in out.stdout
+    assert "delivery to wait_for return over 3 messages" in out.stdout
