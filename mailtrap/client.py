@@ -78,6 +78,12 @@ class Client:
     def info(self) -> dict[str, Any]:
         return dict(self._json("GET", "/api/v1/info"))
 
+    def server_time(self) -> datetime:
+        """The server's clock (aware), to mark "from now on" without trusting this machine's."""
+        when = _when(self._json("GET", "/api/v1/info")["ServerTime"])
+        assert when is not None
+        return when
+
     def wait(
         self, query: str = "", count: int = 1, timeout: float = 10.0, *,
         since: datetime | None = None,

@@ -20,7 +20,7 @@ from mailtrap.errors import MessageNotFound
 from mailtrap.models import Message
 from mailtrap.storage.base import MessageStore, StoreEvent
 
-__all__ = ["Mailbox", "SMTPSettings"]
+__all__ = ["BaseMailbox", "Mailbox", "SMTPSettings"]
 
 Subject = str | re.Pattern[str] | None
 Predicate = Callable[[Message], bool] | None
@@ -55,17 +55,14 @@ class SMTPSettings:
         }
 
 
-class Mailbox:
-    """The messages `store` receives from now until `close()`, and ways to wait for them."""
+class BaseMailbox:
+    """What a test sees of a mail server: the messages since the mailbox opened, oldest
+    first, and ways to wait for them. Subclasses say where messages come from."""
 
-    def __init__(self, store: MessageStore, *, host: str, port: int) -> None:
-        self.store = store
+    def __init__(self, *, host: str, port: int) -> None:
         self.settings = SMTPSettings(host, port)
         self._token = secrets.token_hex(4)
-        self._ids: list[str] = []
         self._parsed: dict[str, Message] = {}
-        self._arrived = threading.Condition()
-        self._unsubscribe = store.subscribe(self._on_event)
 
     @property
     def host(self) -> str:
@@ -76,30 +73,40 @@ class Mailbox:
         return self.settings.port
 
     def __repr__(self) -> str:
-        return f"<Mailbox {self.settings.url} messages={len(self._ids)}>"
+        return f"<{type(self).__name__} {self.settings.url}>"
+
+    # -- what a source provides ----------------------------------------------------------
+
+    def _ids(self) -> list[str]:
+        """Ids of the messages that arrived since opening, oldest first."""
+        raise NotImplementedError
+
+    def _load(self, id: str) -> Message:
+        raise NotImplementedError
+
+    def _await_more(self, seen: int, timeout: float) -> None:
+        """Return when more than `seen` messages have arrived, or after `timeout` seconds."""
+        raise NotImplementedError
+
+    def _delete(self, ids: list[str]) -> None:
+        raise NotImplementedError
 
     def close(self) -> None:
         """Stop collecting. Idempotent."""
-        self._unsubscribe()
-
-    def _on_event(self, event: StoreEvent) -> None:  # the store's thread
-        if event.kind == "new":
-            with self._arrived:
-                self._ids.extend(event.ids)
-                self._arrived.notify_all()
 
     # -- what arrived --------------------------------------------------------------------
 
     @property
     def messages(self) -> list[Message]:
         """Every message that arrived while this mailbox was open, oldest first."""
-        with self._arrived:
-            ids = list(self._ids)
+        return self._messages(self._ids())
+
+    def _messages(self, ids: list[str]) -> list[Message]:
         found = []
         for id in ids:
             if id not in self._parsed:
                 try:
-                    self._parsed[id] = self.store.get(id)
+                    self._parsed[id] = self._load(id)
                 except MessageNotFound:  # deleted since (clear(), retention)
                     continue
             found.append(self._parsed[id])
@@ -111,11 +118,9 @@ class Mailbox:
         return f"{name or 'user'}.{self._token}@mailtrap.test"
 
     def clear(self) -> None:
-        """Delete this mailbox's messages from the store and forget them."""
-        with self._arrived:
-            ids, self._ids = self._ids, []
+        """Delete this mailbox's messages from the server and forget them."""
+        self._delete(self._ids())
         self._parsed.clear()
-        self.store.delete(ids)
 
     # -- waiting -------------------------------------------------------------------------
 
@@ -139,16 +144,14 @@ class Mailbox:
             raise ValueError(f"count must be 1 or more, got {count}; see assert_no_message")
         deadline = time.monotonic() + timeout
         while True:
-            seen = len(self._ids)
-            found = [m for m in self.messages if _matches(m, to, sender, subject, match)]
+            ids = self._ids()
+            found = [m for m in self._messages(ids) if _matches(m, to, sender, subject, match)]
             if len(found) >= count:
                 return found[0] if count == 1 else found[:count]
-            with self._arrived:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                if len(self._ids) == seen:
-                    self._arrived.wait(remaining)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            self._await_more(len(ids), remaining)
         wanted = _describe(count, to, sender, subject, match)
         raise AssertionError(
             f"expected {wanted} within {timeout:g}s; {self._report(to, sender, subject, match)}"
@@ -163,7 +166,8 @@ class Mailbox:
         seconds (or has already arrived)."""
         deadline = time.monotonic() + within
         while True:
-            found = [m for m in self.messages if _matches(m, **filters)]
+            ids = self._ids()
+            found = [m for m in self._messages(ids) if _matches(m, **filters)]
             if found:
                 raise AssertionError(
                     f"expected no {_describe(0, **filters)[2:]}, but got:\n{_table(found)}"
@@ -171,8 +175,7 @@ class Mailbox:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return
-            with self._arrived:
-                self._arrived.wait(remaining)
+            self._await_more(len(ids), remaining)
 
     def _report(self, to: Any, sender: Any, subject: Any, match: Any) -> str:
         arrived = self.messages
@@ -180,6 +183,43 @@ class Mailbox:
             return "no message arrived at all (is the app sending to " + self.settings.url + "?)"
         matching = [m for m in arrived if _matches(m, to, sender, subject, match)]
         return f"{len(arrived)} arrived, {len(matching)} matching:\n{_table(arrived)}"
+
+
+class Mailbox(BaseMailbox):
+    """The messages an in-process `store` receives from now until `close()`; waiting is woken
+    by the store's events, not by polling."""
+
+    def __init__(self, store: MessageStore, *, host: str, port: int) -> None:
+        super().__init__(host=host, port=port)
+        self.store = store
+        self._arrival: list[str] = []
+        self._arrived = threading.Condition()
+        self._unsubscribe = store.subscribe(self._on_event)
+
+    def _on_event(self, event: StoreEvent) -> None:  # the store's thread
+        if event.kind == "new":
+            with self._arrived:
+                self._arrival.extend(event.ids)
+                self._arrived.notify_all()
+
+    def _ids(self) -> list[str]:
+        with self._arrived:
+            return list(self._arrival)
+
+    def _load(self, id: str) -> Message:
+        return self.store.get(id)
+
+    def _await_more(self, seen: int, timeout: float) -> None:
+        with self._arrived:
+            self._arrived.wait_for(lambda: len(self._arrival) > seen, timeout)
+
+    def _delete(self, ids: list[str]) -> None:
+        with self._arrived:
+            self._arrival = [i for i in self._arrival if i not in set(ids)]
+        self.store.delete(ids)
+
+    def close(self) -> None:
+        self._unsubscribe()
 
 
 def _matches(

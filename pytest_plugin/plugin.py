@@ -12,6 +12,10 @@ Settings, each an ini option with an environment variable that overrides it:
 
 or override the `mailtrap_server_options` fixture (a dict of SMTPServer arguments plus
 `store`) in a conftest.py.
+
+Remote mode: `--mailtrap-url http://host:8025` (ini `mailtrap_url`, env MAILTRAP_PYTEST_URL)
+makes `mailtrap` talk to a running `mailtrap serve` instead; the app under test then sends to
+`mailtrap_smtp` (env MAILTRAP_PYTEST_SMTP, HOST:PORT, default the URL's host on port 1025).
 """
 
 from __future__ import annotations
@@ -20,10 +24,14 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
-from mailtrap.mailbox import Mailbox
+from mailtrap.client import Client
+from mailtrap.config import parse_address
+from mailtrap.mailbox import BaseMailbox, Mailbox
+from mailtrap.remote import RemoteMailbox
 from mailtrap.server import SMTPServer
 from mailtrap.storage.base import MessageStore
 from mailtrap.storage.memory import MemoryStore
@@ -35,19 +43,41 @@ _INI = {
     "mailtrap_host": ("MAILTRAP_PYTEST_HOST", "127.0.0.1", "address the SMTP server binds"),
     "mailtrap_port": ("MAILTRAP_PYTEST_PORT", "0", "SMTP port; 0 picks a free one"),
     "mailtrap_store": ("MAILTRAP_PYTEST_STORE", "memory", "'memory' or a SQLite file path"),
+    "mailtrap_url": ("MAILTRAP_PYTEST_URL", "", "a running mailtrap's URL: remote mode"),
+    "mailtrap_smtp": ("MAILTRAP_PYTEST_SMTP", "", "remote mode: where apps send (HOST:PORT)"),
 }
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     for name, (env, default, help_text) in _INI.items():
-        parser.addini(name, f"mailtrap: {help_text} (env {env}; default {default})",
+        parser.addini(name, f"mailtrap: {help_text} (env {env}; default {default or 'none'})",
                       default=default)  # fmt: skip
+    parser.getgroup("mailtrap").addoption(
+        "--mailtrap-url", metavar="URL", default=None,
+        help="use the mailtrap server at URL (e.g. http://127.0.0.1:8025) instead of starting "
+        "one in-process",
+    )  # fmt: skip
 
 
 def _setting(config: pytest.Config, name: str) -> str:
+    if name == "mailtrap_url" and config.getoption("mailtrap_url"):
+        return str(config.getoption("mailtrap_url"))
     env, _, _ = _INI[name]
     value = os.environ.get(env)
     return value if value is not None else str(config.getini(name))
+
+
+def _remote(config: pytest.Config) -> tuple[str, str, int] | None:
+    """(url, smtp host, smtp port) in remote mode, else None."""
+    url = _setting(config, "mailtrap_url")
+    if not url:
+        return None
+    smtp = _setting(config, "mailtrap_smtp") or f"{urlsplit(url).hostname or '127.0.0.1'}:1025"
+    try:
+        host, port = parse_address(smtp)
+    except ValueError as exc:
+        raise pytest.UsageError(f"mailtrap_smtp / MAILTRAP_PYTEST_SMTP: {exc}") from None
+    return url, host, port
 
 
 @pytest.fixture(scope="session")
@@ -100,21 +130,29 @@ def mailtrap_server(mailtrap_server_options: dict[str, Any]) -> Iterator[SMTPSer
 
 
 @pytest.fixture
-def mailtrap(mailtrap_server: SMTPServer) -> Iterator[Mailbox]:
-    """This test's mailbox: the mail that arrives during the test, and ways to wait for it."""
-    errors_before = len(mailtrap_server.errors)
-    mailbox = Mailbox(mailtrap_server.store, host=mailtrap_server.host, port=mailtrap_server.port)
+def mailtrap(request: pytest.FixtureRequest) -> Iterator[BaseMailbox]:
+    """This test's mailbox: the mail that arrives during the test, and ways to wait for it.
+
+    In-process by default; with `--mailtrap-url`, on that server, through its API."""
+    remote = _remote(request.config)
+    if remote is not None:
+        url, host, port = remote
+        yield RemoteMailbox(Client(url), host=host, port=port)
+        return
+    server: SMTPServer = request.getfixturevalue("mailtrap_server")
+    errors_before = len(server.errors)
+    mailbox = Mailbox(server.store, host=server.host, port=server.port)
     try:
         yield mailbox
     finally:
         mailbox.close()
-    errors = mailtrap_server.errors[errors_before:]
+    errors = server.errors[errors_before:]
     if errors:  # a server-side failure during this test fails this test
         pytest.fail(f"the mailtrap SMTP server failed during this test: {errors[0]!r}")
 
 
 @pytest.fixture
-def mailtrap_django(mailtrap: Mailbox) -> Iterator[Mailbox]:
+def mailtrap_django(mailtrap: BaseMailbox) -> Iterator[BaseMailbox]:
     """`mailtrap`, with Django's SMTP email backend pointed at it for this test.
 
     Django's test runner swaps in the in-memory `locmem` backend; this puts the real SMTP

@@ -239,6 +239,9 @@ class RuntimeStatsOut(BaseModel):
 
 
 class InfoOut(BaseModel):
+    """Mailpit's shape, plus `ServerTime` (mailtrap's addition: the server's clock, which
+    remote test mailboxes use to mark "from now on")."""
+
     Version: str
     LatestVersion: str
     Database: str
@@ -247,6 +250,7 @@ class InfoOut(BaseModel):
     Unread: int
     Tags: dict[str, int]
     RuntimeStats: RuntimeStatsOut
+    ServerTime: datetime
 
 
 class SendAddressIn(BaseModel):

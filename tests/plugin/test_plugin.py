@@ -6,6 +6,11 @@ import subprocess
 import sys
 
 import pytest
+from liveserver import LiveServer
+from mailfactory import deliver
+from mailtrap.web import create_app
+
+from mailtrap import MemoryStore, SMTPServer
 
 SEND = """
 import smtplib
@@ -223,3 +228,35 @@ def test_mailtrap_django_routes_django_mail_through_smtp(pytester: pytest.Pytest
         """
     )
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+def test_remote_mode_runs_the_same_tests_against_a_running_server(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = MemoryStore()
+    with SMTPServer(store, port=0) as smtp, LiveServer(create_app(store)) as web:
+        deliver(store, subject="sent before the test")  # must not show up in the mailbox
+        monkeypatch.setenv("MAILTRAP_PYTEST_SMTP", f"{smtp.host}:{smtp.port}")
+        pytester.makeconftest(SEND)
+        pytester.makepyfile(
+            """
+            import re
+            from conftest import send
+
+            def test_remote(mailtrap):
+                assert type(mailtrap).__name__ == "RemoteMailbox"
+                user = mailtrap.address()
+                send(mailtrap, user, "Welcome remote", "code 777111")
+                message = mailtrap.wait_for(to=user, subject=re.compile("remote$"), timeout=10)
+                assert message.code() == "777111"
+                assert [m.subject for m in mailtrap.messages] == ["Welcome remote"]
+                mailtrap.assert_no_message(within=0.2, subject="other")
+
+            def test_remote_timeout_message(mailtrap):
+                mailtrap.wait_for(subject="never", timeout=0.3)
+            """
+        )
+        result = pytester.runpytest("-p", "no:cacheprovider", "--mailtrap-url", web.url)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*expected 1 message (subject='never') within 0.3s*"])
+    assert store.count() == 2  # the remote test's message went to the outer server
