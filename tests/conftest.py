@@ -10,9 +10,9 @@ import httpx
 import pytest
 from liveserver import LiveServer
 from mailfactory import build_mail, envelope_for
-from mailtrap.web import create_app
 
 from mailtrap import Envelope, MemoryStore, MessageStore, SQLiteStore
+from mailtrap.web import create_app
 
 MakeMail = Callable[..., bytes]
 

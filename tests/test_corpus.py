@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from mailtrap.web import create_app
 
 from mailtrap import Envelope, Message, MessageStore
 from mailtrap.parsing import parse_message, summarize
+from mailtrap.web import create_app
 
 DATA = Path(__file__).parent / "data"
 CORPUS = sorted(DATA.glob("*.eml"))

@@ -6,18 +6,20 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
-from mailtrap.web import events, health, message, messages, meta, send, wait
+from fastapi.staticfiles import StaticFiles
 
 from mailtrap import __version__
 from mailtrap.config import Settings
 from mailtrap.search import QueryError
 from mailtrap.smtp import SMTPStats
 from mailtrap.storage.base import MessageStore
+from mailtrap.web import events, health, message, messages, meta, pages, send, wait
 
 
 def create_app(
@@ -58,10 +60,20 @@ def create_app(
             allow_headers=["Content-Type"],
         )
 
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Any:
+        response = await call_next(request)
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        headers.setdefault("Content-Security-Policy", "frame-ancestors 'self'")
+        return response
+
     @app.exception_handler(QueryError)
     async def bad_query(request: Request, exc: QueryError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=400)
 
-    for module in (health, messages, message, meta, send, wait, events):
+    for module in (health, messages, message, meta, send, wait, events, pages):
         app.include_router(module.router)
+    app.mount("/static", StaticFiles(packages=[("mailtrap.web", "static")]), name="static")
     return app

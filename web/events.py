@@ -14,11 +14,11 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from mailtrap.web.origin import origin_allowed
-from mailtrap.web.schemas import summary_out
 
 from mailtrap import __version__
 from mailtrap.storage.base import MessageStore, StoreEvent
+from mailtrap.web.origin import origin_allowed
+from mailtrap.web.schemas import summary_out
 
 log = logging.getLogger("mailtrap.web")
 router = APIRouter(tags=["events"])
@@ -149,11 +149,11 @@ async def events(websocket: WebSocket) -> None:
                     await websocket.send_json(message)
                 if queue.empty():  # one stats message per burst, not per event
                     await websocket.send_json(stats_event(store))
-        except (WebSocketDisconnect, RuntimeError):  # closed while sending
+        except (WebSocketDisconnect, RuntimeError, OSError):  # closed while sending
             return
         finally:
             reader.cancel()
-    with contextlib.suppress(RuntimeError):  # already closed by the client
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):  # client already gone
         await websocket.close()
 
 

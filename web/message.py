@@ -8,12 +8,12 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
-from mailtrap.web.deps import NOT_FOUND, Store
-from mailtrap.web.schemas import MessageOut, message_out
 
 from mailtrap.errors import MessageNotFound
 from mailtrap.models import Message
 from mailtrap.storage.base import MessageStore
+from mailtrap.web.deps import NOT_FOUND, Store
+from mailtrap.web.schemas import MessageOut, message_out
 
 router = APIRouter(prefix="/api/v1/message", tags=["message"])
 

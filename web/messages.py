@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, HTTPException, Query
 from fastapi.responses import PlainTextResponse
-from mailtrap.web.deps import BAD_QUERY, Store
-from mailtrap.web.schemas import DeleteIn, MessagesOut, SetReadIn, summary_out
 
 from mailtrap.storage.base import MessageStore, Page
+from mailtrap.web.deps import BAD_QUERY, Store
+from mailtrap.web.schemas import DeleteIn, MessagesOut, SetReadIn, summary_out
 
 router = APIRouter(prefix="/api/v1", tags=["messages"])
 

@@ -10,13 +10,13 @@ from datetime import datetime, timezone
 
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
-from mailtrap.web.deps import Store
-from mailtrap.web.events import EventHub
-from mailtrap.web.schemas import InfoOut, RuntimeStatsOut, SetTagsIn
 
 from mailtrap import __version__
 from mailtrap.smtp import SMTPStats
 from mailtrap.storage.sqlite import SQLiteStore
+from mailtrap.web.deps import Store
+from mailtrap.web.events import EventHub
+from mailtrap.web.schemas import InfoOut, RuntimeStatsOut, SetTagsIn
 
 router = APIRouter(prefix="/api/v1", tags=["meta"])
 

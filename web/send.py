@@ -11,10 +11,10 @@ from email.policy import SMTPUTF8
 from email.utils import formatdate, make_msgid
 
 from fastapi import APIRouter, HTTPException
-from mailtrap.web.deps import Store, error
-from mailtrap.web.schemas import SendAddressIn, SendAttachmentIn, SendIn, SendOut
 
 from mailtrap.models import Envelope
+from mailtrap.web.deps import Store, error
+from mailtrap.web.schemas import SendAddressIn, SendAttachmentIn, SendIn, SendOut
 
 router = APIRouter(prefix="/api/v1", tags=["send"])
 

@@ -15,12 +15,12 @@ import socket
 from collections.abc import Callable, Iterator
 
 import uvicorn
-from mailtrap.web.app import create_app
 
 from mailtrap.config import Settings
 from mailtrap.errors import MailtrapError
 from mailtrap.server import SMTPServer
 from mailtrap.storage.base import MessageStore
+from mailtrap.web.app import create_app
 
 __all__ = ["run"]
 

@@ -10,13 +10,13 @@ import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from mailtrap.search import parse_query
 from mailtrap.web.deps import BAD_QUERY, error
 from mailtrap.web.events import EventHub
 from mailtrap.web.messages import MAX_LIMIT, page_out
 from mailtrap.web.schemas import MessagesOut
-from starlette.concurrency import run_in_threadpool
-
-from mailtrap.search import parse_query
 
 router = APIRouter(prefix="/api/v1", tags=["messages"])
 

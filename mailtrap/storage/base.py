@@ -100,6 +100,12 @@ class MessageStore(Protocol):
         Raises `QueryError` for a query that cannot be parsed."""
         ...
 
+    def neighbors(self, id: str) -> tuple[str | None, str | None]:
+        """(the next newer id, the next older id) around message `id`; None at either end.
+
+        Raises `MessageNotFound` for an unknown id."""
+        ...
+
     def ids(self, query: str | Query = "") -> builtins.list[str]:
         """The ids of every message matching `query` (all messages for ""), newest first.
 

@@ -147,6 +147,14 @@ class MemoryStore:
         unread = sum(not s.read for s in hits)
         return Page(tuple(hits[start : start + limit]), len(hits), unread, start)
 
+    def neighbors(self, id: str) -> tuple[str | None, str | None]:
+        with self._lock:
+            self._entry(id)
+            order = list(self._entries)  # oldest first
+        at = order.index(id)
+        newer = order[at + 1] if at + 1 < len(order) else None
+        return newer, order[at - 1] if at > 0 else None
+
     def ids(self, query: str | Query = "") -> builtins.list[str]:
         parsed = parse_query(query) if isinstance(query, str) else query
         with self._lock:

@@ -298,6 +298,19 @@ class SQLiteStore:
             conn.execute("COMMIT")
         return Page(tuple(map(_schema.summary_from_row, rows)), total, unread, start)
 
+    def neighbors(self, id: str) -> tuple[str | None, str | None]:
+        conn = self._reader()
+        row = conn.execute("SELECT seq FROM messages WHERE id = ?", (id,)).fetchone()
+        if row is None:
+            raise MessageNotFound(id)
+        newer = conn.execute(
+            "SELECT id FROM messages WHERE seq > ? ORDER BY seq LIMIT 1", row
+        ).fetchone()
+        older = conn.execute(
+            "SELECT id FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT 1", row
+        ).fetchone()
+        return (newer[0] if newer else None), (older[0] if older else None)
+
     def ids(self, query: str | Query = "") -> builtins.list[str]:
         parsed = parse_query(query) if isinstance(query, str) else query
         where, params = compile_query(parsed)

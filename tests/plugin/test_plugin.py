@@ -8,9 +8,9 @@ import sys
 import pytest
 from liveserver import LiveServer
 from mailfactory import deliver
-from mailtrap.web import create_app
 
 from mailtrap import MemoryStore, SMTPServer
+from mailtrap.web import create_app
 
 SEND = """
 import smtplib

@@ -288,3 +288,14 @@ def test_storage_size_grows_with_mail(store: MessageStore) -> None:
     for _ in range(20):
         deliver(store, text="x" * 5000)
     assert store.storage_size() >= before + 20 * 5000 * 0.5
+
+
+def test_neighbors_are_the_next_newer_and_older(store: MessageStore) -> None:
+    a, b, c = deliver(store), deliver(store), deliver(store)
+    assert store.neighbors(b.id) == (c.id, a.id)
+    assert store.neighbors(c.id) == (None, b.id)
+    assert store.neighbors(a.id) == (b.id, None)
+    store.delete([b.id])
+    assert store.neighbors(a.id) == (c.id, None)
+    with pytest.raises(MessageNotFound):
+        store.neighbors(b.id)

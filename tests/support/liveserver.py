@@ -8,6 +8,7 @@ from types import TracebackType
 
 import uvicorn
 from fastapi import FastAPI
+
 from mailtrap.web.server import bind_http
 
 __all__ = ["LiveServer"]

@@ -10,10 +10,10 @@ import httpx
 import pytest
 from liveserver import LiveServer
 from mailfactory import build_mail, deliver, envelope_for
-from mailtrap.web import create_app
 
 from mailtrap import MessageStore
 from mailtrap.config import Settings
+from mailtrap.web import create_app
 
 Live = tuple[LiveServer, httpx.Client]
 

@@ -1,0 +1,104 @@
+"""The inbox pages over HTTP: escaping, security headers, and the sandboxed mail HTML."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import httpx
+from liveserver import LiveServer
+from mailfactory import build_mail, deliver, envelope_for
+
+from mailtrap import MessageStore
+
+Live = tuple[LiveServer, httpx.Client]
+HOSTILE = "<script>alert(1)</script>"
+
+
+def test_pages_escape_message_strings(live: Live, store: MessageStore) -> None:
+    _, http = live
+    raw = build_mail(
+        subject=HOSTILE,
+        sender=f'"{HOSTILE}" <evil@example.com>',
+        text=HOSTILE,
+        attachments=(("<img src=x onerror=alert(1)>.txt", "text/plain", b"x"),),
+    )
+    summary = store.add(raw, envelope_for(raw))
+    for path in ("/", f"/view/{summary.id}"):
+        page = http.get(path).text
+        assert HOSTILE not in page and "<img src=x" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_app_pages_have_a_nonce_csp_and_safe_headers(live: Live, store: MessageStore) -> None:
+    _, http = live
+    summary = deliver(store)
+    nonces = set()
+    for path in ("/", f"/view/{summary.id}"):
+        response = http.get(path)
+        csp = response.headers["content-security-policy"]
+        nonce = re.search(r"'nonce-([^']+)'", csp).group(1)  # type: ignore[union-attr]
+        nonces.add(nonce)
+        assert f'<script nonce="{nonce}"' in response.text
+        assert "frame-ancestors 'self'" in csp and "default-src 'none'" in csp
+        assert "unsafe-inline" not in csp
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "no-referrer"
+    assert len(nonces) == 2  # a fresh nonce per response
+    api = http.get("/api/v1/messages")
+    assert api.headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors" in api.headers["content-security-policy"]
+
+
+def test_mail_html_is_sandboxed_with_cid_images_and_opt_in_remote_images(
+    live: Live, store: MessageStore
+) -> None:
+    _, http = live
+    raw = build_mail(html='<p>hi</p><img src="cid:logo@x"><img src="https://remote.example/t.png">')
+    summary = store.add(raw, envelope_for(raw))
+    response = http.get(f"/view/{summary.id}/html")
+    csp = response.headers["content-security-policy"]
+    assert "sandbox" in csp and "default-src 'none'" in csp and "script-src" not in csp
+    assert "http:" not in csp.split("img-src")[1].split(";")[0]
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    remote = http.get(f"/view/{summary.id}/html", params={"remote": 1})
+    assert "img-src 'self' data: http: https:" in remote.headers["content-security-policy"]
+
+
+def test_cid_references_point_at_the_inline_part(live: Live, store: MessageStore) -> None:
+    _, http = live
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 8
+    raw = (
+        b'Content-Type: multipart/related; boundary="b"\r\nSubject: cid\r\n\r\n'
+        b'--b\r\nContent-Type: text/html\r\n\r\n<img src="cid:logo%40x">\r\n'
+        b"--b\r\nContent-Type: image/png\r\nContent-ID: <logo@x>\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.b64encode(png) + b"\r\n--b--\r\n"
+    )
+    summary = store.add(raw, envelope_for(raw))
+    html = http.get(f"/view/{summary.id}/html").text
+    src = re.search(r'src="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    assert src == f"/view/{summary.id}/part/2"
+    image = http.get(src)
+    assert image.content == png and image.headers["content-type"] == "image/png"
+    assert "sandbox" in image.headers["content-security-policy"]
+
+
+def test_only_raster_images_are_shown_inline(live: Live, store: MessageStore) -> None:
+    _, http = live
+    raw = build_mail(
+        attachments=(
+            ("x.svg", "image/svg+xml", b"<svg onload='alert(1)'/>"),
+            ("x.html", "text/html", b"<script>alert(1)</script>"),
+        )
+    )
+    summary = store.add(raw, envelope_for(raw))
+    for part in store.get(summary.id).attachments:
+        assert http.get(f"/view/{summary.id}/part/{part.part_id}").status_code == 404
+
+
+def test_unknown_message_and_bad_search_are_handled(live: Live) -> None:
+    _, http = live
+    assert http.get("/view/nope").status_code == 404
+    page = http.get("/", params={"q": "subjet:oops"})
+    assert page.status_code == 200
+    assert "unknown search field" in page.text

@@ -1,0 +1,165 @@
+"""The browser inbox: server-rendered pages, and the sandboxed endpoints that show mail HTML.
+
+Safety, in layers:
+- every string from a message reaches the page through Jinja2 autoescaping (or, in the
+  scripts, `textContent`);
+- app pages carry a CSP whose only allowed scripts are ours, by per-request nonce;
+- mail HTML is served from its own endpoint under `sandbox` (no scripts, no same-origin, no
+  forms, no top navigation) and `default-src 'none'`, shown in an `<iframe sandbox>`; remote
+  images load only when the user asks, per message.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Annotated, Any
+from urllib.parse import quote, unquote, urlencode
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from mailtrap import __version__
+from mailtrap.errors import MessageNotFound
+from mailtrap.models import Message
+from mailtrap.search import QueryError
+from mailtrap.storage.base import Page
+from mailtrap.web.deps import Store
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 50
+_CID = re.compile(r"""cid:([^"'\s)>]+)""", re.IGNORECASE)
+_PREVIEWABLE = re.compile(r"image/(png|jpeg|gif|webp|bmp|avif)$")
+MAIL_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; font-src data:; img-src 'self' data:{remote}; "
+    "sandbox; frame-ancestors 'self'"
+)
+
+
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    return f"{n / 1024:.1f} kB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB"
+
+
+templates = Jinja2Templates(
+    env=Environment(
+        loader=PackageLoader("mailtrap.web", "templates"),
+        autoescape=select_autoescape(default=True),
+    )
+)
+templates.env.globals.update(size=_size, version=__version__)
+
+
+def page_csp(nonce: str) -> str:
+    return (
+        f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self'; "
+        "img-src 'self' data:; connect-src 'self'; frame-src 'self'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'self'"
+    )
+
+
+def _render(request: Request, name: str, context: dict[str, Any]) -> HTMLResponse:
+    nonce = secrets.token_urlsafe(16)
+    settings = request.app.state.settings
+    context = {"nonce": nonce, "query": "", "smtp": "{}:{}".format(*settings.smtp), **context}
+    response = templates.TemplateResponse(request, name, context)
+    response.headers["Content-Security-Policy"] = page_csp(nonce)
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def inbox(
+    request: Request,
+    store: Store,
+    q: Annotated[str, Query(max_length=1000)] = "",
+    start: Annotated[int, Query(ge=0)] = 0,
+) -> HTMLResponse:
+    error = ""
+    try:
+        page = store.search(q, start, PAGE_SIZE) if q.strip() else store.list(start, PAGE_SIZE)
+    except QueryError as exc:
+        page, error = Page((), 0, 0, 0), str(exc)
+
+    def page_query(to: int) -> str:
+        return urlencode({k: v for k, v in (("q", q), ("start", max(0, to))) if v})
+
+    return _render(
+        request,
+        "inbox.html",
+        {
+            "messages": page.messages,
+            "total": page.total,
+            "unread": store.count(unread=True),
+            "start": start,
+            "limit": PAGE_SIZE,
+            "query": q,
+            "error": error,
+            "page_query": page_query,
+            "live": not q.strip() and start == 0,
+        },
+    )
+
+
+def _message(store: Store, id: str) -> Message:
+    try:
+        return store.get(id)
+    except MessageNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+@router.get("/view/{id}", response_class=HTMLResponse)
+def view(request: Request, store: Store, id: str) -> HTMLResponse:
+    m = _message(store, id)
+    newer, older = store.neighbors(id)
+    tabs = [("html", "HTML")] if m.html else []
+    tabs += [("text", "Text"), ("headers", "Headers"), ("source", "Source")]
+    parts = [*m.attachments, *m.inline]
+    tabs.append(("attachments", f"Attachments ({len(parts)})"))
+    source = m.raw.decode("utf-8", "replace")
+    return _render(
+        request,
+        "message.html",
+        {
+            "m": m,
+            "tabs": tabs,
+            "parts": parts,
+            "source": source,
+            "prev_id": newer,
+            "next_id": older,
+        },
+    )
+
+
+@router.get("/view/{id}/html")
+def mail_html(store: Store, id: str, remote: bool = False) -> Response:
+    """The message's HTML body, sandboxed; `cid:` references point at its inline parts."""
+    m = _message(store, id)
+    by_cid = {p.content_id: p.part_id for p in (*m.inline, *m.attachments) if p.content_id}
+
+    def resolve(match: re.Match[str]) -> str:
+        part_id = by_cid.get(match.group(1)) or by_cid.get(unquote(match.group(1)))
+        return f"/view/{quote(m.id)}/part/{quote(part_id)}" if part_id else match.group(0)
+
+    html = _CID.sub(resolve, m.html)
+    return Response(
+        html,
+        media_type="text/html; charset=utf-8",
+        headers={
+            "Content-Security-Policy": MAIL_CSP.format(remote=" http: https:" if remote else ""),
+        },
+    )
+
+
+@router.get("/view/{id}/part/{part_id}")
+def image_part(store: Store, id: str, part_id: str) -> Response:
+    """An image part for inline display (previews, `cid:` images). Other types: 404."""
+    m = _message(store, id)
+    for part in (*m.inline, *m.attachments):
+        if part.part_id == part_id and _PREVIEWABLE.match(part.content_type):
+            csp = {"Content-Security-Policy": "default-src 'none'; sandbox"}
+            return Response(part.data, media_type=part.content_type, headers=csp)
+    raise HTTPException(404, f"message {id!r} has no displayable image part {part_id!r}")
