@@ -10,11 +10,15 @@ from __future__ import annotations
 import asyncio
 import errno
 import socket
+import ssl
 import threading
+import warnings
 import weakref
 from types import TracebackType
+from typing import Any
 
 from mailtrap import __version__
+from mailtrap.auth import Authenticator
 from mailtrap.errors import MailtrapError
 from mailtrap.smtp import (
     DEFAULT_IDLE_TIMEOUT,
@@ -38,6 +42,12 @@ class SMTPServer:
     `max_recipients` (0 = unlimited) answers 452 beyond the limit; an idle connection gets 421
     after `idle_timeout` seconds. `hostname` appears in the banner and `Received` field; it is
     fixed here because aiosmtpd would otherwise resolve the FQDN on every connection.
+
+    TLS (with `tls_context`, see `mailtrap.tls`): `starttls` offers STARTTLS,
+    `require_starttls` refuses mail until it is used, and `implicit_tls` makes this listener
+    SMTPS (TLS from the first byte). AUTH (with `auth`, a `mailtrap.auth.Authenticator`):
+    PLAIN, LOGIN and CRAM-MD5, required before MAIL when the authenticator has a user list;
+    never over plain text unless `auth_allow_insecure` (RFC 4954).
     """
 
     def __init__(
@@ -50,6 +60,12 @@ class SMTPServer:
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         max_recipients: int = DEFAULT_MAX_RECIPIENTS,
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        tls_context: ssl.SSLContext | None = None,
+        starttls: bool = False,
+        require_starttls: bool = False,
+        implicit_tls: bool = False,
+        auth: Authenticator | None = None,
+        auth_allow_insecure: bool = False,
     ) -> None:
         for name, value in (("max_message_size", max_message_size),
                             ("max_recipients", max_recipients), ("port", port)):  # fmt: skip
@@ -57,6 +73,19 @@ class SMTPServer:
                 raise ValueError(f"{name} must be 0 or more, got {value}")
         if idle_timeout <= 0:
             raise ValueError(f"idle_timeout must be more than 0 seconds, got {idle_timeout}")
+        if (starttls or require_starttls or implicit_tls) and tls_context is None:
+            raise ValueError(
+                "STARTTLS and implicit TLS need a tls_context; build one with "
+                "mailtrap.tls.server_context(mailtrap.tls.self_signed(directory))"
+            )
+        if implicit_tls and (starttls or require_starttls):
+            raise ValueError("an implicit-TLS listener is encrypted already; drop starttls")
+        self.tls_context = tls_context
+        self.starttls = starttls or require_starttls
+        self.require_starttls = require_starttls
+        self.implicit_tls = implicit_tls
+        self.auth = auth
+        self.auth_allow_insecure = auth_allow_insecure
         self.store = store
         self.hostname = hostname
         self.max_message_size = max_message_size
@@ -100,25 +129,46 @@ class SMTPServer:
 
     # -- on a running loop ---------------------------------------------------------------
 
+    def _auth_options(self) -> dict[str, Any]:
+        if self.auth is None:  # AUTH off: advertise no mechanism at all
+            return {"auth_exclude_mechanism": ["PLAIN", "LOGIN", "CRAM-MD5"]}
+        return {
+            "authenticator": self.auth,
+            "auth_required": not self.auth.accept_any,
+            # On an SMTPS listener every byte is encrypted; aiosmtpd only knows about STARTTLS
+            # and would refuse AUTH there (aiosmtpd #281), so the check is ours to skip.
+            "auth_require_tls": not (self.auth_allow_insecure or self.implicit_tls),
+        }
+
     def _protocol(self) -> SMTPProtocol:
         size = self.max_message_size
         try:
-            protocol = SMTPProtocol(
-                self.handler,
-                line_length_limit=size or UNLIMITED_LINE_LENGTH,
-                hostname=self.hostname,
-                ident=f"mailtrap {__version__}",
-                data_size_limit=size or None,
-                enable_SMTPUTF8=True,
-                decode_data=False,
-                timeout=self.idle_timeout,
-                loop=asyncio.get_running_loop(),
-            )
+            with warnings.catch_warnings():
+                # aiosmtpd warns on every connection when AUTH may run without STARTTLS; on
+                # SMTPS that is safe, and auth_allow_insecure is an explicit, logged choice.
+                warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS")
+                protocol = self._new_protocol(size)
         except Exception as exc:  # asyncio would only log it; the caller must see it
             self.errors.append(exc)
             raise
         self._connections.add(protocol)
         return protocol
+
+    def _new_protocol(self, size: int) -> SMTPProtocol:
+        return SMTPProtocol(
+            self.handler,
+            line_length_limit=size or UNLIMITED_LINE_LENGTH,
+            hostname=self.hostname,
+            ident=f"mailtrap {__version__}",
+            data_size_limit=size or None,
+            enable_SMTPUTF8=True,
+            decode_data=False,
+            timeout=self.idle_timeout,
+            loop=asyncio.get_running_loop(),
+            tls_context=self.tls_context if self.starttls else None,
+            require_starttls=self.require_starttls,
+            **self._auth_options(),
+        )
 
     async def start_async(self) -> None:
         """Start listening on the running event loop."""
@@ -132,8 +182,9 @@ class SMTPServer:
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
             family, _, _, _, sockaddr = infos[0]
             server = await loop.create_server(
-                self._protocol, host=str(sockaddr[0]), port=port, family=family, reuse_address=True
-            )
+                self._protocol, host=str(sockaddr[0]), port=port, family=family,
+                reuse_address=True, ssl=self.tls_context if self.implicit_tls else None,
+            )  # fmt: skip
         except OSError as exc:
             raise MailtrapError(_bind_error(host, port, exc)) from exc
         self._server = server

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import secrets
 import threading
 import time
 from concurrent.futures import Future
@@ -21,10 +22,11 @@ from dataclasses import dataclass
 from email.utils import format_datetime, localtime
 from typing import Any
 
-from aiosmtpd.smtp import SMTP, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Session
 from aiosmtpd.smtp import Envelope as SMTPEnvelope
 
 from mailtrap import __version__
+from mailtrap.auth import CramMD5
 from mailtrap.models import Envelope, MessageSummary
 from mailtrap.storage.base import MessageStore
 
@@ -82,6 +84,14 @@ class DeliveryHandler:
         self._completions: _Completions | None = None
         self.stats = SMTPStats()
         self._date = (0, "")
+
+    async def handle_EHLO(
+        self, server: SMTP, session: Session, envelope: SMTPEnvelope, hostname: str,
+        responses: list[str],
+    ) -> list[str]:  # fmt: skip
+        session.host_name = hostname  # this hook's job, in aiosmtpd's "new" EHLO protocol
+        # aiosmtpd advertises "AUTH" with no mechanisms when AUTH is off; say nothing instead.
+        return [r for r in responses if r.rstrip() != "250-AUTH"]
 
     async def handle_RCPT(
         self,
@@ -244,6 +254,25 @@ class SMTPProtocol(SMTP):
         if self.local_part_limit and len(address.rpartition("@")[0]) > self.local_part_limit:
             return None, None
         return address, rest
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        # On an implicit-TLS listener aiosmtpd does not record the session as encrypted
+        # (it only knows STARTTLS), which would also hide it from the Received field.
+        if self.session is not None and self.session.ssl is None:
+            ssl_object = transport.get_extra_info("ssl_object")
+            if ssl_object is not None:
+                self.session.ssl = {"ssl_object": ssl_object, "cipher": ssl_object.cipher()}
+
+    async def auth_CRAM__MD5(self, _: Any, args: list[str]) -> AuthResult:
+        """RFC 2195 CRAM-MD5 (aiosmtpd names `auth_CRAM__MD5` as "CRAM-MD5")."""
+        challenge = f"<{secrets.token_hex(8)}.{int(time.time())}@{self.hostname}>".encode()
+        answer = await self.challenge_auth(challenge)
+        if not isinstance(answer, bytes):
+            return AuthResult(success=False, handled=True)  # aborted; aiosmtpd replied
+        login, _, digest = answer.rpartition(b" ")
+        data = CramMD5(login, challenge, digest.decode("ascii", "replace"))
+        return self._authenticate("CRAM-MD5", data)
 
     def _timeout_cb(self) -> None:
         # aiosmtpd just drops an idle connection; RFC 5321 4.5.3.2 wants a 421 reply first.
