@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from mailtrap import __version__
-from mailtrap.config import OPTIONS, Settings, default_db_path
+from mailtrap.config import OPTIONS, Settings, default_db_path, smtp_security
 from mailtrap.errors import MailtrapError
 from mailtrap.storage.base import MessageStore
 from mailtrap.storage.memory import MemoryStore
@@ -30,12 +30,14 @@ def build_parser() -> argparse.ArgumentParser:
     for option in OPTIONS:
         default = "on" if option.default is True else option.default
         help_text = f"{option.help} [env {option.env}; default {default or 'off'}]"
+        kwargs: dict[str, Any] = {"dest": option.name, "default": argparse.SUPPRESS}
         if option.metavar is None:  # a switch
-            common.add_argument(option.flag, dest=option.name, action="store_true",
-                                default=argparse.SUPPRESS, help=help_text)  # fmt: skip
+            kwargs["action"] = "store_true"
         else:
-            common.add_argument(option.flag, dest=option.name, metavar=option.metavar,
-                                default=argparse.SUPPRESS, help=help_text)  # fmt: skip
+            kwargs["metavar"] = option.metavar
+            if option.repeatable:
+                kwargs["action"] = "append"
+        common.add_argument(option.flag, help=help_text, **kwargs)
     parser = argparse.ArgumentParser(
         prog="mailtrap",
         parents=[common],
@@ -57,14 +59,21 @@ def resolve_settings(args: argparse.Namespace, environ: Mapping[str, str]) -> Se
             continue
         value = getattr(args, option.name)
         try:
-            given[option.name] = value if isinstance(value, bool) else option.parse(value)
+            if isinstance(value, bool):
+                given[option.name] = value
+            elif isinstance(value, list):  # a repeatable flag
+                given[option.name] = tuple(v for item in value for v in option.parse(item))
+            else:
+                given[option.name] = option.parse(value)
         except ValueError as exc:
             raise ValueError(f"{option.flag}: {exc}") from None
     if given.get("db") and given.get("memory"):
         raise ValueError("--db and --memory contradict each other; pass one of them")
     if "db" in given:
         given.setdefault("memory", False)  # an explicit --db beats MAILTRAP_MEMORY
-    return dataclasses.replace(settings, **given)
+    resolved = dataclasses.replace(settings, **given)
+    resolved.check()
+    return resolved
 
 
 def open_store(settings: Settings, environ: Mapping[str, str]) -> MessageStore:
@@ -85,24 +94,29 @@ def serve(settings: Settings, environ: Mapping[str, str], out: TextIO) -> int:
     from mailtrap.web.server import run  # FastAPI and uvicorn load only for the server
 
     try:
+        security = smtp_security(settings, default_db_path(environ).parent / "tls")
         store = open_store(settings, environ)
-    except (MailtrapError, OSError) as exc:
+    except (MailtrapError, OSError, ValueError) as exc:
         print(f"mailtrap: {exc}", file=out)
         return 1
 
-    def announce(smtp: SMTPServer, url: str) -> None:
+    def announce(listeners: list[SMTPServer], url: str) -> None:
         limit = f"{settings.max_messages:,}" if settings.max_messages else "unlimited"
-        print(
-            f"mailtrap {__version__}\n"
-            f"  SMTP   {smtp.host}:{smtp.port}\n"
-            f"  Web    {url}\n"
-            f"  Store  {_describe(store)} (keeps {limit} messages)",
-            file=out,
-            flush=True,
-        )
+        lines = [f"mailtrap {__version__}"]
+        for smtp in listeners:
+            kind = "SMTPS" if smtp.implicit_tls else "SMTP "
+            extras = [x for x, on in (("STARTTLS required", smtp.require_starttls),
+                                      ("STARTTLS", smtp.starttls and not smtp.require_starttls),
+                                      ("AUTH", smtp.auth is not None)) if on]  # fmt: skip
+            lines.append(f"  {kind}  {smtp.host}:{smtp.port}" + (f" ({', '.join(extras)})"
+                                                                  if extras else ""))  # fmt: skip
+        if security.certificates and security.certificates.ca:
+            lines.append(f"  TLS CA {security.certificates.ca} (trust it to verify the server)")
+        lines += [f"  Web    {url}", f"  Store  {_describe(store)} (keeps {limit} messages)"]
+        print("\n".join(lines), file=out, flush=True)
 
     try:
-        asyncio.run(run(store, settings, announce=announce))
+        asyncio.run(run(store, settings, security=security, announce=announce))
     except MailtrapError as exc:
         print(f"mailtrap: {exc}", file=out)
         return 1

@@ -14,10 +14,20 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from mailtrap.smtp import DEFAULT_MAX_MESSAGE_SIZE
+from mailtrap.auth import Authenticator, parse_users, read_users_file
+from mailtrap.smtp import DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS
 from mailtrap.storage.base import DEFAULT_MAX_MESSAGES
+from mailtrap.tls import Certificates, self_signed, server_context
 
-__all__ = ["OPTIONS", "Option", "Settings", "default_db_path", "parse_address"]
+__all__ = [
+    "OPTIONS",
+    "Option",
+    "Security",
+    "Settings",
+    "default_db_path",
+    "parse_address",
+    "smtp_security",
+]
 
 LOOPBACK = "127.0.0.1"
 
@@ -91,6 +101,25 @@ class Settings:
     hostname: str = "localhost"
     log_level: str = "info"
     api_cors: tuple[str, ...] = ()
+    smtp_max_recipients: int = DEFAULT_MAX_RECIPIENTS
+    smtp_tls_cert: Path | None = None
+    smtp_tls_key: Path | None = None
+    smtp_starttls: bool = False
+    smtp_require_starttls: bool = False
+    smtps: tuple[str, int] | None = None
+    smtp_auth_accept_any: bool = False
+    smtp_auth: tuple[str, ...] = ()
+    smtp_auth_file: Path | None = None
+    smtp_auth_allow_insecure: bool = False
+
+    def check(self) -> None:
+        """Raise ValueError for combinations that cannot work, naming the flags."""
+        if (self.smtp_tls_cert is None) != (self.smtp_tls_key is None):
+            raise ValueError("--smtp-tls-cert and --smtp-tls-key go together; give both")
+        if self.smtp_auth_accept_any and (self.smtp_auth or self.smtp_auth_file):
+            raise ValueError(
+                "--smtp-auth-accept-any accepts everyone; drop it or drop --smtp-auth/-file"
+            )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -112,13 +141,15 @@ class Settings:
 
 @dataclass(frozen=True, slots=True)
 class Option:
-    """One setting as the CLI and the environment see it."""
+    """One setting as the CLI and the environment see it. A `repeatable` flag collects
+    values (its variable takes them comma-separated)."""
 
     name: str
     flag: str
     metavar: str | None
     parse: Callable[[str], Any]
     help: str
+    repeatable: bool = False
 
     @property
     def env(self) -> str:
@@ -135,6 +166,14 @@ def _origins(value: str) -> tuple[str, ...]:
         if origin != "*" and not origin.startswith(("http://", "https://")):
             raise ValueError(f"{origin!r} is not an origin; use e.g. http://localhost:3000")
     return origins
+
+
+def _pairs(value: str) -> tuple[str, ...]:
+    pairs = tuple(p.strip() for p in value.split(",") if p.strip())
+    for pair in pairs:
+        if ":" not in pair or pair.startswith(":"):
+            raise ValueError(f"{pair!r} is not USER:PASS")
+    return pairs
 
 
 def _level(value: str) -> str:
@@ -157,4 +196,55 @@ OPTIONS: tuple[Option, ...] = (
     Option("log_level", "--log-level", "LEVEL", _level, "debug, info, warning or error"),
     Option("api_cors", "--api-cors", "ORIGINS", _origins,
            "comma-separated origins allowed to call the API from a browser (none by default)"),
+    Option("smtp_max_recipients", "--smtp-max-recipients", "N", parse_count,
+           "answer 452 beyond N recipients per message (0: unlimited)"),
+    Option("smtp_tls_cert", "--smtp-tls-cert", "PATH", Path,
+           "PEM certificate for STARTTLS/SMTPS (default: a generated one)"),
+    Option("smtp_tls_key", "--smtp-tls-key", "PATH", Path, "PEM private key for it"),
+    Option("smtp_starttls", "--smtp-starttls", None, parse_bool, "offer STARTTLS"),
+    Option("smtp_require_starttls", "--smtp-require-starttls", None, parse_bool,
+           "refuse mail (530) until the client uses STARTTLS"),
+    Option("smtps", "--smtps", "HOST:PORT", parse_address,
+           "also listen for implicit TLS (SMTPS) there"),
+    Option("smtp_auth_accept_any", "--smtp-auth-accept-any", None, parse_bool,
+           "offer AUTH and accept any credentials"),
+    Option("smtp_auth", "--smtp-auth", "USER:PASS", _pairs,
+           "require AUTH as this user (repeatable)", repeatable=True),
+    Option("smtp_auth_file", "--smtp-auth-file", "PATH", Path,
+           "require AUTH as a user in this file (USER:PASS lines)"),
+    Option("smtp_auth_allow_insecure", "--smtp-auth-allow-insecure", None, parse_bool,
+           "allow AUTH without TLS (RFC 4954 forbids it; for old apps only)"),
 )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Security:
+    """What the TLS and AUTH settings come to: SMTPServer arguments, and the certificates in
+    use (to tell the user where the CA is)."""
+
+    certificates: Certificates | None
+    server_options: dict[str, Any]
+
+
+def smtp_security(settings: Settings, tls_dir: Path) -> Security:
+    """Build TLS and AUTH for `settings`; a generated certificate is cached in `tls_dir`.
+
+    Raises ValueError naming the flag whose value does not work (unreadable key, bad file)."""
+    wants_tls = settings.smtp_starttls or settings.smtp_require_starttls or settings.smtps
+    certs = None
+    options: dict[str, Any] = {}
+    if wants_tls or settings.smtp_tls_cert:
+        if settings.smtp_tls_cert and settings.smtp_tls_key:
+            certs = Certificates(settings.smtp_tls_cert, settings.smtp_tls_key)
+        else:
+            certs = self_signed(tls_dir)
+        options["tls_context"] = server_context(certs)
+        options["starttls"] = settings.smtp_starttls or settings.smtp_require_starttls
+        options["require_starttls"] = settings.smtp_require_starttls
+    users = parse_users(settings.smtp_auth)
+    if settings.smtp_auth_file:
+        users.update(read_users_file(settings.smtp_auth_file))
+    if settings.smtp_auth_accept_any or users:
+        options["auth"] = Authenticator(None if settings.smtp_auth_accept_any else users)
+        options["auth_allow_insecure"] = settings.smtp_auth_allow_insecure
+    return Security(certs, options)

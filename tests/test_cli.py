@@ -8,6 +8,7 @@ import re
 import signal
 import smtplib
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -21,7 +22,8 @@ import pytest
 from mailtrap.cli import build_parser, main, resolve_settings
 from mailtrap.config import Settings, default_db_path, parse_address
 
-BANNER = re.compile(r"SMTP\s+(\S+):(\d+)\n\s+Web\s+(http://\S+)")
+SMTP_LINE = re.compile(r"^\s+SMTP\s+(\S+):(\d+)", re.MULTILINE)
+WEB_LINE = re.compile(r"^\s+Web\s+(http://\S+)", re.MULTILINE)
 
 
 def settings_for(argv: list[str], env: dict[str, str] | None = None) -> Settings:
@@ -111,10 +113,10 @@ def test_default_db_path_follows_each_platform_convention() -> None:
 class Running:
     def __init__(self, proc: subprocess.Popen[str], banner: str) -> None:
         self.proc = proc
-        m = BANNER.search(banner)
-        assert m, banner
-        self.smtp = (m.group(1), int(m.group(2)))
-        self.url = m.group(3)
+        smtp, web = SMTP_LINE.search(banner), WEB_LINE.search(banner)
+        assert smtp and web, banner
+        self.smtp = (smtp.group(1), int(smtp.group(2)))
+        self.url = web.group(1)
         self.banner = banner
 
     def send(self, subject: str) -> None:
@@ -324,3 +326,56 @@ def test_api_readers_and_smtp_writers_run_together_without_errors(db: Path) -> N
     assert code == 0
     assert "locked" not in err and "Traceback" not in err, err
     assert not Path(f"{db}-wal").exists()  # a clean close checkpoints and removes the WAL
+
+
+def test_serve_with_starttls_smtps_and_auth(tmp_path: Path) -> None:
+    env = {"XDG_DATA_HOME": str(tmp_path), "HOME": str(tmp_path)}
+    running = start(
+        "--memory",
+        "--smtp-starttls",
+        "--smtps",
+        "127.0.0.1:0",
+        "--smtp-auth",
+        "app:s3cret",
+        env=env,
+    )
+    try:
+        smtps = re.search(r"SMTPS\s+(\S+):(\d+)", running.banner)
+        ca = re.search(r"TLS CA (\S+)", running.banner)
+        assert smtps and ca, running.banner
+        assert "(STARTTLS, AUTH)" in running.banner
+        assert ca.group(1) == str(tmp_path / "mailtrap" / "tls" / "ca.pem")
+        context = ssl.create_default_context(cafile=ca.group(1))
+        with smtplib.SMTP("localhost", running.smtp[1], timeout=10) as client:
+            client.starttls(context=context)
+            client.login("app", "s3cret")
+            client.sendmail("app@example.com", ["b@example.com"], b"Subject: starttls\r\n\r\nx")
+        with smtplib.SMTP_SSL("localhost", int(smtps.group(2)), context=context, timeout=10) as c:
+            c.login("app", "s3cret")
+            c.sendmail("app@example.com", ["b@example.com"], b"Subject: smtps\r\n\r\nx")
+        listed = running.get("/api/v1/messages")["messages"]
+        assert [(m["Subject"], m["Username"]) for m in listed] == [
+            ("smtps", "app"),
+            ("starttls", "app"),
+        ]
+    finally:
+        code, err = running.stop()
+    assert code == 0, err
+
+
+@pytest.mark.parametrize(
+    ("argv", "reason"),
+    [
+        (["--smtp-tls-cert", "/tmp/x.pem"], "--smtp-tls-cert and --smtp-tls-key go together"),
+        (["--smtp-auth-accept-any", "--smtp-auth", "a:b"], "--smtp-auth-accept-any accepts"),
+        (["--smtp-auth", "nocolon"], "--smtp-auth: 'nocolon' is not USER:PASS"),
+    ],
+)
+def test_contradictory_security_flags_are_usage_errors(argv: list[str], reason: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(reason)):
+        settings_for(argv)
+
+
+def test_repeatable_auth_flag_and_env_list() -> None:
+    assert settings_for(["--smtp-auth", "a:1", "--smtp-auth", "b:2"]).smtp_auth == ("a:1", "b:2")
+    assert settings_for([], {"MAILTRAP_SMTP_AUTH": "a:1, b:2"}).smtp_auth == ("a:1", "b:2")

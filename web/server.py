@@ -13,10 +13,11 @@ import errno
 import signal
 import socket
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import uvicorn
 
-from mailtrap.config import Settings
+from mailtrap.config import Security, Settings
 from mailtrap.errors import MailtrapError
 from mailtrap.server import SMTPServer
 from mailtrap.storage.base import MessageStore
@@ -59,19 +60,30 @@ def bind_http(host: str, port: int) -> socket.socket:
 
 
 async def run(
-    store: MessageStore, settings: Settings, *, announce: Callable[[SMTPServer, str], None]
+    store: MessageStore,
+    settings: Settings,
+    *,
+    security: Security,
+    announce: Callable[[list[SMTPServer], str], None],
 ) -> None:
-    """Serve until SIGINT or SIGTERM; `announce(smtp, url)` is called once both listen."""
-    smtp_host, smtp_port = settings.smtp
-    smtp = SMTPServer(
-        store,
-        host=smtp_host,
-        port=smtp_port,
-        hostname=settings.hostname,
-        max_message_size=settings.max_message_size,
-    )
-    await smtp.start_async()
+    """Serve until SIGINT or SIGTERM; `announce(listeners, url)` is called once all listen."""
+    common: dict[str, Any] = {
+        "hostname": settings.hostname,
+        "max_message_size": settings.max_message_size,
+        "max_recipients": settings.smtp_max_recipients,
+    }
+    smtp = SMTPServer(store, host=settings.smtp[0], port=settings.smtp[1], **common,
+                      **security.server_options)  # fmt: skip
+    listeners = [smtp]
+    if settings.smtps:
+        tls_options = {k: v for k, v in security.server_options.items() if "starttls" not in k}
+        listeners.append(SMTPServer(store, host=settings.smtps[0], port=settings.smtps[1],
+                                    implicit_tls=True, **common, **tls_options))  # fmt: skip
+    started: list[SMTPServer] = []
     try:
+        for listener in listeners:
+            await listener.start_async()
+            started.append(listener)
         sock = bind_http(*settings.http)
         config = uvicorn.Config(
             create_app(store, settings, smtp_stats=smtp.handler.stats),
@@ -90,11 +102,13 @@ async def run(
         await _until_started(server, serving)
         host, port = sock.getsockname()[:2]
         url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
-        announce(smtp, url)
+        announce(listeners, url)
         await serving
     finally:
-        await smtp.stop_async()
-    smtp.check()
+        for listener in started:
+            await listener.stop_async()
+    for listener in listeners:
+        listener.check()
 
 
 async def _until_started(server: uvicorn.Server, serving: asyncio.Task[None]) -> None:
