@@ -121,6 +121,13 @@ class Client:
     def delete_search(self, query: str) -> None:
         self._request("DELETE", "/api/v1/search", query=query)
 
+    def chaos_rules(self) -> list[dict[str, Any]]:
+        """The server's fault-injection rules, as GET /api/v1/chaos lists them."""
+        return list(self._json("GET", "/api/v1/chaos")["Rules"])
+
+    def set_chaos_rules(self, rules: Iterable[dict[str, Any]]) -> None:
+        self._request("PUT", "/api/v1/chaos", body={"Rules": list(rules)})
+
     def set_tags(self, ids: Iterable[str], tags: Iterable[str]) -> None:
         self._request("PUT", "/api/v1/tags", body={"IDs": list(ids), "Tags": list(tags)})
 

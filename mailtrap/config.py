@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mailtrap.auth import Authenticator, parse_users, read_users_file
+from mailtrap.chaos import Rule, parse_rule
 from mailtrap.smtp import DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS
 from mailtrap.storage.base import DEFAULT_MAX_MESSAGES
 from mailtrap.tls import Certificates, self_signed, server_context
@@ -111,6 +112,7 @@ class Settings:
     smtp_auth: tuple[str, ...] = ()
     smtp_auth_file: Path | None = None
     smtp_auth_allow_insecure: bool = False
+    chaos: tuple[Rule, ...] = ()
 
     def check(self) -> None:
         """Raise ValueError for combinations that cannot work, naming the flags."""
@@ -176,6 +178,10 @@ def _pairs(value: str) -> tuple[str, ...]:
     return pairs
 
 
+def _rules(value: str) -> tuple[Rule, ...]:
+    return tuple(parse_rule(part) for part in value.split(";") if part.strip())
+
+
 def _level(value: str) -> str:
     levels = ("debug", "info", "warning", "error")
     if value.strip().lower() not in levels:
@@ -214,6 +220,9 @@ OPTIONS: tuple[Option, ...] = (
            "require AUTH as a user in this file (USER:PASS lines)"),
     Option("smtp_auth_allow_insecure", "--smtp-auth-allow-insecure", None, parse_bool,
            "allow AUTH without TLS (RFC 4954 forbids it; for old apps only)"),
+    Option("chaos", "--chaos", "RULE", _rules,
+           "refuse on purpose: STAGE:CODE[:times=N,match=GLOB,probability=P] (repeatable)",
+           repeatable=True),
 )  # fmt: skip
 
 

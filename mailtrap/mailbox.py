@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from mailtrap.chaos import Chaos, Rule
 from mailtrap.errors import MessageNotFound
 from mailtrap.models import Message
 from mailtrap.storage.base import MessageStore, StoreEvent
@@ -93,6 +94,15 @@ class BaseMailbox:
 
     def close(self) -> None:
         """Stop collecting. Idempotent."""
+
+    def fail_next(
+        self, stage: str = "rcpt", code: int = 451, *, times: int = 1, match: str | None = None,
+        text: str = "",
+    ) -> None:  # fmt: skip
+        """Make the server refuse the next `times` transactions at `stage` (connect, auth,
+        mail, rcpt or data) with `code`, e.g. to test an app's retry logic. See
+        `mailtrap.chaos`; rules a test adds are removed when its mailbox closes."""
+        raise NotImplementedError
 
     # -- what arrived --------------------------------------------------------------------
 
@@ -189,9 +199,13 @@ class Mailbox(BaseMailbox):
     """The messages an in-process `store` receives from now until `close()`; waiting is woken
     by the store's events, not by polling."""
 
-    def __init__(self, store: MessageStore, *, host: str, port: int) -> None:
+    def __init__(
+        self, store: MessageStore, *, host: str, port: int, chaos: Chaos | None = None
+    ) -> None:
         super().__init__(host=host, port=port)
         self.store = store
+        self.chaos = chaos
+        self._rules: list[Rule] = []
         self._arrival: list[str] = []
         self._arrived = threading.Condition()
         self._unsubscribe = store.subscribe(self._on_event)
@@ -218,8 +232,19 @@ class Mailbox(BaseMailbox):
             self._arrival = [i for i in self._arrival if i not in set(ids)]
         self.store.delete(ids)
 
+    def fail_next(
+        self, stage: str = "rcpt", code: int = 451, *, times: int = 1, match: str | None = None,
+        text: str = "",
+    ) -> None:  # fmt: skip
+        if self.chaos is None:
+            raise ValueError("this Mailbox has no server chaos to drive; pass chaos=server.chaos")
+        self._rules.append(self.chaos.fail_next(stage, code, times=times, match=match, text=text))  # type: ignore[arg-type]
+
     def close(self) -> None:
         self._unsubscribe()
+        if self.chaos is not None and self._rules:  # a test's rules never outlive it
+            self.chaos.set_rules(r for r in self.chaos.rules() if r not in self._rules)
+            self._rules.clear()
 
 
 def _matches(

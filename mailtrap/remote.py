@@ -27,6 +27,7 @@ class RemoteMailbox(BaseMailbox):
     def __init__(self, client: Client, *, host: str, port: int) -> None:
         super().__init__(host=host, port=port)
         self.client = client
+        self._added: list[dict[str, object]] = []
         self._query = f"after:{client.server_time().isoformat()}"
 
     def __repr__(self) -> str:
@@ -46,3 +47,21 @@ class RemoteMailbox(BaseMailbox):
 
     def _delete(self, ids: list[str]) -> None:
         self.client.delete(ids)
+
+    def fail_next(
+        self, stage: str = "rcpt", code: int = 451, *, times: int = 1, match: str | None = None,
+        text: str = "",
+    ) -> None:  # fmt: skip
+        rule = {"Stage": stage, "Code": code, "Text": text, "Times": times, "Match": match}
+        self._added.append(rule)
+        self.client.set_chaos_rules([*self.client.chaos_rules(), rule])
+
+    def close(self) -> None:
+        if self._added:  # remove what this test added, keep what others set
+            rules = [r for r in self.client.chaos_rules() if not self._is_ours(r)]
+            self.client.set_chaos_rules(rules)
+            self._added.clear()
+
+    def _is_ours(self, rule: dict[str, object]) -> bool:
+        keys = ("Stage", "Code", "Text", "Match")
+        return any(all(rule.get(k) == mine.get(k) for k in keys) for mine in self._added)

@@ -19,6 +19,7 @@ from typing import Any
 
 from mailtrap import __version__
 from mailtrap.auth import Authenticator
+from mailtrap.chaos import Chaos
 from mailtrap.errors import MailtrapError
 from mailtrap.smtp import (
     DEFAULT_IDLE_TIMEOUT,
@@ -47,7 +48,8 @@ class SMTPServer:
     `require_starttls` refuses mail until it is used, and `implicit_tls` makes this listener
     SMTPS (TLS from the first byte). AUTH (with `auth`, a `mailtrap.auth.Authenticator`):
     PLAIN, LOGIN and CRAM-MD5, required before MAIL when the authenticator has a user list;
-    never over plain text unless `auth_allow_insecure` (RFC 4954).
+    never over plain text unless `auth_allow_insecure` (RFC 4954). `chaos` (a
+    `mailtrap.chaos.Chaos`, also reachable as `server.chaos`) injects refusals on purpose.
     """
 
     def __init__(
@@ -66,6 +68,7 @@ class SMTPServer:
         implicit_tls: bool = False,
         auth: Authenticator | None = None,
         auth_allow_insecure: bool = False,
+        chaos: Chaos | None = None,
     ) -> None:
         for name, value in (("max_message_size", max_message_size),
                             ("max_recipients", max_recipients), ("port", port)):  # fmt: skip
@@ -92,8 +95,10 @@ class SMTPServer:
         self.idle_timeout = idle_timeout
         self.errors: list[BaseException] = []
         self.handler = DeliveryHandler(
-            store, hostname=hostname, max_recipients=max_recipients, on_error=self.errors.append
-        )
+            store, hostname=hostname, max_recipients=max_recipients, on_error=self.errors.append,
+            chaos=chaos,
+        )  # fmt: skip
+        self.chaos = self.handler.chaos
         self._want = (host, port)
         self._bound: tuple[str, int] | None = None
         self._server: asyncio.Server | None = None

@@ -15,18 +15,19 @@ import asyncio
 import logging
 import re
 import secrets
-import threading
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 from email.utils import format_datetime, localtime
 from typing import Any
 
-from aiosmtpd.smtp import SMTP, AuthResult, Session
+from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Session
 from aiosmtpd.smtp import Envelope as SMTPEnvelope
 
 from mailtrap import __version__
+from mailtrap._bridge import Completions
 from mailtrap.auth import CramMD5
+from mailtrap.chaos import Chaos, Stage
 from mailtrap.models import Envelope, MessageSummary
 from mailtrap.storage.base import MessageStore
 
@@ -76,12 +77,14 @@ class DeliveryHandler:
         hostname: str,
         max_recipients: int = DEFAULT_MAX_RECIPIENTS,
         on_error: Any = None,
+        chaos: Chaos | None = None,
     ) -> None:
         self.store = store
+        self.chaos = chaos or Chaos()
         self.hostname = hostname
         self.max_recipients = max_recipients
         self._on_error = on_error or (lambda exc: None)
-        self._completions: _Completions | None = None
+        self._completions: Completions | None = None
         self.stats = SMTPStats()
         self._date = (0, "")
 
@@ -93,6 +96,26 @@ class DeliveryHandler:
         # aiosmtpd advertises "AUTH" with no mechanisms when AUTH is off; say nothing instead.
         return [r for r in responses if r.rstrip() != "250-AUTH"]
 
+    async def handle_AUTH(self, server: SMTP, session: Session, envelope: SMTPEnvelope,
+                          args: list[str]) -> Any:  # fmt: skip
+        return self._refuse("auth") or MISSING  # MISSING: go on with the mechanism
+
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: SMTPEnvelope, address: str,
+        mail_options: list[str],
+    ) -> str:  # fmt: skip
+        if refusal := self._refuse("mail", address):
+            return refusal
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 2.1.0 OK"
+
+    def _refuse(self, stage: Stage, *addresses: str) -> str | None:
+        refusal = self.chaos.check(stage, addresses)
+        if refusal:
+            self.stats.rejected += 1
+        return refusal
+
     async def handle_RCPT(
         self,
         server: SMTP,
@@ -101,6 +124,8 @@ class DeliveryHandler:
         address: str,
         rcpt_options: list[str],
     ) -> str:
+        if refusal := self._refuse("rcpt", address):
+            return refusal
         if self.max_recipients and len(envelope.rcpt_tos) >= self.max_recipients:
             self.stats.rejected += 1
             return f"452 4.5.3 Too many recipients (this server accepts {self.max_recipients})"
@@ -108,6 +133,8 @@ class DeliveryHandler:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: SMTPEnvelope) -> str:
+        if refusal := self._refuse("data", envelope.mail_from or "", *envelope.rcpt_tos):
+            return refusal
         content = envelope.original_content or b""
         raw = self._received(session, envelope) + content
         meta = Envelope(
@@ -141,7 +168,7 @@ class DeliveryHandler:
     def _settled(self, future: Future[MessageSummary]) -> asyncio.Future[MessageSummary]:
         loop = asyncio.get_running_loop()
         if self._completions is None or self._completions.loop is not loop:
-            self._completions = _Completions(loop)
+            self._completions = Completions(loop)
         return self._completions.wait(future)
 
     async def handle_exception(self, error: Exception) -> str:
@@ -164,45 +191,6 @@ class DeliveryHandler:
             f"\t{self._now()}\r\n"
         )
         return line.encode("utf-8", "surrogateescape")
-
-
-class _Completions:
-    """Hands store futures that finish on another thread back to the event loop, waking it
-    once per burst.
-
-    `asyncio.wrap_future` wakes the loop once per future (a self-pipe write each), so a group
-    commit of 20 messages would cost 20 wake-ups. Here the first completion of a burst
-    schedules one callback, which settles every completion that has arrived by then.
-    """
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self._lock = threading.Lock()
-        self._ready: list[tuple[asyncio.Future[Any], Future[Any]]] = []
-
-    def wait(self, future: Future[MessageSummary]) -> asyncio.Future[MessageSummary]:
-        waiter: asyncio.Future[MessageSummary] = self.loop.create_future()
-        future.add_done_callback(lambda f: self._done(waiter, f))
-        return waiter
-
-    def _done(self, waiter: asyncio.Future[Any], future: Future[Any]) -> None:
-        with self._lock:
-            self._ready.append((waiter, future))
-            first = len(self._ready) == 1
-        if first:
-            self.loop.call_soon_threadsafe(self._settle)
-
-    def _settle(self) -> None:
-        with self._lock:
-            ready, self._ready = self._ready, []
-        for waiter, future in ready:
-            if waiter.cancelled():  # the client went away; the message is stored regardless
-                continue
-            exc = future.exception()
-            if exc is None:
-                waiter.set_result(future.result())
-            else:
-                waiter.set_exception(exc)
 
 
 def _peer(peer: Any) -> str:
@@ -254,6 +242,19 @@ class SMTPProtocol(SMTP):
         if self.local_part_limit and len(address.rpartition("@")[0]) > self.local_part_limit:
             return None, None
         return address, rest
+
+    async def _handle_client(self) -> None:
+        # aiosmtpd has no connect hook; a fault-injection rule for "connect" answers instead
+        # of the 220 greeting and hangs up.
+        handler = self.event_handler
+        peer = _peer(self.session.peer).rsplit(":", 1)[0] if self.session else ""
+        refusal = handler._refuse("connect", peer)
+        if refusal is None:
+            await super()._handle_client()
+            return
+        await self.push(refusal)
+        if self.transport is not None:
+            self.transport.close()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)

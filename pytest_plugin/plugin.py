@@ -137,11 +137,15 @@ def mailtrap(request: pytest.FixtureRequest) -> Iterator[BaseMailbox]:
     remote = _remote(request.config)
     if remote is not None:
         url, host, port = remote
-        yield RemoteMailbox(Client(url), host=host, port=port)
+        remote_box = RemoteMailbox(Client(url), host=host, port=port)
+        try:
+            yield remote_box
+        finally:
+            remote_box.close()
         return
     server: SMTPServer = request.getfixturevalue("mailtrap_server")
     errors_before = len(server.errors)
-    mailbox = Mailbox(server.store, host=server.host, port=server.port)
+    mailbox = Mailbox(server.store, host=server.host, port=server.port, chaos=server.chaos)
     try:
         yield mailbox
     finally:

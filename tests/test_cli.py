@@ -379,3 +379,24 @@ def test_contradictory_security_flags_are_usage_errors(argv: list[str], reason: 
 def test_repeatable_auth_flag_and_env_list() -> None:
     assert settings_for(["--smtp-auth", "a:1", "--smtp-auth", "b:2"]).smtp_auth == ("a:1", "b:2")
     assert settings_for([], {"MAILTRAP_SMTP_AUTH": "a:1, b:2"}).smtp_auth == ("a:1", "b:2")
+
+
+def test_chaos_rules_from_flags_and_environment(tmp_path: Path) -> None:
+    env_rules = settings_for([], {"MAILTRAP_CHAOS": "rcpt:451:times=1; mail:550"}).chaos
+    assert [(r.stage, r.code, r.times) for r in env_rules] == [
+        ("rcpt", 451, 1),
+        ("mail", 550, None),
+    ]
+    with pytest.raises(ValueError, match="--chaos: 'helo:451'"):
+        settings_for(["--chaos", "helo:451"])
+    running = start("--memory", "--chaos", "rcpt:451:times=1", env={"XDG_DATA_HOME": str(tmp_path)})
+    try:
+        with smtplib.SMTP(*running.smtp, timeout=10) as client:
+            with pytest.raises(smtplib.SMTPRecipientsRefused):
+                client.sendmail("a@example.com", ["b@example.com"], b"Subject: 1\r\n\r\nx")
+            client.rset()
+            client.sendmail("a@example.com", ["b@example.com"], b"Subject: 2\r\n\r\nx")
+        assert running.get("/api/v1/chaos")["Rules"] == []
+        assert running.get("/api/v1/messages")["total"] == 1
+    finally:
+        running.stop()

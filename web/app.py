@@ -15,18 +15,24 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from mailtrap import __version__
+from mailtrap.chaos import Chaos
 from mailtrap.config import Settings
 from mailtrap.search import QueryError
 from mailtrap.smtp import SMTPStats
 from mailtrap.storage.base import MessageStore
+from mailtrap.web import chaos as chaos_api
 from mailtrap.web import events, health, message, messages, meta, pages, send, wait
 
 
 def create_app(
-    store: MessageStore, settings: Settings | None = None, *, smtp_stats: SMTPStats | None = None
+    store: MessageStore,
+    settings: Settings | None = None,
+    *,
+    smtp_stats: SMTPStats | None = None,
+    chaos: Chaos | None = None,
 ) -> FastAPI:
-    """The web app serving `store`. `settings` defaults to `Settings()`; `smtp_stats`, when
-    the SMTP server runs beside it, feeds /api/v1/info."""
+    """The web app serving `store`. `settings` defaults to `Settings()`. When an SMTP server
+    runs beside it, `smtp_stats` feeds /api/v1/info and `chaos` is /api/v1/chaos."""
     settings = settings or Settings()
     hub = events.EventHub(store)
 
@@ -50,6 +56,7 @@ def create_app(
     app.state.settings = settings
     app.state.events = hub
     app.state.smtp_stats = smtp_stats
+    app.state.chaos = chaos
     app.state.started = time.monotonic()
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     if settings.api_cors:  # no CORS at all unless asked for
@@ -73,7 +80,7 @@ def create_app(
     async def bad_query(request: Request, exc: QueryError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=400)
 
-    for module in (health, messages, message, meta, send, wait, events, pages):
+    for module in (health, messages, message, meta, send, wait, chaos_api, events, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(packages=[("mailtrap.web", "static")]), name="static")
     return app

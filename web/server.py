@@ -17,6 +17,7 @@ from typing import Any
 
 import uvicorn
 
+from mailtrap.chaos import Chaos
 from mailtrap.config import Security, Settings
 from mailtrap.errors import MailtrapError
 from mailtrap.server import SMTPServer
@@ -72,6 +73,8 @@ async def run(
         "max_message_size": settings.max_message_size,
         "max_recipients": settings.smtp_max_recipients,
     }
+    chaos = Chaos(settings.chaos)
+    common["chaos"] = chaos  # one rule set for every listener
     smtp = SMTPServer(store, host=settings.smtp[0], port=settings.smtp[1], **common,
                       **security.server_options)  # fmt: skip
     listeners = [smtp]
@@ -86,7 +89,7 @@ async def run(
             started.append(listener)
         sock = bind_http(*settings.http)
         config = uvicorn.Config(
-            create_app(store, settings, smtp_stats=smtp.handler.stats),
+            create_app(store, settings, smtp_stats=smtp.handler.stats, chaos=smtp.chaos),
             log_level="warning",
             access_log=False,
             server_header=False,

@@ -260,3 +260,28 @@ def test_remote_mode_runs_the_same_tests_against_a_running_server(
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*expected 1 message (subject='never') within 0.3s*"])
     assert store.count() == 2  # the remote test's message went to the outer server
+
+
+def test_fail_next_tests_retry_logic_and_does_not_leak(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(SEND)
+    pytester.makepyfile(
+        """
+        import smtplib, pytest
+        from conftest import send
+
+        def test_retry(mailtrap):
+            mailtrap.fail_next("rcpt", 451)
+            with pytest.raises(smtplib.SMTPRecipientsRefused):
+                send(mailtrap, "b@example.com", "first try")
+            send(mailtrap, "b@example.com", "second try")
+            assert mailtrap.wait_for().subject == "second try"
+
+        def test_unused_rules_are_gone(mailtrap):
+            mailtrap.fail_next("mail", 550, times=5, match="*@nobody.example")
+
+        def test_next_test_is_clean(mailtrap):
+            send(mailtrap, "b@example.com", "fine", sender="x@nobody.example")
+            assert mailtrap.wait_for().subject == "fine"
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=3)

@@ -19,7 +19,7 @@ DOCUMENTED = {
     "/livez", "/readyz", "/api/v1/messages", "/api/v1/search", "/api/v1/message/{id}",
     "/api/v1/message/{id}/headers", "/api/v1/message/{id}/raw",
     "/api/v1/message/{id}/part/{part_id}", "/api/v1/info", "/api/v1/tags", "/api/v1/send",
-    "/api/v1/wait",
+    "/api/v1/wait", "/api/v1/chaos",
 }  # fmt: skip
 
 

@@ -1,0 +1,152 @@
+"""Deterministic fault injection: make the sink refuse at a chosen SMTP stage, on purpose.
+
+A rule says where (connect, auth, mail, rcpt or data), with what reply code and text, how
+many times (or always), for which addresses (a glob such as `*@blocked.example`), and with
+what probability. Rules are checked in order and the first that fires answers; a rule with
+`times` left at 0 is dropped. Probabilities draw from a seeded generator, so a soak test
+with a seed fails the same transactions on every run.
+
+    chaos.fail_next("rcpt", code=451)          # the next RCPT gets a 451, then all is well
+    chaos.add(Rule("mail", 550, match="*@blocked.example"))   # always, for those senders
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import random
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Literal
+
+__all__ = ["STAGES", "Chaos", "Rule", "parse_rule"]
+
+Stage = Literal["connect", "auth", "mail", "rcpt", "data"]
+STAGES: tuple[Stage, ...] = ("connect", "auth", "mail", "rcpt", "data")
+_TEXT = {
+    421: "4.3.2 Service not available, closing channel (mailtrap fault injection)",
+    450: "4.2.1 Mailbox unavailable, try again later (mailtrap fault injection)",
+    451: "4.3.0 Local error in processing, try again later (mailtrap fault injection)",
+    452: "4.3.1 Insufficient system storage (mailtrap fault injection)",
+    535: "5.7.8 Authentication credentials invalid (mailtrap fault injection)",
+    550: "5.1.1 Mailbox unavailable (mailtrap fault injection)",
+    552: "5.3.4 Message too big (mailtrap fault injection)",
+    554: "5.0.0 Transaction failed (mailtrap fault injection)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """Refuse at `stage` with `code` (400-599) and `text`. `times` None means always; `match`
+    is a glob on the address (sender at mail, recipient at rcpt, any of them at data; the
+    client's IP at connect) and None matches all; `probability` is from 0 to 1."""
+
+    stage: Stage
+    code: int
+    text: str = ""
+    times: int | None = None
+    match: str | None = None
+    probability: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.stage not in STAGES:
+            raise ValueError(f"unknown stage {self.stage!r}; use one of {', '.join(STAGES)}")
+        if not 400 <= self.code <= 599:
+            raise ValueError(f"code {self.code} is not an SMTP failure; use 400 to 599")
+        if self.times is not None and self.times < 1:
+            raise ValueError(f"times must be 1 or more (or None for always), got {self.times}")
+        if not 0.0 <= self.probability <= 1.0:
+            raise ValueError(f"probability must be from 0 to 1, got {self.probability}")
+
+    @property
+    def reply(self) -> str:
+        return (
+            f"{self.code} {self.text or _TEXT.get(self.code, 'Failure (mailtrap fault injection)')}"
+        )
+
+    def matches(self, addresses: Iterable[str]) -> bool:
+        if self.match is None:
+            return True
+        pattern = self.match.lower()
+        return any(fnmatch.fnmatchcase(a.lower(), pattern) for a in addresses)
+
+
+class Chaos:
+    """The active rules, shared by every connection of a server. Thread-safe."""
+
+    def __init__(self, rules: Iterable[Rule] = (), *, seed: int | None = None) -> None:
+        self._lock = threading.Lock()
+        self._rules = list(rules)
+        self._random = random.Random(seed)
+
+    def __repr__(self) -> str:
+        return f"Chaos({self.rules()!r})"
+
+    def rules(self) -> list[Rule]:
+        with self._lock:
+            return list(self._rules)
+
+    def set_rules(self, rules: Iterable[Rule]) -> None:
+        with self._lock:
+            self._rules = list(rules)
+
+    def add(self, rule: Rule) -> None:
+        with self._lock:
+            self._rules.append(rule)
+
+    def clear(self) -> None:
+        self.set_rules(())
+
+    def fail_next(
+        self, stage: Stage, code: int = 451, *, times: int = 1, text: str = "",
+        match: str | None = None,
+    ) -> Rule:  # fmt: skip
+        """Refuse the next `times` transactions at `stage` with `code`, then stop."""
+        rule = Rule(stage, code, text, times=times, match=match)
+        self.add(rule)
+        return rule
+
+    def check(self, stage: Stage, addresses: Iterable[str] = ()) -> str | None:
+        """The reply to refuse with at `stage` (using up one of the rule's `times`), or None."""
+        candidates = list(addresses)
+        with self._lock:
+            for index, rule in enumerate(self._rules):
+                if rule.stage != stage or not rule.matches(candidates):
+                    continue
+                if rule.probability < 1.0 and self._random.random() >= rule.probability:
+                    continue
+                if rule.times is not None:
+                    left = rule.times - 1
+                    if left:
+                        self._rules[index] = replace(rule, times=left)
+                    else:
+                        del self._rules[index]
+                return rule.reply
+        return None
+
+
+def parse_rule(text: str) -> Rule:
+    """`STAGE:CODE[:key=value,...]`, e.g. `rcpt:451:times=2` or `mail:550:match=*@x.example`.
+
+    Keys: times, match, probability, text. Raises ValueError naming what is wrong."""
+    stage, _, rest = text.strip().partition(":")
+    code_text, _, options = rest.partition(":")
+    if not code_text.isdigit():
+        raise ValueError(f"{text!r} is not STAGE:CODE[:key=value,...], e.g. rcpt:451:times=1")
+    values: dict[str, str] = {}
+    for item in filter(None, (o.strip() for o in options.split(","))):
+        key, sep, value = item.partition("=")
+        if not sep or key not in ("times", "match", "probability", "text"):
+            raise ValueError(f"{item!r} in {text!r}: use times=, match=, probability= or text=")
+        values[key] = value
+    try:
+        return Rule(
+            stage.lower(),  # type: ignore[arg-type]  # checked in Rule.__post_init__
+            int(code_text),
+            values.get("text", ""),
+            times=int(values["times"]) if "times" in values else None,
+            match=values.get("match"),
+            probability=float(values.get("probability", 1.0)),
+        )
+    except ValueError as exc:
+        raise ValueError(f"{text!r}: {exc}") from None

@@ -1,0 +1,95 @@
+"""GET/PUT /api/v1/chaos: fault-injection rules at runtime.
+
+Mailpit's shape works (`Triggers` with `Sender`, `Recipient` and `Authentication`, each an
+`ErrorCode` and a `Probability` in percent); `Rules` gives the full set: every stage, a
+count (`Times`), an address glob (`Match`), a text.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel, Field
+
+from mailtrap.chaos import Chaos, Rule
+from mailtrap.web.deps import error
+
+router = APIRouter(prefix="/api/v1", tags=["chaos"])
+
+_TRIGGERS = {"Sender": "mail", "Recipient": "rcpt", "Authentication": "auth"}
+
+
+class TriggerModel(BaseModel):
+    ErrorCode: int = Field(default=451, ge=400, le=599)
+    Probability: int = Field(default=0, ge=0, le=100, description="percent refused")
+
+
+class TriggersModel(BaseModel):
+    Sender: TriggerModel = TriggerModel()
+    Recipient: TriggerModel = TriggerModel()
+    Authentication: TriggerModel = TriggerModel()
+
+
+class RuleModel(BaseModel):
+    Stage: str = Field(description="connect, auth, mail, rcpt or data")
+    Code: int = Field(ge=400, le=599)
+    Text: str = ""
+    Times: int | None = Field(default=None, ge=1, description="how many; null for always")
+    Match: str | None = Field(default=None, description="address glob, e.g. *@blocked.example")
+    Probability: float = Field(default=1.0, ge=0, le=1)
+
+
+class ChaosModel(BaseModel):
+    """The active rules. On PUT, `Rules` (when given) replaces every rule; otherwise
+    `Triggers` does, as in Mailpit."""
+
+    Triggers: TriggersModel | None = None
+    Rules: list[RuleModel] | None = None
+
+
+def _chaos(request: Request) -> Chaos:
+    chaos: Chaos | None = request.app.state.chaos
+    if chaos is None:
+        raise HTTPException(404, "no SMTP server runs beside this API, so there is no chaos")
+    return chaos
+
+
+def _out(chaos: Chaos) -> ChaosModel:
+    rules = chaos.rules()
+    triggers = TriggersModel()
+    for name, stage in _TRIGGERS.items():
+        for rule in rules:
+            if rule.stage == stage and rule.match is None and rule.times is None:
+                percent = round(rule.probability * 100)
+                setattr(triggers, name, TriggerModel(ErrorCode=rule.code, Probability=percent))
+                break
+    return ChaosModel(Triggers=triggers, Rules=[
+        RuleModel(Stage=r.stage, Code=r.code, Text=r.text, Times=r.times, Match=r.match,
+                  Probability=r.probability) for r in rules
+    ])  # fmt: skip
+
+
+@router.get("/chaos", summary="The active fault-injection rules")
+def get_chaos(request: Request) -> ChaosModel:
+    return _out(_chaos(request))
+
+
+@router.put(
+    "/chaos",
+    summary="Replace the fault-injection rules",
+    responses={400: error("a rule cannot work"), 404: error("no SMTP server here")},
+)
+def put_chaos(request: Request, body: ChaosModel) -> ChaosModel:
+    chaos = _chaos(request)
+    try:
+        if body.Rules is not None:
+            rules = [Rule(r.Stage, r.Code, r.Text, times=r.Times, match=r.Match,  # type: ignore[arg-type]
+                          probability=r.Probability) for r in body.Rules]  # fmt: skip
+        else:
+            triggers = body.Triggers or TriggersModel()
+            rules = [Rule(stage, t.ErrorCode, probability=t.Probability / 100)  # type: ignore[arg-type]
+                     for name, stage in _TRIGGERS.items()
+                     if (t := getattr(triggers, name)).Probability > 0]  # fmt: skip
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
+    chaos.set_rules(rules)
+    return _out(chaos)
