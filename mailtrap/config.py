@@ -103,6 +103,8 @@ class Settings:
     log_level: str = "info"
     api_cors: tuple[str, ...] = ()
     smtp_max_recipients: int = DEFAULT_MAX_RECIPIENTS
+    smtp_max_connections: int = 0
+    smtp_max_line_length: int = 0
     smtp_tls_cert: Path | None = None
     smtp_tls_key: Path | None = None
     smtp_starttls: bool = False
@@ -204,6 +206,10 @@ OPTIONS: tuple[Option, ...] = (
            "comma-separated origins allowed to call the API from a browser (none by default)"),
     Option("smtp_max_recipients", "--smtp-max-recipients", "N", parse_count,
            "answer 452 beyond N recipients per message (0: unlimited)"),
+    Option("smtp_max_connections", "--smtp-max-connections", "N", parse_count,
+           "answer 421 to connections beyond N at once (0: unlimited)"),
+    Option("smtp_max_line_length", "--smtp-max-line-length", "BYTES", parse_size,
+           "answer 500 to longer lines (0: only the message size limits them)"),
     Option("smtp_tls_cert", "--smtp-tls-cert", "PATH", Path,
            "PEM certificate for STARTTLS/SMTPS (default: a generated one)"),
     Option("smtp_tls_key", "--smtp-tls-key", "PATH", Path, "PEM private key for it"),

@@ -41,7 +41,9 @@ class SMTPServer:
 
     `max_message_size` (bytes, 0 = unlimited) is advertised in EHLO and enforced with 552;
     `max_recipients` (0 = unlimited) answers 452 beyond the limit; an idle connection gets 421
-    after `idle_timeout` seconds. `hostname` appears in the banner and `Received` field; it is
+    after `idle_timeout` seconds; `max_connections` (0 = unlimited) answers 421 to connections
+    beyond it; `max_line_length` (0 = no limit but the message size) answers 500 to a longer
+    line, as RFC 5321 4.5.3.1.6 says. `hostname` appears in the banner and `Received` field; it is
     fixed here because aiosmtpd would otherwise resolve the FQDN on every connection.
 
     TLS (with `tls_context`, see `mailtrap.tls`): `starttls` offers STARTTLS,
@@ -62,6 +64,8 @@ class SMTPServer:
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         max_recipients: int = DEFAULT_MAX_RECIPIENTS,
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        max_connections: int = 0,
+        max_line_length: int = 0,
         tls_context: ssl.SSLContext | None = None,
         starttls: bool = False,
         require_starttls: bool = False,
@@ -71,7 +75,9 @@ class SMTPServer:
         chaos: Chaos | None = None,
     ) -> None:
         for name, value in (("max_message_size", max_message_size),
-                            ("max_recipients", max_recipients), ("port", port)):  # fmt: skip
+                            ("max_recipients", max_recipients), ("port", port),
+                            ("max_connections", max_connections),
+                            ("max_line_length", max_line_length)):  # fmt: skip
             if value < 0:
                 raise ValueError(f"{name} must be 0 or more, got {value}")
         if idle_timeout <= 0:
@@ -96,8 +102,9 @@ class SMTPServer:
         self.errors: list[BaseException] = []
         self.handler = DeliveryHandler(
             store, hostname=hostname, max_recipients=max_recipients, on_error=self.errors.append,
-            chaos=chaos,
+            chaos=chaos, max_connections=max_connections,
         )  # fmt: skip
+        self.max_line_length = max_line_length
         self.chaos = self.handler.chaos
         self._want = (host, port)
         self._bound: tuple[str, int] | None = None
@@ -162,7 +169,7 @@ class SMTPServer:
     def _new_protocol(self, size: int) -> SMTPProtocol:
         return SMTPProtocol(
             self.handler,
-            line_length_limit=size or UNLIMITED_LINE_LENGTH,
+            line_length_limit=self.max_line_length or size or UNLIMITED_LINE_LENGTH,
             hostname=self.hostname,
             ident=f"mailtrap {__version__}",
             data_size_limit=size or None,

@@ -78,9 +78,12 @@ class DeliveryHandler:
         max_recipients: int = DEFAULT_MAX_RECIPIENTS,
         on_error: Any = None,
         chaos: Chaos | None = None,
+        max_connections: int = 0,
     ) -> None:
         self.store = store
         self.chaos = chaos or Chaos()
+        self.max_connections = max_connections
+        self.active = 0  # open connections, kept by SMTPProtocol
         self.hostname = hostname
         self.max_recipients = max_recipients
         self._on_error = on_error or (lambda exc: None)
@@ -94,7 +97,11 @@ class DeliveryHandler:
     ) -> list[str]:  # fmt: skip
         session.host_name = hostname  # this hook's job, in aiosmtpd's "new" EHLO protocol
         # aiosmtpd advertises "AUTH" with no mechanisms when AUTH is off; say nothing instead.
-        return [r for r in responses if r.rstrip() != "250-AUTH"]
+        kept = [r for r in responses if r.rstrip() != "250-AUTH"]
+        # aiosmtpd reads commands from a buffered stream and answers them in order, which is
+        # all RFC 2920 asks; it just never says so. (ENHANCEDSTATUSCODES stays unadvertised:
+        # many of aiosmtpd's own replies carry no enhanced code.)
+        return [*kept[:-1], "250-PIPELINING", kept[-1]]
 
     async def handle_AUTH(self, server: SMTP, session: Session, envelope: SMTPEnvelope,
                           args: list[str]) -> Any:  # fmt: skip
@@ -244,11 +251,14 @@ class SMTPProtocol(SMTP):
         return address, rest
 
     async def _handle_client(self) -> None:
-        # aiosmtpd has no connect hook; a fault-injection rule for "connect" answers instead
-        # of the 220 greeting and hangs up.
+        # aiosmtpd has no connect hook; the connection limit and fault-injection rules for
+        # "connect" answer instead of the 220 greeting and hang up.
         handler = self.event_handler
         peer = _peer(self.session.peer).rsplit(":", 1)[0] if self.session else ""
         refusal = handler._refuse("connect", peer)
+        if refusal is None and handler.max_connections and handler.active > handler.max_connections:
+            handler.stats.rejected += 1
+            refusal = f"421 4.7.0 Too many connections (limit {handler.max_connections}), try later"
         if refusal is None:
             await super()._handle_client()
             return
@@ -257,6 +267,8 @@ class SMTPProtocol(SMTP):
             self.transport.close()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if self._original_transport is None:  # not the re-entry after STARTTLS
+            self.event_handler.active += 1
         super().connection_made(transport)
         # On an implicit-TLS listener aiosmtpd does not record the session as encrypted
         # (it only knows STARTTLS), which would also hide it from the Received field.
@@ -274,6 +286,10 @@ class SMTPProtocol(SMTP):
         login, _, digest = answer.rpartition(b" ")
         data = CramMD5(login, challenge, digest.decode("ascii", "replace"))
         return self._authenticate("CRAM-MD5", data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.event_handler.active -= 1  # once per connection, STARTTLS or not
+        super().connection_lost(exc)
 
     def _timeout_cb(self) -> None:
         # aiosmtpd just drops an idle connection; RFC 5321 4.5.3.2 wants a 421 reply first.

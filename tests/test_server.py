@@ -331,3 +331,69 @@ def test_parallel_senders_lose_nothing(server: SMTPServer, store: MessageStore) 
     assert store.count() == senders * per_sender
     seen = {m.subject for m in store.list(limit=senders * per_sender).messages}
     assert seen == {f"{n}-{i}" for n in range(senders) for i in range(per_sender)}
+
+
+def read_replies(sock: socket.socket, count: int) -> list[bytes]:
+    """`count` complete SMTP replies (multi-line ones joined), bounded by the socket timeout."""
+    data = b""
+    replies: list[bytes] = []
+    while len(replies) < count:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+        while b"\r\n" in data and len(replies) < count:
+            line, data = data.split(b"\r\n", 1)
+            if line[3:4] != b"-":
+                replies.append(line)
+    return replies
+
+
+def test_pipelining_is_advertised_and_works(store: MessageStore) -> None:
+    with SMTPServer(store, port=0) as server:
+        with smtplib.SMTP(server.host, server.port) as client:
+            client.ehlo()
+            assert client.has_extn("pipelining")
+            assert not client.has_extn("enhancedstatuscodes")  # not every reply has one
+        with socket.create_connection((server.host, server.port), timeout=10) as sock:
+            sock.recv(1024)
+            # RFC 2920: the whole group in one write, DATA last.
+            sock.sendall(
+                b"EHLO client\r\nMAIL FROM:<a@example.com>\r\n"
+                b"RCPT TO:<b@example.com>\r\nRCPT TO:<c@example.com>\r\nDATA\r\n"
+            )
+            replies = read_replies(sock, 5)
+            assert [r[:3] for r in replies] == [b"250", b"250", b"250", b"250", b"354"]
+            sock.sendall(b"Subject: pipelined\r\n\r\nx\r\n.\r\nQUIT\r\n")
+            assert [r[:3] for r in read_replies(sock, 2)] == [b"250", b"221"]
+    assert only_message(store).subject == "pipelined"
+
+
+def test_connection_limit_answers_421(store: MessageStore) -> None:
+    with SMTPServer(store, port=0, max_connections=2) as server:
+        first = smtplib.SMTP(server.host, server.port)
+        second = smtplib.SMTP(server.host, server.port)
+        with pytest.raises(smtplib.SMTPConnectError) as refused:
+            smtplib.SMTP(server.host, server.port)
+        assert refused.value.smtp_code == 421
+        first.quit()
+        deadline = time.monotonic() + 10
+        while server.handler.active >= 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        with smtplib.SMTP(server.host, server.port) as third:  # a slot is free again
+            third.sendmail("a@example.com", ["b@example.com"], b"Subject: ok\r\n\r\nx")
+        second.quit()
+    assert only_message(store).subject == "ok"
+
+
+def test_line_length_limit_answers_500(store: MessageStore) -> None:
+    with SMTPServer(store, port=0, max_line_length=1000) as server:
+        with smtplib.SMTP(server.host, server.port) as client:
+            with pytest.raises(smtplib.SMTPDataError) as refused:
+                client.sendmail(
+                    "a@example.com", ["b@example.com"], b"Subject: long\r\n\r\n" + b"x" * 5000
+                )
+            assert refused.value.smtp_code == 500
+            client.rset()
+            client.sendmail("a@example.com", ["b@example.com"], b"Subject: short\r\n\r\nok")
+    assert only_message(store).subject == "short"

@@ -72,6 +72,8 @@ async def run(
         "hostname": settings.hostname,
         "max_message_size": settings.max_message_size,
         "max_recipients": settings.smtp_max_recipients,
+        "max_connections": settings.smtp_max_connections,
+        "max_line_length": settings.smtp_max_line_length,
     }
     chaos = Chaos(settings.chaos)
     common["chaos"] = chaos  # one rule set for every listener
