@@ -10,10 +10,11 @@ __version__ = "0.1.0"
 
 from mailtrap.client import Client, WaitTimeout
 from mailtrap.errors import MailtrapError, MessageNotFound, StoreClosed
-from mailtrap.mailbox import Mailbox, SMTPSettings
+from mailtrap.mailbox import Mailbox
 from mailtrap.models import Address, Attachment, Envelope, Headers, Message, MessageSummary
 from mailtrap.search import Query, QueryError, parse_query
 from mailtrap.server import SMTPServer
+from mailtrap.smtp_settings import SMTPSettings
 from mailtrap.storage import MemoryStore, MessageStore, Page, SQLiteStore, StoreEvent
 
 __all__ = [

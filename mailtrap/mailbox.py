@@ -13,12 +13,12 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from mailtrap.chaos import Chaos, Rule
 from mailtrap.errors import MessageNotFound
 from mailtrap.models import Message
+from mailtrap.smtp_settings import SMTPSettings
 from mailtrap.storage.base import MessageStore, StoreEvent
 
 __all__ = ["BaseMailbox", "Mailbox", "SMTPSettings"]
@@ -27,41 +27,12 @@ Subject = str | re.Pattern[str] | None
 Predicate = Callable[[Message], bool] | None
 
 
-@dataclass(frozen=True, slots=True)
-class SMTPSettings:
-    """Where to send mail: ready-made settings for apps and frameworks."""
-
-    host: str
-    port: int
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"host": self.host, "port": self.port}
-
-    @property
-    def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"smtp://{host}:{self.port}"
-
-    @property
-    def django(self) -> dict[str, Any]:
-        """Django's EMAIL_* settings for the SMTP backend, pointed here."""
-        return {
-            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "EMAIL_HOST": self.host,
-            "EMAIL_PORT": self.port,
-            "EMAIL_HOST_USER": "",
-            "EMAIL_HOST_PASSWORD": "",
-            "EMAIL_USE_TLS": False,
-            "EMAIL_USE_SSL": False,
-        }
-
-
 class BaseMailbox:
     """What a test sees of a mail server: the messages since the mailbox opened, oldest
     first, and ways to wait for them. Subclasses say where messages come from."""
 
-    def __init__(self, *, host: str, port: int) -> None:
-        self.settings = SMTPSettings(host, port)
+    def __init__(self, *, host: str, port: int, settings: SMTPSettings | None = None) -> None:
+        self.settings = settings or SMTPSettings(host, port)
         self._token = secrets.token_hex(4)
         self._parsed: dict[str, Message] = {}
 
@@ -200,9 +171,10 @@ class Mailbox(BaseMailbox):
     by the store's events, not by polling."""
 
     def __init__(
-        self, store: MessageStore, *, host: str, port: int, chaos: Chaos | None = None
-    ) -> None:
-        super().__init__(host=host, port=port)
+        self, store: MessageStore, *, host: str, port: int, chaos: Chaos | None = None,
+        settings: SMTPSettings | None = None,
+    ) -> None:  # fmt: skip
+        super().__init__(host=host, port=port, settings=settings)
         self.store = store
         self.chaos = chaos
         self._rules: list[Rule] = []

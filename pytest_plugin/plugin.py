@@ -9,6 +9,9 @@ Settings, each an ini option with an environment variable that overrides it:
     mailtrap_port   MAILTRAP_PYTEST_PORT   0 (a free port; with a fixed port, xdist worker N
                                            listens on port + N)
     mailtrap_store  MAILTRAP_PYTEST_STORE  memory (or a path for a SQLite file)
+    mailtrap_tls    MAILTRAP_PYTEST_TLS    off, starttls, require-starttls or smtps (with a
+                                           generated CA: mailtrap.settings.ca/.ssl_context())
+    mailtrap_auth   MAILTRAP_PYTEST_AUTH   "any", or USER:PASS,... to require a login
 
 or override the `mailtrap_server_options` fixture (a dict of SMTPServer arguments plus
 `store`) in a conftest.py.
@@ -28,21 +31,32 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from mailtrap.auth import Authenticator, parse_users
 from mailtrap.client import Client
 from mailtrap.config import parse_address
 from mailtrap.mailbox import BaseMailbox, Mailbox
 from mailtrap.remote import RemoteMailbox
 from mailtrap.server import SMTPServer
+from mailtrap.smtp_settings import SMTPSettings
 from mailtrap.storage.base import MessageStore
 from mailtrap.storage.memory import MemoryStore
 from mailtrap.storage.sqlite import SQLiteStore
+from mailtrap.tls import Certificates, self_signed, server_context
 
-__all__ = ["mailtrap", "mailtrap_django", "mailtrap_server", "mailtrap_server_options"]
+__all__ = [
+    "mailtrap",
+    "mailtrap_certificates",
+    "mailtrap_django",
+    "mailtrap_server",
+    "mailtrap_server_options",
+]
 
 _INI = {
     "mailtrap_host": ("MAILTRAP_PYTEST_HOST", "127.0.0.1", "address the SMTP server binds"),
     "mailtrap_port": ("MAILTRAP_PYTEST_PORT", "0", "SMTP port; 0 picks a free one"),
     "mailtrap_store": ("MAILTRAP_PYTEST_STORE", "memory", "'memory' or a SQLite file path"),
+    "mailtrap_tls": ("MAILTRAP_PYTEST_TLS", "off", "off, starttls, require-starttls or smtps"),
+    "mailtrap_auth": ("MAILTRAP_PYTEST_AUTH", "", "'any', or USER:PASS,... to require AUTH"),
     "mailtrap_url": ("MAILTRAP_PYTEST_URL", "", "a running mailtrap's URL: remote mode"),
     "mailtrap_smtp": ("MAILTRAP_PYTEST_SMTP", "", "remote mode: where apps send (HOST:PORT)"),
 }
@@ -92,11 +106,51 @@ def mailtrap_server_options(pytestconfig: pytest.Config) -> dict[str, Any]:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     if port and worker.startswith("gw"):  # one server per worker: keep them apart
         port += int(worker[2:])
+    tls = _setting(pytestconfig, "mailtrap_tls")
+    if tls not in _TLS_MODES:
+        raise pytest.UsageError(
+            f"mailtrap_tls / MAILTRAP_PYTEST_TLS must be one of {', '.join(_TLS_MODES)}, "
+            f"got {tls!r}"
+        )
     return {
         "host": _setting(pytestconfig, "mailtrap_host"),
         "port": port,
         "store": _setting(pytestconfig, "mailtrap_store"),
+        "tls": tls,
+        "auth": _setting(pytestconfig, "mailtrap_auth"),
     }
+
+
+_TLS_MODES = ("off", "starttls", "require-starttls", "smtps")
+
+
+@pytest.fixture(scope="session")
+def mailtrap_certificates(
+    mailtrap_server_options: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> Certificates | None:
+    """The session server's certificates (a generated CA and certificate), when TLS is on;
+    `mailtrap.settings.ca` / `.ssl_context()` let a client verify the server with them."""
+    if mailtrap_server_options.get("tls", "off") == "off":
+        return None
+    return self_signed(tmp_path_factory.mktemp("mailtrap-tls"))
+
+
+def _security(options: dict[str, Any], certs: Certificates | None) -> dict[str, Any]:
+    """SMTPServer arguments for the `tls` and `auth` settings (popped from `options`)."""
+    tls, auth = options.pop("tls", "off"), options.pop("auth", "")
+    extra: dict[str, Any] = {}
+    if certs is not None and tls != "off":
+        extra["tls_context"] = server_context(certs)
+        extra["implicit_tls"] = tls == "smtps"
+        extra["starttls"] = tls in ("starttls", "require-starttls")
+        extra["require_starttls"] = tls == "require-starttls"
+    if auth:
+        try:
+            users = None if auth == "any" else parse_users(auth.split(","))
+        except ValueError as exc:
+            raise pytest.UsageError(f"mailtrap_auth / MAILTRAP_PYTEST_AUTH: {exc}") from None
+        extra["auth"] = Authenticator(users)
+    return extra
 
 
 def _open_store(spec: str | MessageStore, worker: str) -> MessageStore:
@@ -112,11 +166,14 @@ def _open_store(spec: str | MessageStore, worker: str) -> MessageStore:
 
 
 @pytest.fixture(scope="session")
-def mailtrap_server(mailtrap_server_options: dict[str, Any]) -> Iterator[SMTPServer]:
+def mailtrap_server(
+    mailtrap_server_options: dict[str, Any], mailtrap_certificates: Certificates | None
+) -> Iterator[SMTPServer]:
     """A running SMTP server for the whole session (one per xdist worker)."""
     options = dict(mailtrap_server_options)
+    security = _security(options, mailtrap_certificates)
     store = _open_store(options.pop("store", "memory"), os.environ.get("PYTEST_XDIST_WORKER", ""))
-    server = SMTPServer(store, **options)
+    server = SMTPServer(store, **options, **security)
     try:
         server.start()
     except Exception:
@@ -144,8 +201,10 @@ def mailtrap(request: pytest.FixtureRequest) -> Iterator[BaseMailbox]:
             remote_box.close()
         return
     server: SMTPServer = request.getfixturevalue("mailtrap_server")
+    certs: Certificates | None = request.getfixturevalue("mailtrap_certificates")
     errors_before = len(server.errors)
-    mailbox = Mailbox(server.store, host=server.host, port=server.port, chaos=server.chaos)
+    mailbox = Mailbox(server.store, host=server.host, port=server.port, chaos=server.chaos,
+                      settings=_settings(server, certs))  # fmt: skip
     try:
         yield mailbox
     finally:
@@ -153,6 +212,15 @@ def mailtrap(request: pytest.FixtureRequest) -> Iterator[BaseMailbox]:
     errors = server.errors[errors_before:]
     if errors:  # a server-side failure during this test fails this test
         pytest.fail(f"the mailtrap SMTP server failed during this test: {errors[0]!r}")
+
+
+def _settings(server: SMTPServer, certs: Certificates | None) -> SMTPSettings:
+    tls = "smtps" if server.implicit_tls else "starttls" if server.starttls else "off"
+    user, password = "", ""
+    if server.auth is not None and server.auth.users:
+        user, password = next(iter(server.auth.users.items()))
+    return SMTPSettings(server.host, server.port, tls, certs.ca if certs else None,  # type: ignore[arg-type]
+                        user, password)  # fmt: skip
 
 
 @pytest.fixture

@@ -285,3 +285,31 @@ def test_fail_next_tests_retry_logic_and_does_not_leak(pytester: pytest.Pytester
         """
     )
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=3)
+
+
+@pytest.mark.parametrize("mode", ["starttls", "smtps"])
+def test_tls_and_auth_modes_expose_a_verifiable_ca(pytester: pytest.Pytester, mode: str) -> None:
+    pytester.makeini(f"[pytest]\nmailtrap_tls = {mode}\nmailtrap_auth = app:s3cret\n")
+    pytester.makepyfile(
+        """
+        import smtplib
+
+        def test_secure_login(mailtrap):
+            s = mailtrap.settings
+            assert s.ca is not None and s.ca.exists()
+            assert (s.username, s.password) == ("app", "s3cret")
+            if s.tls == "smtps":
+                client = smtplib.SMTP_SSL("localhost", s.port, context=s.ssl_context())
+            else:
+                client = smtplib.SMTP("localhost", s.port)
+                client.starttls(context=s.ssl_context())
+            with client:
+                client.login(s.username, s.password)
+                client.sendmail("a@example.com", ["b@example.com"], b"Subject: tls\\r\\n\\r\\nx")
+            message = mailtrap.wait_for()
+            assert message.envelope.tls and message.username == "app"
+            assert s.django["EMAIL_USE_TLS"] == (s.tls == "starttls")
+        """
+    )
+    # A subprocess: cryptography's native types do not survive pytester's in-process reload.
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
