@@ -7,7 +7,8 @@
   accents. A bare word also matches longer words that start with it ("invo" finds "invoice");
   a quoted phrase matches whole words, in order.
 - `from:` `to:` `cc:` `bcc:` `subject:` restrict a word or phrase to one field.
-- `message-id:` and `tag:` match the whole value, ignoring case.
+- `message-id:`, `tag:` and `login:` (the SMTP AUTH user) match the whole value, ignoring
+  case.
 - `is:read` `is:unread` `has:attachment`; `before:` `after:` take a date (YYYY-MM-DD, or an
   ISO 8601 time) and compare with the time mailtrap received the message; `larger:` and
   `smaller:` take a size in bytes with an optional k, M or G suffix.
@@ -27,7 +28,7 @@ from datetime import datetime, timezone
 __all__ = ["Query", "QueryError", "Term", "parse_query", "tokenize"]
 
 TEXT_FIELDS = frozenset({"from", "to", "cc", "bcc", "subject"})
-EXACT_FIELDS = frozenset({"message-id", "tag"})
+EXACT_FIELDS = frozenset({"message-id", "tag", "login"})
 _FLAGS = {"is": frozenset({"read", "unread"}), "has": frozenset({"attachment", "attachments"})}
 _DATE_FIELDS = frozenset({"before", "after"})
 _SIZE_FIELDS = frozenset({"larger", "smaller"})

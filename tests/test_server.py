@@ -397,3 +397,15 @@ def test_line_length_limit_answers_500(store: MessageStore) -> None:
             client.rset()
             client.sendmail("a@example.com", ["b@example.com"], b"Subject: short\r\n\r\nok")
     assert only_message(store).subject == "short"
+
+
+def test_8bitmime_bodies_are_stored_byte_for_byte(store: MessageStore) -> None:
+    body = "Grüße, Jörg — 日本語\r\n".encode()
+    raw = b"Subject: 8bit\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + body
+    with SMTPServer(store, port=0) as server, smtplib.SMTP(server.host, server.port) as client:
+        client.ehlo()
+        assert client.has_extn("8bitmime") and client.has_extn("smtputf8")
+        client.sendmail("a@example.com", ["b@example.com"], raw, mail_options=["BODY=8BITMIME"])
+    message = store.get(only_message(store).id)
+    assert message.raw.endswith(raw)
+    assert message.text == body.decode()

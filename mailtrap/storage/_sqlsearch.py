@@ -29,6 +29,8 @@ def _condition(term: Term) -> tuple[str, list[Any]]:
     field = term.field
     if field == "message-id":
         return "m.message_id = ?", [term.value]
+    if field == "login":
+        return "coalesce(m.username, '') = ? COLLATE NOCASE", [term.value]
     if field == "tag":
         return "EXISTS (SELECT 1 FROM tags t WHERE t.seq = m.seq AND t.key = ?)", [term.value]
     if field == "is":

@@ -230,6 +230,8 @@ def _term_matches(term: Term, entry: _Entry) -> bool:
         return _has_phrase(entry.words[_TEXT_COLUMN[term.field]], term)
     if term.field == "message-id":
         return s.message_id.casefold() == term.value
+    if term.field == "login":
+        return (s.username or "").casefold() == term.value
     if term.field == "tag":
         return any(t.casefold() == term.value for t in s.tags)
     if term.field == "is":

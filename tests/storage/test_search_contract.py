@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from mailfactory import deliver
+from mailfactory import build_mail, deliver
 
-from mailtrap import MessageStore, QueryError
+from mailtrap import Envelope, MessageStore, QueryError
 
 
 @pytest.fixture
@@ -153,3 +153,11 @@ def test_bad_queries_raise_query_error_naming_the_term(
 def test_a_pasted_url_is_text_not_a_field(store: MessageStore) -> None:
     deliver(store, subject="link", text="Confirm at https://app.example/confirm?t=abc")
     assert found(store, "https://app.example/confirm") == ["link"]
+
+
+def test_login_matches_the_smtp_auth_user(store: MessageStore) -> None:
+    raw = build_mail(subject="authenticated")
+    store.add(raw, Envelope("a@example.com", ("b@example.com",), login="App-User"))
+    deliver(store, subject="anonymous")
+    assert found(store, "login:app-user") == ["authenticated"]
+    assert found(store, "-login:app-user") == ["anonymous"]
