@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import ipaddress
 import logging
 import os
 import sys
@@ -84,6 +85,13 @@ def open_store(settings: Settings, environ: Mapping[str, str]) -> MessageStore:
     return SQLiteStore(path, max_messages=settings.max_messages)
 
 
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
 def _describe(store: MessageStore) -> str:
     if isinstance(store, SQLiteStore):
         return f"SQLite at {store.path}"
@@ -114,6 +122,12 @@ def serve(settings: Settings, environ: Mapping[str, str], out: TextIO) -> int:
             lines.append(f"  TLS CA {security.certificates.ca} (trust it to verify the server)")
         lines += [f"  Web    {url}", f"  Store  {_describe(store)} (keeps {limit} messages)"]
         print("\n".join(lines), file=out, flush=True)
+
+    for what, (host, port) in (("web UI and API", settings.http), ("SMTP server", settings.smtp)):
+        if not _loopback(host):
+            print(f"mailtrap: WARNING: the {what} listens on {host}:{port}, beyond this machine, "
+                  "with no authentication: anyone who can reach it can read and delete the mail",
+                  file=out, flush=True)  # fmt: skip
 
     try:
         asyncio.run(run(store, settings, security=security, announce=announce))

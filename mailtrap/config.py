@@ -102,6 +102,7 @@ class Settings:
     hostname: str = "localhost"
     log_level: str = "info"
     api_cors: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = ()
     smtp_max_recipients: int = DEFAULT_MAX_RECIPIENTS
     smtp_max_connections: int = 0
     smtp_max_line_length: int = 0
@@ -167,9 +168,15 @@ class Option:
 def _origins(value: str) -> tuple[str, ...]:
     origins = tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
     for origin in origins:
-        if origin != "*" and not origin.startswith(("http://", "https://")):
+        if origin == "*":
+            raise ValueError("'*' would let every website read and delete your mail; name origins")
+        if not origin.startswith(("http://", "https://")):
             raise ValueError(f"{origin!r} is not an origin; use e.g. http://localhost:3000")
     return origins
+
+
+def _names(value: str) -> tuple[str, ...]:
+    return tuple(n.strip() for n in value.split(",") if n.strip())
 
 
 def _pairs(value: str) -> tuple[str, ...]:
@@ -204,6 +211,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("log_level", "--log-level", "LEVEL", _level, "debug, info, warning or error"),
     Option("api_cors", "--api-cors", "ORIGINS", _origins,
            "comma-separated origins allowed to call the API from a browser (none by default)"),
+    Option("allowed_hosts", "--allowed-hosts", "NAMES", _names,
+           "extra host names the web UI and API answer to (DNS-rebinding guard; '*': any)"),
     Option("smtp_max_recipients", "--smtp-max-recipients", "N", parse_count,
            "answer 452 beyond N recipients per message (0: unlimited)"),
     Option("smtp_max_connections", "--smtp-max-connections", "N", parse_count,

@@ -400,3 +400,19 @@ def test_chaos_rules_from_flags_and_environment(tmp_path: Path) -> None:
         assert running.get("/api/v1/messages")["total"] == 1
     finally:
         running.stop()
+
+
+def test_binding_beyond_loopback_warns_loudly(tmp_path: Path) -> None:
+    running = start(
+        "--memory",
+        "--http",
+        "0.0.0.0:0",
+        "--allowed-hosts",
+        "*",
+        env={"XDG_DATA_HOME": str(tmp_path)},
+    )
+    try:
+        assert "WARNING: the web UI and API listens on 0.0.0.0" in running.banner
+        assert "WARNING: the SMTP server" not in running.banner
+    finally:
+        running.stop()

@@ -5,16 +5,15 @@ renders through the API, and the well-formed ones parse to what expected.json sa
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
+import httpx
 import pytest
-from fastapi.testclient import TestClient
+from liveserver import LiveServer
 
 from mailtrap import Envelope, Message, MessageStore
 from mailtrap.parsing import parse_message, summarize
-from mailtrap.web import create_app
 
 DATA = Path(__file__).parent / "data"
 CORPUS = sorted(DATA.glob("*.eml"))
@@ -63,15 +62,10 @@ def test_parses_to_what_expected_json_says(path: Path) -> None:
         assert want["html_contains"] in message.html
 
 
-@pytest.fixture
-def client(store: MessageStore) -> Iterator[TestClient]:
-    with TestClient(create_app(store)) as c:
-        yield c
-
-
 def test_every_file_round_trips_through_the_store_and_api(
-    store: MessageStore, client: TestClient
+    store: MessageStore, live: tuple[LiveServer, httpx.Client]
 ) -> None:
+    _, client = live
     ids = {}
     for path in CORPUS:
         ids[path.name] = store.add(path.read_bytes(), ENVELOPE).id

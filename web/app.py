@@ -22,6 +22,7 @@ from mailtrap.smtp import SMTPStats
 from mailtrap.storage.base import MessageStore
 from mailtrap.web import chaos as chaos_api
 from mailtrap.web import events, health, message, messages, meta, pages, send, wait
+from mailtrap.web.guard import Guard
 
 
 def create_app(
@@ -83,4 +84,5 @@ def create_app(
     for module in (health, messages, message, meta, send, wait, chaos_api, events, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(packages=[("mailtrap.web", "static")]), name="static")
+    app.add_middleware(Guard, settings=settings)  # outermost: refuses before anything runs
     return app

@@ -19,7 +19,7 @@ def origin_allowed(headers: Mapping[str, str], settings: Settings) -> bool:
     origin = headers.get("origin")
     if origin is None:
         return True
-    if origin in settings.api_cors or "*" in settings.api_cors:
+    if origin in settings.api_cors:
         return True
     host = headers.get("host", "")
     return bool(host) and urlsplit(origin).netloc.lower() == host.lower()

@@ -1,0 +1,84 @@
+"""Browser-facing defences for every request, HTTP and WebSocket alike.
+
+- DNS rebinding: a page on evil.example can re-point its own name at 127.0.0.1 and then talk
+  to mailtrap as "same origin". Requests are served only when the Host header names mailtrap
+  as the user knows it: localhost, a loopback address, the address it was bound to, or a name
+  given with `--allowed-hosts`.
+- Cross-site writes: another site open in the same browser can send forms and fetches to
+  localhost. A request that changes state (anything but GET/HEAD/OPTIONS) or opens a
+  WebSocket is refused when its `Origin` is neither mailtrap's own nor one from `--api-cors`.
+  Clients that send no Origin (curl, test code, other servers) are not browsers' victims.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from starlette.datastructures import Headers
+
+from mailtrap.config import Settings
+from mailtrap.web.origin import origin_allowed
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]],
+                   Awaitable[None]]  # fmt: skip
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+
+
+def host_name(host: str) -> str:
+    """The name part of a Host header: "[::1]:8025" -> "::1", "localhost:80" -> "localhost"."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+class Guard:
+    """ASGI middleware refusing rebound Hosts and cross-site writes with a 403 that says why."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+        bound = host_name(settings.http[0])
+        names = set(LOOPBACK_NAMES) | {host_name(h) for h in settings.allowed_hosts}
+        if bound not in ("0.0.0.0", "::", ""):
+            names.add(bound)
+        self.any_host = "*" in settings.allowed_hosts
+        self.allowed = frozenset(names)
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        headers = Headers(scope=scope)
+        problem = self._problem(scope, headers)
+        if problem is None:
+            return await self.app(scope, receive, send)
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008, "reason": problem[:120]})
+            return None
+        body = json.dumps({"detail": problem}).encode()
+        await send({"type": "http.response.start", "status": 403, "headers": [
+            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+        ]})  # fmt: skip
+        await send({"type": "http.response.body", "body": body})
+        return None
+
+    def _problem(self, scope: Scope, headers: Headers) -> str | None:
+        host = headers.get("host", "")
+        if not self.any_host and host_name(host) not in self.allowed:
+            return (
+                f"Host {host!r} is not one of mailtrap's names; if you reach mailtrap by that "
+                f"name on purpose, start it with --allowed-hosts {host_name(host) or 'NAME'}"
+            )
+        writes = scope["type"] == "websocket" or scope.get("method", "GET") not in SAFE_METHODS
+        if writes and not origin_allowed(headers, self.settings):
+            return (
+                f"cross-origin request from {headers.get('origin')!r} refused; to let a page on "
+                "that origin use the API, start mailtrap with --api-cors ORIGIN"
+            )
+        return None
