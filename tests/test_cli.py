@@ -416,3 +416,79 @@ def test_binding_beyond_loopback_warns_loudly(tmp_path: Path) -> None:
         assert "WARNING: the SMTP server" not in running.banner
     finally:
         running.stop()
+
+
+def test_a_second_serve_on_the_same_db_refuses_clearly(db: Path) -> None:
+    first = start("--db", str(db))
+    try:
+        second = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "mailtrap",
+                "--db",
+                str(db),
+                "--smtp",
+                "127.0.0.1:0",
+                "--http",
+                "127.0.0.1:0",
+            ],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert second.returncode == 1
+        assert f"{db} is in use by another mailtrap (pid {first.proc.pid})" in second.stderr
+    finally:
+        first.stop()
+
+
+def test_kill_9_loses_no_acknowledged_message(db: Path) -> None:
+    """Every message that got a 250 is there after the process is killed mid-load, and every
+    stored message is whole."""
+    running = start("--db", str(db))
+    acknowledged: list[str] = []
+    stop = threading.Event()
+
+    def load() -> None:
+        try:
+            with smtplib.SMTP(*running.smtp, timeout=10) as client:
+                for i in range(5000):
+                    if stop.is_set():
+                        return
+                    subject = f"m{i}"
+                    client.sendmail(
+                        "a@example.com",
+                        ["b@example.com"],
+                        f"Subject: {subject}\r\n\r\n{'x' * 500}\r\n".encode(),
+                    )
+                    acknowledged.append(subject)
+        except (smtplib.SMTPException, OSError):
+            return  # the server died under us: expected
+
+    senders = [threading.Thread(target=load) for _ in range(4)]
+    for t in senders:
+        t.start()
+    deadline = time.monotonic() + 30
+    while len(acknowledged) < 200 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    running.proc.kill()  # SIGKILL, mid-load
+    running.proc.wait(timeout=10)
+    stop.set()
+    for t in senders:
+        t.join(timeout=30)
+    assert len(acknowledged) >= 200
+
+    again = start("--db", str(db))
+    try:
+        listed = again.get("/api/v1/messages?limit=1000")
+        stored = {m["Subject"] for m in listed["messages"]}
+        assert listed["total"] == len(listed["messages"])
+        missing = set(acknowledged) - stored
+        assert not missing, sorted(missing)[:10]
+        for m in listed["messages"][:50]:  # whole: every stored message parses completely
+            body = again.get(f"/api/v1/message/{m['ID']}")
+            assert body["Text"].strip() == "x" * 500
+    finally:
+        again.stop()

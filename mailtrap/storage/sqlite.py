@@ -14,91 +14,24 @@ import builtins
 import os
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from mailtrap.errors import MailtrapError, MessageNotFound, StoreClosed
 from mailtrap.models import Envelope, Message, MessageSummary
-from mailtrap.parsing import normalize_tags, parse_message, summarize
+from mailtrap.parsing import normalize_tags, parse_message
 from mailtrap.search import Query, parse_query
 from mailtrap.storage import _schema
-from mailtrap.storage._common import Subscribers, check_page, search_columns
+from mailtrap.storage._common import Subscribers, check_page
+from mailtrap.storage._inserts import Pending, insert_many
+from mailtrap.storage._lock import lock
 from mailtrap.storage._sqlsearch import compile_query
 from mailtrap.storage._writer import Operation, Writer
-from mailtrap.storage.base import DEFAULT_MAX_MESSAGES, Page, StoreEvent, Subscriber, new_id
+from mailtrap.storage.base import DEFAULT_MAX_MESSAGES, Page, StoreEvent, Subscriber
 
 __all__ = ["SQLiteStore"]
-
-_INSERT_MESSAGE = (
-    f"INSERT INTO messages ({_schema.SUMMARY_COLUMNS}, envelope) "
-    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-)
-_INSERT_FTS = (
-    "INSERT INTO fts (rowid, subject, sender, rcpt_to, cc, bcc, message_id, tags, body) "
-    "VALUES (?,?,?,?,?,?,?,?,?)"
-)
-_FTS_COLUMNS = ("subject", "from", "to", "cc", "bcc", "message_id", "tags", "body")
-
-
-@dataclass(frozen=True, slots=True)
-class _Pending:
-    """One message, parsed and turned into rows, waiting for the writer to assign its seq."""
-
-    summary: MessageSummary
-    message: tuple[Any, ...]
-    raw: bytes
-    tags: tuple[tuple[str, str], ...]
-    fts: tuple[str, ...]
-
-    @classmethod
-    def build(cls, raw: bytes, envelope: Envelope) -> _Pending:
-        digest = summarize(raw, envelope)
-        created, id = time.time(), new_id()
-        row = _schema.message_row(digest, id=id, created=created, size=len(raw))
-        when = datetime.fromtimestamp(created, timezone.utc)  # as the row reads back
-        text = search_columns(digest)
-        return cls(
-            summary=digest.to_summary(id=id, created=when, size=len(raw)),
-            message=(*row, _schema.envelope_json(envelope)),
-            raw=raw,
-            tags=tuple((t.casefold(), t) for t in digest.tags),
-            fts=tuple(text[c] for c in _FTS_COLUMNS),
-        )
-
-    def outcome(self) -> tuple[MessageSummary, list[StoreEvent]]:
-        return self.summary, [StoreEvent("new", (self.summary.id,), summary=self.summary)]
-
-    def apply(self, conn: sqlite3.Connection) -> tuple[MessageSummary, list[StoreEvent]]:
-        seq = conn.execute(_INSERT_MESSAGE, self.message).lastrowid
-        self._dependents(conn, [(seq, self)])
-        return self.outcome()
-
-    @staticmethod
-    def _dependents(conn: sqlite3.Connection, rows: builtins.list[tuple[Any, _Pending]]) -> None:
-        conn.executemany("INSERT INTO raw (seq, data) VALUES (?, ?)", [(s, p.raw) for s, p in rows])
-        conn.executemany(
-            "INSERT OR IGNORE INTO tags (seq, key, tag) VALUES (?, ?, ?)",
-            [(s, key, tag) for s, p in rows for key, tag in p.tags],
-        )
-        conn.executemany(_INSERT_FTS, [(s, *p.fts) for s, p in rows])
-
-
-def _insert_many(
-    conn: sqlite3.Connection, ops: builtins.list[Operation]
-) -> builtins.list[tuple[MessageSummary, builtins.list[StoreEvent]]]:
-    pending: builtins.list[_Pending] = [op.data for op in ops]
-    conn.executemany(_INSERT_MESSAGE, [p.message for p in pending])
-    # One writer, one transaction: SQLite gave the rows consecutive rowids ending here.
-    last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
-    first = last - len(pending) + 1
-    _Pending._dependents(conn, list(zip(range(first, last + 1), pending, strict=True)))
-    return [p.outcome() for p in pending]
-
 
 _BUSY_TIMEOUT_MS = 10_000
 
@@ -116,15 +49,18 @@ class SQLiteStore:
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._closed = False
+        self._lock_file = lock(self.path)
         conn = self._connect(readonly=False)
         try:
             conn.execute("PRAGMA journal_mode = WAL")
             _schema.migrate(conn, str(self.path))
         except sqlite3.DatabaseError as exc:
             conn.close()
+            self._release()
             raise self._open_error(exc) from exc
         except BaseException:
             conn.close()
+            self._release()
             raise
         self._writer = Writer(
             conn,
@@ -160,8 +96,8 @@ class SQLiteStore:
     def submit(self, raw: bytes, envelope: Envelope) -> Future[MessageSummary]:
         # Parse and build the rows here, on the caller's thread (the SMTP event loop), so the
         # writer thread spends its time inside SQLite, where it does not hold the GIL.
-        pending = _Pending.build(bytes(raw), envelope)
-        op = Operation(pending.apply, apply_many=_insert_many, data=pending)
+        pending = Pending.build(bytes(raw), envelope)
+        op = Operation(pending.apply, apply_many=insert_many, data=pending)
         return self._writer.submit(op)
 
     def add(self, raw: bytes, envelope: Envelope) -> MessageSummary:
@@ -375,3 +311,9 @@ class SQLiteStore:
         for conn in readers:
             conn.close()
         self._writer.close()  # last, so SQLite checkpoints and removes the WAL
+        self._release()
+
+    def _release(self) -> None:
+        if self._lock_file is not None:
+            self._lock_file.close()  # closing the descriptor drops the lock
+            self._lock_file = None

@@ -154,3 +154,13 @@ def test_a_failing_run_is_retried_one_by_one(tmp_path: Path) -> None:
     writer.close()
     check = sqlite3.connect(tmp_path / "w.db")
     assert check.execute("SELECT x FROM t ORDER BY x").fetchall() == [(1,), (2,), (3,)]
+
+
+def test_a_second_store_on_the_same_file_is_refused_until_the_first_closes(
+    tmp_path: Path,
+) -> None:
+    first = SQLiteStore(tmp_path / "m.db")
+    with pytest.raises(MailtrapError, match=r"in use by another mailtrap \(pid \d+\).*--db"):
+        SQLiteStore(tmp_path / "m.db")
+    first.close()
+    SQLiteStore(tmp_path / "m.db").close()
