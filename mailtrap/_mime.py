@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 __all__ = ["Body", "Part", "decode_bytes", "decode_text", "html_to_text", "walk_parts"]
 
 MAX_DEPTH = 100
+MAX_PARTS = 1000  # a message with more is a bomb, not mail; the rest stays in the raw source
 _ASCII = frozenset({"us-ascii", "ascii", "ansi_x3.4-1968"})
 
 
@@ -85,8 +86,13 @@ def walk_parts(msg: EmailMessage, defects: list[str], *, want_data: bool) -> Bod
     """
     body = Body()
     stack: list[tuple[Message, str, int]] = [(msg, "", 0)]
+    seen = 0
     while stack:
         part, part_id, depth = stack.pop()
+        seen += 1
+        if seen > MAX_PARTS:
+            defects.append(f"more than {MAX_PARTS} MIME parts; the rest are not shown")
+            break
         ctype = part.get_content_type()
         if part.get_content_maintype() == "multipart" and part.is_multipart():
             if depth >= MAX_DEPTH:

@@ -145,3 +145,19 @@ def test_pathological_nesting_is_cut_off_not_a_crash() -> None:
     message = parse(head + body)
     assert message.subject == "deep"
     assert any("nest" in d for d in message.defects)
+
+
+def test_a_part_bomb_is_cut_off_with_a_defect() -> None:
+    parts = b"".join(
+        b"--b\r\nContent-Type: application/octet-stream\r\n\r\nx\r\n" for _ in range(5000)
+    )
+    raw = (
+        b'Content-Type: multipart/mixed; boundary="b"\r\nSubject: bomb\r\n\r\n'
+        + parts
+        + b"--b--\r\n"
+    )
+    message = parse(raw)
+    assert message.subject == "bomb"
+    assert len(message.attachments) < 1000
+    assert any("more than 1000 MIME parts" in d for d in message.defects)
+    assert message.raw == raw
