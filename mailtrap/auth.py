@@ -15,7 +15,7 @@ from typing import Any
 
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-__all__ = ["Authenticator", "CramMD5", "parse_users", "read_users_file"]
+__all__ = ["Authenticator", "CramMD5", "Passwords", "parse_users", "read_users_file"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,8 @@ def parse_users(pairs: Iterable[str]) -> dict[str, str]:
 
 
 def read_users_file(path: Path) -> dict[str, str]:
-    """A users file: one `user:pass` per line; blank lines and `#` comments are skipped."""
+    """A users file: one `user:pass` (or, for the web UI, `user:bcrypt-hash`, as `htpasswd -B`
+    writes) per line; blank lines and `#` comments are skipped."""
     try:
         lines = path.read_text("utf-8").splitlines()
     except OSError as exc:
@@ -78,3 +79,26 @@ def read_users_file(path: Path) -> dict[str, str]:
         return parse_users(wanted)
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}; each line must be USER:PASS") from None
+
+
+class Passwords:
+    """Web UI logins: user -> a plain password or a bcrypt hash (`$2a$`, `$2b$`, `$2y$`, as
+    `htpasswd -B` writes). Checks take constant time for a given secret."""
+
+    def __init__(self, users: Mapping[str, str]) -> None:
+        self.users = dict(users)
+
+    def __bool__(self) -> bool:
+        return bool(self.users)
+
+    def check(self, user: str, password: str) -> bool:
+        secret = self.users.get(user)
+        if secret is None:
+            return False
+        if secret.startswith(("$2a$", "$2b$", "$2y$")):
+            import bcrypt  # only needed for hashed entries
+
+            # htpasswd writes $2y$; bcrypt checks the same algorithm under $2b$.
+            hashed = ("$2b$" + secret[4:]).encode()
+            return bool(bcrypt.checkpw(password.encode(), hashed))
+        return hmac.compare_digest(secret.encode(), password.encode())

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from mailtrap import __version__
-from mailtrap.config import OPTIONS, Settings, default_db_path, smtp_security
+from mailtrap.config import OPTIONS, Settings, default_db_path, smtp_security, ui_passwords
 from mailtrap.errors import MailtrapError
 from mailtrap.storage.base import MessageStore
 from mailtrap.storage.memory import MemoryStore
@@ -103,6 +103,7 @@ def serve(settings: Settings, environ: Mapping[str, str], out: TextIO) -> int:
 
     try:
         security = smtp_security(settings, default_db_path(environ).parent / "tls")
+        ui_passwords(settings)  # a bad --ui-auth-file fails here, before anything starts
         store = open_store(settings, environ)
     except (MailtrapError, OSError, ValueError) as exc:
         print(f"mailtrap: {exc}", file=out)
@@ -123,7 +124,10 @@ def serve(settings: Settings, environ: Mapping[str, str], out: TextIO) -> int:
         lines += [f"  Web    {url}", f"  Store  {_describe(store)} (keeps {limit} messages)"]
         print("\n".join(lines), file=out, flush=True)
 
+    web_login = bool(ui_passwords(settings))
     for what, (host, port) in (("web UI and API", settings.http), ("SMTP server", settings.smtp)):
+        if what.startswith("web") and web_login:
+            continue  # protected by --ui-auth
         if not _loopback(host):
             print(f"mailtrap: WARNING: the {what} listens on {host}:{port}, beyond this machine, "
                   "with no authentication: anyone who can reach it can read and delete the mail",

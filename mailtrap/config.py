@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from mailtrap.auth import Authenticator, parse_users, read_users_file
+from mailtrap.auth import Authenticator, Passwords, parse_users, read_users_file
 from mailtrap.chaos import Rule, parse_rule
 from mailtrap.smtp import DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS
 from mailtrap.storage.base import DEFAULT_MAX_MESSAGES
@@ -28,6 +28,7 @@ __all__ = [
     "default_db_path",
     "parse_address",
     "smtp_security",
+    "ui_passwords",
 ]
 
 LOOPBACK = "127.0.0.1"
@@ -103,6 +104,8 @@ class Settings:
     log_level: str = "info"
     api_cors: tuple[str, ...] = ()
     allowed_hosts: tuple[str, ...] = ()
+    ui_auth: tuple[str, ...] = ()
+    ui_auth_file: Path | None = None
     smtp_max_recipients: int = DEFAULT_MAX_RECIPIENTS
     smtp_max_connections: int = 0
     smtp_max_line_length: int = 0
@@ -213,6 +216,10 @@ OPTIONS: tuple[Option, ...] = (
            "comma-separated origins allowed to call the API from a browser (none by default)"),
     Option("allowed_hosts", "--allowed-hosts", "NAMES", _names,
            "extra host names the web UI and API answer to (DNS-rebinding guard; '*': any)"),
+    Option("ui_auth", "--ui-auth", "USER:PASS", _pairs,
+           "require this login for the web UI, API and events (repeatable)", repeatable=True),
+    Option("ui_auth_file", "--ui-auth-file", "PATH", Path,
+           "require a login from this file (USER:PASS or htpasswd -B bcrypt lines)"),
     Option("smtp_max_recipients", "--smtp-max-recipients", "N", parse_count,
            "answer 452 beyond N recipients per message (0: unlimited)"),
     Option("smtp_max_connections", "--smtp-max-connections", "N", parse_count,
@@ -248,6 +255,14 @@ class Security:
 
     certificates: Certificates | None
     server_options: dict[str, Any]
+
+
+def ui_passwords(settings: Settings) -> Passwords:
+    """The web logins from --ui-auth and --ui-auth-file (empty: no login required)."""
+    users = parse_users(settings.ui_auth)
+    if settings.ui_auth_file:
+        users.update(read_users_file(settings.ui_auth_file))
+    return Passwords(users)
 
 
 def smtp_security(settings: Settings, tls_dir: Path) -> Security:

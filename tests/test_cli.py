@@ -492,3 +492,22 @@ def test_kill_9_loses_no_acknowledged_message(db: Path) -> None:
             assert body["Text"].strip() == "x" * 500
     finally:
         again.stop()
+
+
+def test_no_warning_when_the_web_side_requires_a_login(tmp_path: Path) -> None:
+    running = start(
+        "--memory",
+        "--http",
+        "0.0.0.0:0",
+        "--allowed-hosts",
+        "*",
+        "--ui-auth",
+        "dev:s3cret",
+        env={"XDG_DATA_HOME": str(tmp_path)},
+    )
+    try:
+        assert "WARNING" not in running.banner
+        with urllib.request.urlopen(running.url.replace("0.0.0.0", "127.0.0.1") + "/livez") as r:
+            assert r.read() == b"ok"
+    finally:
+        running.stop()

@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from mailtrap import __version__
 from mailtrap.chaos import Chaos
-from mailtrap.config import Settings
+from mailtrap.config import Settings, ui_passwords
 from mailtrap.search import QueryError
 from mailtrap.smtp import SMTPStats
 from mailtrap.storage.base import MessageStore
@@ -84,5 +84,6 @@ def create_app(
     for module in (health, messages, message, meta, send, wait, chaos_api, events, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(packages=[("mailtrap.web", "static")]), name="static")
-    app.add_middleware(Guard, settings=settings)  # outermost: refuses before anything runs
+    # Outermost: refuses before anything runs.
+    app.add_middleware(Guard, settings=settings, passwords=ui_passwords(settings))
     return app

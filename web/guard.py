@@ -4,6 +4,8 @@
   to mailtrap as "same origin". Requests are served only when the Host header names mailtrap
   as the user knows it: localhost, a loopback address, the address it was bound to, or a name
   given with `--allowed-hosts`.
+- Logins: with `--ui-auth`/`--ui-auth-file`, every request but the health probes needs HTTP
+  Basic credentials (browsers send them on the event socket too).
 - Cross-site writes: another site open in the same browser can send forms and fetches to
   localhost. A request that changes state (anything but GET/HEAD/OPTIONS) or opens a
   WebSocket is refused when its `Origin` is neither mailtrap's own nor one from `--api-cors`.
@@ -12,12 +14,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from starlette.datastructures import Headers
 
+from mailtrap.auth import Passwords
 from mailtrap.config import Settings
 from mailtrap.web.origin import origin_allowed
 
@@ -27,6 +31,7 @@ ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message],
                    Awaitable[None]]  # fmt: skip
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+OPEN_PATHS = frozenset({"/livez", "/readyz"})  # probes need no login
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
 
@@ -41,9 +46,10 @@ def host_name(host: str) -> str:
 class Guard:
     """ASGI middleware refusing rebound Hosts and cross-site writes with a 403 that says why."""
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, passwords: Passwords | None = None):
         self.app = app
         self.settings = settings
+        self.passwords = passwords or Passwords({})
         bound = host_name(settings.http[0])
         names = set(LOOPBACK_NAMES) | {host_name(h) for h in settings.allowed_hosts}
         if bound not in ("0.0.0.0", "::", ""):
@@ -56,6 +62,8 @@ class Guard:
             return await self.app(scope, receive, send)
         headers = Headers(scope=scope)
         problem = self._problem(scope, headers)
+        if problem is None and not self._logged_in(scope, headers):
+            return await self._challenge(scope, send)
         if problem is None:
             return await self.app(scope, receive, send)
         if scope["type"] == "websocket":
@@ -67,6 +75,29 @@ class Guard:
         ]})  # fmt: skip
         await send({"type": "http.response.body", "body": body})
         return None
+
+    def _logged_in(self, scope: Scope, headers: Headers) -> bool:
+        if not self.passwords or scope.get("path") in OPEN_PATHS:
+            return True
+        scheme, _, encoded = headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "basic":
+            return False
+        try:
+            user, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return False
+        return self.passwords.check(user, password)
+
+    async def _challenge(self, scope: Scope, send: Any) -> None:
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008, "reason": "login required"})
+            return
+        body = b'{"detail": "this mailtrap requires a login (HTTP Basic)"}'
+        await send({"type": "http.response.start", "status": 401, "headers": [
+            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+            (b"www-authenticate", b'Basic realm="mailtrap", charset="UTF-8"'),
+        ]})  # fmt: skip
+        await send({"type": "http.response.body", "body": body})
 
     def _problem(self, scope: Scope, headers: Headers) -> str | None:
         host = headers.get("host", "")
