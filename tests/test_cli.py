@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import smtplib
@@ -18,12 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from serving import start
 
 from mailtrap.cli import build_parser, main, resolve_settings
 from mailtrap.config import Settings, default_db_path, parse_address
-
-SMTP_LINE = re.compile(r"^\s+SMTP\s+(\S+):(\d+)", re.MULTILINE)
-WEB_LINE = re.compile(r"^\s+Web\s+(http://\S+)", re.MULTILINE)
 
 
 def settings_for(argv: list[str], env: dict[str, str] | None = None) -> Settings:
@@ -107,67 +104,7 @@ def test_default_db_path_follows_each_platform_convention() -> None:
     assert default_db_path({"LOCALAPPDATA": "C:/L"}, "win32") == Path("C:/L/mailtrap/mail.db")
 
 
-# -- the real command, in a subprocess ---------------------------------------------------------
-
-
-class Running:
-    def __init__(self, proc: subprocess.Popen[str], banner: str) -> None:
-        self.proc = proc
-        smtp, web = SMTP_LINE.search(banner), WEB_LINE.search(banner)
-        assert smtp and web, banner
-        self.smtp = (smtp.group(1), int(smtp.group(2)))
-        self.url = web.group(1)
-        self.banner = banner
-
-    def send(self, subject: str) -> None:
-        with smtplib.SMTP(*self.smtp, timeout=10) as client:
-            client.sendmail(
-                "app@example.com",
-                ["user@example.com"],
-                f"Subject: {subject}\r\nFrom: app@example.com\r\n\r\nhi".encode(),
-            )
-
-    def get(self, path: str) -> dict:  # type: ignore[type-arg]
-        with urllib.request.urlopen(self.url + path, timeout=10) as response:
-            return json.load(response)  # type: ignore[no-any-return]
-
-    def stop(self, sig: int = signal.SIGTERM) -> tuple[int, str]:
-        self.proc.send_signal(sig)
-        _, err = self.proc.communicate(timeout=20)
-        return self.proc.returncode, err
-
-
-def start(*args: str, env: dict[str, str] | None = None) -> Running:
-    """`mailtrap serve` on free ports; returns once it has printed its banner."""
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mailtrap",
-            "serve",
-            "--smtp",
-            "127.0.0.1:0",
-            "--http",
-            "127.0.0.1:0",
-            *args,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
-    assert proc.stderr is not None
-    lines: list[str] = []
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        lines.append(line)
-        if line.lstrip().startswith("Store"):
-            return Running(proc, "".join(lines))
-    proc.kill()
-    raise AssertionError("mailtrap serve printed no banner:\n" + "".join(lines))
+# -- the real command, in a subprocess (tests/support/serving.py) ------------------------------
 
 
 @pytest.fixture

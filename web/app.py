@@ -52,6 +52,9 @@ def create_app(
         docs_url="/api/docs",
         redoc_url=None,
         lifespan=lifespan,
+        # The largest legitimate body is a /send of a maximum-size message, base64 inside
+        # JSON; twice the SMTP size limit covers it. 0 (no SMTP limit) means none here either.
+        max_body_size=2 * settings.max_message_size or None,
     )
     app.state.store = store
     app.state.settings = settings

@@ -410,3 +410,18 @@ def test_health(live: Live) -> None:
     _, http = live
     assert http.get("/livez").text == "ok"
     assert http.get("/readyz").text == "ok"
+
+
+def test_request_bodies_are_bounded_by_the_message_size_limit(store: MessageStore) -> None:
+    settings = Settings(max_message_size=100_000)
+    with LiveServer(create_app(store, settings)) as server:
+        body = {
+            "From": {"Email": "a@example.com"},
+            "To": [{"Email": "b@example.com"}],
+            "Text": "x" * 300_000,
+        }
+        too_big = httpx.post(server.url + "/api/v1/send", json=body)
+        assert too_big.status_code == 413
+        small = httpx.post(server.url + "/api/v1/send", json={**body, "Text": "fine"})
+        assert small.status_code == 200
+    assert store.count() == 1
