@@ -67,6 +67,9 @@ class Fields:
         return self._index.get(name, [])
 
 
+MAX_FIELDS = 10_000  # past this a header block is an attack; the rest is read as body
+
+
 def split_head(raw: bytes) -> tuple[Fields, int]:
     """The header fields of `raw` and the offset where its body starts.
 
@@ -86,6 +89,8 @@ def split_head(raw: bytes) -> tuple[Fields, int]:
             break
         if line[:1] in (b" ", b"\t") and current:
             current.append(line)
+        elif len(items) + 1 >= MAX_FIELDS:  # the field in `current` counts too
+            break
         elif _FIELD.match(line):
             if current:
                 items.append(_field(current))

@@ -40,3 +40,28 @@ def test_public_api_is_declared_once() -> None:
     assert len(set(mailtrap.__all__)) == len(mailtrap.__all__)  # ruff (RUF022) keeps it sorted
     for name in mailtrap.__all__:
         assert hasattr(mailtrap, name), name
+
+
+def test_only_the_client_makes_outbound_requests() -> None:
+    """No SSRF surface: nothing but mailtrap.client may fetch URLs (from mail or anywhere)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    fetchers = {"urllib.request", "http.client", "httpx", "requests", "aiohttp", "urllib3"}
+    offenders = []
+    for path in [
+        *root.glob("mailtrap/**/*.py"),
+        *root.glob("web/**/*.py"),
+        *root.glob("pytest_plugin/**/*.py"),
+    ]:
+        if path.name == "client.py" and path.parent.name == "mailtrap":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else ([node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            )
+            offenders += [f"{path.name}: {n}" for n in names if n in fetchers]
+    assert offenders == []

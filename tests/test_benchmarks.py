@@ -16,3 +16,13 @@ def test_pytest_overhead_runs() -> None:
     )  # fmt: skip
     assert "fixture cost per test" in out.stdout
     assert "delivery to wait_for return over 3 messages" in out.stdout
+
+
+def test_short_soak_passes_its_checks() -> None:
+    """The CI-sized soak: retention pruning under load, no loss, no duplicates, flat memory."""
+    out = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "soak.py"), "--seconds", "15", "--max-messages", "3000"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stdout + out.stderr[-2000:]
+    assert "FAIL" not in out.stdout and "while pruning" in out.stdout

@@ -161,3 +161,14 @@ def test_a_part_bomb_is_cut_off_with_a_defect() -> None:
     assert len(message.attachments) < 1000
     assert any("more than 1000 MIME parts" in d for d in message.defects)
     assert message.raw == raw
+
+
+def test_a_header_flood_is_bounded() -> None:
+    from mailtrap._headers import MAX_FIELDS, split_head
+
+    raw = b"Subject: flood\r\n" + b"X-Junk: y\r\n" * 50_000 + b"\r\nbody\r\n"
+    fields, _ = split_head(raw)
+    assert len(fields.items) == MAX_FIELDS  # the hot path stops collecting
+    message = parse(raw)
+    assert message.subject == "flood"
+    assert message.raw == raw

@@ -164,3 +164,12 @@ def test_a_second_store_on_the_same_file_is_refused_until_the_first_closes(
         SQLiteStore(tmp_path / "m.db")
     first.close()
     SQLiteStore(tmp_path / "m.db").close()
+
+
+def test_no_file_is_named_from_message_content(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "m.db")
+    raw = build_mail(attachments=(("x.bin", "application/octet-stream", b"x"),))
+    raw = raw.replace(b'filename="x.bin"', b'filename="../../evil.sh"')
+    store.add(raw, envelope_for(raw))
+    store.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.db", "m.db.lock"]
