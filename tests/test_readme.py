@@ -49,3 +49,9 @@ def test_the_pytest_examples_are_real_passing_tests(pytester: pytest.Pytester) -
     )
     pytester.makepyfile(**{f"test_readme_{n}": code for n, code in enumerate(blocks)})
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=3)
+
+
+def test_the_first_pytest_in_the_readme_is_the_test_command() -> None:
+    """Tools that look for "the README's test command" take the first pytest they find."""
+    first = re.search(r"(python3? -m )?pytest[^`\n]*", README)
+    assert first is not None and first.group(0) == "python -m pytest"
