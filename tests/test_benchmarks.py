@@ -26,3 +26,11 @@ def test_short_soak_passes_its_checks() -> None:
     )  # fmt: skip
     assert out.returncode == 0, out.stdout + out.stderr[-2000:]
     assert "FAIL" not in out.stdout and "while pruning" in out.stdout
+
+
+def test_query_speed_runs() -> None:
+    out = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "query_speed.py"), "--messages", "300", "--rounds", "3"],
+        capture_output=True, text=True, check=True, timeout=300,
+    )  # fmt: skip
+    assert "free-text search" in out.stdout and "UI inbox page" in out.stdout

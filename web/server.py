@@ -41,8 +41,11 @@ def bind_http(host: str, port: int) -> socket.socket:
     """A listening socket for the web app, or a MailtrapError saying why not and what to do."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        family, _, _, _, sockaddr = infos[0]
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        family, _, proto, _, sockaddr = infos[0]
+        # The protocol number matters: asyncio sets TCP_NODELAY only on sockets whose proto is
+        # IPPROTO_TCP, and accepted sockets inherit it. With proto 0, every keep-alive response
+        # after the first waited ~40 ms for a delayed ACK (Nagle).
+        sock = socket.socket(family, socket.SOCK_STREAM, proto or socket.IPPROTO_TCP)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind(sockaddr)
