@@ -24,6 +24,8 @@ SUMMARY_COLUMNS = (
     "id, created, size, read, message_id, subject, addresses, return_path, date, "
     "attachment_count, snippet, tags, username"
 )
+# The same, for queries that join the FTS table (which has columns of the same names).
+QUALIFIED_COLUMNS = ", ".join(f"m.{c.strip()}" for c in SUMMARY_COLUMNS.split(","))
 
 
 def migrations() -> list[tuple[int, str]]:

@@ -7,11 +7,12 @@ semantics mirror `MemoryStore`'s evaluator term for term.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from mailtrap.search import Query, Term
 
-__all__ = ["compile_query"]
+__all__ = ["Compiled", "compile_query"]
 
 # search field -> FTS5 column
 _COLUMNS = {"from": "sender", "to": "rcpt_to", "cc": "cc", "bcc": "bcc", "subject": "subject"}
@@ -48,13 +49,28 @@ def _condition(term: Term) -> tuple[str, list[Any]]:
     raise AssertionError(f"unhandled search field {field!r}")  # parse_query rejects these
 
 
-def compile_query(query: Query) -> tuple[str, list[Any]]:
-    """(SQL condition, parameters); the condition is "1" for an empty query."""
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """`SELECT ... FROM {source} WHERE {where} ORDER BY {order}` with `params`.
+
+    With positive text terms the FTS index drives the query (joined to the messages, newest
+    first by its rowid), so one index pass yields both the page and the counts; otherwise the
+    messages table is scanned newest first."""
+
+    source: str
+    where: str
+    params: list[Any]
+    order: str
+
+
+def compile_query(query: Query) -> Compiled:
     clauses: list[str] = []
     params: list[Any] = []
     positive = [t for t in query.terms if t.words and not t.negated]
+    source, order = "messages m", "m.seq DESC"
     if positive:
-        clauses.append("m.seq IN (SELECT rowid FROM fts WHERE fts MATCH ?)")
+        source, order = "fts JOIN messages m ON m.seq = fts.rowid", "fts.rowid DESC"
+        clauses.append("fts MATCH ?")
         params.append(" AND ".join(_fts(t) for t in positive))
     for term in query.terms:
         if term.words:
@@ -65,4 +81,4 @@ def compile_query(query: Query) -> tuple[str, list[Any]]:
         sql, values = _condition(term)
         clauses.append(f"NOT ({sql})" if term.negated else sql)
         params.extend(values)
-    return (" AND ".join(clauses) or "1"), params
+    return Compiled(source, " AND ".join(clauses) or "1", params, order)

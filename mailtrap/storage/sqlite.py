@@ -217,18 +217,18 @@ class SQLiteStore:
     def search(self, query: str | Query, start: int = 0, limit: int = 50) -> Page:
         check_page(start, limit)
         parsed = parse_query(query) if isinstance(query, str) else query
-        where, params = compile_query(parsed)
+        q = compile_query(parsed)
         conn = self._reader()
         conn.execute("BEGIN")
         try:
             rows = conn.execute(
-                f"SELECT {_schema.SUMMARY_COLUMNS} FROM messages m WHERE {where} "
-                "ORDER BY m.seq DESC LIMIT ? OFFSET ?",
-                (*params, limit, start),
+                f"SELECT {_schema.QUALIFIED_COLUMNS} FROM {q.source} WHERE {q.where} "
+                f"ORDER BY {q.order} LIMIT ? OFFSET ?",
+                (*q.params, limit, start),
             ).fetchall()
             total, unread = conn.execute(
-                f"SELECT count(*), coalesce(sum(m.read = 0), 0) FROM messages m WHERE {where}",
-                params,
+                f"SELECT count(*), coalesce(sum(m.read = 0), 0) FROM {q.source} WHERE {q.where}",
+                q.params,
             ).fetchone()
         finally:
             conn.execute("COMMIT")
@@ -249,9 +249,9 @@ class SQLiteStore:
 
     def ids(self, query: str | Query = "") -> builtins.list[str]:
         parsed = parse_query(query) if isinstance(query, str) else query
-        where, params = compile_query(parsed)
+        q = compile_query(parsed)
         rows = self._reader().execute(
-            f"SELECT m.id FROM messages m WHERE {where} ORDER BY m.seq DESC", params
+            f"SELECT m.id FROM {q.source} WHERE {q.where} ORDER BY {q.order}", q.params
         )
         return [r[0] for r in rows]
 
