@@ -201,3 +201,15 @@ def test_hostile_mail_executes_nothing(app: App) -> None:
     }
     assert re.search(r"<script>alert\('subject'\)", app.page.locator("h1.subject").inner_text())
     assert app.page.title().startswith("<script>alert('subject')")  # as text, never as markup
+
+
+def test_phone_width_has_no_sideways_scrolling(app: App) -> None:
+    app.send(mail("A subject long enough to need truncating on a small phone screen, surely"))
+    app.page.set_viewport_size({"width": 375, "height": 700})
+    app.open()
+    row = app.page.locator("#messages li").first
+    playwright_api.expect(row).to_be_visible()
+    assert app.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    row.locator("a.row").click()
+    playwright_api.expect(app.page.locator("h1.subject")).to_be_visible()
+    assert app.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
