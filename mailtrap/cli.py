@@ -103,7 +103,7 @@ def serve(settings: Settings, environ: Mapping[str, str], out: TextIO) -> int:
 
     try:
         security = smtp_security(settings, default_db_path(environ).parent / "tls")
-        ui_passwords(settings)  # a bad --ui-auth-file fails here, before anything starts
+        web_login = bool(ui_passwords(settings))  # a bad --ui-auth-file fails before start
         store = open_store(settings, environ)
     except (MailtrapError, OSError, ValueError) as exc:
         print(f"mailtrap: {exc}", file=out)
@@ -124,7 +124,6 @@ def serve(settings: Settings, environ: Mapping[str, str], out: TextIO) -> int:
         lines += [f"  Web    {url}", f"  Store  {_describe(store)} (keeps {limit} messages)"]
         print("\n".join(lines), file=out, flush=True)
 
-    web_login = bool(ui_passwords(settings))
     for what, (host, port) in (("web UI and API", settings.http), ("SMTP server", settings.smtp)):
         if what.startswith("web") and web_login:
             continue  # protected by --ui-auth

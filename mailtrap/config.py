@@ -278,7 +278,7 @@ def smtp_security(settings: Settings, tls_dir: Path) -> Security:
         else:
             certs = self_signed(tls_dir)
         options["tls_context"] = server_context(certs)
-        options["starttls"] = settings.smtp_starttls or settings.smtp_require_starttls
+        options["starttls"] = settings.smtp_starttls  # SMTPServer adds it when required
         options["require_starttls"] = settings.smtp_require_starttls
     users = parse_users(settings.smtp_auth)
     if settings.smtp_auth_file:

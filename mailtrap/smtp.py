@@ -190,7 +190,7 @@ class DeliveryHandler:
             protocol += "S"
         if session.authenticated:
             protocol += "A"
-        peer = _peer(session.peer).rsplit(":", 1)[0]
+        peer = _peer_host(session.peer)
         recipient = f"\r\n\tfor <{envelope.rcpt_tos[0]}>" if len(envelope.rcpt_tos) == 1 else ""
         line = (
             f"Received: from {session.host_name or 'unknown'} ([{peer}])\r\n"
@@ -204,6 +204,10 @@ def _peer(peer: Any) -> str:
     if isinstance(peer, tuple) and len(peer) >= 2:
         return f"{peer[0]}:{peer[1]}"
     return str(peer or "")
+
+
+def _peer_host(peer: Any) -> str:
+    return _peer(peer).rsplit(":", 1)[0]
 
 
 def _login(session: Session) -> str | None:
@@ -254,7 +258,7 @@ class SMTPProtocol(SMTP):
         # aiosmtpd has no connect hook; the connection limit and fault-injection rules for
         # "connect" answer instead of the 220 greeting and hang up.
         handler = self.event_handler
-        peer = _peer(self.session.peer).rsplit(":", 1)[0] if self.session else ""
+        peer = _peer_host(self.session.peer) if self.session else ""
         refusal = handler._refuse("connect", peer)
         if refusal is None and handler.max_connections and handler.active > handler.max_connections:
             handler.stats.rejected += 1

@@ -142,7 +142,7 @@ def _security(options: dict[str, Any], certs: Certificates | None) -> dict[str, 
     if certs is not None and tls != "off":
         extra["tls_context"] = server_context(certs)
         extra["implicit_tls"] = tls == "smtps"
-        extra["starttls"] = tls in ("starttls", "require-starttls")
+        extra["starttls"] = tls == "starttls"  # SMTPServer adds it when required
         extra["require_starttls"] = tls == "require-starttls"
     if auth:
         try:

@@ -107,6 +107,14 @@ def test_default_db_path_follows_each_platform_convention() -> None:
 # -- the real command, in a subprocess (tests/support/serving.py) ------------------------------
 
 
+def run_once(*args: str) -> subprocess.CompletedProcess[str]:
+    """`mailtrap ARGS --http 127.0.0.1:0` that is expected to exit by itself."""
+    return subprocess.run(
+        [sys.executable, "-m", "mailtrap", *args, "--http", "127.0.0.1:0"],
+        check=False, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+
+
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path / "data" / "mail.db"
@@ -167,23 +175,7 @@ def test_port_in_use_exits_1_naming_the_port_and_the_fix(db: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "mailtrap",
-                "--db",
-                str(db),
-                "--smtp",
-                f"127.0.0.1:{port}",
-                "--http",
-                "127.0.0.1:0",
-            ],
-            check=False,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
+        proc = run_once("--db", str(db), "--smtp", f"127.0.0.1:{port}")
     assert proc.returncode == 1
     assert f"cannot listen for SMTP on 127.0.0.1:{port}: the port is in use" in proc.stderr
 
@@ -191,23 +183,7 @@ def test_port_in_use_exits_1_naming_the_port_and_the_fix(db: Path) -> None:
 def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     bogus = tmp_path / "notes.txt"
     bogus.write_text("not sqlite " * 200)
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mailtrap",
-            "--db",
-            str(bogus),
-            "--smtp",
-            "127.0.0.1:0",
-            "--http",
-            "127.0.0.1:0",
-        ],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    proc = run_once("--db", str(bogus), "--smtp", "127.0.0.1:0")
     assert proc.returncode == 1
     assert f"cannot open {bogus} as a mailtrap database" in proc.stderr
     assert bogus.read_text() == "not sqlite " * 200  # and it was left alone
@@ -358,23 +334,7 @@ def test_binding_beyond_loopback_warns_loudly(tmp_path: Path) -> None:
 def test_a_second_serve_on_the_same_db_refuses_clearly(db: Path) -> None:
     first = start("--db", str(db))
     try:
-        second = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "mailtrap",
-                "--db",
-                str(db),
-                "--smtp",
-                "127.0.0.1:0",
-                "--http",
-                "127.0.0.1:0",
-            ],
-            check=False,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
+        second = run_once("--db", str(db), "--smtp", "127.0.0.1:0")
         assert second.returncode == 1
         assert f"{db} is in use by another mailtrap (pid {first.proc.pid})" in second.stderr
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -124,24 +125,31 @@ def _addresses(items: tuple[Address, ...]) -> list[AddressOut]:
     return [_address(a) for a in items]
 
 
+def _common(s: MessageSummary) -> dict[str, Any]:
+    """The fields a summary and a full message share, under Mailpit's names."""
+    return {
+        "ID": s.id,
+        "MessageID": s.message_id,
+        "Read": s.read,
+        "From": _address(s.sender) if s.sender else None,
+        "To": _addresses(s.to),
+        "Cc": _addresses(s.cc),
+        "Bcc": _addresses(s.bcc),
+        "ReplyTo": _addresses(s.reply_to),
+        "ReturnPath": s.return_path,
+        "Subject": s.subject,
+        "Created": s.created,
+        "Username": s.username or "",
+        "Tags": list(s.tags),
+        "Size": s.size,
+        "Snippet": s.snippet,
+    }
+
+
 def summary_out(s: MessageSummary) -> SummaryOut:
     return SummaryOut(
-        ID=s.id,
-        MessageID=s.message_id,
-        Read=s.read,
-        From=_address(s.sender) if s.sender else None,
-        To=_addresses(s.to),
-        Cc=_addresses(s.cc),
-        Bcc=_addresses(s.bcc),
-        ReplyTo=_addresses(s.reply_to),
-        Subject=s.subject,
-        Created=s.created,
-        Username=s.username or "",
-        Tags=list(s.tags),
-        Size=s.size,
+        **_common(s),
         Attachments=s.attachment_count,
-        Snippet=s.snippet,
-        ReturnPath=s.return_path,
         Date=s.date,
     )
 
@@ -172,27 +180,13 @@ def _list_unsubscribe(m: Message) -> ListUnsubscribeOut:
 
 def message_out(m: Message) -> MessageOut:
     return MessageOut(
-        ID=m.id,
-        MessageID=m.message_id,
-        From=_address(m.sender) if m.sender else None,
-        To=_addresses(m.to),
-        Cc=_addresses(m.cc),
-        Bcc=_addresses(m.bcc),
-        ReplyTo=_addresses(m.reply_to),
-        ReturnPath=m.return_path,
-        Subject=m.subject,
+        **_common(m),
         ListUnsubscribe=_list_unsubscribe(m),
         Date=m.date or m.created,
-        Tags=list(m.tags),
-        Username=m.username or "",
         Text=m.text,
         HTML=m.html,
-        Size=m.size,
         Inline=[_part(a) for a in m.inline],
         Attachments=[_part(a) for a in m.attachments],
-        Read=m.read,
-        Created=m.created,
-        Snippet=m.snippet,
         Envelope=EnvelopeOut(
             MailFrom=m.envelope.mail_from,
             RcptTo=list(m.envelope.rcpt_tos),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -42,13 +43,15 @@ def test_reopening_keeps_messages_flags_and_search(tmp_path: Path) -> None:
         again.close()
 
 
-def test_writes_queued_during_a_commit_share_the_next_one(tmp_path: Path) -> None:
-    """Group commit: 20 writers arriving while one batch runs cost one more commit, not 20."""
+def writer_on(tmp_path: Path, table: str) -> tuple[sqlite3.Connection, Writer]:
+    """A Writer over a fresh database holding `table` (a CREATE TABLE body)."""
     conn = sqlite3.connect(tmp_path / "w.db", isolation_level=None, check_same_thread=False)
-    conn.execute("CREATE TABLE t (x)")
-    commits: list[str] = []
-    conn.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
-    writer = Writer(conn, name="test-writer", before_commit=lambda c: [], emit=lambda e: None)
+    conn.execute(f"CREATE TABLE {table}")
+    return conn, Writer(conn, name="test-writer", before_commit=lambda c: [], emit=lambda e: None)
+
+
+def hold(writer: Writer) -> tuple[Future[object], threading.Event]:
+    """Park the writer inside a batch's transaction until the returned gate is set."""
     started, gate = threading.Event(), threading.Event()
 
     def blocked(c: sqlite3.Connection) -> tuple[None, list[object]]:
@@ -56,11 +59,21 @@ def test_writes_queued_during_a_commit_share_the_next_one(tmp_path: Path) -> Non
         gate.wait(10)
         return None, []
 
+    first = writer.submit(Operation(blocked))  # type: ignore[arg-type]
+    assert started.wait(10)
+    return first, gate
+
+
+def test_writes_queued_during_a_commit_share_the_next_one(tmp_path: Path) -> None:
+    """Group commit: 20 writers arriving while one batch runs cost one more commit, not 20."""
+    conn, writer = writer_on(tmp_path, "t (x)")
+    commits: list[str] = []
+    conn.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+
     def insert(c: sqlite3.Connection) -> tuple[int, list[object]]:
         return c.execute("INSERT INTO t VALUES (1)").lastrowid or 0, []
 
-    first = writer.submit(Operation(blocked))  # type: ignore[arg-type]
-    assert started.wait(10)  # the writer is inside the first batch's transaction
+    first, gate = hold(writer)  # the writer is inside the first batch's transaction
     queued = [writer.submit(Operation(insert)) for _ in range(20)]  # type: ignore[arg-type]
     gate.set()
     first.result(10)
@@ -70,9 +83,7 @@ def test_writes_queued_during_a_commit_share_the_next_one(tmp_path: Path) -> Non
 
 
 def test_one_failing_operation_fails_only_its_own_future(tmp_path: Path) -> None:
-    conn = sqlite3.connect(tmp_path / "w.db", isolation_level=None, check_same_thread=False)
-    conn.execute("CREATE TABLE t (x UNIQUE)")
-    writer = Writer(conn, name="test-writer", before_commit=lambda c: [], emit=lambda e: None)
+    _, writer = writer_on(tmp_path, "t (x UNIQUE)")
 
     def insert(value: int):  # type: ignore[no-untyped-def]
         return Operation(lambda c: (c.execute("INSERT INTO t VALUES (?)", (value,)), []))
@@ -121,17 +132,8 @@ def test_submit_does_not_wait_for_the_commit(tmp_path: Path) -> None:
 
 
 def test_a_failing_run_is_retried_one_by_one(tmp_path: Path) -> None:
-    conn = sqlite3.connect(tmp_path / "w.db", isolation_level=None, check_same_thread=False)
-    conn.execute("CREATE TABLE t (x UNIQUE)")
-    writer = Writer(conn, name="test-writer", before_commit=lambda c: [], emit=lambda e: None)
-    started, gate = threading.Event(), threading.Event()
-
-    def blocked(c: sqlite3.Connection) -> tuple[None, list[object]]:
-        started.set()
-        gate.wait(10)
-        return None, []
-
-    writer.submit(Operation(blocked))  # type: ignore[arg-type]
+    _, writer = writer_on(tmp_path, "t (x UNIQUE)")
+    _, gate = hold(writer)
 
     def many(c: sqlite3.Connection, ops: list[Operation]) -> list[tuple[object, list[object]]]:
         c.executemany("INSERT INTO t VALUES (?)", [(op.data,) for op in ops])
@@ -144,7 +146,6 @@ def test_a_failing_run_is_retried_one_by_one(tmp_path: Path) -> None:
 
         return Operation(one, apply_many=many, data=value)  # type: ignore[arg-type]
 
-    assert started.wait(10)
     futures = [writer.submit(op(v)) for v in (1, 2, 2, 3)]  # the duplicate breaks executemany
     gate.set()
     assert futures[0].result(10) == 1 and futures[1].result(10) == 2
