@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from email.utils import format_datetime, localtime
 from typing import Any
 
-from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Session
+from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Session, syntax
 from aiosmtpd.smtp import Envelope as SMTPEnvelope
 
 from mailtrap import __version__
 from mailtrap._bridge import Completions
+from mailtrap._data import TooMuchData, read_data, unstuff
 from mailtrap.auth import CramMD5
 from mailtrap.chaos import Chaos, Stage
 from mailtrap.models import Envelope, MessageSummary
@@ -253,6 +254,38 @@ class SMTPProtocol(SMTP):
         if self.local_part_limit and len(address.rpartition("@")[0]) > self.local_part_limit:
             return None, None
         return address, rest
+
+    @syntax("DATA")
+    async def smtp_DATA(self, arg: str) -> None:
+        # aiosmtpd's own DATA awaits once per line; _data reads the section in a few large
+        # reads. It applies when the message size is the only limit; a separate, shorter
+        # line limit is aiosmtpd's to enforce, line by line.
+        size_limit = self.data_size_limit
+        if self._decode_data or (size_limit and self.line_length_limit < size_limit):
+            await super().smtp_DATA(arg)
+            return
+        if await self.check_helo_needed() or await self.check_auth_needed("DATA"):
+            return
+        assert self.envelope is not None
+        if not self.envelope.rcpt_tos:
+            return await self.push("503 Error: need RCPT command")
+        if arg:
+            return await self.push("501 Syntax: DATA")
+        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        try:
+            content = unstuff(await read_data(self._reader, size_limit))
+        except TooMuchData:
+            self._set_post_data_state()  # type: ignore[no-untyped-call]
+            return await self.push("552 Error: Too much mail data")
+        except asyncio.IncompleteReadError:
+            return  # the client hung up mid-message; there is nobody to answer
+        except asyncio.CancelledError:
+            self._writer.close()  # the connection was lost during DATA, as aiosmtpd does
+            raise
+        self.envelope.content = self.envelope.original_content = content
+        status = await self._call_handler_hook("DATA")
+        self._set_post_data_state()  # type: ignore[no-untyped-call]
+        await self.push("250 OK" if status is MISSING else status)
 
     async def _handle_client(self) -> None:
         # aiosmtpd has no connect hook; the connection limit and fault-injection rules for

@@ -409,3 +409,21 @@ def test_8bitmime_bodies_are_stored_byte_for_byte(store: MessageStore) -> None:
     message = store.get(only_message(store).id)
     assert message.raw.endswith(raw)
     assert message.text == body.decode()
+
+
+def test_data_arriving_in_pieces_is_stored_exactly(store: MessageStore) -> None:
+    body = b"Subject: pieces\r\n\r\n..stuffed\r\nends with a dot.\r\n"
+    with SMTPServer(store, port=0) as server:
+        with socket.create_connection((server.host, server.port), timeout=10) as sock:
+            sock.recv(1024)
+            sock.sendall(b"EHLO c\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n")
+            read_replies(sock, 3)
+            sock.sendall(b"DATA\r\n")
+            assert read_replies(sock, 1)[0][:3] == b"354"
+            # The terminator split across writes, so the server sees it in two reads.
+            for piece in (body[:-1], b"\n", b".", b"\r", b"\nQUIT\r\n"):
+                sock.sendall(piece)
+                time.sleep(0.02)
+            assert [r[:3] for r in read_replies(sock, 2)] == [b"250", b"221"]
+    raw = store.get(only_message(store).id).raw
+    assert raw.endswith(b"\r\n\r\n.stuffed\r\nends with a dot.\r\n")
