@@ -1,8 +1,9 @@
 """Live events: the store's changes, carried onto the event loop for WebSockets and waiters.
 
 The store calls its subscribers on whatever thread committed the change (the SQLite writer,
-a request thread). `EventHub` hops each event onto the loop with one thread-safe call, then
-fans it out to every WebSocket's queue and wakes every long-poll waiter there.
+a request thread). `EventHub` hops them onto the loop, one wake-up per burst (a group commit
+of 20 messages is 20 events), then fans each out to every WebSocket's queue and wakes every
+long-poll waiter there.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from mailtrap import __version__
+from mailtrap._bridge import LoopBatch
 from mailtrap.storage.base import MessageStore, StoreEvent
 from mailtrap.web.origin import origin_allowed
 from mailtrap.web.schemas import summary_out
@@ -33,13 +35,13 @@ class EventHub:
     def __init__(self, store: MessageStore) -> None:
         self.store = store
         self.deleted = 0
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._batch: LoopBatch[StoreEvent] | None = None
         self._queues: set[asyncio.Queue[StoreEvent | None]] = set()
         self._changed: asyncio.Event | None = None
         self._unsubscribe: Callable[[], None] | None = None
 
     def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
+        self._batch = LoopBatch(asyncio.get_running_loop(), self._publish)
         self._changed = asyncio.Event()
         self._unsubscribe = self.store.subscribe(self._from_store)
 
@@ -51,11 +53,17 @@ class EventHub:
             queue.put_nowait(None)  # tells each socket to close
 
     def _from_store(self, event: StoreEvent) -> None:  # any thread
-        loop = self._loop
-        if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self._publish, event)
+        if self._batch is not None:
+            self._batch.put(event)
 
-    def _publish(self, event: StoreEvent) -> None:
+    def _publish(self, events: list[StoreEvent]) -> None:
+        for event in events:
+            self._fan_out(event)
+        if self._changed is not None:  # wake every waiter, then arm a fresh event
+            self._changed.set()
+            self._changed = asyncio.Event()
+
+    def _fan_out(self, event: StoreEvent) -> None:
         if event.kind == "delete":
             self.deleted += len(event.ids)
         for queue in list(self._queues):
@@ -65,9 +73,6 @@ class EventHub:
                 queue.put_nowait(None)
             else:
                 queue.put_nowait(event)
-        if self._changed is not None:  # wake every waiter, then arm a fresh event
-            self._changed.set()
-            self._changed = asyncio.Event()
 
     @contextlib.asynccontextmanager
     async def listen(self) -> AsyncIterator[asyncio.Queue[StoreEvent | None]]:

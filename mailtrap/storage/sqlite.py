@@ -75,10 +75,16 @@ class SQLiteStore:
     def _connect(self, *, readonly: bool) -> sqlite3.Connection:
         target = self.path.absolute().as_uri() + ("?mode=ro" if readonly else "")
         try:
-            conn = sqlite3.connect(target, uri=True, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(
+                target, uri=True, isolation_level=None, check_same_thread=False,
+                cached_statements=256,  # the writer's multi-row INSERTs, one per burst size
+            )  # fmt: skip
             conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = OFF")
+            # Statement journals (a multi-row INSERT inside a savepoint needs one) in memory,
+            # not in a temporary file opened and unlinked every few commits.
+            conn.execute("PRAGMA temp_store = MEMORY")
             if readonly:
                 conn.execute("PRAGMA query_only = 1")
         except sqlite3.DatabaseError as exc:

@@ -11,6 +11,7 @@ import pytest
 from mailfactory import build_mail, deliver, envelope_for
 
 from mailtrap import MailtrapError, SQLiteStore
+from mailtrap.storage._inserts import CHUNK
 from mailtrap.storage._schema import migrations
 from mailtrap.storage._writer import Operation, Writer
 
@@ -127,6 +128,36 @@ def test_submit_does_not_wait_for_the_commit(tmp_path: Path) -> None:
         futures = [store.submit(raw, envelope_for(raw)) for _ in range(50)]
         assert {f.result(10).subject for f in futures} == {"async"}
         assert store.count() == 50
+    finally:
+        store.close()
+
+
+def test_a_burst_is_inserted_a_chunk_at_a_time_and_every_row_lines_up(tmp_path: Path) -> None:
+    """A burst goes in with multi-row INSERTs; each message keeps its own raw bytes, tags
+    and search text however the burst was cut."""
+    store = SQLiteStore(tmp_path / "m.db", max_messages=0)
+    try:
+        writer = store._writer
+        statements: list[str] = []
+        writer._conn.set_trace_callback(statements.append)
+        _, gate = hold(writer)
+        mails = [
+            build_mail(subject=f"burst {n}", text=f"word{n}x", headers={"X-Tags": f"t{n % 3}"})
+            for n in range(2 * CHUNK + 11)
+        ]
+        futures = [store.submit(raw, envelope_for(raw)) for raw in mails]
+        gate.set()
+        summaries = [f.result(10) for f in futures]
+    finally:
+        store.close()
+    raw_inserts = [s for s in statements if s.startswith("INSERT INTO raw")]
+    assert len(raw_inserts) == 3  # 32 + 32 + 11 rows, not one statement per message
+    store = SQLiteStore(tmp_path / "m.db", max_messages=0)
+    try:
+        for n, (raw, summary) in enumerate(zip(mails, summaries, strict=True)):
+            assert raw in store.get(summary.id).raw
+            assert [m.id for m in store.search(f"word{n}x").messages] == [summary.id]
+        assert store.search("tag:t1").total == len([n for n in range(len(mails)) if n % 3 == 1])
     finally:
         store.close()
 
