@@ -21,13 +21,12 @@ from mailtrap import __version__
 from mailtrap.auth import Authenticator
 from mailtrap.chaos import Chaos
 from mailtrap.errors import MailtrapError
+from mailtrap.protocol import UNLIMITED_LINE_LENGTH, ProtocolFactory, SMTPProtocol
 from mailtrap.smtp import (
     DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_MESSAGE_SIZE,
     DEFAULT_MAX_RECIPIENTS,
-    UNLIMITED_LINE_LENGTH,
     DeliveryHandler,
-    SMTPProtocol,
 )
 from mailtrap.storage.base import MessageStore
 
@@ -106,6 +105,7 @@ class SMTPServer:
         )  # fmt: skip
         self.max_line_length = max_line_length
         self.chaos = self.handler.chaos
+        self._protocols = ProtocolFactory(self.handler)
         self._want = (host, port)
         self._bound: tuple[str, int] | None = None
         self._server: asyncio.Server | None = None
@@ -167,8 +167,7 @@ class SMTPServer:
         return protocol
 
     def _new_protocol(self, size: int) -> SMTPProtocol:
-        return SMTPProtocol(
-            self.handler,
+        return self._protocols(
             line_length_limit=self.max_line_length or size or UNLIMITED_LINE_LENGTH,
             hostname=self.hostname,
             ident=f"mailtrap {__version__}",

@@ -13,21 +13,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
-import secrets
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 from email.utils import format_datetime, localtime
 from typing import Any
 
-from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Session, syntax
+from aiosmtpd.smtp import MISSING, SMTP, Session
 from aiosmtpd.smtp import Envelope as SMTPEnvelope
 
 from mailtrap import __version__
 from mailtrap._bridge import Completions
-from mailtrap._data import TooMuchData, read_data, unstuff
-from mailtrap.auth import CramMD5
 from mailtrap.chaos import Chaos, Stage
 from mailtrap.models import Envelope, MessageSummary
 from mailtrap.storage.base import MessageStore
@@ -36,23 +32,16 @@ __all__ = [
     "DEFAULT_IDLE_TIMEOUT",
     "DEFAULT_MAX_MESSAGE_SIZE",
     "DEFAULT_MAX_RECIPIENTS",
-    "UNLIMITED_LINE_LENGTH",
     "DeliveryHandler",
-    "SMTPProtocol",
     "SMTPStats",
 ]
 
 log = logging.getLogger("mailtrap.smtp")
 
-_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
-_PLAIN_PATH = re.compile(
-    rf"\s*<({_ATEXT}+(?:\.{_ATEXT}+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)>\s*(.*)\Z", re.DOTALL
-)
 
 DEFAULT_MAX_MESSAGE_SIZE = 25 * 1024 * 1024  # what large providers accept; 0 means no limit
 DEFAULT_MAX_RECIPIENTS = 1000  # RFC 5321 demands at least 100; a sink should not refuse mail
 DEFAULT_IDLE_TIMEOUT = 300.0  # RFC 5321 4.5.3.2.7: at least five minutes
-UNLIMITED_LINE_LENGTH = 64 * 1024 * 1024
 
 
 @dataclass(slots=True)
@@ -191,7 +180,7 @@ class DeliveryHandler:
             protocol += "S"
         if session.authenticated:
             protocol += "A"
-        peer = _peer_host(session.peer)
+        peer = peer_host(session.peer)
         recipient = f"\r\n\tfor <{envelope.rcpt_tos[0]}>" if len(envelope.rcpt_tos) == 1 else ""
         line = (
             f"Received: from {session.host_name or 'unknown'} ([{peer}])\r\n"
@@ -207,7 +196,8 @@ def _peer(peer: Any) -> str:
     return str(peer or "")
 
 
-def _peer_host(peer: Any) -> str:
+def peer_host(peer: Any) -> str:
+    """The host part of an aiosmtpd peer (a (host, port) tuple or anything else)."""
     return _peer(peer).rsplit(":", 1)[0]
 
 
@@ -218,119 +208,3 @@ def _login(session: Session) -> str | None:
     if isinstance(login, bytes):
         return login.decode("utf-8", "replace")
     return None if login is None else str(login)
-
-
-class SMTPProtocol(SMTP):
-    """aiosmtpd's protocol with a per-instance line limit and a polite idle timeout."""
-
-    def __init__(self, handler: DeliveryHandler, *, line_length_limit: int, **kwargs: Any):
-        # Set before super().__init__, which sizes the stream buffer from it. Real HTML mail
-        # has lines far beyond RFC 5321's 1000 octets; refusing it would hide what apps send.
-        self.line_length_limit = line_length_limit
-        super().__init__(handler, **kwargs)
-
-    async def push(self, status: Any) -> None:
-        # Our line limit equals the size limit, so a line aiosmtpd finds too long is a message
-        # that is too big: say so with the code clients know how to report (RFC 5321 552).
-        if (
-            isinstance(status, str)
-            and status.startswith("500 Line too long")
-            and self.data_size_limit
-            and self.line_length_limit >= self.data_size_limit
-        ):
-            status = "552 Error: Too much mail data"
-        if isinstance(status, str) and status.startswith("552"):
-            self.event_handler.stats.rejected += 1
-        await super().push(status)
-
-    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
-        # aiosmtpd builds a typing.Protocol class and runs the full RFC 5322 address parser on
-        # every MAIL and RCPT: a third of the CPU per message. A plain <local@domain> path is
-        # read here; anything else (quotes, routes, UTF-8, <>) still goes to aiosmtpd.
-        m = _PLAIN_PATH.match(arg)
-        if m is None:
-            return super()._getaddr(arg)
-        address, rest = m.group(1), m.group(2)
-        if self.local_part_limit and len(address.rpartition("@")[0]) > self.local_part_limit:
-            return None, None
-        return address, rest
-
-    @syntax("DATA")
-    async def smtp_DATA(self, arg: str) -> None:
-        # aiosmtpd's own DATA awaits once per line; _data reads the section in a few large
-        # reads. It applies when the message size is the only limit; a separate, shorter
-        # line limit is aiosmtpd's to enforce, line by line.
-        size_limit = self.data_size_limit
-        if self._decode_data or (size_limit and self.line_length_limit < size_limit):
-            await super().smtp_DATA(arg)
-            return
-        if await self.check_helo_needed() or await self.check_auth_needed("DATA"):
-            return
-        assert self.envelope is not None
-        if not self.envelope.rcpt_tos:
-            return await self.push("503 Error: need RCPT command")
-        if arg:
-            return await self.push("501 Syntax: DATA")
-        await self.push("354 End data with <CR><LF>.<CR><LF>")
-        try:
-            content = unstuff(await read_data(self._reader, size_limit))
-        except TooMuchData:
-            self._set_post_data_state()  # type: ignore[no-untyped-call]
-            return await self.push("552 Error: Too much mail data")
-        except asyncio.IncompleteReadError:
-            return  # the client hung up mid-message; there is nobody to answer
-        except asyncio.CancelledError:
-            self._writer.close()  # the connection was lost during DATA, as aiosmtpd does
-            raise
-        self.envelope.content = self.envelope.original_content = content
-        status = await self._call_handler_hook("DATA")
-        self._set_post_data_state()  # type: ignore[no-untyped-call]
-        await self.push("250 OK" if status is MISSING else status)
-
-    async def _handle_client(self) -> None:
-        # aiosmtpd has no connect hook; the connection limit and fault-injection rules for
-        # "connect" answer instead of the 220 greeting and hang up.
-        handler = self.event_handler
-        peer = _peer_host(self.session.peer) if self.session else ""
-        refusal = handler._refuse("connect", peer)
-        if refusal is None and handler.max_connections and handler.active > handler.max_connections:
-            handler.stats.rejected += 1
-            refusal = f"421 4.7.0 Too many connections (limit {handler.max_connections}), try later"
-        if refusal is None:
-            await super()._handle_client()
-            return
-        await self.push(refusal)
-        if self.transport is not None:
-            self.transport.close()
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        if self._original_transport is None:  # not the re-entry after STARTTLS
-            self.event_handler.active += 1
-        super().connection_made(transport)
-        # On an implicit-TLS listener aiosmtpd does not record the session as encrypted
-        # (it only knows STARTTLS), which would also hide it from the Received field.
-        if self.session is not None and self.session.ssl is None:
-            ssl_object = transport.get_extra_info("ssl_object")
-            if ssl_object is not None:
-                self.session.ssl = {"ssl_object": ssl_object, "cipher": ssl_object.cipher()}
-
-    async def auth_CRAM__MD5(self, _: Any, args: list[str]) -> AuthResult:
-        """RFC 2195 CRAM-MD5 (aiosmtpd names `auth_CRAM__MD5` as "CRAM-MD5")."""
-        challenge = f"<{secrets.token_hex(8)}.{int(time.time())}@{self.hostname}>".encode()
-        answer = await self.challenge_auth(challenge)
-        if not isinstance(answer, bytes):
-            return AuthResult(success=False, handled=True)  # aborted; aiosmtpd replied
-        login, _, digest = answer.rpartition(b" ")
-        data = CramMD5(login, challenge, digest.decode("ascii", "replace"))
-        return self._authenticate("CRAM-MD5", data)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.event_handler.active -= 1  # once per connection, STARTTLS or not
-        super().connection_lost(exc)
-
-    def _timeout_cb(self) -> None:
-        # aiosmtpd just drops an idle connection; RFC 5321 4.5.3.2 wants a 421 reply first.
-        transport = self.transport
-        if isinstance(transport, asyncio.WriteTransport) and not transport.is_closing():
-            transport.write(b"421 4.4.2 Idle timeout, closing connection\r\n")
-        super()._timeout_cb()  # type: ignore[no-untyped-call]
