@@ -34,3 +34,11 @@ def test_query_speed_runs() -> None:
         capture_output=True, text=True, check=True, timeout=300,
     )  # fmt: skip
     assert "free-text search" in out.stdout and "UI inbox page" in out.stdout
+
+
+def test_serve_startup_runs() -> None:
+    out = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "serve_startup.py"), "--rounds", "1", "--messages", "5"],
+        capture_output=True, text=True, check=True, timeout=300,
+    )  # fmt: skip
+    assert "mailtrap serve ready" in out.stdout and "KiB per message" in out.stdout
