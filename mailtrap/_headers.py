@@ -13,13 +13,14 @@ feedparser's rules, and each value takes one of two paths:
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from email import policy
 from email.utils import getaddresses, parsedate_to_datetime
 
 from mailtrap.models import Address
 
-__all__ = ["Fields", "address_value", "clean", "date_value", "split_head", "text_value"]
+__all__ = ["Fields", "Head", "address_value", "clean", "date_value", "split_head", "text_value"]
 
 _FACTORY = policy.default.header_factory
 # feedparser: a header line starts with a name of printable non-colon characters and a colon.
@@ -67,18 +68,46 @@ class Fields:
         return self._index.get(name, [])
 
 
-MAX_FIELDS = 10_000  # past this a header block is an attack; the rest is read as body
+# Past either limit a header block is an attack, not mail (real ones stay under 100 KiB and a
+# few hundred fields). Both bound the summary and the full parse alike, via `Head`.
+MAX_FIELDS = 10_000
+MAX_HEAD_SIZE = 1024 * 1024  # bytes from the start of the message
+# The line that ends a header block: one that is neither a field nor a continuation (a blank
+# line included). Found by one regex search, so skipping a 25 MiB block costs no Python loop.
+_HEAD_END = re.compile(rb"\n(?![ \t]|[\x21-\x39\x3b-\x7e]*:)")
+_TOO_MANY = f"more than {MAX_FIELDS} header fields; the rest are not shown"
+_TOO_BIG = f"header block larger than {MAX_HEAD_SIZE} bytes; the rest is not shown"
 
 
-def split_head(raw: bytes) -> tuple[Fields, int]:
-    """The header fields of `raw` and the offset where its body starts.
+@dataclass(frozen=True, slots=True)
+class Head:
+    """A message's header block as read within the limits.
+
+    `fields` are the fields read; `body_at` is where the body starts. When a limit was hit,
+    `defect` says which, and `parseable` is `raw` without the fields past the limit (the whole
+    fields before it and everything from the line that ends the header block on), for the
+    MIME parser; otherwise `parseable` is `raw` itself. The caller keeps `raw` unchanged.
+    """
+
+    fields: Fields
+    body_at: int
+    parseable: bytes
+    defect: str | None = None
+
+
+def split_head(raw: bytes) -> Head:
+    """The header fields of `raw` and where its body starts, within the limits above.
 
     Values are unfolded the way `policy.default` stores them (leading blanks after the colon
     and the final line break removed) and decoded as UTF-8 with replacement characters. As in
     the stdlib, a line that is neither a field nor a continuation ends the header block.
+    Reading stops before the field that would be the `MAX_FIELDS + 1`th or would end past
+    `MAX_HEAD_SIZE`, so only whole fields are kept.
     """
     items: list[tuple[str, str]] = []
     current: list[bytes] = []
+    field_at = 0  # where the field in `current` starts
+    defect = None
     pos, end = 0, len(raw)
     while pos < end:
         nl = raw.find(b"\n", pos)
@@ -88,13 +117,17 @@ def split_head(raw: bytes) -> tuple[Fields, int]:
             pos = stop
             break
         if line[:1] in (b" ", b"\t") and current:
+            if stop > MAX_HEAD_SIZE:  # drop the field cut in two rather than show half of it
+                current, pos, defect = [], field_at, _TOO_BIG
+                break
             current.append(line)
-        elif len(items) + 1 >= MAX_FIELDS:  # the field in `current` counts too
-            break
         elif _FIELD.match(line):
+            if stop > MAX_HEAD_SIZE or len(items) + bool(current) >= MAX_FIELDS:
+                defect = _TOO_BIG if stop > MAX_HEAD_SIZE else _TOO_MANY
+                break
             if current:
                 items.append(_field(current))
-            current = [line]
+            current, field_at = [line], pos
         elif pos == 0 and line.startswith(b"From "):
             pass  # an mbox "From " line, which the feedparser also skips
         else:
@@ -102,7 +135,16 @@ def split_head(raw: bytes) -> tuple[Fields, int]:
         pos = stop
     if current:
         items.append(_field(current))
-    return Fields(items), pos
+    if defect is None:
+        return Head(Fields(items), pos, raw)
+    # The rest of the header block is skipped: it is neither fields (past the limit) nor body
+    # (reading it as body would show a megabyte of header lines as the text). It stays in raw.
+    found = _HEAD_END.search(raw, pos)
+    rest_end = found.end() if found else end
+    nl = raw.find(b"\n", rest_end)
+    after = end if nl < 0 else nl + 1
+    body_at = after if raw[rest_end:after] in _BLANK else rest_end
+    return Head(Fields(items), body_at, raw[:pos] + raw[rest_end:], defect)
 
 
 def _field(lines: list[bytes]) -> tuple[str, str]:

@@ -14,7 +14,14 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from mailtrap import __version__
-from mailtrap.config import OPTIONS, Settings, default_db_path, smtp_security, ui_passwords
+from mailtrap.config import (
+    OPTIONS,
+    Settings,
+    default_db_path,
+    parse_address,
+    smtp_security,
+    ui_passwords,
+)
 from mailtrap.errors import MailtrapError
 from mailtrap.storage.base import MessageStore
 from mailtrap.storage.memory import MemoryStore
@@ -92,6 +99,30 @@ def _loopback(host: str) -> bool:
         return host == "localhost"
 
 
+_LISTENER_NAMES = {"http": "web UI and API", "smtp": "SMTP server", "smtps": "SMTPS server"}
+_WEB_RISK = "with no login: anyone who can reach it can read and delete the mail"
+_SMTP_RISK = "anyone who can reach it can put mail in this inbox"
+
+
+def exposed_listeners(settings: Settings, *, web_login: bool) -> list[tuple[str, str, int]]:
+    """(what, host, port) of every configured listener bound beyond loopback and unguarded.
+
+    A listener is any option parsed by `parse_address`, so one added to `OPTIONS` later is
+    checked without anyone remembering to list it here. The web side is guarded by a login
+    (`web_login`); nothing guards the others from being reached."""
+    exposed: list[tuple[str, str, int]] = []
+    for option in OPTIONS:
+        address = getattr(settings, option.name)
+        if option.parse is not parse_address or address is None:
+            continue  # not a listener, or one not asked for (--smtps is optional)
+        if option.name == "http" and web_login:
+            continue
+        host, port = address
+        if not _loopback(host):
+            exposed.append((_LISTENER_NAMES.get(option.name, option.flag), host, port))
+    return exposed
+
+
 def _describe(store: MessageStore) -> str:
     if isinstance(store, SQLiteStore):
         return f"SQLite at {store.path}"
@@ -124,13 +155,10 @@ def serve(settings: Settings, environ: Mapping[str, str], out: TextIO) -> int:
         lines += [f"  Web    {url}", f"  Store  {_describe(store)} (keeps {limit} messages)"]
         print("\n".join(lines), file=out, flush=True)
 
-    for what, (host, port) in (("web UI and API", settings.http), ("SMTP server", settings.smtp)):
-        if what.startswith("web") and web_login:
-            continue  # protected by --ui-auth
-        if not _loopback(host):
-            print(f"mailtrap: WARNING: the {what} listens on {host}:{port}, beyond this machine, "
-                  "with no authentication: anyone who can reach it can read and delete the mail",
-                  file=out, flush=True)  # fmt: skip
+    for what, host, port in exposed_listeners(settings, web_login=web_login):
+        risk = _WEB_RISK if what == _LISTENER_NAMES["http"] else _SMTP_RISK
+        print(f"mailtrap: WARNING: the {what} listens on {host}:{port}, beyond this machine, "
+              f"{risk}", file=out, flush=True)  # fmt: skip
 
     try:
         asyncio.run(run(store, settings, security=security, announce=announce))

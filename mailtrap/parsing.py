@@ -3,7 +3,9 @@
 Mail catchers exist to show developers what their code really sent, so nothing here raises on
 bad input: a header that will not parse falls back to its raw text, an unknown charset falls
 back to UTF-8 with replacement characters, and each workaround is recorded as a defect string.
-The raw bytes are never altered; callers keep them as the source of truth.
+The raw bytes are never altered; callers keep them as the source of truth. Past the limits
+(`_headers.MAX_FIELDS`/`MAX_HEAD_SIZE`, `_mime.MAX_PARTS`/`MAX_DEPTH`) parsing stops with a
+defect, the same way in both paths, and the rest stays in the raw bytes.
 
 `summarize` is the ingest hot path: one parse, one walk, only what the store's summary columns
 and search index need. `parse_message` is the full parse, done on demand.
@@ -170,11 +172,11 @@ def summarize(raw: bytes, envelope: Envelope) -> Digest:
     is decoded directly, and only multipart mail is handed to the (compat32) MIME parser.
     """
     defects: list[str] = []
-    fields, body_at = split_head(raw)
-    common = _summary_fields(fields, envelope, defects)
-    body = _simple_body(fields, raw[body_at:], defects)
+    head = split_head(raw)
+    common = _summary_fields(head.fields, envelope, defects)
+    body = _simple_body(head.fields, raw[head.body_at :], defects)
     if body is None:
-        msg = _parse(raw, defects, policy=compat32)
+        msg = _parse(head.parseable, defects, policy=compat32)
         body = walk_parts(msg, defects, want_data=False)
     text = body.text or body.html_text()
     return Digest(
@@ -191,9 +193,10 @@ def parse_message(raw: bytes, summary: MessageSummary, envelope: Envelope) -> Me
     Summary fields come from `summary` (so `id`, `read` and `created` reflect the store); the
     headers, bodies, parts and defects come from the bytes.
     """
-    defects: list[str] = []
-    _summary_fields(split_head(raw)[0], envelope, defects)  # for its defects; values are stored
-    msg = _parse(raw, defects)
+    head = split_head(raw)  # bounds the header block the MIME parser sees, as in `summarize`
+    defects = [head.defect] if head.defect else []
+    _summary_fields(head.fields, envelope, defects)  # for its defects; values are stored
+    msg = _parse(head.parseable, defects)
     headers = Headers([(k, _unfold(v)) for k, v in msg.raw_items()])
     decoded = Headers([(k, _decoded_header(msg, k, v, defects)) for k, v in headers])
     body = walk_parts(msg, defects, want_data=True)

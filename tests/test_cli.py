@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from serving import start
 
-from mailtrap.cli import build_parser, main, resolve_settings
-from mailtrap.config import Settings, default_db_path, parse_address
+from mailtrap.cli import build_parser, exposed_listeners, main, resolve_settings
+from mailtrap.config import OPTIONS, Settings, default_db_path, parse_address
 
 
 def settings_for(argv: list[str], env: dict[str, str] | None = None) -> Settings:
@@ -315,20 +315,44 @@ def test_chaos_rules_from_flags_and_environment(tmp_path: Path) -> None:
         running.stop()
 
 
-def test_binding_beyond_loopback_warns_loudly(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("flag", "what", "risk"),
+    [
+        ("--http", "web UI and API", "with no login: anyone who can reach it can read and delete"),
+        ("--smtp", "SMTP server", "anyone who can reach it can put mail in this inbox"),
+        ("--smtps", "SMTPS server", "anyone who can reach it can put mail in this inbox"),
+    ],
+)
+def test_binding_beyond_loopback_warns_loudly(
+    tmp_path: Path, flag: str, what: str, risk: str
+) -> None:
     running = start(
         "--memory",
-        "--http",
+        flag,
         "0.0.0.0:0",
         "--allowed-hosts",
         "*",
-        env={"XDG_DATA_HOME": str(tmp_path)},
+        env={"XDG_DATA_HOME": str(tmp_path), "HOME": str(tmp_path)},  # --smtps makes a cert
     )
     try:
-        assert "WARNING: the web UI and API listens on 0.0.0.0" in running.banner
-        assert "WARNING: the SMTP server" not in running.banner
+        warnings = re.findall(r"WARNING: the (.+?) listens on 0\.0\.0\.0:", running.banner)
+        assert warnings == [what], running.banner  # only the listener that is exposed
+        assert f"beyond this machine, {risk}" in running.banner
     finally:
         running.stop()
+
+
+def test_every_listener_is_checked_for_exposure() -> None:
+    # Every HOST:PORT option is a listener, including any added later.
+    flags = [o.flag for o in OPTIONS if o.metavar == "HOST:PORT"]
+    argv = [arg for flag in flags for arg in (flag, "0.0.0.0:1")]
+    exposed = exposed_listeners(settings_for(argv), web_login=False)
+    assert len(exposed) == len(flags) >= 3
+    assert {what for what, _, _ in exposed} >= {"web UI and API", "SMTP server", "SMTPS server"}
+    guarded = {what for what, _, _ in exposed_listeners(settings_for(argv), web_login=True)}
+    assert guarded == {what for what, _, _ in exposed} - {"web UI and API"}  # --ui-auth
+    on_loopback = settings_for(["--smtps", "localhost:465", "--http", "[::1]:80"])
+    assert exposed_listeners(on_loopback, web_login=False) == []
 
 
 def test_a_second_serve_on_the_same_db_refuses_clearly(db: Path) -> None:

@@ -1,4 +1,5 @@
-"""The ingest hot path's header shortcuts give exactly what the stdlib's policy.default gives."""
+"""The ingest hot path's header shortcuts give exactly what the stdlib's policy.default gives,
+and the header block is read within its limits."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from mailtrap._headers import address_value, clean, split_head, text_value
+from mailtrap._headers import (
+    MAX_FIELDS,
+    MAX_HEAD_SIZE,
+    address_value,
+    clean,
+    split_head,
+    text_value,
+)
 
 CORPUS = sorted((Path(__file__).parent / "data").glob("*.eml"))
 EXTRA = [
@@ -28,7 +36,7 @@ SAMPLES = [(p.name, p.read_bytes()) for p in CORPUS] + [
 
 @pytest.mark.parametrize(("name", "raw"), SAMPLES, ids=[n for n, _ in SAMPLES])
 def test_split_head_matches_the_stdlib_parser(name: str, raw: bytes) -> None:
-    fields, _ = split_head(raw)
+    fields = split_head(raw).fields
     stdlib = BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
     want = [(k, clean(v)) for k, v in stdlib.raw_items()]
     got = [(k, v) for k, v in fields.items]
@@ -40,7 +48,7 @@ def test_split_head_matches_the_stdlib_parser(name: str, raw: bytes) -> None:
 
 @pytest.mark.parametrize(("name", "raw"), SAMPLES, ids=[n for n, _ in SAMPLES])
 def test_shortcuts_agree_with_the_header_registry(name: str, raw: bytes) -> None:
-    fields, _ = split_head(raw)
+    fields = split_head(raw).fields
     for field, value in fields.items:
         unfolded = "".join(value.splitlines())
         try:
@@ -54,3 +62,49 @@ def test_shortcuts_agree_with_the_header_registry(name: str, raw: bytes) -> None
             assert got == want, (field, value)
         elif field.lower() == "subject":
             assert text_value(field, value, defects) == clean(str(header)), value
+
+
+# -- limits: generated floods, each cut after whole fields, the rest of the block skipped -------
+
+PAD = b"X-Pad: " + b"p" * 1000 + b"\r\n"
+FLOODS = {
+    "20,000 fields": (b"X-Junk: y\r\n" * 20_000, "more than 10000 header fields"),
+    "a 2 MiB block": (PAD * 2_100, "header block larger than 1048576 bytes"),
+    "one 2 MiB field": (b"X-Huge: " + b"h" * 2 * 1024 * 1024 + b"\r\n", "header block larger"),
+    "a field folded across the limit": (
+        b"X-Fold: a\r\n" + (b" " + b"f" * 1000 + b"\r\n") * 2_100,
+        "header block larger",
+    ),
+}
+ENDINGS = {  # what ends the header block, and where the body then starts
+    "blank line": (b"\r\nbody\r\n", b"body\r\n"),
+    "non-field line": (b"no colon, so the body\r\nmore\r\n", b"no colon, so the body\r\nmore\r\n"),
+}
+
+
+@pytest.mark.parametrize("ending", ENDINGS.values(), ids=ENDINGS)
+@pytest.mark.parametrize("flood", FLOODS.values(), ids=FLOODS)
+def test_a_header_flood_is_cut_after_whole_fields(
+    flood: tuple[bytes, str], ending: tuple[bytes, bytes]
+) -> None:
+    (block, limit), (rest, body) = flood, ending
+    raw = b"Subject: flood\r\n" + block + rest
+    head = split_head(raw)
+    assert head.defect is not None and limit in head.defect
+    names = [name for name, _ in head.fields.items]
+    assert 1 <= len(names) <= MAX_FIELDS and names[0] == "Subject"
+    assert "X-Huge" not in names and "X-Fold" not in names  # no field is shown in part
+    assert raw[head.body_at :] == body  # the rest of the block is skipped, not read as body
+    # What the MIME parser gets: whole leading lines of raw within the limit, then the rest.
+    kept = head.parseable.removesuffix(rest)
+    assert head.parseable.endswith(rest) and raw.startswith(kept)
+    assert len(kept) <= MAX_HEAD_SIZE and kept.endswith(b"\r\n")
+    stdlib = BytesParser(policy=policy.default).parsebytes(head.parseable, headersonly=True)
+    assert stdlib.keys() == names  # the full parse reads exactly the fields the summary read
+
+
+def test_a_block_at_the_limits_is_read_whole() -> None:
+    raw = b"X-Junk: y\r\n" * MAX_FIELDS + b"\r\nbody"
+    head = split_head(raw)
+    assert (head.defect, len(head.fields.items), raw[head.body_at :]) == (None, MAX_FIELDS, b"body")
+    assert head.parseable is raw  # no copy for mail within the limits

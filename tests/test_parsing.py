@@ -8,6 +8,7 @@ import pytest
 from mailfactory import build_mail
 
 from mailtrap import Envelope, Message
+from mailtrap._headers import MAX_FIELDS, MAX_HEAD_SIZE
 from mailtrap.parsing import parse_message, summarize
 
 ENV = Envelope("sender@example.com", ("to@example.com",))
@@ -163,12 +164,39 @@ def test_a_part_bomb_is_cut_off_with_a_defect() -> None:
     assert message.raw == raw
 
 
-def test_a_header_flood_is_bounded() -> None:
-    from mailtrap._headers import MAX_FIELDS, split_head
+FLOODS = {
+    "20,000 fields": (b"X-Junk: y\r\n" * 20_000, "more than 10000 header fields"),
+    "a 2 MiB block": (
+        (b"X-Pad: " + b"p" * 1000 + b"\r\n") * 2_100,
+        "header block larger than 1048576 bytes",
+    ),
+}
 
-    raw = b"Subject: flood\r\n" + b"X-Junk: y\r\n" * 50_000 + b"\r\nbody\r\n"
-    fields, _ = split_head(raw)
-    assert len(fields.items) == MAX_FIELDS  # the hot path stops collecting
+
+@pytest.mark.parametrize(("flood", "limit"), FLOODS.values(), ids=FLOODS)
+def test_a_header_flood_is_cut_at_the_limits_with_a_defect(flood: bytes, limit: str) -> None:
+    raw = b"Subject: flood\r\nTo: to@example.com\r\n" + flood + b"\r\nbody\r\n"
+    digest = summarize(raw, ENV)
+    assert (digest.subject, digest.snippet) == ("flood", "body")  # the rest is not body
     message = parse(raw)
-    assert message.subject == "flood"
     assert message.raw == raw
+    assert any(limit in d for d in message.defects), message.defects
+    assert (message.subject, message.text.strip()) == ("flood", "body")
+    assert 2 < len(message.raw_headers) <= MAX_FIELDS
+    assert len(message.headers) == len(message.raw_headers)
+    assert sum(len(k) + len(v) for k, v in message.raw_headers) <= MAX_HEAD_SIZE
+
+
+def test_a_header_flood_does_not_hide_the_mime_body() -> None:
+    raw = (
+        b'Content-Type: multipart/mixed; boundary="b"\r\nSubject: flood\r\n'
+        + b"X-Junk: y\r\n" * 20_000
+        + b"\r\n--b\r\nContent-Type: text/plain\r\n\r\nbody\r\n"
+        b'--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename="a.pdf"'
+        b"\r\n\r\n%PDF\r\n--b--\r\n"
+    )
+    assert summarize(raw, ENV).attachment_count == 1  # the summary's MIME parse, cut alike
+    message = parse(raw)
+    assert message.text.strip() == "body"
+    assert [a.filename for a in message.attachments] == ["a.pdf"]
+    assert len(message.raw_headers) == MAX_FIELDS

@@ -11,7 +11,8 @@ import pytest
 from liveserver import LiveServer
 from mailfactory import build_mail, deliver, envelope_for
 
-from mailtrap import MessageStore
+from mailtrap import Envelope, MessageStore
+from mailtrap._headers import MAX_FIELDS
 from mailtrap.config import Settings
 from mailtrap.web import create_app
 
@@ -281,6 +282,20 @@ def test_hostile_attachment_names_stay_harmless(live: Live, store: MessageStore,
     fallback = disposition.split('filename="')[1].split('"')[0]
     assert "/" not in fallback and "\r" not in fallback and not fallback.startswith(".")
     assert "x-evil" not in response.headers
+
+
+def test_a_header_flood_is_stored_whole_and_shown_within_the_limit(
+    live: Live, store: MessageStore
+) -> None:
+    _, http = live
+    raw = b"Subject: flood\r\nTo: bob@example.com\r\n" + b"X-Junk: y\r\n" * 20_000 + b"\r\nbody"
+    summary = store.add(raw, Envelope("alice@example.com", ("bob@example.com",)))
+    body = http.get(f"/api/v1/message/{summary.id}").json()
+    assert (body["Subject"], body["Text"]) == ("flood", "body")
+    headers = http.get(f"/api/v1/message/{summary.id}/headers").json()
+    assert sum(len(values) for values in headers.values()) == MAX_FIELDS
+    assert http.get(f"/api/v1/message/{summary.id}/raw").content == raw  # nothing is lost
+    assert "more than 10000 header fields" in http.get(f"/view/{summary.id}").text
 
 
 # -- info, tags, send --------------------------------------------------------------------------
