@@ -1,4 +1,4 @@
-"""The web side of mailtrap: the FastAPI app (REST API, later the inbox UI) and its runner.
+"""The web side of mailtrap: the FastAPI app (REST API, live events, the inbox UI) and its runner.
 
 Installed as `mailtrap.web`. It imports the core; the core never imports it (the CLI loads it
 lazily), so the pytest plugin and library users do not pay for FastAPI.
