@@ -3,8 +3,9 @@
 A rule says where (connect, auth, mail, rcpt or data), with what reply code and text, how
 many times (or always), for which addresses (a glob such as `*@blocked.example`), and with
 what probability. Rules are checked in order and the first that fires answers; a rule with
-`times` left at 0 is dropped. Probabilities draw from a seeded generator, so a soak test
-with a seed fails the same transactions on every run.
+`times` left at 0 is dropped. Probabilities draw from one generator per `Chaos`, seeded by
+`Chaos(seed=N)` (`--chaos-seed N`): with a seed, the same transactions in the same order fail
+on every run; without one the seed is random.
 
     chaos.fail_next("rcpt", code=451)          # the next RCPT gets a 451, then all is well
     chaos.add(Rule("mail", 550, match="*@blocked.example"))   # always, for those senders
@@ -19,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Literal
 
-__all__ = ["STAGES", "Chaos", "Rule", "parse_rule"]
+__all__ = ["STAGES", "Chaos", "Rule", "fail_next_rule", "parse_rule"]
 
 Stage = Literal["connect", "auth", "mail", "rcpt", "data"]
 STAGES: tuple[Stage, ...] = ("connect", "auth", "mail", "rcpt", "data")
@@ -99,10 +100,12 @@ class Chaos:
 
     def fail_next(
         self, stage: Stage, code: int = 451, *, times: int = 1, text: str = "",
-        match: str | None = None,
+        match: str | None = None, probability: float = 1.0,
     ) -> Rule:  # fmt: skip
-        """Refuse the next `times` transactions at `stage` with `code`, then stop."""
-        rule = Rule(stage, code, text, times=times, match=match)
+        """Refuse the next `times` transactions at `stage` with `code`, then stop. See
+        `fail_next_rule` for `probability`."""
+        rule = fail_next_rule(stage, code, times=times, text=text, match=match,
+                              probability=probability)  # fmt: skip
         self.add(rule)
         return rule
 
@@ -123,6 +126,24 @@ class Chaos:
                         del self._rules[index]
                 return rule.reply
         return None
+
+
+def fail_next_rule(
+    stage: Stage, code: int = 451, *, times: int = 1, text: str = "", match: str | None = None,
+    probability: float = 1.0,
+) -> Rule:  # fmt: skip
+    """The rule `fail_next` adds. With `probability` below 1, each matching transaction is
+    refused only that often (so the `times` refusals spread over more transactions).
+
+    Raises ValueError unless 0 < probability <= 1, and for anything `Rule` refuses."""
+    if not 0.0 < probability <= 1.0:
+        # 0 is a valid Rule (an idle Mailpit trigger), but a fail_next that never fires is a
+        # test that silently checks nothing.
+        raise ValueError(
+            f"fail_next probability must be above 0 and at most 1 (1: every time), got "
+            f"{probability!r}; e.g. 0.5 refuses about half"
+        )
+    return Rule(stage, code, text, times=times, match=match, probability=probability)
 
 
 def parse_rule(text: str) -> Rule:

@@ -16,7 +16,7 @@ from typing import Any
 
 from mailtrap.auth import Authenticator, Passwords, parse_users, read_users_file
 from mailtrap.chaos import Rule, parse_rule
-from mailtrap.smtp import DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS
+from mailtrap.smtp import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS
 from mailtrap.storage.base import DEFAULT_MAX_MESSAGES
 from mailtrap.tls import Certificates, self_signed, server_context
 
@@ -68,6 +68,17 @@ def parse_count(value: str) -> int:
     return int(value)
 
 
+def parse_seconds(value: str) -> float:
+    """A number of seconds above 0, e.g. `300` or `0.5`."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):  # also refuses nan, which compares false
+        raise ValueError(f"{value!r} is not a number of seconds above 0; use e.g. 300 or 0.5")
+    return seconds
+
+
 def parse_bool(value: str) -> bool:
     text = value.strip().lower()
     if text in {"1", "true", "yes", "on"}:
@@ -109,6 +120,7 @@ class Settings:
     smtp_max_recipients: int = DEFAULT_MAX_RECIPIENTS
     smtp_max_connections: int = 0
     smtp_max_line_length: int = 0
+    smtp_idle_timeout: float = DEFAULT_IDLE_TIMEOUT
     smtp_tls_cert: Path | None = None
     smtp_tls_key: Path | None = None
     smtp_starttls: bool = False
@@ -119,6 +131,7 @@ class Settings:
     smtp_auth_file: Path | None = None
     smtp_auth_allow_insecure: bool = False
     chaos: tuple[Rule, ...] = ()
+    chaos_seed: int | None = None  # None: a random seed, so probabilities differ per run
 
     def check(self) -> None:
         """Raise ValueError for combinations that cannot work, naming the flags."""
@@ -226,6 +239,8 @@ OPTIONS: tuple[Option, ...] = (
            "answer 421 to connections beyond N at once (0: unlimited)"),
     Option("smtp_max_line_length", "--smtp-max-line-length", "BYTES", parse_size,
            "answer 500 to longer lines (0: only the message size limits them)"),
+    Option("smtp_idle_timeout", "--smtp-idle-timeout", "SECONDS", parse_seconds,
+           "answer 421 and close a connection idle this long"),
     Option("smtp_tls_cert", "--smtp-tls-cert", "PATH", Path,
            "PEM certificate for STARTTLS/SMTPS (default: a generated one)"),
     Option("smtp_tls_key", "--smtp-tls-key", "PATH", Path, "PEM private key for it"),
@@ -245,6 +260,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("chaos", "--chaos", "RULE", _rules,
            "refuse on purpose: STAGE:CODE[:times=N,match=GLOB,probability=P] (repeatable)",
            repeatable=True),
+    Option("chaos_seed", "--chaos-seed", "N", parse_count,
+           "seed chaos probabilities, so the same seed and traffic refuse the same "
+           "transactions (off: random)"),
 )  # fmt: skip
 
 

@@ -13,6 +13,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from mailtrap.chaos import Chaos, Rule
@@ -68,11 +69,15 @@ class BaseMailbox:
 
     def fail_next(
         self, stage: str = "rcpt", code: int = 451, *, times: int = 1, match: str | None = None,
-        text: str = "",
+        text: str = "", probability: float = 1.0,
     ) -> None:  # fmt: skip
         """Make the server refuse the next `times` transactions at `stage` (connect, auth,
-        mail, rcpt or data) with `code`, e.g. to test an app's retry logic. See
-        `mailtrap.chaos`; rules a test adds are removed when its mailbox closes."""
+        mail, rcpt or data) with `code`, e.g. to test an app's retry logic. With `probability`
+        (above 0, at most 1) each transaction is refused only that often, drawn from the
+        server's generator: reproducible when the server's Chaos has a seed. See
+        `mailtrap.chaos`; rules a test adds are removed when its mailbox closes.
+
+        Raises ValueError for a rule that cannot work (stage, code, times, probability)."""
         raise NotImplementedError
 
     # -- what arrived --------------------------------------------------------------------
@@ -206,16 +211,20 @@ class Mailbox(BaseMailbox):
 
     def fail_next(
         self, stage: str = "rcpt", code: int = 451, *, times: int = 1, match: str | None = None,
-        text: str = "",
+        text: str = "", probability: float = 1.0,
     ) -> None:  # fmt: skip
         if self.chaos is None:
             raise ValueError("this Mailbox has no server chaos to drive; pass chaos=server.chaos")
-        self._rules.append(self.chaos.fail_next(stage, code, times=times, match=match, text=text))  # type: ignore[arg-type]
+        self._rules.append(self.chaos.fail_next(stage, code, times=times, match=match, text=text,  # type: ignore[arg-type]
+                                                probability=probability))  # fmt: skip
 
     def close(self) -> None:
         self._unsubscribe()
         if self.chaos is not None and self._rules:  # a test's rules never outlive it
-            self.chaos.set_rules(r for r in self.chaos.rules() if r not in self._rules)
+            # A partly used rule is stored with fewer `times` left than it was added with.
+            ours = {replace(r, times=None) for r in self._rules}
+            kept = [r for r in self.chaos.rules() if replace(r, times=None) not in ours]
+            self.chaos.set_rules(kept)
             self._rules.clear()
 
 

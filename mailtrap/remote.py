@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 
+from mailtrap.chaos import fail_next_rule
 from mailtrap.client import Client, WaitTimeout
 from mailtrap.mailbox import BaseMailbox
 from mailtrap.models import Message
@@ -50,9 +51,19 @@ class RemoteMailbox(BaseMailbox):
 
     def fail_next(
         self, stage: str = "rcpt", code: int = 451, *, times: int = 1, match: str | None = None,
-        text: str = "",
+        text: str = "", probability: float = 1.0,
     ) -> None:  # fmt: skip
-        rule = {"Stage": stage, "Code": code, "Text": text, "Times": times, "Match": match}
+        # Checked here, so a bad rule fails as it does in-process and before any request.
+        checked = fail_next_rule(stage, code, times=times, match=match, text=text,  # type: ignore[arg-type]
+                                 probability=probability)  # fmt: skip
+        rule: dict[str, object] = {
+            "Stage": checked.stage,
+            "Code": checked.code,
+            "Text": checked.text,
+            "Times": checked.times,
+            "Match": checked.match,
+            "Probability": checked.probability,
+        }
         self._added.append(rule)
         self.client.set_chaos_rules([*self.client.chaos_rules(), rule])
 

@@ -14,7 +14,12 @@ Settings, each an ini option with an environment variable that overrides it:
     mailtrap_auth   MAILTRAP_PYTEST_AUTH   "any", or USER:PASS,... to require a login
 
 or override the `mailtrap_server_options` fixture (a dict of SMTPServer arguments plus
-`store`) in a conftest.py.
+`store`) in a conftest.py. Asking for the fixture of the same name keeps the settings above,
+e.g. for a short idle timeout (421 after half a second) and seeded chaos probabilities:
+
+    @pytest.fixture(scope="session")
+    def mailtrap_server_options(mailtrap_server_options):
+        return {**mailtrap_server_options, "idle_timeout": 0.5, "chaos": Chaos(seed=42)}
 
 Remote mode: `--mailtrap-url http://host:8025` (ini `mailtrap_url`, env MAILTRAP_PYTEST_URL)
 makes `mailtrap` talk to a running `mailtrap serve` instead; the app under test then sends to
@@ -96,7 +101,8 @@ def _remote(config: pytest.Config) -> tuple[str, str, int] | None:
 
 @pytest.fixture(scope="session")
 def mailtrap_server_options(pytestconfig: pytest.Config) -> dict[str, Any]:
-    """Arguments for the session's SMTPServer, plus `store` ("memory" or a path)."""
+    """Arguments for the session's SMTPServer, plus `store` ("memory" or a path), `tls` and
+    `auth` (the ini settings). Override it to pass any other SMTPServer argument."""
     port_text = _setting(pytestconfig, "mailtrap_port")
     if not port_text.isdigit():
         raise pytest.UsageError(

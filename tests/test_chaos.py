@@ -9,6 +9,7 @@ import pytest
 from mailtrap import MemoryStore, SMTPServer
 from mailtrap.auth import Authenticator
 from mailtrap.chaos import Chaos, Rule, parse_rule
+from mailtrap.mailbox import Mailbox
 
 MAIL = b"Subject: chaos\r\n\r\nx"
 
@@ -37,6 +38,56 @@ def test_probability_is_reproducible_with_a_seed() -> None:
     first = run()
     assert first == run()
     assert 30 < sum(first) < 90
+
+
+def test_fail_next_with_a_probability_is_reproducible_with_a_seed() -> None:
+    def run() -> list[bool]:
+        chaos = Chaos(seed=7)
+        chaos.fail_next("rcpt", 451, times=5, probability=0.5)
+        return [chaos.check("rcpt", ["a@x"]) is not None for _ in range(40)]
+
+    first = run()
+    assert first == run()
+    assert sum(first) == 5  # `times` refusals, spread out by the probability
+    assert first[:5] != [True] * 5
+
+
+@pytest.mark.parametrize("probability", [0, -0.5, 1.5, float("nan")])
+def test_fail_next_probability_must_be_above_0_and_at_most_1(probability: float) -> None:
+    chaos = Chaos()
+    with pytest.raises(
+        ValueError, match=r"probability must be above 0 and at most 1 .* e\.g\. 0\.5"
+    ):
+        chaos.fail_next("rcpt", probability=probability)
+    assert chaos.rules() == []
+
+
+def test_a_seeded_server_refuses_a_reproducible_subset() -> None:
+    """Soak testing: the mailbox's fail_next with probability 0.5 on a seeded server refuses
+    the same transactions on every run, and stores exactly the others."""
+
+    def run() -> list[bool]:
+        store = MemoryStore()
+        with SMTPServer(store, port=0, chaos=Chaos(seed=1234)) as server:
+            mailbox = Mailbox(store, host=server.host, port=server.port, chaos=server.chaos)
+            mailbox.fail_next("rcpt", 451, times=100, probability=0.5)
+            accepted = []
+            with smtplib.SMTP(server.host, server.port) as client:
+                for _ in range(30):
+                    try:
+                        client.sendmail("a@example.com", ["b@example.com"], MAIL)
+                        accepted.append(True)
+                    except smtplib.SMTPRecipientsRefused:
+                        accepted.append(False)
+                        client.rset()
+            mailbox.close()
+            assert server.chaos.rules() == []  # the mailbox's rule does not outlive it
+        assert store.count() == sum(accepted)
+        return accepted
+
+    first = run()
+    assert first == run()
+    assert 5 < first.count(False) < 25
 
 
 @pytest.mark.parametrize(

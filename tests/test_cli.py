@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from serving import start
+from serving import Running, start
 
 from mailtrap.cli import build_parser, exposed_listeners, main, resolve_settings
 from mailtrap.config import OPTIONS, Settings, default_db_path, parse_address
@@ -63,6 +63,11 @@ def test_memory_from_env_and_an_explicit_db_flag() -> None:
         (["--max-messages", "-3"], {}, "--max-messages: '-3' is not a whole number"),
         (["--max-message-size", "big"], {}, "--max-message-size: 'big' is not a size"),
         (["--log-level", "loud"], {}, "--log-level: 'loud' is not a log level"),
+        (["--smtp-idle-timeout", "0"], {}, "--smtp-idle-timeout: '0' is not a number of seconds"),
+        (["--smtp-idle-timeout", "nan"], {}, "'nan' is not a number of seconds above 0; use e.g."),
+        ([], {"MAILTRAP_SMTP_IDLE_TIMEOUT": "5m"}, "MAILTRAP_SMTP_IDLE_TIMEOUT: '5m' is not a"),
+        (["--chaos-seed", "-1"], {}, "--chaos-seed: '-1' is not a whole number of 0 or more"),
+        ([], {"MAILTRAP_CHAOS_SEED": "abc"}, "MAILTRAP_CHAOS_SEED: 'abc' is not a whole number"),
     ],
 )
 def test_bad_values_name_the_flag_or_variable(
@@ -70,6 +75,16 @@ def test_bad_values_name_the_flag_or_variable(
 ) -> None:
     with pytest.raises(ValueError, match=re.escape(names)):
         settings_for(argv, env)
+
+
+def test_idle_timeout_and_chaos_seed_from_flags_and_environment() -> None:
+    default = settings_for([])
+    assert (default.smtp_idle_timeout, default.chaos_seed) == (300.0, None)
+    env = {"MAILTRAP_SMTP_IDLE_TIMEOUT": "30", "MAILTRAP_CHAOS_SEED": "7"}
+    from_env = settings_for([], env)
+    assert (from_env.smtp_idle_timeout, from_env.chaos_seed) == (30.0, 7)
+    flags = settings_for(["--smtp-idle-timeout", "0.5", "--chaos-seed", "0"], env)
+    assert (flags.smtp_idle_timeout, flags.chaos_seed) == (0.5, 0)
 
 
 def test_main_reports_bad_values_as_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
@@ -313,6 +328,54 @@ def test_chaos_rules_from_flags_and_environment(tmp_path: Path) -> None:
         assert running.get("/api/v1/messages")["total"] == 1
     finally:
         running.stop()
+
+
+def test_serve_with_a_short_idle_timeout_answers_421(tmp_path: Path) -> None:
+    running = start("--memory", env={"XDG_DATA_HOME": str(tmp_path),
+                                     "MAILTRAP_SMTP_IDLE_TIMEOUT": "0.5"})  # fmt: skip
+    try:
+        with socket.create_connection(running.smtp, timeout=10) as sock:
+            assert sock.recv(1024).startswith(b"220 ")
+            started, received = time.monotonic(), b""
+            while chunk := sock.recv(1024):  # until the server hangs up
+                received += chunk
+            waited = time.monotonic() - started
+        assert received.startswith(b"421 4.4.2"), received
+        assert 0.3 < waited < 5
+    finally:
+        code, err = running.stop()
+    assert code == 0, err
+
+
+def test_chaos_seed_makes_probabilistic_rules_reproducible(tmp_path: Path) -> None:
+    def serve(seed: str) -> Running:
+        return start("--memory", "--chaos", "rcpt:451:probability=0.5", "--chaos-seed", seed,
+                     env={"XDG_DATA_HOME": str(tmp_path)})  # fmt: skip
+
+    def outcomes(running: Running) -> list[bool]:
+        accepted = []
+        with smtplib.SMTP(*running.smtp, timeout=10) as client:
+            for i in range(30):
+                try:
+                    client.sendmail("a@example.com", ["b@example.com"], f"Subject: {i}\r\n\r\nx")
+                    accepted.append(True)
+                except smtplib.SMTPRecipientsRefused:
+                    accepted.append(False)
+                    client.rset()
+        assert running.get("/api/v1/messages")["total"] == sum(accepted)
+        return accepted
+
+    servers: list[Running] = []
+    try:
+        for seed in ("7", "7", "8"):
+            servers.append(serve(seed))
+        first, again, other = (outcomes(running) for running in servers)
+    finally:
+        for running in servers:
+            running.stop()
+    assert first == again
+    assert 5 < first.count(False) < 25
+    assert other != first  # a 1 in 2**30 coincidence otherwise
 
 
 @pytest.mark.parametrize(

@@ -77,8 +77,9 @@ async def run(
         "max_recipients": settings.smtp_max_recipients,
         "max_connections": settings.smtp_max_connections,
         "max_line_length": settings.smtp_max_line_length,
+        "idle_timeout": settings.smtp_idle_timeout,
     }
-    chaos = Chaos(settings.chaos)
+    chaos = Chaos(settings.chaos, seed=settings.chaos_seed)
     common["chaos"] = chaos  # one rule set for every listener
     smtp = SMTPServer(store, host=settings.smtp[0], port=settings.smtp[1], **common,
                       **security.server_options)  # fmt: skip

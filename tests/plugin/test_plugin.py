@@ -156,6 +156,59 @@ def mailtrap_server_options():
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
+def test_extending_the_server_options_sets_idle_timeout_and_seeds_chaos(
+    pytester: pytest.Pytester,
+) -> None:
+    """The README's recipe: ask for the plugin's options, add `idle_timeout` and a seeded
+    Chaos; ini settings survive, and fail_next with a probability repeats across sessions."""
+    pytester.makeini("[pytest]\nmailtrap_auth = any\n")
+    pytester.makeconftest(
+        """
+        import pytest
+        from mailtrap.chaos import Chaos
+
+        @pytest.fixture(scope="session")
+        def mailtrap_server_options(mailtrap_server_options):
+            return {**mailtrap_server_options, "idle_timeout": 0.5, "chaos": Chaos(seed=99)}
+        """
+    )
+    pytester.makepyfile(
+        """
+        import smtplib, socket
+
+        def test_options(mailtrap_server):
+            assert mailtrap_server.idle_timeout == 0.5
+            assert mailtrap_server.auth is not None  # the ini setting was kept
+            with socket.create_connection((mailtrap_server.host, mailtrap_server.port)) as s:
+                s.settimeout(10)
+                assert s.recv(1024).startswith(b"220 ")
+                assert s.recv(1024).startswith(b"421 ")  # idle for half a second
+
+        def test_soak(mailtrap):
+            mailtrap.fail_next("rcpt", 451, times=100, probability=0.5)
+            outcomes = ""
+            with smtplib.SMTP(mailtrap.host, mailtrap.port) as smtp:
+                for i in range(30):
+                    try:
+                        smtp.sendmail("a@example.com", ["b@example.com"], f"Subject: {i}\\r\\n")
+                        outcomes += "+"
+                    except smtplib.SMTPRecipientsRefused:
+                        outcomes += "-"
+                        smtp.rset()
+            assert len(mailtrap.messages) == outcomes.count("+")
+            print(f"OUTCOMES {outcomes}")
+        """
+    )
+    runs = []
+    for _ in range(2):
+        result = pytester.runpytest("-p", "no:cacheprovider", "-s")
+        result.assert_outcomes(passed=2)
+        [line] = [line for line in result.outlines if "OUTCOMES" in line]
+        runs.append(line.split("OUTCOMES ", 1)[1])
+    assert runs[0] == runs[1]
+    assert 5 < runs[0].count("-") < 25
+
+
 def test_xdist_workers_get_their_own_servers(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(SEND)
     body = """

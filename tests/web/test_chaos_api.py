@@ -10,6 +10,9 @@ import pytest
 from liveserver import LiveServer
 
 from mailtrap import MemoryStore, SMTPServer
+from mailtrap.chaos import Rule
+from mailtrap.client import Client
+from mailtrap.remote import RemoteMailbox
 from mailtrap.web import create_app
 
 
@@ -77,3 +80,17 @@ def test_without_an_smtp_server_there_is_no_chaos() -> None:
     with LiveServer(create_app(MemoryStore())) as web:
         response = httpx.get(web.url + "/api/v1/chaos")
     assert response.status_code == 404 and "no SMTP server" in response.json()["detail"]
+
+
+def test_remote_fail_next_sends_the_probability_and_checks_it_first(
+    running: tuple[SMTPServer, httpx.Client],
+) -> None:
+    smtp, http = running
+    mailbox = RemoteMailbox(Client(str(http.base_url)), host=smtp.host, port=smtp.port)
+    mailbox.fail_next("rcpt", 451, times=3, probability=0.5)
+    assert smtp.chaos.rules() == [Rule("rcpt", 451, times=3, probability=0.5)]
+    with pytest.raises(ValueError, match="probability must be above 0 and at most 1"):
+        mailbox.fail_next("rcpt", 451, probability=0)  # refused here, never sent
+    assert len(smtp.chaos.rules()) == 1
+    mailbox.close()
+    assert smtp.chaos.rules() == []
