@@ -138,12 +138,15 @@ class Writer:
                 if not op.future.done():
                     op.future.set_exception(exc)
             return
-        for op, (result, events) in done:
-            op.future.set_result(result)
+        # Subscribers hear of a change before its writer does: once add() returns, anyone
+        # subscribed (a test's Mailbox, the live-events hub) has been told.
+        for _, (_, events) in done:
             for event in events:
                 self._emit(event)
         for event in extra:
             self._emit(event)
+        for op, (result, _) in done:
+            op.future.set_result(result)
 
     def _apply(
         self, conn: sqlite3.Connection, run: list[Operation], done: list[tuple[Operation, Outcome]]
