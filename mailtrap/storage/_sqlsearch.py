@@ -61,6 +61,7 @@ class Compiled:
     where: str
     params: list[Any]
     order: str
+    fts_only: bool = False  # only positive words: the FTS index alone decides what matches
 
 
 def compile_query(query: Query) -> Compiled:
@@ -81,4 +82,5 @@ def compile_query(query: Query) -> Compiled:
         sql, values = _condition(term)
         clauses.append(f"NOT ({sql})" if term.negated else sql)
         params.extend(values)
-    return Compiled(source, " AND ".join(clauses) or "1", params, order)
+    fts_only = bool(positive) and len(clauses) == 1
+    return Compiled(source, " AND ".join(clauses) or "1", params, order, fts_only)

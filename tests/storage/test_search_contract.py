@@ -161,3 +161,26 @@ def test_login_matches_the_smtp_auth_user(store: MessageStore) -> None:
     deliver(store, subject="anonymous")
     assert found(store, "login:app-user") == ["authenticated"]
     assert found(store, "-login:app-user") == ["anonymous"]
+
+
+def test_search_counts_follow_reads_and_deletes(store: MessageStore) -> None:
+    """The counts of a plain word search (the FTS-only path in SQLite) and of a combined one
+    agree with the messages, whatever has been read or deleted."""
+    ids = [deliver(store, subject=f"receipt {i}").id for i in range(6)]
+    deliver(store, subject="unrelated")
+
+    def counts(query: str) -> tuple[int, int]:
+        page = store.search(query)
+        return page.total, page.unread
+
+    assert counts("receipt") == (6, 6)
+    store.mark_read([*ids[:2], store.search("unrelated").messages[0].id])
+    assert counts("receipt") == (6, 4)
+    assert counts("receipt is:unread") == (4, 4)
+    store.mark_read(ids[:1], read=False)
+    assert counts("receipt") == (6, 5)
+    store.delete(ids[1:3])  # one read, one unread
+    assert counts("receipt") == (4, 4)
+    assert counts("receipt -subject:3") == (3, 3)
+    store.mark_read(ids)
+    assert counts("receipt") == (4, 0)
