@@ -190,4 +190,6 @@ def _rebind(value: Any, old: object, new: object) -> Any:
         return {key: _rebind(item, old, new) for key, item in value.items()}
     if isinstance(value, tuple) and hasattr(value, "_fields"):
         return type(value)(*(_rebind(item, old, new) for item in value))
+    if isinstance(value, (list, set)):  # per-connection state must not be shared: copy it
+        return type(value)(_rebind(item, old, new) for item in value)
     return value
