@@ -13,7 +13,10 @@ import sys
 import threading
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
@@ -429,51 +432,84 @@ def test_a_second_serve_on_the_same_db_refuses_clearly(db: Path) -> None:
 
 
 def test_kill_9_loses_no_acknowledged_message(db: Path) -> None:
-    """Every message that got a 250 is there after the process is killed mid-load, and every
-    stored message is whole."""
+    """Every message that got a 250 is there exactly once after the process is killed
+    mid-load, and every stored message is whole."""
     running = start("--db", str(db))
-    acknowledged: list[str] = []
+    senders = 4
+    # acknowledged[s] == n: sender s got a 250 for its messages 0..n-1 (each thread writes
+    # only its own slot, and only after the 250).
+    acknowledged = [0] * senders
     stop = threading.Event()
 
-    def load() -> None:
+    def body_of(subject: str) -> str:
+        # Unique per message, so a truncated body, or one stored under another message's
+        # headers, shows.
+        return f"{subject} {'x' * 500}"
+
+    def load(sender: int) -> None:
         try:
             with smtplib.SMTP(*running.smtp, timeout=10) as client:
-                for i in range(5000):
+                for n in range(5000):
                     if stop.is_set():
                         return
-                    subject = f"m{i}"
+                    # Unique across senders: one sender's lost message cannot hide behind
+                    # another sender's copy with the same subject.
+                    subject = f"{sender}-{n}"
                     client.sendmail(
                         "a@example.com",
                         ["b@example.com"],
-                        f"Subject: {subject}\r\n\r\n{'x' * 500}\r\n".encode(),
+                        f"Subject: {subject}\r\n\r\n{body_of(subject)}\r\n".encode(),
                     )
-                    acknowledged.append(subject)
+                    acknowledged[sender] = n + 1
         except (smtplib.SMTPException, OSError):
             return  # the server died under us: expected
 
-    senders = [threading.Thread(target=load) for _ in range(4)]
-    for t in senders:
+    threads = [threading.Thread(target=load, args=(s,)) for s in range(senders)]
+    for t in threads:
         t.start()
     deadline = time.monotonic() + 30
-    while len(acknowledged) < 200 and time.monotonic() < deadline:
+    while sum(acknowledged) < 200 and time.monotonic() < deadline:
         time.sleep(0.01)
     running.proc.kill()  # SIGKILL, mid-load
     running.proc.wait(timeout=10)
     stop.set()
-    for t in senders:
+    for t in threads:
         t.join(timeout=30)
-    assert len(acknowledged) >= 200
+    assert sum(acknowledged) >= 200
 
     again = start("--db", str(db))
     try:
-        listed = again.get("/api/v1/messages?limit=1000")
-        stored = {m["Subject"] for m in listed["messages"]}
-        assert listed["total"] == len(listed["messages"])
-        missing = set(acknowledged) - stored
-        assert not missing, sorted(missing)[:10]
-        for m in listed["messages"][:50]:  # whole: every stored message parses completely
-            body = again.get(f"/api/v1/message/{m['ID']}")
-            assert body["Text"].strip() == "x" * 500
+        # Every stored message, page by page: one page is capped at 1000.
+        total = again.get("/api/v1/messages?limit=1")["total"]
+        stored: list[dict[str, str]] = []
+        while page := again.get(f"/api/v1/messages?start={len(stored)}&limit=1000")["messages"]:
+            stored += page
+        assert len(stored) == total
+
+        doubled = [s for s, k in Counter(m["Subject"] for m in stored).items() if k > 1]
+        assert not doubled, sorted(doubled)[:10]
+        numbers: dict[int, list[int]] = {s: [] for s in range(senders)}
+        for m in stored:
+            assert re.fullmatch(r"\d+-\d+", m["Subject"]), m["Subject"]
+            sender, n = map(int, m["Subject"].split("-"))
+            numbers[sender].append(n)
+        for sender, acked in enumerate(acknowledged):
+            # Each sender sends its next message only after the 250 for the one before, so
+            # the store holds exactly its acknowledged messages, plus at most the one it
+            # had in flight when the process died (committed, but the 250 never arrived).
+            held = sorted(numbers[sender])
+            assert held in (list(range(acked)), list(range(acked + 1))), (
+                f"sender {sender}: {acked} acknowledged, stored {held[:5]}..{held[-5:]}"
+                f" ({len(held)} messages; lost: {sorted(set(range(acked)) - set(held))[:10]})"
+            )
+
+        for m in stored:  # whole: every stored message's raw source parses completely
+            with urllib.request.urlopen(f"{again.url}/api/v1/message/{m['ID']}/raw") as r:
+                raw = r.read()
+            parsed = BytesParser(policy=policy.default).parsebytes(raw)
+            assert not parsed.defects, (m["Subject"], parsed.defects)
+            assert parsed["Subject"] == m["Subject"]
+            assert raw.endswith(f"\r\n\r\n{body_of(m['Subject'])}\r\n".encode()), raw[-80:]
     finally:
         again.stop()
 
