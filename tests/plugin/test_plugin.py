@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from liveserver import LiveServer
 from mailfactory import deliver
+from serving import start
 
 from mailtrap import MemoryStore, SMTPServer
+from mailtrap.chaos import Rule
+from mailtrap.client import Client
 from mailtrap.web import create_app
 
 SEND = """
@@ -366,3 +371,179 @@ def test_tls_and_auth_modes_expose_a_verifiable_ca(pytester: pytest.Pytester, mo
     )
     # A subprocess: cryptography's native types do not survive pytester's in-process reload.
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def _free_port_pair() -> int:
+    """A port that is free on 127.0.0.1, with the one after it free too (for two workers)."""
+    for _ in range(50):
+        with socket.socket() as first:
+            first.bind(("127.0.0.1", 0))
+            base = int(first.getsockname()[1])
+            if base >= 65535:
+                continue
+            with socket.socket() as second:
+                try:
+                    second.bind(("127.0.0.1", base + 1))
+                except OSError:
+                    continue
+        return base
+    raise AssertionError("found no two consecutive free ports")
+
+
+def test_a_fixed_port_is_offset_by_the_xdist_worker_number(pytester: pytest.Pytester) -> None:
+    base = _free_port_pair()
+    record = pytester.path / "ports.txt"
+    pytester.makeini(f"[pytest]\nmailtrap_port = {base}\n")
+    pytester.makeconftest(SEND)
+    pytester.makepyfile(
+        f"""
+        import os
+        from conftest import send
+
+        def test_port(mailtrap, mailtrap_server):
+            assert mailtrap.port == mailtrap.settings.port == mailtrap_server.port
+            send(mailtrap, mailtrap.address(), "on my worker's port")
+            assert mailtrap.wait_for().subject == "on my worker's port"
+            with open({str(record)!r}, "a") as out:
+                out.write(f"{{os.environ['PYTEST_XDIST_WORKER']}} {{mailtrap_server.port}}\\n")
+        """
+    )
+    # --dist each: every worker runs the test, so both workers' servers are seen.
+    result = pytester.runpytest_subprocess("-n", "2", "--dist", "each", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+    seen = sorted(tuple(line.split()) for line in record.read_text().splitlines())
+    assert seen == [("gw0", str(base)), ("gw1", str(base + 1))]
+
+
+def test_environment_variables_override_the_ini_settings(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ini_port = _free_port_pair()
+    env_port = ini_port + 1  # free too, and never the ini port
+    ini_db, env_db = pytester.path / "ini.db", pytester.path / "env" / "mail.db"
+    pytester.makeini(f"[pytest]\nmailtrap_port = {ini_port}\nmailtrap_store = {ini_db}\n")
+    monkeypatch.setenv("MAILTRAP_PYTEST_PORT", str(env_port))
+    monkeypatch.setenv("MAILTRAP_PYTEST_STORE", str(env_db))
+    pytester.makeconftest(SEND)
+    pytester.makepyfile(
+        f"""
+        from pathlib import Path
+        from mailtrap import SQLiteStore
+        from conftest import send
+
+        def test_env_wins(mailtrap, mailtrap_server):
+            assert mailtrap_server.port == mailtrap.port == {env_port}
+            assert isinstance(mailtrap_server.store, SQLiteStore)
+            send(mailtrap, "x@example.com", "via the environment")
+            assert mailtrap.wait_for().subject == "via the environment"
+            assert Path({str(env_db)!r}).exists()
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    assert env_db.exists() and not ini_db.exists()
+
+
+def test_require_starttls_refuses_plain_mail_and_accepts_it_over_tls(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeini("[pytest]\nmailtrap_tls = require-starttls\n")
+    pytester.makepyfile(
+        """
+        import smtplib, pytest
+
+        RAW = b"Subject: {}\\r\\n\\r\\nbody"
+
+        def test_require_starttls(mailtrap, mailtrap_server):
+            assert mailtrap_server.require_starttls
+            s = mailtrap.settings
+            assert s.tls == "starttls" and s.ca is not None and s.django["EMAIL_USE_TLS"]
+            with smtplib.SMTP("localhost", s.port, timeout=10) as plain:
+                with pytest.raises(smtplib.SMTPSenderRefused) as refused:
+                    plain.sendmail("a@example.com", ["b@example.com"], RAW.replace(b"{}", b"plain"))
+            assert refused.value.smtp_code == 530
+            with smtplib.SMTP("localhost", s.port, timeout=10) as client:
+                client.starttls(context=s.ssl_context())  # verifies against the fixture's CA
+                client.sendmail("a@example.com", ["b@example.com"], RAW.replace(b"{}", b"tls"))
+            message = mailtrap.wait_for()
+            assert message.subject == "tls" and message.envelope.tls
+            mailtrap.assert_no_message(within=0.1, subject="plain")
+        """
+    )
+    # A subprocess: cryptography's native types do not survive pytester's in-process reload.
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_remote_fail_next_refuses_mail_and_close_keeps_other_rules(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = MemoryStore()
+    with SMTPServer(store, port=0) as smtp:
+        app = create_app(store, smtp_stats=smtp.handler.stats, chaos=smtp.chaos)
+        with LiveServer(app) as web:
+            client = Client(web.url)
+            assert client.chaos_rules() == []
+            others = {"Stage": "mail", "Code": 550, "Match": "*@blocked.example"}
+            client.set_chaos_rules([others])  # someone else's rule, set before the run
+            [listed] = client.chaos_rules()
+            assert {k: listed[k] for k in others} == others
+            monkeypatch.setenv("MAILTRAP_PYTEST_SMTP", f"{smtp.host}:{smtp.port}")
+            pytester.makeconftest(SEND)
+            pytester.makepyfile(
+                """
+                import smtplib, pytest
+                from conftest import send
+
+                def test_retry(mailtrap):
+                    mailtrap.fail_next("rcpt", 451)
+                    stages = [r["Stage"] for r in mailtrap.client.chaos_rules()]
+                    assert stages == ["mail", "rcpt"]
+                    with pytest.raises(smtplib.SMTPRecipientsRefused):
+                        send(mailtrap, "b@example.com", "first try")
+                    send(mailtrap, "b@example.com", "second try")
+                    assert mailtrap.wait_for(timeout=10).subject == "second try"
+
+                def test_unused_rule_is_removed_at_the_end(mailtrap):
+                    mailtrap.fail_next("data", 554, times=5, match="*@nobody.example")
+                    assert len(mailtrap.client.chaos_rules()) == 2
+
+                def test_other_rules_still_apply(mailtrap):
+                    with pytest.raises(smtplib.SMTPSenderRefused):
+                        send(mailtrap, "b@example.com", "x", sender="x@blocked.example")
+                    send(mailtrap, "b@example.com", "fine", sender="x@nobody.example")
+                    assert mailtrap.wait_for(timeout=10).subject == "fine"
+                """
+            )
+            result = pytester.runpytest("-p", "no:cacheprovider", "--mailtrap-url", web.url)
+            result.assert_outcomes(passed=3)
+            assert smtp.chaos.rules() == [Rule("mail", 550, match="*@blocked.example")]
+            client.set_chaos_rules([])
+            assert client.chaos_rules() == [] and smtp.chaos.rules() == []
+    assert sorted(m.subject for m in store.list().messages) == ["fine", "second try"]
+
+
+def test_remote_mode_against_a_real_mailtrap_serve(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    running = start("--memory", env={"XDG_DATA_HOME": str(tmp_path)})  # waits for its banner
+    try:
+        host, port = running.smtp
+        monkeypatch.setenv("MAILTRAP_PYTEST_SMTP", f"{host}:{port}")
+        pytester.makeconftest(SEND)
+        pytester.makepyfile(
+            """
+            from conftest import send
+
+            def test_through_the_real_server(mailtrap):
+                assert type(mailtrap).__name__ == "RemoteMailbox"
+                user = mailtrap.address()
+                send(mailtrap, user, "Hello from serve", "code 314159")
+                message = mailtrap.wait_for(to=user, timeout=10)
+                assert message.subject == "Hello from serve" and message.code() == "314159"
+            """
+        )
+        result = pytester.runpytest("-p", "no:cacheprovider", "--mailtrap-url", running.url)
+        result.assert_outcomes(passed=1)
+        assert running.get("/api/v1/messages")["total"] == 1
+    finally:
+        code, err = running.stop()
+    assert code == 0, err
