@@ -10,8 +10,13 @@ import os
 import re
 import shutil
 import smtplib
+import struct
+import threading
+import zlib
 from collections.abc import Iterator
 from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -57,8 +62,18 @@ class App:
         with smtplib.SMTP(self.smtp.host, self.smtp.port) as client:
             client.send_message(msg)
 
+    def send_many(self, msgs: list[EmailMessage]) -> None:
+        with smtplib.SMTP(self.smtp.host, self.smtp.port) as client:
+            for msg in msgs:
+                client.send_message(msg)
+
     def open(self, path: str = "/") -> None:
         self.page.goto(self.web.url + path)
+
+    def api_read(self) -> dict[str, bool]:
+        """Subject -> Read, as GET /api/v1/messages reports it."""
+        body = self.page.request.get(self.web.url + "/api/v1/messages?limit=1000").json()
+        return {m["Subject"]: m["Read"] for m in body["messages"]}
 
 
 def mail(subject: str, text: str = "hello", html: str | None = None, **extra: str) -> EmailMessage:
@@ -70,6 +85,53 @@ def mail(subject: str, text: str = "hello", html: str | None = None, **extra: st
     if html is not None:
         msg.add_alternative(html, subtype="html")
     return msg
+
+
+def png(width: int, height: int) -> bytes:
+    """A real (decodable) RGB PNG, all black."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    rows = b"".join(b"\x00" + b"\x00\x00\x00" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+            + chunk(b"IEND", b""))  # fmt: skip
+
+
+class PixelServer:
+    """A tiny HTTP server on 127.0.0.1 that serves one PNG and counts who asked for it."""
+
+    def __init__(self) -> None:
+        self.hits: list[str] = []
+        image, hits = png(3, 2), self.hits
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                hits.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(image)))
+                self.end_headers()
+                self.wfile.write(image)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> PixelServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
 
 
 @pytest.fixture(scope="module")
@@ -213,3 +275,96 @@ def test_phone_width_has_no_sideways_scrolling(app: App) -> None:
     row.locator("a.row").click()
     playwright_api.expect(app.page.locator("h1.subject")).to_be_visible()
     assert app.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_pager_older_and_newer(app: App) -> None:
+    expect = playwright_api.expect
+    app.send_many([mail(f"Bulk {n:02}") for n in range(51)])  # page size is 50
+    app.open()
+    rows = app.page.locator("#messages li")
+    expect(rows).to_have_count(50)
+    expect(rows.first.locator(".subject")).to_have_text("Bulk 50")
+    expect(rows.last.locator(".subject")).to_have_text("Bulk 01")
+    expect(app.page.locator("#range")).to_have_text("1\u201350 of 51")
+    expect(app.page.get_by_role("link", name="Newer")).to_have_count(0)
+    app.page.get_by_role("link", name="Older").click()
+    expect(app.page).to_have_url(re.compile(r"\?start=50$"))
+    expect(rows).to_have_count(1)
+    expect(rows.first.locator(".subject")).to_have_text("Bulk 00")  # the oldest
+    expect(app.page.locator("#range")).to_have_text("51\u201351 of 51")
+    expect(app.page.get_by_role("link", name="Older")).to_have_count(0)
+    app.page.get_by_role("link", name="Newer").click()
+    expect(rows).to_have_count(50)
+    expect(rows.first.locator(".subject")).to_have_text("Bulk 50")
+    expect(app.page.locator("#range")).to_have_text("1\u201350 of 51")
+
+
+def test_select_two_and_mark_read_then_unread(app: App) -> None:
+    expect = playwright_api.expect
+    app.send_many([mail(s) for s in ("Alpha", "Bravo", "Charlie")])
+    app.open()
+    expect(app.page.locator("#messages li")).to_have_count(3)
+    row = {s: app.page.locator("#messages li", has_text=s) for s in ("Alpha", "Bravo", "Charlie")}
+    unread = re.compile(r"\bunread\b")
+    mark_read = app.page.get_by_role("button", name="Mark read")
+    mark_unread = app.page.get_by_role("button", name="Mark unread")
+    expect(mark_read).to_be_disabled()
+    for s in ("Alpha", "Charlie"):
+        expect(row[s]).to_have_class(unread)
+        row[s].locator(".pick").check()
+    expect(mark_read).to_be_enabled()
+    mark_read.click()
+    for s in ("Alpha", "Charlie"):
+        expect(row[s]).not_to_have_class(unread)
+        expect(row[s].locator(".subject")).not_to_have_css("font-weight", "700")
+    expect(row["Bravo"]).to_have_class(unread)
+    expect(row["Bravo"].locator(".subject")).to_have_css("font-weight", "700")
+    expect(app.page).to_have_title("(1) Inbox · mailtrap")
+    assert app.api_read() == {"Alpha": True, "Bravo": False, "Charlie": True}
+    mark_unread.click()  # the same two are still selected
+    for s in ("Alpha", "Charlie"):
+        expect(row[s]).to_have_class(unread)
+        expect(row[s].locator(".subject")).to_have_css("font-weight", "700")
+    expect(app.page).to_have_title("(3) Inbox · mailtrap")
+    assert app.api_read() == {"Alpha": False, "Bravo": False, "Charlie": False}
+
+
+def test_remote_images_load_only_after_the_toggle(app: App) -> None:
+    expect = playwright_api.expect
+    with PixelServer() as pixel:
+        src = f"{pixel.url}/pixel.png"
+        app.send(mail("Remote", html=f'<p id="hi">Hi</p><img id="px" src="{src}">'))
+        app.open()
+        with app.page.expect_event("requestfailed", lambda r: r.url == src) as refused:
+            app.page.locator("li", has_text="Remote").locator("a.row").click()
+        assert refused.value.failure == "csp"
+        frame = app.page.frame_locator("#html-frame")
+        expect(frame.locator("#hi")).to_have_text("Hi")
+        assert frame.locator("#px").evaluate("i => i.naturalWidth") == 0
+        assert pixel.hits == []
+        with app.page.expect_event("requestfinished", lambda r: r.url == src):
+            app.page.get_by_label("Load remote images").check()
+        expect(frame.locator("#px")).to_have_js_property("naturalWidth", 3)
+        assert pixel.hits == ["/pixel.png"]
+
+
+def test_attachment_preview_and_download_eml(app: App) -> None:
+    expect = playwright_api.expect
+    msg = mail("With picture")
+    msg.add_attachment(png(4, 5), maintype="image", subtype="png", filename="chart.png")
+    app.send(msg)
+    app.open()
+    app.page.locator("li", has_text="With picture").locator("a.row").click()
+    expect(app.page.locator("h1.subject")).to_have_text("With picture")
+    app.page.get_by_role("tab", name="Attachments (1)").click()
+    preview = app.page.locator("#panel-attachments img.preview")
+    expect(preview).to_be_visible()
+    expect(preview).to_have_js_property("naturalWidth", 4)
+    expect(preview).to_have_js_property("naturalHeight", 5)
+    id = app.page.locator("article.view").get_attribute("data-id")
+    raw = app.page.request.get(f"{app.web.url}/api/v1/message/{id}/raw").body()
+    with app.page.expect_download() as download:
+        app.page.get_by_role("link", name="Download .eml").click()
+    assert download.value.suggested_filename == f"{id}.eml"
+    assert Path(download.value.path()).read_bytes() == raw
+    assert raw == app.store.get_raw(str(id))
