@@ -151,8 +151,9 @@ class ProtocolFactory:
     """Makes `SMTPProtocol(handler, **options)` for each connection, without paying for
     aiosmtpd's introspection each time.
 
-    The first call builds a template with aiosmtpd's own constructor; later calls copy its
-    attributes, re-bind the methods it bound to itself, and give the copy fresh stream state.
+    The first call builds a template with aiosmtpd's own constructor, never used as a
+    connection itself; every call copies its attributes, re-binds the methods it bound to
+    itself, and gives the copy fresh stream state.
     Options are compared on every call, so a changed server setting builds a new template.
     """
 
@@ -164,9 +165,8 @@ class ProtocolFactory:
     def __call__(self, **options: Any) -> SMTPProtocol:
         template = self._template
         if template is None or options != self._options:
-            self._template = SMTPProtocol(self.handler, **options)
+            template = self._template = SMTPProtocol(self.handler, **options)
             self._options = options
-            return SMTPProtocol(self.handler, **options)
         fresh: SMTPProtocol = object.__new__(SMTPProtocol)
         fresh.__dict__.update(
             {name: _rebind(value, template, fresh) for name, value in vars(template).items()}
