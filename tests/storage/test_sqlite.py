@@ -11,8 +11,8 @@ import pytest
 from mailfactory import build_mail, deliver, envelope_for
 
 from mailtrap import MailtrapError, SQLiteStore
-from mailtrap.storage._inserts import CHUNK
-from mailtrap.storage._schema import migrations
+from mailtrap.storage._inserts import CHUNK, Pending, insert_many
+from mailtrap.storage._schema import _statements, migrations
 from mailtrap.storage._writer import Operation, Writer
 
 
@@ -114,6 +114,44 @@ def test_a_newer_schema_is_refused_with_the_fix(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(MailtrapError, match=r"schema version 999.*upgrade mailtrap"):
         SQLiteStore(tmp_path / "m.db")
+
+
+def test_a_version_2_database_is_upgraded_with_its_mail_still_searchable(tmp_path: Path) -> None:
+    """Migration 3 rebuilds the FTS index without prefix indexes; nothing may be lost."""
+    path = tmp_path / "m.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for number, script in migrations():
+        if number <= 2:
+            conn.execute("BEGIN")
+            for statement in _statements(script):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("COMMIT")
+    ops = []
+    for subject in ("quarterly invoice", "shipping notice"):
+        raw = build_mail(subject=subject)
+        pending = Pending.build(raw, envelope_for(raw))
+        ops.append(Operation(pending.apply, apply_many=insert_many, data=pending))
+    conn.execute("BEGIN")
+    insert_many(conn, ops)
+    conn.execute("COMMIT")
+    conn.close()
+
+    store = SQLiteStore(path)
+    try:
+        assert [m.subject for m in store.search("invo").messages] == ["quarterly invoice"]
+        assert [m.subject for m in store.search("ship").messages] == ["shipping notice"]
+        found = store.search("notice").messages[0]
+        assert store.delete([found.id]) == 1  # the delete trigger, rebuilt, still cleans up
+        assert store.search("notice").total == 0
+        check = sqlite3.connect(path)
+        sql = check.execute("SELECT sql FROM sqlite_master WHERE name = 'fts'").fetchone()[0]
+        (indexed,) = check.execute("SELECT count(*) FROM fts").fetchone()
+        check.close()
+        assert "prefix" not in sql
+        assert indexed == 1
+    finally:
+        store.close()
 
 
 def test_a_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
