@@ -1,12 +1,13 @@
 """Turning a received message into rows, and inserting a burst of them at once.
 
 Rows are built on the caller's thread (`Pending.build`); the writer thread inserts a run of
-them with multi-row INSERT statements (`insert_many`), or one by one (`Pending.apply`).
+them through the `incoming` view, one multi-row INSERT per CHUNK (`insert_many`), or one by one
+(`Pending.apply`). The view's trigger puts each row's parts in `messages`, `raw` and `fts`.
 
-Why multi-row statements rather than executemany: the sqlite3 module lets go of the GIL around
-every row it steps, and must win it back from the busy SMTP event loop each time. One statement
-per table per burst turns 3 handovers per message into 3 per burst, and that, not SQLite
-itself, was what bounded ingest speed.
+Why one statement per burst rather than executemany, or one INSERT per table: the sqlite3
+module lets go of the GIL around every statement it steps, and must win it back from the busy
+SMTP event loop each time. A burst of untagged mail is a single statement, atomic by itself, so
+the writer runs it without a BEGIN or COMMIT of its own (see `Operation.statement_rows`).
 """
 
 from __future__ import annotations
@@ -33,10 +34,8 @@ __all__ = ["Pending", "insert_many"]
 # its own in the connection's statement cache (see SQLiteStore._connect).
 CHUNK = 32
 
-_MESSAGES = f"INSERT INTO messages ({_schema.SUMMARY_COLUMNS}, envelope)"
-_RAW = "INSERT INTO raw (seq, data)"
-_TAGS = "INSERT OR IGNORE INTO tags (seq, key, tag)"
-_FTS = "INSERT INTO fts (rowid, subject, sender, rcpt_to, cc, bcc, message_id, tags, body)"
+_INCOMING = "INSERT INTO incoming"
+_TAGS = "INSERT OR IGNORE INTO tags (seq, key, tag) SELECT seq, ?, ? FROM messages WHERE id = ?"
 _FTS_COLUMNS = ("subject", "from", "to", "cc", "bcc", "message_id", "tags", "body")
 
 
@@ -47,11 +46,12 @@ def _statement(head: str, width: int, count: int) -> str:
     return f"{head} VALUES {','.join([row] * count)}"
 
 
-def _insert(conn: sqlite3.Connection, head: str, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Insert `rows` with one statement per CHUNK of them."""
+def _insert(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert `rows` into the `incoming` view with one statement per CHUNK of them."""
     for at in range(0, len(rows), CHUNK):
         chunk = rows[at : at + CHUNK]
-        conn.execute(_statement(head, len(chunk[0]), len(chunk)), [v for row in chunk for v in row])
+        statement = _statement(_INCOMING, len(chunk[0]), len(chunk))
+        conn.execute(statement, [v for row in chunk for v in row])
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +59,8 @@ class Pending:
     """One message, parsed and turned into rows, waiting for the writer to assign its seq."""
 
     summary: MessageSummary
-    message: tuple[Any, ...]
-    raw: bytes
-    tags: tuple[tuple[str, str], ...]
-    fts: tuple[str, ...]
+    row: tuple[Any, ...]  # the `incoming` view's columns, in order
+    tags: tuple[tuple[str, str], ...]  # (casefolded key, tag as shown)
 
     @classmethod
     def build(cls, raw: bytes, envelope: Envelope) -> Pending:
@@ -73,35 +71,34 @@ class Pending:
         text = search_columns(digest)
         return cls(
             summary=digest.to_summary(id=id, created=when, size=len(raw)),
-            message=(*row, _schema.envelope_json(envelope)),
-            raw=raw,
+            row=(*row, _schema.envelope_json(envelope), raw, *(text[c] for c in _FTS_COLUMNS)),
             tags=tuple((t.casefold(), t) for t in digest.tags),
-            fts=tuple(text[c] for c in _FTS_COLUMNS),
+        )
+
+    def operation(self) -> Operation:
+        """The writer's operation for this message. Untagged, it is a row of one statement."""
+        return Operation(
+            self.apply, apply_many=insert_many, data=self, statement_rows=0 if self.tags else CHUNK
         )
 
     def outcome(self) -> tuple[MessageSummary, list[StoreEvent]]:
         return self.summary, [StoreEvent("new", (self.summary.id,), summary=self.summary)]
 
     def apply(self, conn: sqlite3.Connection) -> tuple[MessageSummary, list[StoreEvent]]:
-        seq = conn.execute(_statement(_MESSAGES, len(self.message), 1), self.message).lastrowid
-        self._dependents(conn, [(seq, self)])
+        _insert(conn, [self.row])
+        _insert_tags(conn, [self])
         return self.outcome()
 
-    @staticmethod
-    def _dependents(conn: sqlite3.Connection, rows: list[tuple[Any, Pending]]) -> None:
-        _insert(conn, _RAW, [(s, p.raw) for s, p in rows])
-        if tags := [(s, key, tag) for s, p in rows for key, tag in p.tags]:
-            _insert(conn, _TAGS, tags)
-        _insert(conn, _FTS, [(s, *p.fts) for s, p in rows])
+
+def _insert_tags(conn: sqlite3.Connection, pending: list[Pending]) -> None:
+    if rows := [(key, tag, p.summary.id) for p in pending for key, tag in p.tags]:
+        conn.executemany(_TAGS, rows)
 
 
 def insert_many(
     conn: sqlite3.Connection, ops: list[Operation]
 ) -> list[tuple[MessageSummary, list[StoreEvent]]]:
     pending: list[Pending] = [op.data for op in ops]
-    _insert(conn, _MESSAGES, [p.message for p in pending])
-    # One writer, one transaction: SQLite gave the rows consecutive rowids ending here.
-    last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
-    first = last - len(pending) + 1
-    Pending._dependents(conn, list(zip(range(first, last + 1), pending, strict=True)))
+    _insert(conn, [p.row for p in pending])
+    _insert_tags(conn, pending)
     return [p.outcome() for p in pending]

@@ -5,7 +5,9 @@ process and "database is locked" cannot happen between them. Whatever is queued 
 is running becomes the next batch: 20 concurrent senders cost one commit, not 20, and nobody
 waits for a timer. Consecutive operations that share an `apply_many` (message inserts) run
 together; if such a run fails, each operation is retried in a savepoint of its own, so one
-failing operation fails only its own future.
+failing operation fails only its own future. A batch that `apply_many` turns into a single
+statement runs without BEGIN and COMMIT: SQLite makes one statement atomic by itself, and each
+statement costs the writer a handover of the GIL.
 """
 
 from __future__ import annotations
@@ -33,16 +35,32 @@ Apply = Callable[[sqlite3.Connection], Outcome]
 ApplyMany = Callable[[sqlite3.Connection, list["Operation"]], list[Outcome]]
 
 
+# What a committed batch did: each operation's outcome, and the events of the upkeep.
+Committed = tuple[list[tuple["Operation", Outcome]], list[StoreEvent]]
+
+
 class Operation:
     """A write: `apply`, optionally `apply_many` for consecutive operations sharing it, and
-    `data` for the latter to read."""
+    `data` for the latter to read.
 
-    __slots__ = ("apply", "apply_many", "data", "future")
+    `statement_rows` promises that `apply_many` runs up to that many such operations as exactly
+    one SQL statement (0: no such promise).
+    """
 
-    def __init__(self, apply: Apply, *, apply_many: ApplyMany | None = None, data: Any = None):
+    __slots__ = ("apply", "apply_many", "data", "future", "statement_rows")
+
+    def __init__(
+        self,
+        apply: Apply,
+        *,
+        apply_many: ApplyMany | None = None,
+        data: Any = None,
+        statement_rows: int = 0,
+    ) -> None:
         self.apply = apply
         self.apply_many = apply_many
         self.data = data
+        self.statement_rows = statement_rows
         self.future: Future[Any] = Future()
 
 
@@ -51,6 +69,7 @@ class Writer:
 
     `before_commit(conn)` runs inside each batch's transaction after its operations (the store
     prunes there) and returns extra events. `emit` publishes events once the batch commits.
+    `after_commit()` runs after every batch that wrote something.
     """
 
     def __init__(
@@ -60,10 +79,12 @@ class Writer:
         name: str,
         before_commit: Callable[[sqlite3.Connection], list[StoreEvent]],
         emit: Callable[[StoreEvent], None],
+        after_commit: Callable[[], None] = lambda: None,
     ) -> None:
         self._conn = conn
         self._before_commit = before_commit
         self._emit = emit
+        self._after_commit = after_commit
         self._queue: queue.SimpleQueue[Operation | None] = queue.SimpleQueue()
         self._closed = False
         self._lock = threading.Lock()
@@ -116,6 +137,49 @@ class Writer:
 
     def _run_batch(self, batch: list[Operation]) -> None:
         live = [op for op in batch if op.future.set_running_or_notify_cancel()]
+        if not live:
+            return
+        many = live[0].apply_many
+        if (
+            many is not None
+            and len(live) <= min(op.statement_rows for op in live)
+            and all(op.apply_many is many for op in live)
+        ):
+            committed = self._run_statement(many, live)
+        else:
+            committed = self._run_transaction(live)
+        if committed is None:
+            return
+        done, extra = committed
+        self._after_commit()
+        # Subscribers hear of a change before its writer does: once add() returns, anyone
+        # subscribed (a test's Mailbox, the live-events hub) has been told.
+        for _, (_, events) in done:
+            for event in events:
+                self._emit(event)
+        for event in extra:
+            self._emit(event)
+        for op, (result, _) in done:
+            op.future.set_result(result)
+
+    def _run_statement(self, many: ApplyMany, live: list[Operation]) -> Committed | None:
+        """Run a batch that is one statement, in SQLite's own implicit transaction."""
+        try:
+            outcomes = many(self._conn, live)
+        except Exception:
+            # Nothing was written. Find the operation at fault, in a transaction as usual.
+            return self._run_transaction(live)
+        done = list(zip(live, outcomes, strict=True))
+        try:
+            extra = self._before_commit(self._conn)
+        except Exception:
+            # The mail is stored; only the upkeep failed, and the next batch tries it again.
+            log.exception("SQLite upkeep after a write batch failed")
+            extra = []
+        return done, extra
+
+    def _run_transaction(self, live: list[Operation]) -> Committed | None:
+        """Run a batch in one transaction; None (every future failed) if it could not commit."""
         done: list[tuple[Operation, Outcome]] = []
         conn = self._conn
         try:
@@ -137,16 +201,8 @@ class Writer:
             for op in live:
                 if not op.future.done():
                     op.future.set_exception(exc)
-            return
-        # Subscribers hear of a change before its writer does: once add() returns, anyone
-        # subscribed (a test's Mailbox, the live-events hub) has been told.
-        for _, (_, events) in done:
-            for event in events:
-                self._emit(event)
-        for event in extra:
-            self._emit(event)
-        for op, (result, _) in done:
-            op.future.set_result(result)
+            return None
+        return done, extra
 
     def _apply(
         self, conn: sqlite3.Connection, run: list[Operation], done: list[tuple[Operation, Outcome]]

@@ -1,8 +1,8 @@
 """A store in one SQLite file: the default for `mailtrap serve`, so mail survives a restart.
 
 - WAL mode: readers never block the writer or each other.
-- One writer thread commits in batches (see `_writer`); each reading thread has its own
-  read-only connection.
+- One writer thread commits in batches (see `_writer`); another copies the WAL into the
+  database (see `_checkpoint`); each reading thread has its own read-only connection.
 - `synchronous=NORMAL`: a committed message survives the process being killed; only an OS
   crash or power loss can lose the last commits. A development tool should not pay an fsync per
   message for more than that.
@@ -24,8 +24,9 @@ from mailtrap.models import Envelope, Message, MessageSummary
 from mailtrap.parsing import normalize_tags, parse_message
 from mailtrap.search import Query, parse_query
 from mailtrap.storage import _schema
+from mailtrap.storage._checkpoint import WAL_LIMIT_PAGES, Checkpointer
 from mailtrap.storage._common import Subscribers, check_page
-from mailtrap.storage._inserts import Pending, insert_many
+from mailtrap.storage._inserts import Pending
 from mailtrap.storage._lock import lock
 from mailtrap.storage._sqlsearch import Compiled, compile_query
 from mailtrap.storage._writer import Operation, Writer
@@ -54,6 +55,8 @@ class SQLiteStore:
         try:
             conn.execute("PRAGMA journal_mode = WAL")
             _schema.migrate(conn, str(self.path))
+            conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_LIMIT_PAGES}")
+            checkpoints = self._connect(readonly=False)
         except sqlite3.DatabaseError as exc:
             conn.close()
             self._release()
@@ -62,11 +65,15 @@ class SQLiteStore:
             conn.close()
             self._release()
             raise
+        self._checkpointer = Checkpointer(
+            checkpoints, name=f"mailtrap-sqlite-checkpoint:{self.path.name}"
+        )
         self._writer = Writer(
             conn,
             name=f"mailtrap-sqlite-writer:{self.path.name}",
             before_commit=self._prune,
             emit=self._subscribers.emit,
+            after_commit=self._checkpointer.nudge,
         )
 
     def __repr__(self) -> str:
@@ -102,9 +109,7 @@ class SQLiteStore:
     def submit(self, raw: bytes, envelope: Envelope) -> Future[MessageSummary]:
         # Parse and build the rows here, on the caller's thread (the SMTP event loop), so the
         # writer thread spends its time inside SQLite, where it does not hold the GIL.
-        pending = Pending.build(bytes(raw), envelope)
-        op = Operation(pending.apply, apply_many=insert_many, data=pending)
-        return self._writer.submit(op)
+        return self._writer.submit(Pending.build(bytes(raw), envelope).operation())
 
     def add(self, raw: bytes, envelope: Envelope) -> MessageSummary:
         return self.submit(raw, envelope).result()
@@ -313,6 +318,7 @@ class SQLiteStore:
             readers, self._readers = self._readers, []
         for conn in readers:
             conn.close()
+        self._checkpointer.close()
         self._writer.close()  # last, so SQLite checkpoints and removes the WAL
         self._release()
 
