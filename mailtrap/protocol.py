@@ -161,16 +161,22 @@ class ProtocolFactory:
         self.handler = handler
         self._template: SMTPProtocol | None = None
         self._options: dict[str, Any] = {}
+        # Which of the template's attributes each copy shares, and which it rebuilds. Sorting
+        # them once matters: walking all forty with `_rebind` took 100 us per connection.
+        self._shared: dict[str, Any] = {}
+        self._rebuilt: list[tuple[str, Any]] = []
 
     def __call__(self, **options: Any) -> SMTPProtocol:
         template = self._template
         if template is None or options != self._options:
             template = self._template = SMTPProtocol(self.handler, **options)
             self._options = options
+            self._sort(template)
         fresh: SMTPProtocol = object.__new__(SMTPProtocol)
-        fresh.__dict__.update(
-            {name: _rebind(value, template, fresh) for name, value in vars(template).items()}
-        )
+        state = fresh.__dict__
+        state.update(self._shared)
+        for name, value in self._rebuilt:
+            state[name] = _rebind(value, template, fresh)
         # asyncio's per-connection state (reader, writer, "closed" future, flow control) must
         # be fresh: re-run the stream protocol's constructor, which sets all of it.
         loop = options["loop"]
@@ -179,6 +185,16 @@ class ProtocolFactory:
             fresh, reader, client_connected_cb=fresh._cb_client_connected, loop=loop
         )
         return fresh
+
+    def _sort(self, template: SMTPProtocol) -> None:
+        # An attribute `_rebind` gives back unchanged for a stand-in is one it never changes.
+        stand_in = object()
+        self._shared, self._rebuilt = {}, []
+        for name, value in vars(template).items():
+            if _rebind(value, template, stand_in) is value:
+                self._shared[name] = value
+            else:
+                self._rebuilt.append((name, value))
 
 
 def _rebind(value: Any, old: object, new: object) -> Any:

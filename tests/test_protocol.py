@@ -70,10 +70,13 @@ def test_a_factory_copy_is_set_up_exactly_like_a_constructed_protocol() -> None:
         made = [SMTPProtocol(handler, **options), factory(**options), factory(**options)]  # type: ignore[arg-type]
         return [(p, {k: _shape(v, p) for k, v in vars(p).items()}) for p in made]
 
-    (_, constructed), (_, first), (copy, copied) = asyncio.run(both())
+    (_, constructed), (earlier, first), (copy, copied) = asyncio.run(both())
     assert first == constructed
     assert copied == constructed
-    # Nothing per-connection is shared with the template.
+    # Nothing per-connection is shared with the template, or between two copies.
+    for name, value in vars(copy).items():
+        if isinstance(value, (dict, list, set)):
+            assert value is not vars(earlier)[name], name
     assert copy._stream_reader is not None
     assert copy._smtp_methods["DATA"].__self__ is copy
     assert copy._auth_methods["LOGIN"].method.__self__ is copy
