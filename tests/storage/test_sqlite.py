@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from concurrent.futures import Future
@@ -273,6 +274,32 @@ def test_a_failing_run_is_retried_one_by_one(tmp_path: Path, statement_rows: int
     writer.close()
     check = sqlite3.connect(tmp_path / "w.db")
     assert check.execute("SELECT x FROM t ORDER BY x").fetchall() == [(1,), (2,), (3,)]
+
+
+def test_failing_upkeep_after_a_lone_statement_is_logged_and_the_writes_stand(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Without a transaction the batch is committed before the upkeep (pruning) runs: its
+    writers must hear success, or SMTP clients would retry mail that is already stored."""
+    conn = sqlite3.connect(tmp_path / "w.db", isolation_level=None, check_same_thread=False)
+    conn.execute("CREATE TABLE t (x)")
+
+    def upkeep(c: sqlite3.Connection) -> list[object]:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    def many(c: sqlite3.Connection, ops: list[Operation]) -> list[tuple[object, list[object]]]:
+        c.execute(f"INSERT INTO t VALUES {','.join(['(?)'] * len(ops))}", [op.data for op in ops])
+        return [(op.data, []) for op in ops]
+
+    writer = Writer(conn, name="test-writer", before_commit=upkeep, emit=lambda e: None)  # type: ignore[arg-type]
+    with caplog.at_level(logging.ERROR, logger="mailtrap.storage"):
+        op = Operation(lambda c: (None, []), apply_many=many, data=7, statement_rows=10)  # type: ignore[arg-type]
+        assert writer.submit(op).result(10) == 7
+    writer.close()
+    assert "upkeep after a write batch failed" in caplog.text
+    check = sqlite3.connect(tmp_path / "w.db")
+    assert check.execute("SELECT x FROM t").fetchall() == [(7,)]
+    check.close()
 
 
 def test_a_second_store_on_the_same_file_is_refused_until_the_first_closes(
