@@ -40,18 +40,17 @@ _FTS_COLUMNS = ("subject", "from", "to", "cc", "bcc", "message_id", "tags", "bod
 
 
 @functools.cache
-def _statement(head: str, width: int, count: int) -> str:
-    """`head` followed by `count` rows of `width` placeholders."""
+def _statement(width: int, count: int) -> str:
+    """An INSERT into `incoming` of `count` rows of `width` placeholders."""
     row = "(" + ",".join("?" * width) + ")"
-    return f"{head} VALUES {','.join([row] * count)}"
+    return f"{_INCOMING} VALUES {','.join([row] * count)}"
 
 
 def _insert(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     """Insert `rows` into the `incoming` view with one statement per CHUNK of them."""
     for at in range(0, len(rows), CHUNK):
         chunk = rows[at : at + CHUNK]
-        statement = _statement(_INCOMING, len(chunk[0]), len(chunk))
-        conn.execute(statement, [v for row in chunk for v in row])
+        conn.execute(_statement(len(chunk[0]), len(chunk)), [v for row in chunk for v in row])
 
 
 @dataclass(frozen=True, slots=True)

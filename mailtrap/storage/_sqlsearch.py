@@ -2,17 +2,19 @@
 
 Text terms go to the FTS5 index: the positive ones as one MATCH expression (one index lookup),
 each negative one as its own `NOT IN`, since FTS5's NOT needs a positive left-hand side. The
-semantics mirror `MemoryStore`'s evaluator term for term.
+semantics mirror `MemoryStore`'s evaluator term for term. `search_counts` counts a compiled
+query's matches.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
 from mailtrap.search import Query, Term
 
-__all__ = ["Compiled", "compile_query"]
+__all__ = ["Compiled", "compile_query", "search_counts"]
 
 # search field -> FTS5 column
 _COLUMNS = {"from": "sender", "to": "rcpt_to", "cc": "cc", "bcc": "bcc", "subject": "subject"}
@@ -84,3 +86,25 @@ def compile_query(query: Query) -> Compiled:
         params.extend(values)
     fts_only = bool(positive) and len(clauses) == 1
     return Compiled(source, " AND ".join(clauses) or "1", params, order, fts_only)
+
+
+def search_counts(conn: sqlite3.Connection, q: Compiled) -> tuple[int, int]:
+    """(matches, unread matches) for `q`, inside the caller's read transaction."""
+    if not q.fts_only:
+        row = conn.execute(
+            f"SELECT count(*), coalesce(sum(m.read = 0), 0) FROM {q.source} WHERE {q.where}",
+            q.params,
+        ).fetchone()
+        return row[0], row[1]
+    # FTS rows and messages are one to one (added together, deleted by trigger), so the
+    # index counts the matches without the join, which cost a B-tree lookup per match.
+    total = conn.execute(f"SELECT count(*) FROM fts WHERE {q.where}", q.params).fetchone()[0]
+    (opened,) = conn.execute("SELECT total - unread FROM counters").fetchone()
+    if not opened:
+        return total, total
+    read = conn.execute(
+        "SELECT count(*) FROM messages WHERE read = 1 "
+        f"AND seq IN (SELECT rowid FROM fts WHERE {q.where})",
+        q.params,
+    ).fetchone()[0]
+    return total, total - read

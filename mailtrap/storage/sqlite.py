@@ -28,7 +28,7 @@ from mailtrap.storage._checkpoint import WAL_LIMIT_PAGES, Checkpointer
 from mailtrap.storage._common import Subscribers, check_page
 from mailtrap.storage._inserts import Pending
 from mailtrap.storage._lock import lock
-from mailtrap.storage._sqlsearch import Compiled, compile_query
+from mailtrap.storage._sqlsearch import compile_query, search_counts
 from mailtrap.storage._writer import Operation, Writer
 from mailtrap.storage.base import DEFAULT_MAX_MESSAGES, Page, StoreEvent, Subscriber
 
@@ -237,7 +237,7 @@ class SQLiteStore:
                 f"ORDER BY {q.order} LIMIT ? OFFSET ?",
                 (*q.params, limit, start),
             ).fetchall()
-            total, unread = _search_counts(conn, q)
+            total, unread = search_counts(conn, q)
         finally:
             conn.execute("COMMIT")
         return Page(tuple(map(_schema.summary_from_row, rows)), total, unread, start)
@@ -326,25 +326,3 @@ class SQLiteStore:
         if self._lock_file is not None:
             self._lock_file.close()  # closing the descriptor drops the lock
             self._lock_file = None
-
-
-def _search_counts(conn: sqlite3.Connection, q: Compiled) -> tuple[int, int]:
-    """(matches, unread matches) for `q`, inside the caller's read transaction."""
-    if not q.fts_only:
-        row = conn.execute(
-            f"SELECT count(*), coalesce(sum(m.read = 0), 0) FROM {q.source} WHERE {q.where}",
-            q.params,
-        ).fetchone()
-        return row[0], row[1]
-    # FTS rows and messages are one to one (added together, deleted by trigger), so the
-    # index counts the matches without the join, which cost a B-tree lookup per match.
-    total = conn.execute(f"SELECT count(*) FROM fts WHERE {q.where}", q.params).fetchone()[0]
-    (opened,) = conn.execute("SELECT total - unread FROM counters").fetchone()
-    if not opened:
-        return total, total
-    read = conn.execute(
-        "SELECT count(*) FROM messages WHERE read = 1 "
-        f"AND seq IN (SELECT rowid FROM fts WHERE {q.where})",
-        q.params,
-    ).fetchone()[0]
-    return total, total - read
