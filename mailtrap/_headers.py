@@ -1,42 +1,19 @@
-"""Header fields for the ingest hot path, without building a full `email` message.
+"""A message's header block for the ingest hot path, without building a full `email` message.
 
-`policy.default` parses every header through its header registry, which costs most of a
-millisecond per message. Here the header block is split by hand, following the stdlib
-feedparser's rules, and each value takes one of two paths:
-
-- a shortcut for the common plain-ASCII value, giving exactly what the registry would give
-  (tests/test_headers.py holds the two to the same answers over the .eml corpus);
-- otherwise the registry itself (`policy.default.header_factory`), so encoded words, comments,
-  groups and broken syntax get the stdlib's full treatment.
+`split_head` reads the block by hand, following the stdlib feedparser's rules, within limits on
+its size and field count; `mailtrap._values` decodes the values it finds.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from email import policy
-from email.utils import getaddresses, parsedate_to_datetime
 
-from mailtrap.models import Address
+__all__ = ["Fields", "Head", "clean", "split_head"]
 
-__all__ = ["Fields", "Head", "address_value", "clean", "date_value", "split_head", "text_value"]
-
-_FACTORY = policy.default.header_factory
 # feedparser: a header line starts with a name of printable non-colon characters and a colon.
 _FIELD = re.compile(rb"[\x21-\x39\x3b-\x7e]*:")
 _BLANK = frozenset({b"\r\n", b"\n", b"\r"})
-# A plain address list: `a@b`, `Name <a@b>`, `"Last, First" <a@b>`, comma separated. Such a
-# list needs no comment, group, route or quoted-pair handling, so the stdlib's compat parser
-# reads it exactly as the registry does; anything else goes to the registry.
-_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
-_ADDR = rf"{_ATEXT}+(?:\.{_ATEXT}+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
-_PHRASE = rf'(?:"[^"\\]*"|(?:{_ATEXT}|\.)+(?: +(?:{_ATEXT}|\.)+)*)'
-_MAILBOX = rf"\s*(?:{_ADDR}|(?:{_PHRASE}\s*)?<{_ADDR}>)\s*"
-_PLAIN_LIST = re.compile(rf"{_MAILBOX}(?:,{_MAILBOX})*")
-_MAILBOX_PARTS = re.compile(
-    rf"\s*(?:(?P<bare>{_ADDR})|(?:(?P<name>{_PHRASE})\s*)?<(?P<addr>{_ADDR})>)"
-)
 
 
 def clean(text: str) -> str:
@@ -151,52 +128,3 @@ def _field(lines: list[bytes]) -> tuple[str, str]:
     text = b"".join(lines).decode("utf-8", "replace")
     name, _, value = text.partition(":")
     return name.strip(), value.lstrip(" \t").rstrip("\r\n")
-
-
-def _unfold(value: str) -> str:
-    return "".join(value.splitlines())
-
-
-def text_value(name: str, value: str, defects: list[str]) -> str:
-    """The decoded text of an unstructured field such as Subject."""
-    if value.isascii() and "=?" not in value:
-        return _unfold(value)
-    try:
-        return clean(str(_FACTORY(name, _unfold(value))))
-    except Exception as exc:  # the registry has bugs on hostile input
-        defects.append(f"{name} header could not be decoded ({exc.__class__.__name__})")
-        return " ".join(value.split())
-
-
-def address_value(name: str, value: str, defects: list[str]) -> list[Address]:
-    """Every mailbox in one address field; groups are flattened."""
-    unfolded = _unfold(value)
-    if unfolded.isascii() and "=?" not in unfolded and _PLAIN_LIST.fullmatch(unfolded):
-        return [_plain_mailbox(m) for m in _MAILBOX_PARTS.finditer(unfolded)]
-    try:
-        header = _FACTORY(name, unfolded)
-        return [Address(clean(a.display_name), clean(a.addr_spec)) for a in header.addresses]
-    except Exception as exc:  # fall back to the forgiving compat parser
-        defects.append(f"{name} header could not be parsed ({exc.__class__.__name__})")
-        return [Address(n, a) for n, a in getaddresses([unfolded]) if n or a]
-
-
-def _plain_mailbox(m: re.Match[str]) -> Address:
-    if m.group("bare"):
-        return Address("", m.group("bare"))
-    name = m.group("name") or ""
-    name = name[1:-1] if name.startswith('"') else " ".join(name.split())
-    return Address(name, m.group("addr"))
-
-
-def date_value(value: str, defects: list[str]) -> datetime | None:
-    """The Date field as an aware datetime, or None (with a defect) when it does not parse."""
-    text = _unfold(value).strip()
-    try:
-        parsed = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        defects.append(f"Date header is not a valid date: {text[:80]!r}")
-        return None
-    if parsed.tzinfo is None:  # RFC 5322 "-0000": time zone unknown; UTC is the least wrong
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed

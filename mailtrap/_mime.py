@@ -9,16 +9,61 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
-from email.policy import compat32
+from email.policy import Compat32, Policy, compat32
 from functools import partial
-from html import unescape
-from html.parser import HTMLParser
+from typing import Any
 
-__all__ = ["Body", "Part", "decode_bytes", "decode_text", "html_to_text", "walk_parts"]
+from mailtrap._headers import clean
+from mailtrap._htmltext import html_to_text
+from mailtrap._values import text_value
+
+__all__ = ["Body", "Part", "decode_bytes", "decode_text", "mime_policy", "walk_parts"]
 
 MAX_DEPTH = 100
 MAX_PARTS = 1000  # a message with more is a bomb, not mail; the rest stays in the raw source
+# The stdlib reads MIME parameters in time quadratic in a value's length (compat32's
+# `_parseparam` counts quotes from the start of the value for every ";"), and nothing bounds a
+# part's header. Real Content-* values, RFC 2231 file names included, stay far below these.
+MAX_MIME_VALUE = 8 * 1024  # characters of one Content-* value
+MIME_BUDGET = 64 * 1024  # of all of them in one message; past it, each keeps MIME_FLOOR
+MIME_FLOOR = 256  # enough for a type, a boundary and a charset
 _ASCII = frozenset({"us-ascii", "ascii", "ansi_x3.4-1968"})
+
+
+class _Policy(Compat32):
+    """compat32, which both parses use, made safe for hostile mail.
+
+    Content-* values are cut as the parser reads them (see the limits above), each cut noted in
+    `defects`; raw 8-bit values read back as UTF-8. `clone(defects=[], budget=[n])` makes the
+    policy for one parse.
+    """
+
+    defects: list[str] | None = None
+    budget: list[int] | None = None  # characters of Content-* values left for this message
+
+    def header_source_parse(self, sourcelines: list[str]) -> tuple[str, str]:
+        name, value = super().header_source_parse(sourcelines)
+        if self.budget is not None and name.strip().lower().startswith("content-"):
+            keep = max(MIME_FLOOR, min(MAX_MIME_VALUE, self.budget[0]))
+            if len(value) > keep:
+                if self.defects is not None:
+                    self.defects.append(f"{name.strip()} header longer than {keep} characters; cut")
+                value = value[:keep]
+            self.budget[0] -= len(value)
+        return name, value
+
+    def header_fetch_parse(self, name: str, value: str) -> Any:
+        # compat32 hides raw 8-bit values behind an "unknown-8bit" Header, which reads back as
+        # replacement characters; such bytes are UTF-8 (SMTPUTF8), so decode them as that.
+        return clean(value) if isinstance(value, str) else value
+
+
+_POLICY = _Policy()
+
+
+def mime_policy(defects: list[str]) -> Policy:
+    """The parser policy for one message; every cut it makes is added to `defects`."""
+    return _POLICY.clone(defects=defects, budget=[MIME_BUDGET])  # type: ignore[call-arg]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +149,7 @@ def walk_parts(msg: EmailMessage, defects: list[str], *, want_data: bool) -> Bod
                 stack.append((children[i - 1], f"{prefix}{i}", depth + 1))
             continue
         disposition = _param(part, part.get_content_disposition, "disposition", defects)
-        filename = _param(part, part.get_filename, "filename", defects)
+        filename = _param(part, partial(_filename, part, defects), "filename", defects)
         if disposition != "attachment" and not filename:
             if ctype == "text/plain" and not body.text:
                 body.text = decode_text(part, defects)
@@ -127,8 +172,15 @@ def walk_parts(msg: EmailMessage, defects: list[str], *, want_data: bool) -> Bod
     return body
 
 
+def _filename(part: Message, defects: list[str]) -> str:
+    """The part's file name: RFC 2231 as the parser reads it, raw UTF-8 (SMTPUTF8) and the
+    RFC 2047 encoded words many mailers put there although the RFC forbids it, decoded."""
+    name = clean(part.get_filename() or "")
+    return text_value("filename", name, defects) if "=?" in name else name
+
+
 def _content_id(part: Message) -> str:
-    return str(part.get("Content-ID", ""))
+    return clean(str(part.get("Content-ID", "")))
 
 
 def _part_bytes(part: Message) -> bytes:
@@ -144,38 +196,3 @@ def _message_bytes(msg: Message) -> bytes:
         return msg.as_bytes()
     except Exception:  # the generator can fail on what the parser accepted
         return msg.as_string(policy=compat32).encode("utf-8", "surrogateescape")
-
-
-class _TextExtractor(HTMLParser):
-    _SKIP = frozenset({"script", "style", "head", "title"})
-    _BREAK = frozenset({"br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "table"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.chunks: list[str] = []
-        self._skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIP:
-            self._skipping += 1
-        elif tag in self._BREAK:
-            self.chunks.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP and self._skipping:
-            self._skipping -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._skipping:
-            self.chunks.append(data)
-
-
-def html_to_text(html: str) -> str:
-    """Visible text of an HTML document, for snippets and the search index (not display)."""
-    parser = _TextExtractor()
-    try:
-        parser.feed(html)
-        parser.close()
-    except Exception:  # HTMLParser is lenient, but never let a snippet break ingest
-        return unescape(html)
-    return "".join(parser.chunks)

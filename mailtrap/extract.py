@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from html.parser import HTMLParser
 
-from mailtrap._mime import html_to_text
+from mailtrap._htmltext import html_to_text
 from mailtrap.errors import MailtrapError
 
 __all__ = ["ExtractionError", "codes", "links", "only"]

@@ -18,21 +18,29 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.policy import Policy, compat32
 from typing import Any
 
-from mailtrap._headers import Fields, address_value, clean, date_value, split_head, text_value
-from mailtrap._mime import Body, Part, decode_bytes, walk_parts
+from mailtrap._headers import Fields, clean, split_head
+from mailtrap._mime import Body, Part, decode_bytes, mime_policy, walk_parts
+from mailtrap._values import (
+    MAX_ADDRESSES,
+    Budget,
+    address_value,
+    date_value,
+    display_value,
+    text_value,
+)
 from mailtrap.models import Address, Attachment, Envelope, Headers, Message, MessageSummary
 
 __all__ = ["Digest", "normalize_tags", "parse_message", "summarize"]
 
 SNIPPET_LENGTH = 250
+# Tags per message, and characters per tag: a tag names a flow ("signup", "password-reset").
+MAX_TAGS = 50
+MAX_TAG_LENGTH = 100
 
-_POLICY = policy.default
 _WS = re.compile(r"\s+")
 _CTYPE = re.compile(r"\s*([\w.+-]+/[\w.+-]+)\s*(;.*)?$", re.DOTALL)
 _CHARSET = re.compile(r'charset\s*=\s*"?([^";\s]+)', re.IGNORECASE)
@@ -74,7 +82,8 @@ class Digest:
 _SUMMARY_FIELDS = tuple(n for n in Digest.__dataclass_fields__ if n != "body_text")
 
 
-def _parse(raw: bytes, defects: list[str], policy: Policy = _POLICY) -> EmailMessage:
+def _parse(raw: bytes, defects: list[str]) -> EmailMessage:
+    policy = mime_policy(defects)
     try:
         msg = BytesParser(policy=policy).parsebytes(raw)
     except RecursionError:
@@ -90,54 +99,85 @@ def _unfold(value: str) -> str:
 
 
 def normalize_tags(tags: Iterable[str]) -> tuple[str, ...]:
-    """Tags as stored: stripped, empty ones dropped, one per spelling ignoring case (the first
-    seen wins), sorted ignoring case."""
+    """Tags as stored: stripped, cut to `MAX_TAG_LENGTH` characters, empty ones dropped, one
+    per spelling ignoring case (the first seen wins), the first `MAX_TAGS` of those, sorted
+    ignoring case."""
+    return _sorted(_distinct(tags, MAX_TAGS))
+
+
+def _distinct(tags: Iterable[str], limit: int) -> list[str]:
     found: dict[str, str] = {}
     for tag in tags:
-        if tag := tag.strip():
-            found.setdefault(tag.casefold(), tag)
-    return tuple(sorted(found.values(), key=str.casefold))
+        if (tag := tag.strip()[:MAX_TAG_LENGTH].strip()) and tag.casefold() not in found:
+            if len(found) == limit:
+                break
+            found[tag.casefold()] = tag
+    return list(found.values())
 
 
-def _tags(fields: Fields, recipients: list[str], defects: list[str]) -> tuple[str, ...]:
+def _sorted(tags: list[str]) -> tuple[str, ...]:
+    return tuple(sorted(tags, key=str.casefold))
+
+
+def _tags(
+    fields: Fields, recipients: list[str], defects: list[str], budget: Budget
+) -> tuple[str, ...]:
     """Tags from `X-Tags` (comma separated) and from plus-addresses such as `dev+signup@x`."""
     plus = [m.group(1) for a in recipients if (m := _PLUS_TAG.match(a))]
-    headers = [t for v in fields.all("x-tags") for t in text_value("X-Tags", v, defects).split(",")]
-    return normalize_tags([*headers, *plus])
+    headers = (
+        t for v in fields.all("x-tags") for t in text_value("X-Tags", v, defects, budget).split(",")
+    )
+    tags = _distinct([*headers, *plus], MAX_TAGS + 1)
+    if len(tags) > MAX_TAGS:  # a list of hundreds makes every page of summaries heavy
+        defects.append(f"more than {MAX_TAGS} tags; only the first {MAX_TAGS} are kept")
+    return _sorted(tags[:MAX_TAGS])
 
 
 def _snippet(text: str) -> str:
     return " ".join(text[: SNIPPET_LENGTH * 4].split())[:SNIPPET_LENGTH]
 
 
-def _addresses(fields: Fields, name: str, defects: list[str]) -> tuple[Address, ...]:
-    return tuple(a for v in fields.all(name.lower()) for a in address_value(name, v, defects))
+def _addresses(
+    fields: Fields, name: str, defects: list[str], budget: Budget
+) -> tuple[Address, ...]:
+    found: list[Address] = []
+    for value in fields.all(name.lower()):
+        found += address_value(name, value, defects, budget)
+        if len(found) > MAX_ADDRESSES:  # over several fields of the same name
+            defects.append(f"more than {MAX_ADDRESSES} addresses in {name}; the rest are not shown")
+            del found[MAX_ADDRESSES:]
+            break
+    return tuple(found)
 
 
-def _text(fields: Fields, name: str, defects: list[str]) -> str:
+def _text(fields: Fields, name: str, defects: list[str], budget: Budget) -> str:
     value = fields.first(name.lower())
-    return "" if value is None else text_value(name, value, defects)
+    return "" if value is None else text_value(name, value, defects, budget)
 
 
 def _summary_fields(fields: Fields, envelope: Envelope, defects: list[str]) -> dict[str, Any]:
-    senders = _addresses(fields, "From", defects)
-    to = _addresses(fields, "To", defects)
-    cc = _addresses(fields, "Cc", defects)
-    bcc = list(_addresses(fields, "Bcc", defects))
+    budget = Budget()  # one per message: what its header fields may cost to decode
+    senders = _addresses(fields, "From", defects, budget)
+    to = _addresses(fields, "To", defects, budget)
+    cc = _addresses(fields, "Cc", defects, budget)
+    bcc = list(_addresses(fields, "Bcc", defects, budget))
     named = {a.address.lower() for a in (*to, *cc, *bcc)}
     bcc += [Address("", r) for r in envelope.rcpt_tos if r.lower() not in named]
     date = fields.first("date")
     return {
-        "message_id": _text(fields, "Message-ID", defects).strip().strip("<>"),
-        "subject": _text(fields, "Subject", defects),
+        "message_id": _text(fields, "Message-ID", defects, budget).strip().strip("<>"),
+        "subject": _text(fields, "Subject", defects, budget),
         "sender": senders[0] if senders else None,
         "to": to,
         "cc": cc,
         "bcc": tuple(bcc),
-        "reply_to": _addresses(fields, "Reply-To", defects),
-        "return_path": envelope.mail_from or _text(fields, "Return-Path", defects).strip("<> "),
+        "reply_to": _addresses(fields, "Reply-To", defects, budget),
+        "return_path": envelope.mail_from
+        or _text(fields, "Return-Path", defects, budget).strip("<> "),
         "date": None if date is None else date_value(date, defects),
-        "tags": _tags(fields, [*envelope.rcpt_tos, *(a.address for a in (*to, *cc))], defects),
+        "tags": _tags(
+            fields, [*envelope.rcpt_tos, *(a.address for a in (*to, *cc))], defects, budget
+        ),
         "username": envelope.login,
     }
 
@@ -176,7 +216,7 @@ def summarize(raw: bytes, envelope: Envelope) -> Digest:
     common = _summary_fields(head.fields, envelope, defects)
     body = _simple_body(head.fields, raw[head.body_at :], defects)
     if body is None:
-        msg = _parse(head.parseable, defects, policy=compat32)
+        msg = _parse(head.parseable, defects)
         body = walk_parts(msg, defects, want_data=False)
     text = body.text or body.html_text()
     return Digest(
@@ -198,7 +238,8 @@ def parse_message(raw: bytes, summary: MessageSummary, envelope: Envelope) -> Me
     _summary_fields(head.fields, envelope, defects)  # for its defects; values are stored
     msg = _parse(head.parseable, defects)
     headers = Headers([(k, _unfold(v)) for k, v in msg.raw_items()])
-    decoded = Headers([(k, _decoded_header(msg, k, v, defects)) for k, v in headers])
+    budget = Budget()
+    decoded = Headers([(k, _decoded_header(k, v, defects, budget)) for k, v in headers])
     body = walk_parts(msg, defects, want_data=True)
     for defect in msg.defects:
         defects.append(f"message: {defect.__class__.__name__}")
@@ -217,13 +258,11 @@ def parse_message(raw: bytes, summary: MessageSummary, envelope: Envelope) -> Me
     )
 
 
-def _decoded_header(msg: EmailMessage, name: str, unfolded: str, defects: list[str]) -> str:
-    # RFC 2047 decoding goes through the header registry, which can choke on hostile values.
-    try:
-        return clean(str(_POLICY.header_factory(name, unfolded)))
-    except Exception as exc:
-        defects.append(f"{name} header could not be decoded ({exc.__class__.__name__})")
+def _decoded_header(name: str, unfolded: str, defects: list[str], budget: Budget) -> str:
+    # Encoded words are what needs decoding; a plain ASCII value reads as written.
+    if unfolded.isascii() and "=?" not in unfolded:
         return unfolded
+    return display_value(name, unfolded, defects, budget)
 
 
 def _attachment(part: Part) -> Attachment:

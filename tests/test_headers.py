@@ -9,14 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from mailtrap._headers import (
-    MAX_FIELDS,
-    MAX_HEAD_SIZE,
-    address_value,
-    clean,
-    split_head,
-    text_value,
-)
+from mailtrap._headers import MAX_FIELDS, MAX_HEAD_SIZE, clean, split_head
+from mailtrap._values import address_value, text_value
 
 CORPUS = sorted((Path(__file__).parent / "data").glob("*.eml"))
 EXTRA = [
