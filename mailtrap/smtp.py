@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from email.utils import format_datetime, localtime
 from typing import Any
@@ -42,6 +42,9 @@ log = logging.getLogger("mailtrap.smtp")
 DEFAULT_MAX_MESSAGE_SIZE = 25 * 1024 * 1024  # what large providers accept; 0 means no limit
 DEFAULT_MAX_RECIPIENTS = 1000  # RFC 5321 demands at least 100; a sink should not refuse mail
 DEFAULT_IDLE_TIMEOUT = 300.0  # RFC 5321 4.5.3.2.7: at least five minutes
+# Threads that parse and store arriving mail. Two, so that one large message does not hold up
+# every other while it parses; more would only contend for the GIL.
+PARSE_THREADS = 2
 
 
 @dataclass(slots=True)
@@ -78,6 +81,7 @@ class DeliveryHandler:
         self.max_recipients = max_recipients
         self._on_error = on_error or (lambda exc: None)
         self._completions: Completions | None = None
+        self._parsers: ThreadPoolExecutor | None = None
         self.stats = SMTPStats()
         self._date = (0, "")
 
@@ -143,8 +147,7 @@ class DeliveryHandler:
             login=_login(session),
         )
         try:
-            future = self.store.submit(raw, meta)
-            summary = future.result() if future.done() else await self._settled(future)
+            summary = await self._settled(self._submit(raw, meta))
         except Exception as exc:
             log.exception("could not store a message from %s", meta.peer)
             self.stats.rejected += 1
@@ -161,6 +164,33 @@ class DeliveryHandler:
         if second != self._date[0]:
             self._date = (second, format_datetime(localtime()))
         return self._date[1]
+
+    def _submit(self, raw: bytes, meta: Envelope) -> Future[MessageSummary]:
+        """`store.submit(raw, meta)`, run on a parse thread.
+
+        Submitting parses the message. That takes time linear in its size, but a large or
+        hostile message still costs up to a few hundred milliseconds, and this loop serves
+        every other SMTP connection (and, under `mailtrap serve`, the web API) meanwhile.
+        """
+        stored: Future[MessageSummary] = Future()
+
+        def submit() -> None:
+            try:
+                self.store.submit(raw, meta).add_done_callback(lambda f: _pass_on(f, stored))
+            except BaseException as exc:  # a closed store, say; the client is told 451
+                stored.set_exception(exc)
+
+        if self._parsers is None:
+            self._parsers = ThreadPoolExecutor(PARSE_THREADS, thread_name_prefix="mailtrap-parse")
+        self._parsers.submit(submit)
+        return stored
+
+    def close(self) -> None:
+        """Let the parse threads finish what they have, then end them. A later message starts
+        new ones."""
+        parsers, self._parsers = self._parsers, None
+        if parsers is not None:
+            parsers.shutdown(wait=False)
 
     def _settled(self, future: Future[MessageSummary]) -> asyncio.Future[MessageSummary]:
         loop = asyncio.get_running_loop()
@@ -188,6 +218,14 @@ class DeliveryHandler:
             f"\t{self._now()}\r\n"
         )
         return line.encode("utf-8", "surrogateescape")
+
+
+def _pass_on(done: Future[MessageSummary], to: Future[MessageSummary]) -> None:
+    exc = done.exception()
+    if exc is None:
+        to.set_result(done.result())
+    else:
+        to.set_exception(exc)
 
 
 def _peer(peer: Any) -> str:

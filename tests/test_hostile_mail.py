@@ -1,0 +1,95 @@
+"""No message stalls the server: while each hostile message is delivered to `mailtrap serve`,
+the web side and new SMTP connections keep answering, and the message is then stored.
+
+Before parsing moved off the event loop and was bounded (issue 13), each of these froze SMTP
+and HTTP together, for 6 to 112 seconds.
+"""
+
+from __future__ import annotations
+
+import http.client
+import smtplib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from bombs import BOMBS
+from serving import Running, start
+
+pytestmark = pytest.mark.slow
+
+# The issue's bound. A probe is a whole new connection from this process, so it includes
+# connecting and this side's own scheduling.
+PROMPT = 0.2
+DELIVERY_TIMEOUT = 120.0
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    db: Path = tmp_path_factory.mktemp("hostile") / "mail.db"
+    running = start("--db", str(db))
+    yield running
+    running.stop()
+
+
+def probe_http(running: Running) -> float:
+    """Seconds for a fresh connection to get /livez answered."""
+    host, port = running.url.removeprefix("http://").rsplit(":", 1)
+    began = time.perf_counter()
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        conn.request("GET", "/livez")
+        assert conn.getresponse().status == 200
+    finally:
+        conn.close()
+    return time.perf_counter() - began
+
+
+def probe_smtp(running: Running) -> float:
+    """Seconds for a fresh SMTP connection to be greeted."""
+    began = time.perf_counter()
+    with socket.create_connection(running.smtp, timeout=10) as sock:
+        assert sock.recv(512).startswith(b"220")
+        sock.sendall(b"QUIT\r\n")
+    return time.perf_counter() - began
+
+
+def deliver(running: Running, raw: bytes, outcome: list[object]) -> None:
+    try:
+        with smtplib.SMTP(*running.smtp, timeout=DELIVERY_TIMEOUT) as client:
+            client.ehlo()
+            client.mail("app@example.com")
+            client.rcpt("user@example.com")
+            outcome.append(client.data(raw))
+    except Exception as exc:
+        outcome.append(exc)
+
+
+@pytest.mark.parametrize("name", sorted(BOMBS))
+def test_the_server_answers_while_a_bomb_is_delivered(server: Running, name: str) -> None:
+    outcome: list[object] = []
+    sender = threading.Thread(target=deliver, args=(server, BOMBS[name], outcome), daemon=True)
+    waits: list[tuple[str, float]] = []
+    sender.start()
+    deadline = time.monotonic() + DELIVERY_TIMEOUT
+    while sender.is_alive() and time.monotonic() < deadline:
+        waits.append(("/livez", probe_http(server)))
+        waits.append(("SMTP greeting", probe_smtp(server)))
+        time.sleep(0.01)
+    sender.join(timeout=1)
+    assert outcome, f"{name} was not delivered within {DELIVERY_TIMEOUT:g}s"
+    code, reply = outcome[0]  # type: ignore[misc]
+    assert code == 250, (code, reply)
+    slow = [(what, round(seconds, 3)) for what, seconds in waits if seconds > PROMPT]
+    assert not slow, f"answers slower than {PROMPT}s while {name} was delivered: {slow}"
+    assert waits, "the delivery finished before a single probe; nothing was measured"
+
+    # The bomb is then listed like any other message.
+    id = reply.decode().rsplit(" ", 1)[-1]
+    summary = server.get(f"/api/v1/message/{id}")
+    assert summary["ID"] == id
+    listed = server.get("/api/v1/messages?limit=50")
+    assert id in [m["ID"] for m in listed["messages"]]
