@@ -238,7 +238,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("smtp_max_connections", "--smtp-max-connections", "N", parse_count,
            "answer 421 to connections beyond N at once (0: unlimited)"),
     Option("smtp_max_line_length", "--smtp-max-line-length", "BYTES", parse_size,
-           "answer 500 to longer lines (0: only the message size limits them)"),
+           "answer 500 to longer message lines (0: only the message size limits them)"),
     Option("smtp_idle_timeout", "--smtp-idle-timeout", "SECONDS", parse_seconds,
            "answer 421 and close a connection idle this long"),
     Option("smtp_tls_cert", "--smtp-tls-cert", "PATH", Path,

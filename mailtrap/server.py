@@ -42,8 +42,10 @@ class SMTPServer:
     `max_recipients` (0 = unlimited) answers 452 beyond the limit; an idle connection gets 421
     after `idle_timeout` seconds; `max_connections` (0 = unlimited) answers 421 to connections
     beyond it; `max_line_length` (0 = no limit but the message size) answers 500 to a longer
-    line, as RFC 5321 4.5.3.1.6 says. `hostname` appears in the banner and `Received` field; it is
-    fixed here because aiosmtpd would otherwise resolve the FQDN on every connection.
+    line of message text, as RFC 5321 4.5.3.1.6 says (command and AUTH lines are always held
+    to `mailtrap._lines.COMMAND_LINE_LIMIT`, 12288 octets). `hostname` appears in the banner
+    and `Received` field; it is fixed here because aiosmtpd would otherwise resolve the FQDN on
+    every connection.
 
     TLS (with `tls_context`, see `mailtrap.tls`): `starttls` offers STARTTLS,
     `require_starttls` refuses mail until it is used, and `implicit_tls` makes this listener

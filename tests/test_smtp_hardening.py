@@ -4,12 +4,19 @@ attacker would, and checked through what the store kept."""
 
 from __future__ import annotations
 
+import base64
+import smtplib
 import socket
+import sys
+import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from serving import start
 
 from mailtrap import MemoryStore, SMTPServer
+from mailtrap.auth import Authenticator
 
 
 @pytest.fixture
@@ -130,3 +137,119 @@ def test_received_cuts_an_overlong_name_to_keep_the_line_short(server: SMTPServe
     assert all(len(line) <= 998 for line in message.raw.split(b"\r\n"))  # RFC 5322 2.1.1
     assert message.raw.startswith(b"Received: from " + b"a" * 256 + b"... ([127.0.0.1])\r\n")
     assert message.envelope.helo == "a" * 500
+
+
+def test_an_overlong_command_line_gets_500_before_it_ends(server: SMTPServer) -> None:
+    client = RawClient(server)
+    client.command(b"EHLO app.example\r\n")
+    # DATA still takes a 2 MB line (real HTML mail has them) ...
+    html = b"<p>" + b"x" * 2_000_000 + b"</p>"
+    client.command(b"MAIL FROM:<app@example.com>\r\nRCPT TO:<bob@example.com>\r\nDATA\r\n")
+    assert client.reply().startswith(b"250") and client.reply().startswith(b"354")
+    assert client.command(CONTENT + html + b"\r\n.\r\n").startswith(b"250")
+    # ... but a command line is answered as soon as it is too long, not when (if ever) it ends.
+    client.sock.sendall(b"NOOP " + b"X" * 2_000_000)
+    assert client.reply().startswith(b"500 5.5.2 Line too long")
+    # The rest of that line is dropped as it arrives; the next line is a command again.
+    assert client.command(b"X" * 1_000_000 + b"\r\nNOOP\r\n").startswith(b"250")
+    assert client.command(b"QUIT\r\n").startswith(b"221")
+    client.close()
+    [summary] = server.store.list().messages
+    assert server.store.get(summary.id).raw.endswith(html + b"\r\n")
+    fresh = RawClient(server)  # the server serves the next client as usual
+    assert fresh.command(b"EHLO next.example\r\n").startswith(b"250")
+    fresh.close()
+
+
+@pytest.fixture
+def auth_server() -> Iterator[SMTPServer]:
+    with SMTPServer(
+        MemoryStore(), port=0, auth=Authenticator(None), auth_allow_insecure=True
+    ) as srv:
+        yield srv
+    srv.check()
+
+
+def auth_plain_line(octets: int) -> bytes:
+    """An `AUTH PLAIN` line with valid credentials, exactly `octets` long with its CRLF."""
+    token = base64.b64encode(b"\0user\0" + b"p" * ((octets - 13) // 4 * 3 - 6))
+    line = b"AUTH PLAIN " + token
+    return line + b" " * (octets - 2 - len(line)) + b"\r\n"  # aiosmtpd strips the spaces
+
+
+def test_a_long_auth_plain_line_logs_in(auth_server: SMTPServer) -> None:
+    with smtplib.SMTP(auth_server.host, auth_server.port, timeout=10) as client:
+        client.ehlo()
+        client.user, client.password = "user", "p" * 1500  # a 2 KiB AUTH line, as smtplib sends
+        code, _ = client.auth("PLAIN", client.auth_plain)
+        assert code == 235
+        client.sendmail("app@example.com", ["bob@example.com"], CONTENT)
+    [summary] = auth_server.store.list().messages
+    assert auth_server.store.get(summary.id).envelope.login == "user"
+
+
+def test_command_lines_are_limited_to_12288_octets(auth_server: SMTPServer) -> None:
+    # RFC 4954 section 4: 12288 octets is what deployed AUTH mechanisms need.
+    client = RawClient(auth_server)
+    client.command(b"EHLO app.example\r\n")
+    assert len(auth_plain_line(12289)) == 12289
+    assert client.command(auth_plain_line(12289)).startswith(b"500 5.5.2 Line too long")
+    assert client.command(auth_plain_line(12288)).startswith(b"235")
+    client.close()
+
+
+def test_an_overlong_auth_response_fails_the_auth_with_500(auth_server: SMTPServer) -> None:
+    client = RawClient(auth_server)
+    client.command(b"EHLO app.example\r\n")
+    assert client.command(b"AUTH LOGIN\r\n").startswith(b"334")
+    assert client.command(b"A" * 100_000 + b"\r\n").startswith(b"500 5.5.2 Line too long")
+    assert client.command(b"NOOP\r\n").startswith(b"250")  # the exchange is over
+    assert client.command(auth_plain_line(100)).startswith(b"235")  # and it did not log in
+    client.close()
+
+
+def peak_rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):  # the resident high-water mark
+            return int(line.split()[1])
+    raise AssertionError(f"no VmHWM in /proc/{pid}/status")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads the server's peak RSS from /proc")
+def test_endless_command_lines_cost_bounded_memory() -> None:
+    # The issue's attack, scaled down: before, each connection buffered its whole line (here
+    # 24 x 8 MiB = 192 MiB). Now each holds at most ~2 x 12 KiB plus one 256 KiB socket read,
+    # so 64 MiB of growth is a bound with room for allocator slack that the attack cannot meet.
+    connections, line = 24, b"X" * (8 * 1024 * 1024)
+    running = start("--memory")
+    try:
+        running.send("warm-up")  # imports and first-use allocations happen before the baseline
+        before = peak_rss_kib(running.proc.pid)
+        replies: list[bytes] = []
+
+        def flood(sock: socket.socket) -> None:
+            try:
+                sock.recv(1024)
+                sock.sendall(line)  # no newline, ever
+                replies.append(sock.recv(1024))
+            except OSError as exc:  # reported by the assertion on replies
+                replies.append(repr(exc).encode())
+
+        socks = [socket.create_connection(running.smtp, timeout=20) for _ in range(connections)]
+        threads = [threading.Thread(target=flood, args=(sock,)) for sock in socks]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        grown = (peak_rss_kib(running.proc.pid) - before) // 1024
+        for sock in socks:
+            sock.close()
+        assert grown < 64, f"peak RSS grew {grown} MiB for {connections} endless lines"
+        assert len(replies) == connections
+        assert all(reply.startswith(b"500 5.5.2 Line too long") for reply in replies), replies
+        running.send("after the flood")
+        newest = running.get("/api/v1/messages")["messages"][0]
+        assert newest["Subject"] == "after the flood"
+    finally:
+        code, err = running.stop()
+    assert code == 0, err
