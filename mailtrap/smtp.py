@@ -31,6 +31,7 @@ from mailtrap.storage.base import MessageStore
 
 __all__ = [
     "DEFAULT_IDLE_TIMEOUT",
+    "DEFAULT_MAX_CONNECTIONS",
     "DEFAULT_MAX_MESSAGE_SIZE",
     "DEFAULT_MAX_RECIPIENTS",
     "DeliveryHandler",
@@ -44,6 +45,12 @@ log = logging.getLogger("mailtrap.smtp")
 DEFAULT_MAX_MESSAGE_SIZE = 25 * 1024 * 1024  # what large providers accept; 0 means no limit
 DEFAULT_MAX_RECIPIENTS = 1000  # RFC 5321 demands at least 100; a sink should not refuse mail
 DEFAULT_IDLE_TIMEOUT = 300.0  # RFC 5321 4.5.3.2.7: at least five minutes
+# Twice the 100 parallel sessions of the README's load benchmark (Postfix's default process
+# limit is 100), far above a test suite's few senders per worker, and well under the common
+# 1024 open-file limit, so a flood of connections is answered 421 instead of starving the web
+# side of descriptors. An idle connection costs ~10 KiB; one in DATA up to a few times the
+# message size, which this bounds too. 0 means no limit.
+DEFAULT_MAX_CONNECTIONS = 200
 
 
 @dataclass(slots=True)
@@ -70,7 +77,7 @@ class DeliveryHandler:
         max_recipients: int = DEFAULT_MAX_RECIPIENTS,
         on_error: Any = None,
         chaos: Chaos | None = None,
-        max_connections: int = 0,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
     ) -> None:
         self.store = store
         self.chaos = chaos or Chaos()

@@ -5,10 +5,12 @@ attacker would, and checked through what the store kept."""
 from __future__ import annotations
 
 import base64
+import resource
 import smtplib
 import socket
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +19,8 @@ from serving import start
 
 from mailtrap import MemoryStore, SMTPServer
 from mailtrap.auth import Authenticator
+from mailtrap.config import Settings
+from mailtrap.smtp import DEFAULT_MAX_CONNECTIONS
 
 
 @pytest.fixture
@@ -253,3 +257,31 @@ def test_endless_command_lines_cost_bounded_memory() -> None:
     finally:
         code, err = running.stop()
     assert code == 0, err
+
+
+def test_connections_are_limited_to_200_by_default() -> None:
+    assert Settings().smtp_max_connections == DEFAULT_MAX_CONNECTIONS == 200
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    [row] = [line for line in readme.splitlines() if line.startswith("| `--smtp-max-connections")]
+    assert "| `200` |" in row
+    # Both ends of 200 connections live in this process; macOS starts at 256 open files.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1024:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(1024, hard), hard))
+    with SMTPServer(MemoryStore(), port=0) as server:  # the library has the same default
+        socks: list[socket.socket] = []
+        try:
+            for _ in range(200):
+                socks.append(socket.create_connection((server.host, server.port), timeout=10))
+                assert socks[-1].recv(1024).startswith(b"220")
+            with socket.create_connection((server.host, server.port), timeout=10) as extra:
+                assert extra.recv(1024).startswith(b"421 4.7.0 Too many connections (limit 200)")
+            socks.pop().close()
+            deadline = time.monotonic() + 10
+            while server.handler.active >= 200 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            RawClient(server).close()  # a slot is free again: greeted with 220
+        finally:
+            for sock in socks:
+                sock.close()
+    server.check()
