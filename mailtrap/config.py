@@ -16,7 +16,12 @@ from typing import Any
 
 from mailtrap.auth import Authenticator, Passwords, parse_users, read_users_file
 from mailtrap.chaos import Rule, parse_rule
-from mailtrap.smtp import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS
+from mailtrap.smtp import (
+    DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_MESSAGE_SIZE,
+    DEFAULT_MAX_RECIPIENTS,
+)
 from mailtrap.storage.base import DEFAULT_MAX_MESSAGES
 from mailtrap.tls import Certificates, self_signed, server_context
 
@@ -118,7 +123,7 @@ class Settings:
     ui_auth: tuple[str, ...] = ()
     ui_auth_file: Path | None = None
     smtp_max_recipients: int = DEFAULT_MAX_RECIPIENTS
-    smtp_max_connections: int = 0
+    smtp_max_connections: int = DEFAULT_MAX_CONNECTIONS
     smtp_max_line_length: int = 0
     smtp_idle_timeout: float = DEFAULT_IDLE_TIMEOUT
     smtp_tls_cert: Path | None = None
@@ -238,7 +243,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("smtp_max_connections", "--smtp-max-connections", "N", parse_count,
            "answer 421 to connections beyond N at once (0: unlimited)"),
     Option("smtp_max_line_length", "--smtp-max-line-length", "BYTES", parse_size,
-           "answer 500 to longer lines (0: only the message size limits them)"),
+           "answer 500 to longer message lines (0: only the message size limits them)"),
     Option("smtp_idle_timeout", "--smtp-idle-timeout", "SECONDS", parse_seconds,
            "answer 421 and close a connection idle this long"),
     Option("smtp_tls_cert", "--smtp-tls-cert", "PATH", Path,

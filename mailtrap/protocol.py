@@ -18,6 +18,7 @@ from typing import Any
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult, syntax
 
 from mailtrap._data import TooMuchData, read_data, unstuff
+from mailtrap._lines import COMMAND_LINE_LIMIT, LineReader, LineTooLong
 from mailtrap.auth import CramMD5
 from mailtrap.smtp import DeliveryHandler, peer_host
 
@@ -31,14 +32,41 @@ _PLAIN_PATH = re.compile(
 )
 
 
+class _CommandLimits(dict[str, int]):
+    """aiosmtpd's per-command line limits, all `COMMAND_LINE_LIMIT`: the `LineReader` bounds
+    every line before aiosmtpd sees it, and aiosmtpd's own 512 would refuse long AUTH lines.
+    Writes are ignored: aiosmtpd adds 36 to MAIL's limit on every EHLO, in one dict shared by
+    every connection, so it would only grow."""
+
+    def __missing__(self, command: str) -> int:
+        return COMMAND_LINE_LIMIT
+
+    def __setitem__(self, command: str, limit: int) -> None:
+        pass
+
+
 class SMTPProtocol(SMTP):
-    """aiosmtpd's protocol with a per-instance line limit and a polite idle timeout."""
+    """aiosmtpd's protocol with a per-instance DATA line limit, command lines bounded by a
+    `LineReader`, and a polite idle timeout."""
+
+    command_size_limit = COMMAND_LINE_LIMIT
+    command_size_limits = _CommandLimits()
 
     def __init__(self, handler: DeliveryHandler, *, line_length_limit: int, **kwargs: Any):
-        # Set before super().__init__, which sizes the stream buffer from it. Real HTML mail
-        # has lines far beyond RFC 5321's 1000 octets; refusing it would hide what apps send.
+        # Real HTML mail has lines far beyond RFC 5321's 1000 octets; refusing it would hide
+        # what apps send. This is the limit inside DATA only (see `LineReader`).
         self.line_length_limit = line_length_limit
         super().__init__(handler, **kwargs)
+        self.new_streams(self.loop)
+
+    def new_streams(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Give this protocol fresh stream state around a `LineReader` of its own."""
+        self._lines = LineReader(data_limit=self.line_length_limit, loop=loop)
+        # Re-running the stream protocol's constructor sets all of asyncio's per-connection
+        # state (reader, "closed" future, flow control); aiosmtpd's built a plain reader.
+        asyncio.StreamReaderProtocol.__init__(
+            self, self._lines, client_connected_cb=self._cb_client_connected, loop=loop
+        )
 
     async def push(self, status: Any) -> None:
         # Our line limit equals the size limit, so a line aiosmtpd finds too long is a message
@@ -68,6 +96,10 @@ class SMTPProtocol(SMTP):
 
     @syntax("DATA")
     async def smtp_DATA(self, arg: str) -> None:
+        with self._lines.data_section():  # DATA lines may be as long as line_length_limit
+            await self._data(arg)
+
+    async def _data(self, arg: str) -> None:
         # aiosmtpd's own DATA awaits once per line; _data reads the section in a few large
         # reads. It applies when the message size is the only limit; a separate, shorter
         # line limit is aiosmtpd's to enforce, line by line.
@@ -97,6 +129,14 @@ class SMTPProtocol(SMTP):
         status = await self._call_handler_hook("DATA")
         self._set_post_data_state()  # type: ignore[no-untyped-call]
         await self.push("250 OK" if status is MISSING else status)
+
+    async def handle_exception(self, error: Exception) -> str:
+        # aiosmtpd answers whatever a command (or its reading) raised through here; an
+        # overlong line is the client's mistake, not a server fault for the handler to record.
+        if isinstance(error, LineTooLong):
+            return str(error)
+        status: str = await super().handle_exception(error)
+        return status
 
     async def _handle_client(self) -> None:
         # aiosmtpd has no connect hook; the connection limit and fault-injection rules for
@@ -178,12 +218,8 @@ class ProtocolFactory:
         for name, value in self._rebuilt:
             state[name] = _rebind(value, template, fresh)
         # asyncio's per-connection state (reader, writer, "closed" future, flow control) must
-        # be fresh: re-run the stream protocol's constructor, which sets all of it.
-        loop = options["loop"]
-        reader = asyncio.StreamReader(loop=loop, limit=fresh.line_length_limit)
-        asyncio.StreamReaderProtocol.__init__(
-            fresh, reader, client_connected_cb=fresh._cb_client_connected, loop=loop
-        )
+        # be fresh.
+        fresh.new_streams(options["loop"])
         return fresh
 
     def _sort(self, template: SMTPProtocol) -> None:

@@ -24,6 +24,7 @@ from mailtrap.errors import MailtrapError
 from mailtrap.protocol import UNLIMITED_LINE_LENGTH, ProtocolFactory, SMTPProtocol
 from mailtrap.smtp import (
     DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_MESSAGE_SIZE,
     DEFAULT_MAX_RECIPIENTS,
     DeliveryHandler,
@@ -40,10 +41,12 @@ class SMTPServer:
 
     `max_message_size` (bytes, 0 = unlimited) is advertised in EHLO and enforced with 552;
     `max_recipients` (0 = unlimited) answers 452 beyond the limit; an idle connection gets 421
-    after `idle_timeout` seconds; `max_connections` (0 = unlimited) answers 421 to connections
-    beyond it; `max_line_length` (0 = no limit but the message size) answers 500 to a longer
-    line, as RFC 5321 4.5.3.1.6 says. `hostname` appears in the banner and `Received` field; it is
-    fixed here because aiosmtpd would otherwise resolve the FQDN on every connection.
+    after `idle_timeout` seconds; `max_connections` (default 200, 0 = unlimited) answers 421
+    to connections beyond it; `max_line_length` (0 = no limit but the message size) answers
+    500 to a longer line of message text, as RFC 5321 4.5.3.1.6 says (command and AUTH lines
+    are always held to `mailtrap._lines.COMMAND_LINE_LIMIT`, 12288 octets). `hostname` appears
+    in the banner and `Received` field; it is fixed here because aiosmtpd would otherwise
+    resolve the FQDN on every connection.
 
     TLS (with `tls_context`, see `mailtrap.tls`): `starttls` offers STARTTLS,
     `require_starttls` refuses mail until it is used, and `implicit_tls` makes this listener
@@ -63,7 +66,7 @@ class SMTPServer:
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         max_recipients: int = DEFAULT_MAX_RECIPIENTS,
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
-        max_connections: int = 0,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
         max_line_length: int = 0,
         tls_context: ssl.SSLContext | None = None,
         starttls: bool = False,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -30,10 +31,12 @@ from mailtrap.storage.base import MessageStore
 
 __all__ = [
     "DEFAULT_IDLE_TIMEOUT",
+    "DEFAULT_MAX_CONNECTIONS",
     "DEFAULT_MAX_MESSAGE_SIZE",
     "DEFAULT_MAX_RECIPIENTS",
     "DeliveryHandler",
     "SMTPStats",
+    "trace_token",
 ]
 
 log = logging.getLogger("mailtrap.smtp")
@@ -45,6 +48,12 @@ DEFAULT_IDLE_TIMEOUT = 300.0  # RFC 5321 4.5.3.2.7: at least five minutes
 # Threads that parse and store arriving mail. Two, so that one large message does not hold up
 # every other while it parses; more would only contend for the GIL.
 PARSE_THREADS = 2
+# Twice the 100 parallel sessions of the README's load benchmark (Postfix's default process
+# limit is 100), far above a test suite's few senders per worker, and well under the common
+# 1024 open-file limit, so a flood of connections is answered 421 instead of starving the web
+# side of descriptors. An idle connection costs ~10 KiB; one in DATA up to a few times the
+# message size, which this bounds too. 0 means no limit.
+DEFAULT_MAX_CONNECTIONS = 200
 
 
 @dataclass(slots=True)
@@ -71,7 +80,7 @@ class DeliveryHandler:
         max_recipients: int = DEFAULT_MAX_RECIPIENTS,
         on_error: Any = None,
         chaos: Chaos | None = None,
-        max_connections: int = 0,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
     ) -> None:
         self.store = store
         self.chaos = chaos or Chaos()
@@ -204,16 +213,22 @@ class DeliveryHandler:
         return "421 4.3.0 mailtrap hit an internal error; closing connection"
 
     def _received(self, session: Session, envelope: SMTPEnvelope) -> bytes:
-        """The RFC 5321 trace field mailtrap prepends, as one folded CRLF-terminated line."""
+        """The RFC 5321 trace field mailtrap prepends, as one folded CRLF-terminated line.
+
+        What the client chose (the EHLO name, the recipient) goes through `trace_token`, so
+        nothing it sends can end or fold this field, add one of its own, or move a clause.
+        """
         protocol = "ESMTP" if session.extended_smtp else "SMTP"
         if session.ssl is not None:
             protocol += "S"
         if session.authenticated:
             protocol += "A"
         peer = peer_host(session.peer)
-        recipient = f"\r\n\tfor <{envelope.rcpt_tos[0]}>" if len(envelope.rcpt_tos) == 1 else ""
+        recipient = ""
+        if len(envelope.rcpt_tos) == 1:
+            recipient = f"\r\n\tfor <{trace_token(envelope.rcpt_tos[0])}>"
         line = (
-            f"Received: from {session.host_name or 'unknown'} ([{peer}])\r\n"
+            f"Received: from {trace_token(session.host_name or 'unknown')} ([{peer}])\r\n"
             f"\tby {self.hostname} (mailtrap {__version__}) with {protocol}{recipient};\r\n"
             f"\t{self._now()}\r\n"
         )
@@ -226,6 +241,33 @@ def _pass_on(done: Future[MessageSummary], to: Future[MessageSummary]) -> None:
         to.set_result(done.result())
     else:
         to.set_exception(exc)
+
+
+# RFC 5321 4.5.3.1.2-3: a domain has at most 255 octets, a path 256. Longer input is cut, so
+# the field stays within RFC 5322's 998-octet line; the envelope keeps the full value.
+_TRACE_TOKEN_MAX = 256
+# One run of printable ASCII that cannot end a token, open a comment or quoted string, or start
+# the date (";"): the shape of every EHLO name and address a real client sends.
+_PLAIN_TOKEN = re.compile(rf"[!#-'*-:=?-\[\]-~]{{1,{_TRACE_TOKEN_MAX}}}\Z")
+_SYNTAX = frozenset(' "();<>\\')
+
+
+def trace_token(value: str) -> str:
+    """`value`, safe to write as one token of a `Received:` field.
+
+    Every character that could end or fold the line or mislead a parser of the field becomes
+    "?": controls (CR, LF, TAB, NUL, DEL, C1), any whitespace, Unicode line and paragraph
+    separators, format characters (bidi overrides), surrogate escapes of undecodable bytes,
+    and the field's own syntax (quotes, parentheses, angle brackets, ";", backslash). Printable
+    UTF-8 (SMTPUTF8 names) is kept. At most 256 characters are kept, then "...".
+    """
+    if _PLAIN_TOKEN.match(value):
+        return value  # the common case, checked in one regex pass
+    cut = value[:_TRACE_TOKEN_MAX]
+    # str.isprintable() is False exactly for Unicode's "Other" and "Separator" categories
+    # (space aside), which covers controls, separators, format characters and surrogates.
+    safe = "".join(c if c.isprintable() and c not in _SYNTAX else "?" for c in cut)
+    return safe + ("..." if len(value) > _TRACE_TOKEN_MAX else "")
 
 
 def _peer(peer: Any) -> str:
