@@ -5,7 +5,7 @@
   as the user knows it: localhost, a loopback address, the address it was bound to, or a name
   given with `--allowed-hosts`.
 - Logins: with `--ui-auth`/`--ui-auth-file`, every request but the health probes needs HTTP
-  Basic credentials (browsers send them on the event socket too).
+  Basic credentials (browsers send them on the event socket too); see mailtrap.web.login.
 - Cross-site reads: a page on another site may not read the mailbox, not even through timing
   or an `<img>`: see mailtrap.web.fetch_metadata. Every response says
   `Cross-Origin-Resource-Policy: same-origin` (browsers then hand no other site our answers,
@@ -19,7 +19,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -29,6 +28,7 @@ from starlette.datastructures import Headers
 from mailtrap.auth import Passwords
 from mailtrap.config import Settings
 from mailtrap.web.fetch_metadata import cross_site_problem
+from mailtrap.web.login import Logins
 from mailtrap.web.origin import origin_allowed
 
 Scope = MutableMapping[str, Any]
@@ -60,7 +60,7 @@ class Guard:
     def __init__(self, app: ASGIApp, settings: Settings, passwords: Passwords | None = None):
         self.app = app
         self.settings = settings
-        self.passwords = passwords or Passwords({})
+        self.logins = Logins(passwords or Passwords({}))
         bound = host_name(settings.http[0])
         names = set(LOOPBACK_NAMES) | {host_name(h) for h in settings.allowed_hosts}
         if bound not in ("0.0.0.0", "::", ""):
@@ -75,7 +75,7 @@ class Guard:
             send = _isolated(send)
         headers = Headers(scope=scope)
         problem = self._problem(scope, headers)
-        if problem is None and not self._logged_in(scope, headers):
+        if problem is None and not await self._logged_in(scope, headers):
             return await self._challenge(scope, send)
         if problem is None:
             return await self.app(scope, receive, send)
@@ -89,17 +89,10 @@ class Guard:
         await send({"type": "http.response.body", "body": body})
         return None
 
-    def _logged_in(self, scope: Scope, headers: Headers) -> bool:
-        if not self.passwords or scope.get("path") in OPEN_PATHS:
+    async def _logged_in(self, scope: Scope, headers: Headers) -> bool:
+        if not self.logins or scope.get("path") in OPEN_PATHS:
             return True
-        scheme, _, encoded = headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "basic":
-            return False
-        try:
-            user, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
-        except (ValueError, UnicodeDecodeError):
-            return False
-        return self.passwords.check(user, password)
+        return await self.logins.allows(headers.get("authorization", ""))
 
     async def _challenge(self, scope: Scope, send: Any) -> None:
         if scope["type"] == "websocket":
