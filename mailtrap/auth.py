@@ -8,6 +8,7 @@ in), or a fixed set of users. PLAIN and LOGIN come from aiosmtpd; CRAM-MD5 is im
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,24 +82,57 @@ def read_users_file(path: Path) -> dict[str, str]:
         raise ValueError(f"{path}: {exc}; each line must be USER:PASS") from None
 
 
+_BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
+BCRYPT_HASH = re.compile(r"\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}")
+BCRYPT_MAX_BYTES = 72  # bcrypt reads no further; htpasswd -B hashes only these bytes
+
+
 class Passwords:
     """Web UI logins: user -> a plain password or a bcrypt hash (`$2a$`, `$2b$`, `$2y$`, as
-    `htpasswd -B` writes). Checks take constant time for a given secret."""
+    `htpasswd -B` writes). Raises ValueError, naming the user, for a malformed hash.
+
+    `check` takes the same time for every user name, so timing tells no one which names
+    exist: when any entry is hashed, unknown users and plain entries are also put through
+    bcrypt, against a stand-in hash of the highest cost in the table. bcrypt holds its thread
+    for the whole cost (a quarter second at cost 12), so callers on an event loop run `check`
+    elsewhere (mailtrap.web.login does)."""
 
     def __init__(self, users: Mapping[str, str]) -> None:
         self.users = dict(users)
+        hashed = {u: s for u, s in self.users.items() if s.startswith(_BCRYPT_PREFIXES)}
+        costs = [_bcrypt_cost(user, secret) for user, secret in hashed.items()]
+        #: The bcrypt cost every check pays; None when no entry is hashed (checks are instant).
+        self.cost = max(costs) if costs else None
+        # A well-formed hash of nothing anyone knows: bcrypt runs in full, then never matches.
+        self._stand_in = None if self.cost is None else f"$2b${self.cost:02d}${'.' * 53}"
 
     def __bool__(self) -> bool:
         return bool(self.users)
 
     def check(self, user: str, password: str) -> bool:
         secret = self.users.get(user)
-        if secret is None:
-            return False
-        if secret.startswith(("$2a$", "$2b$", "$2y$")):
-            import bcrypt  # only needed for hashed entries
+        if secret is not None and secret.startswith(_BCRYPT_PREFIXES):
+            return _bcrypt_matches(password, secret)
+        matches = hmac.compare_digest((secret or "").encode(), password.encode())
+        if self._stand_in is not None:  # what a hashed entry would have cost
+            _bcrypt_matches(password, self._stand_in)
+        return secret is not None and matches
 
-            # htpasswd writes $2y$; bcrypt checks the same algorithm under $2b$.
-            hashed = ("$2b$" + secret[4:]).encode()
-            return bool(bcrypt.checkpw(password.encode(), hashed))
-        return hmac.compare_digest(secret.encode(), password.encode())
+
+def _bcrypt_cost(user: str, secret: str) -> int:
+    found = BCRYPT_HASH.fullmatch(secret)
+    if found is None or not 4 <= int(found.group(1)) <= 31:
+        raise ValueError(
+            f"the web login {user!r} has a malformed bcrypt hash; write it again with "
+            "htpasswd -B (60 characters: $2y$, a cost from 04 to 31, $, then 53 of [./A-Za-z0-9])"
+        )
+    return int(found.group(1))
+
+
+def _bcrypt_matches(password: str, secret: str) -> bool:
+    import bcrypt  # only needed for hashed entries
+
+    # htpasswd writes $2y$; bcrypt checks the same algorithm under $2b$. Like htpasswd, only
+    # the first 72 bytes count (bcrypt 5 raises on longer ones rather than ignore the rest).
+    hashed = ("$2b$" + secret[4:]).encode()
+    return bool(bcrypt.checkpw(password.encode()[:BCRYPT_MAX_BYTES], hashed))

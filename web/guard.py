@@ -5,7 +5,12 @@
   as the user knows it: localhost, a loopback address, the address it was bound to, or a name
   given with `--allowed-hosts`.
 - Logins: with `--ui-auth`/`--ui-auth-file`, every request but the health probes needs HTTP
-  Basic credentials (browsers send them on the event socket too).
+  Basic credentials (browsers send them on the event socket too); see mailtrap.web.login.
+- Cross-site reads: a page on another site may not read the mailbox, not even through timing
+  or an `<img>`: see mailtrap.web.fetch_metadata. Every response says
+  `Cross-Origin-Resource-Policy: same-origin` (browsers then hand no other site our answers,
+  for those that send no Fetch Metadata) and `Cross-Origin-Opener-Policy: same-origin` (a
+  site that opens the inbox in a window gets no handle on it to count frames or time loads).
 - Cross-site writes: another site open in the same browser can send forms and fetches to
   localhost. A request that changes state (anything but GET/HEAD/OPTIONS) or opens a
   WebSocket is refused when its `Origin` is neither mailtrap's own nor one from `--api-cors`.
@@ -14,7 +19,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -23,6 +27,8 @@ from starlette.datastructures import Headers
 
 from mailtrap.auth import Passwords
 from mailtrap.config import Settings
+from mailtrap.web.fetch_metadata import cross_site_problem
+from mailtrap.web.login import Logins
 from mailtrap.web.origin import origin_allowed
 
 Scope = MutableMapping[str, Any]
@@ -33,6 +39,10 @@ ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message],
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 OPEN_PATHS = frozenset({"/livez", "/readyz"})  # probes need no login
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+ISOLATION = (  # on every HTTP response, the Guard's own refusals included
+    (b"cross-origin-resource-policy", b"same-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+)
 
 
 def host_name(host: str) -> str:
@@ -44,12 +54,13 @@ def host_name(host: str) -> str:
 
 
 class Guard:
-    """ASGI middleware refusing rebound Hosts and cross-site writes with a 403 that says why."""
+    """ASGI middleware refusing rebound Hosts and cross-site requests with a 403 that says why,
+    and requests without a login (when one is set) with a 401."""
 
     def __init__(self, app: ASGIApp, settings: Settings, passwords: Passwords | None = None):
         self.app = app
         self.settings = settings
-        self.passwords = passwords or Passwords({})
+        self.logins = Logins(passwords or Passwords({}))
         bound = host_name(settings.http[0])
         names = set(LOOPBACK_NAMES) | {host_name(h) for h in settings.allowed_hosts}
         if bound not in ("0.0.0.0", "::", ""):
@@ -60,9 +71,11 @@ class Guard:
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
+        if scope["type"] == "http":
+            send = _isolated(send)
         headers = Headers(scope=scope)
         problem = self._problem(scope, headers)
-        if problem is None and not self._logged_in(scope, headers):
+        if problem is None and not await self._logged_in(scope, headers):
             return await self._challenge(scope, send)
         if problem is None:
             return await self.app(scope, receive, send)
@@ -76,17 +89,10 @@ class Guard:
         await send({"type": "http.response.body", "body": body})
         return None
 
-    def _logged_in(self, scope: Scope, headers: Headers) -> bool:
-        if not self.passwords or scope.get("path") in OPEN_PATHS:
+    async def _logged_in(self, scope: Scope, headers: Headers) -> bool:
+        if not self.logins or scope.get("path") in OPEN_PATHS:
             return True
-        scheme, _, encoded = headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "basic":
-            return False
-        try:
-            user, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
-        except (ValueError, UnicodeDecodeError):
-            return False
-        return self.passwords.check(user, password)
+        return await self.logins.allows(headers.get("authorization", ""))
 
     async def _challenge(self, scope: Scope, send: Any) -> None:
         if scope["type"] == "websocket":
@@ -106,6 +112,9 @@ class Guard:
                 f"Host {host!r} is not one of mailtrap's names; if you reach mailtrap by that "
                 f"name on purpose, start it with --allowed-hosts {host_name(host) or 'NAME'}"
             )
+        cross_site = cross_site_problem(scope, headers, self.settings)
+        if cross_site is not None:
+            return cross_site
         writes = scope["type"] == "websocket" or scope.get("method", "GET") not in SAFE_METHODS
         if writes and not origin_allowed(headers, self.settings):
             return (
@@ -113,3 +122,17 @@ class Guard:
                 "that origin use the API, start mailtrap with --api-cors ORIGIN"
             )
         return None
+
+
+def _isolated(send: Any) -> Any:
+    """`send`, adding the ISOLATION headers to the response unless a handler set its own."""
+
+    async def isolated(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", ()))
+            present = {name.lower() for name, _ in headers}
+            headers += [(name, value) for name, value in ISOLATION if name not in present]
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return isolated

@@ -11,10 +11,11 @@ Safety, in layers:
 
 from __future__ import annotations
 
+import base64
 import re
 import secrets
 from typing import Annotated, Any
-from urllib.parse import quote, unquote, urlencode
+from urllib.parse import unquote, urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -136,13 +137,18 @@ def view(request: Request, store: Store, id: str) -> HTMLResponse:
 
 @router.get("/view/{id}/html")
 def mail_html(store: Store, id: str, remote: bool = False) -> Response:
-    """The message's HTML body, sandboxed; `cid:` references point at its inline parts."""
+    """The message's HTML body, sandboxed; `cid:` images are embedded as `data:` URIs.
+
+    Embedded, not linked: the sandboxed frame has an opaque origin, so to the browser its
+    requests come from another site, which mailtrap refuses (mailtrap.web.fetch_metadata)."""
     m = _message(store, id)
-    by_cid = {p.content_id: p.part_id for p in (*m.inline, *m.attachments) if p.content_id}
+    by_cid = {p.content_id: p for p in (*m.inline, *m.attachments) if p.content_id}
 
     def resolve(match: re.Match[str]) -> str:
-        part_id = by_cid.get(match.group(1)) or by_cid.get(unquote(match.group(1)))
-        return f"/view/{quote(m.id)}/part/{quote(part_id)}" if part_id else match.group(0)
+        part = by_cid.get(match.group(1)) or by_cid.get(unquote(match.group(1)))
+        if part is None or not _PREVIEWABLE.fullmatch(part.content_type):
+            return match.group(0)
+        return f"data:{part.content_type};base64,{base64.b64encode(part.data).decode()}"
 
     html = _CID.sub(resolve, m.html)
     return Response(

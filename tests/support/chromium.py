@@ -1,0 +1,34 @@
+"""Debian's Chromium for Playwright tests: where it is, and how it is launched on this machine.
+
+A module importing this is skipped, with the install command, where no Chromium is installed,
+and fails instead under CI (`CI` set), which installs it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "require_chromium"]
+
+CHROMIUM = os.environ.get("MAILTRAP_CHROMIUM", "/usr/bin/chromium")
+# Chromium's own network chatter is refused on this machine; keep it quiet.
+CHROMIUM_ARGS = [
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-default-apps",
+]
+
+
+def require_chromium() -> str:
+    """The Chromium executable; skips the calling module (fails it under CI) when missing."""
+    if shutil.which(CHROMIUM):
+        return CHROMIUM
+    if os.environ.get("CI"):
+        pytest.fail(f"{CHROMIUM} is missing; .ci/run installs Debian's chromium", pytrace=False)
+    pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium", allow_module_level=True)
