@@ -15,7 +15,9 @@
 - `-` in front of any term excludes the messages it matches.
 
 Each term must match (terms are AND-ed). An unknown `name:` is an error, so a typo is reported
-instead of silently searching for the literal text.
+instead of silently searching for the literal text. So is a query no store could run: more than
+`MAX_TERMS` terms, a size beyond `MAX_SIZE`, or text that is not valid Unicode (a lone
+surrogate, which JSON can carry); every store and endpoint then answers the same way.
 """
 
 from __future__ import annotations
@@ -24,8 +26,15 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from decimal import Decimal
 
-__all__ = ["Query", "QueryError", "Term", "parse_query", "tokenize"]
+__all__ = ["MAX_SIZE", "MAX_TERMS", "Query", "QueryError", "Term", "parse_query", "tokenize"]
+
+# Far more than anyone types, and well inside what SQLite can compile: every term is one
+# AND-ed condition, and SQLite refuses expressions nested deeper than 1000 (FTS5: 256).
+MAX_TERMS = 100
+# The largest integer SQLite stores (8 EiB): a size beyond it cannot be compared at all.
+MAX_SIZE = 2**63 - 1
 
 TEXT_FIELDS = frozenset({"from", "to", "cc", "bcc", "subject"})
 EXACT_FIELDS = frozenset({"message-id", "tag", "login"})
@@ -79,7 +88,9 @@ def tokenize(text: str) -> list[str]:
 
 
 def parse_query(text: str) -> Query:
-    """Parse `text`; raise `QueryError` naming the term that makes no sense."""
+    """Parse `text`; raise `QueryError` naming the term that makes no sense, or the limit a
+    query breaks."""
+    _check_unicode(text)
     terms: list[Term] = []
     pos = 0
     text = text.strip()
@@ -93,7 +104,24 @@ def parse_query(text: str) -> Query:
         if name is not None and quoted is None and value.startswith("//"):
             name, value = None, f"{name}:{value}"  # a pasted URL is text, not a field
         terms.extend(_term(name.lower() if name else None, value, negated, quoted is not None))
+        if len(terms) > MAX_TERMS:
+            raise QueryError(
+                f"search query has more than {MAX_TERMS} terms, the most a search takes; "
+                "search with fewer, more specific terms"
+            )
     return Query(tuple(terms))
+
+
+def _check_unicode(text: str) -> None:
+    # A lone surrogate is not text: SQLite cannot bind it, and no mail contains it.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = f"U+{ord(text[exc.start]):04X}"
+        raise QueryError(
+            f"search query has a lone surrogate ({bad}) at position {exc.start}, which is not "
+            "text; send the query as valid UTF-8"
+        ) from None
 
 
 def _term(field: str | None, value: str, negated: bool, quoted: bool) -> list[Term]:
@@ -135,4 +163,11 @@ def _parse_size(field: str, value: str) -> int:
     m = _SIZE.match(value.strip())
     if m is None:
         raise QueryError(f"{field}:{value!r} is not a size; use bytes or a k, M or G suffix")
-    return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
+    # Decimal, not float: exact for every size SQLite holds, and never infinite.
+    size = Decimal(m.group(1)) * _UNITS[m.group(2).lower()]
+    if size > MAX_SIZE:
+        raise QueryError(
+            f"{field}:{value!r} is more than the largest size a search can compare "
+            f"({MAX_SIZE} bytes); use a smaller size, such as 25M"
+        )
+    return int(size)

@@ -7,14 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Body, HTTPException, Query
 from fastapi.responses import PlainTextResponse
 
-from mailtrap.storage.base import MessageStore, Page
+from mailtrap.storage.base import MAX_START, MessageStore, Page
 from mailtrap.web.deps import BAD_QUERY, Store
 from mailtrap.web.schemas import DeleteIn, MessagesOut, SetReadIn, summary_out
 
 router = APIRouter(prefix="/api/v1", tags=["messages"])
 
 MAX_LIMIT = 1000
-Start = Annotated[int, Query(ge=0, description="how many matches to skip")]
+Start = Annotated[int, Query(ge=0, le=MAX_START, description="how many matches to skip")]
 Limit = Annotated[int, Query(ge=0, le=MAX_LIMIT, description=f"page size; 0 means {MAX_LIMIT}")]
 
 

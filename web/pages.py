@@ -26,7 +26,7 @@ from mailtrap import __version__
 from mailtrap.errors import MessageNotFound
 from mailtrap.models import Message
 from mailtrap.search import QueryError
-from mailtrap.storage.base import Page
+from mailtrap.storage.base import MAX_START, Page
 from mailtrap.web.deps import Store
 
 router = APIRouter(include_in_schema=False)
@@ -63,11 +63,13 @@ def page_csp(nonce: str) -> str:
     )
 
 
-def _render(request: Request, name: str, context: dict[str, Any]) -> HTMLResponse:
+def _render(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
     nonce = secrets.token_urlsafe(16)
     settings = request.app.state.settings
     context = {"nonce": nonce, "query": "", "smtp": "{}:{}".format(*settings.smtp), **context}
-    response = templates.TemplateResponse(request, name, context)
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
     response.headers["Content-Security-Policy"] = page_csp(nonce)
     return response
 
@@ -77,7 +79,7 @@ def inbox(
     request: Request,
     store: Store,
     q: Annotated[str, Query(max_length=1000)] = "",
-    start: Annotated[int, Query(ge=0)] = 0,
+    start: Annotated[int, Query(ge=0, le=MAX_START)] = 0,
 ) -> HTMLResponse:
     error = ""
     try:
@@ -102,6 +104,8 @@ def inbox(
             "page_query": page_query,
             "live": not q.strip() and start == 0,
         },
+        # The page still shows the form and the reason, but answers 400 like the API does.
+        status_code=400 if error else 200,
     )
 
 

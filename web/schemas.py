@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from mailtrap.models import Address, Attachment, Message, MessageSummary
 
@@ -247,20 +247,27 @@ class InfoOut(BaseModel):
     ServerTime: datetime
 
 
-class SendAddressIn(BaseModel):
+class _StrictIn(BaseModel):
+    # A key the client sent is never silently dropped: a misspelt "Header" or "Attachment"
+    # is a 422 naming it, not a message built without it.
+    model_config = ConfigDict(extra="forbid")
+
+
+class SendAddressIn(_StrictIn):
     Email: str
     Name: str = ""
 
 
-class SendAttachmentIn(BaseModel):
+class SendAttachmentIn(_StrictIn):
     Content: str
     Filename: str
     ContentType: str = ""
     ContentID: str = ""
 
 
-class SendIn(BaseModel):
-    """POST /api/v1/send: Mailpit's shape. `Content` of an attachment is base64."""
+class SendIn(_StrictIn):
+    """POST /api/v1/send: Mailpit's shape. `Content` of an attachment is base64. Unknown keys
+    are refused."""
 
     From: SendAddressIn
     To: list[SendAddressIn] = []

@@ -5,14 +5,16 @@ from __future__ import annotations
 import binascii
 import mimetypes
 from base64 import b64decode
+from email.errors import HeaderParseError
 from email.headerregistry import Address as HeaderAddress
 from email.message import EmailMessage
 from email.policy import SMTPUTF8
 from email.utils import formatdate, make_msgid
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 
 from mailtrap.models import Envelope
+from mailtrap.web import send_input
 from mailtrap.web.deps import Store, error
 from mailtrap.web.schemas import SendAddressIn, SendAttachmentIn, SendIn, SendOut
 
@@ -22,8 +24,10 @@ router = APIRouter(prefix="/api/v1", tags=["send"])
 def _address(a: SendAddressIn, field: str) -> HeaderAddress:
     try:
         return HeaderAddress(display_name=a.Name, addr_spec=a.Email)
-    except (ValueError, IndexError) as exc:
+    except (ValueError, IndexError, HeaderParseError) as exc:
         raise HTTPException(400, f"{field}: {a.Email!r} is not an email address ({exc})") from None
+    except AttributeError:  # CPython's parser trips on some domain literals (cpython#134155)
+        raise HTTPException(400, f"{field}: {a.Email!r} is not an email address") from None
 
 
 # Fields the message's own structure sets; Headers may not overwrite them (as in Mailpit).
@@ -49,6 +53,7 @@ def _attachment(a: SendAttachmentIn, index: int) -> tuple[bytes, str, str]:
 
 def build(body: SendIn) -> tuple[bytes, Envelope]:
     """The message and envelope a `SendIn` describes. Raises HTTPException(400) on bad input."""
+    send_input.check(body)
     if not body.From.Email:
         raise HTTPException(400, "From.Email is empty; the message needs a sender")
     for bcc in body.Bcc:
@@ -69,20 +74,29 @@ def build(body: SendIn) -> tuple[bytes, Envelope]:
     for name, value in body.Headers.items():
         if name.lower() in _PROTECTED or (body.Tags and name.lower() == "x-tags"):
             raise HTTPException(400, f"Headers: cannot overwrite {name}; use its own field")
-        msg[name] = value
+        try:
+            msg[name] = value
+        except ValueError as exc:  # e.g. a second Message-ID, or Sender and sender
+            raise HTTPException(400, f"Headers: cannot add {name}: {exc}") from None
     msg.set_content(body.Text)
     if body.HTML:
         if body.Text:
             msg.add_alternative(body.HTML, subtype="html")
         else:
             msg.set_content(body.HTML, subtype="html")
-    for index, item in enumerate(body.Attachments):
-        data, maintype, subtype = _attachment(item, index)
-        html = msg.get_body(("html",))
+    # The HTML part is found once, not per attachment (get_body walks every part: quadratic),
+    # and its inline images go first: the first add_related turns that very part into the
+    # multipart/related the others join, before add_attachment can wrap it in a mixed one.
+    html = msg.get_body(("html",))
+    parts = [(item, _attachment(item, index)) for index, item in enumerate(body.Attachments)]
+    for item, (data, maintype, subtype) in parts:
         if item.ContentID and html is not None:
-            html.add_related(data, maintype, subtype, cid=f"<{item.ContentID}>",
-                             filename=item.Filename, disposition="inline")  # fmt: skip
-        else:
+            cid = f"<{item.ContentID}>"
+            html.add_related(
+                data, maintype, subtype, cid=cid, filename=item.Filename, disposition="inline"
+            )
+    for item, (data, maintype, subtype) in parts:
+        if not (item.ContentID and html is not None):
             msg.add_attachment(data, maintype, subtype, filename=item.Filename)
     return msg.as_bytes(), Envelope(body.From.Email, tuple(recipients), peer="api")
 
@@ -90,8 +104,19 @@ def build(body: SendIn) -> tuple[bytes, Envelope]:
 @router.post(
     "/send",
     summary="Store a message as if it had arrived over SMTP",
-    responses={400: error("the message cannot be built")},
+    responses={
+        400: error("the message cannot be built"),
+        413: error("the message is larger than --max-message-size"),
+    },
 )
-def send(store: Store, body: SendIn) -> SendOut:
+def send(request: Request, store: Store, body: SendIn) -> SendOut:
+    """`--max-message-size` applies as over SMTP (0: no limit), to the message as built."""
     raw, envelope = build(body)
+    limit: int = request.app.state.settings.max_message_size
+    if limit and len(raw) > limit:
+        raise HTTPException(
+            413,
+            f"the message would be {len(raw)} bytes, larger than the server's limit of "
+            f"{limit} bytes; send less, or raise the limit with --max-message-size",
+        )
     return SendOut(ID=store.add(raw, envelope).id)

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 
 from mailtrap.parsing import Digest
-from mailtrap.storage.base import StoreEvent, Subscriber
+from mailtrap.storage.base import MAX_START, StoreEvent, Subscriber
 
 log = logging.getLogger("mailtrap.storage")
 
@@ -43,8 +43,8 @@ class Subscribers:
 
 def check_page(start: int, limit: int) -> None:
     """Reject page arguments that can only be mistakes, naming the value and the range."""
-    if start < 0:
-        raise ValueError(f"start must be 0 or more, got {start}")
+    if not 0 <= start <= MAX_START:
+        raise ValueError(f"start must be between 0 and {MAX_START}, got {start}")
     if not 0 < limit <= MAX_PAGE:
         raise ValueError(f"limit must be between 1 and {MAX_PAGE}, got {limit}")
 

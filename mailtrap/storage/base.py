@@ -7,8 +7,9 @@ Contract (checked by tests/storage/contract.py against every implementation):
   summary once the message is durable (for SQLite: committed). The future fails only if the
   store itself fails (disk full, closed); malformed mail is stored like any other.
 - Ids are opaque, URL-safe strings, unique within a store. Order is arrival order.
-- `list` and `search` return the newest first. `start` skips that many matches; `limit` caps the
-  page. `Page.total`/`Page.unread` count every match, not just the page.
+- `list` and `search` return the newest first. `start` skips that many matches (at most
+  `MAX_START`); `limit` caps the page. `Page.total`/`Page.unread` count every match, not just
+  the page.
 - `get` and `get_raw` raise `MessageNotFound` for an unknown id. `get` parses the raw bytes on
   every call, so the result always reflects them.
 - With `max_messages > 0`, adding a message beyond the limit deletes the oldest ones, which
@@ -31,9 +32,12 @@ from typing import Literal, Protocol, runtime_checkable
 from mailtrap.models import Envelope, Message, MessageSummary
 from mailtrap.search import Query
 
-__all__ = ["MessageStore", "Page", "StoreEvent", "Subscriber", "new_id"]
+__all__ = ["MAX_START", "MessageStore", "Page", "StoreEvent", "Subscriber", "new_id"]
 
 DEFAULT_MAX_MESSAGES = 10_000
+# A billion: past the end of any mailbox, and far inside the 64-bit offsets SQLite and
+# itertools take (beyond those a start was a 500, not an empty page).
+MAX_START = 1_000_000_000
 
 
 def new_id() -> str:

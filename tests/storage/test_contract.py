@@ -20,6 +20,7 @@ from mailtrap import (
     StoreClosed,
     StoreEvent,
 )
+from mailtrap.storage.base import MAX_START
 
 
 def subjects(page_messages: tuple[MessageSummary, ...]) -> list[str]:
@@ -114,6 +115,21 @@ def test_list_is_newest_first_and_paginated(store: MessageStore) -> None:
 def test_list_rejects_nonsense_page_arguments(store: MessageStore, start: int, limit: int) -> None:
     with pytest.raises(ValueError, match=str(start if start < 0 else limit)):
         store.list(start=start, limit=limit)
+
+
+def test_a_start_up_to_the_limit_is_an_empty_page_and_beyond_it_an_error(
+    store: MessageStore,
+) -> None:
+    """Both stores once failed past 64 bits (SQLite's OFFSET, itertools.islice); the bound
+    makes every store answer the same, with a ValueError naming the value and the limit."""
+    deliver(store, subject="only")
+    for page in (store.list(start=MAX_START), store.search("only", start=MAX_START)):
+        assert (page.messages, page.total, page.start) == ((), 1, MAX_START)
+    for start in (MAX_START + 1, 2**63):
+        with pytest.raises(ValueError, match=rf"{MAX_START}, got {start}"):
+            store.list(start=start)
+        with pytest.raises(ValueError, match=rf"{MAX_START}, got {start}"):
+            store.search("only", start=start)
 
 
 # -- read flags and deletion ----------------------------------------------------------------

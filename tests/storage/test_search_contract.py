@@ -8,6 +8,7 @@ import pytest
 from mailfactory import build_mail, deliver
 
 from mailtrap import Envelope, MessageStore, QueryError
+from mailtrap.search import MAX_SIZE, MAX_TERMS
 
 
 @pytest.fixture
@@ -141,6 +142,14 @@ def test_search_is_newest_first_and_paginated(store: MessageStore) -> None:
         ("has:wings", "has:attachment"),
         ("larger:huge", "larger:'huge'"),
         ("before:yesterday", "YYYY-MM-DD"),
+        # Queries no store can run are refused by the parser, naming the value and the limit.
+        ("larger:99999999999999999999G", rf"larger:'99999999999999999999G'.*\({MAX_SIZE} bytes"),
+        (f"smaller:{'9' * 400}", rf"smaller:'9+' .*\({MAX_SIZE} bytes\); use a smaller size"),
+        (f"larger:{MAX_SIZE + 1}", rf"larger:'{MAX_SIZE + 1}'"),
+        (" ".join(["-is:read"] * 999), rf"more than {MAX_TERMS} terms.*fewer"),
+        (" ".join(f"w{i}" for i in range(MAX_TERMS + 1)), rf"more than {MAX_TERMS} terms"),
+        ("tag:\ud800", r"lone surrogate \(U\+D800\) at position 4"),
+        ("caf\udce9", r"lone surrogate \(U\+DCE9\) at position 3"),
     ],
 )
 def test_bad_queries_raise_query_error_naming_the_term(
@@ -148,6 +157,33 @@ def test_bad_queries_raise_query_error_naming_the_term(
 ) -> None:
     with pytest.raises(QueryError, match=names):
         store.search(query)
+
+
+@pytest.mark.parametrize(
+    "term",
+    [
+        "-is:read",  # one SQL condition each: SQLite allows an expression depth of 1000
+        "shop",  # one FTS5 MATCH, whose expressions may nest 256 deep
+        "-nowhere",  # one FTS5 sub-select each
+        "-tag:none",
+    ],
+)
+def test_the_most_terms_a_query_may_have_run_in_every_store(
+    mailbox: MessageStore, term: str
+) -> None:
+    """The term limit is inside what every store can compile, for every kind of term."""
+    query = " ".join([term] * MAX_TERMS)
+    everything = ["Café meeting", "Order shipped", "Password reset", "Your invoice 2024-001"]
+    expected = ["Order shipped", "Your invoice 2024-001"] if term == "shop" else everything
+    assert found(mailbox, query) == expected
+    with pytest.raises(QueryError, match=f"more than {MAX_TERMS}"):
+        mailbox.search(f"{query} {term}")
+
+
+def test_the_largest_size_is_compared_exactly_in_every_store(mailbox: MessageStore) -> None:
+    assert found(mailbox, f"larger:{MAX_SIZE}") == []
+    assert len(found(mailbox, f"smaller:{MAX_SIZE}")) == 4
+    assert len(found(mailbox, "smaller:8589934591.99G")) == 4  # decimals, not float rounding
 
 
 def test_a_pasted_url_is_text_not_a_field(store: MessageStore) -> None:

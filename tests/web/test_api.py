@@ -14,6 +14,8 @@ from mailfactory import build_mail, deliver, envelope_for
 from mailtrap import Envelope, MessageStore
 from mailtrap._headers import MAX_FIELDS
 from mailtrap.config import Settings
+from mailtrap.search import MAX_SIZE, MAX_TERMS
+from mailtrap.storage.base import MAX_START
 from mailtrap.web import create_app
 
 Live = tuple[LiveServer, httpx.Client]
@@ -131,13 +133,70 @@ def test_bad_search_is_a_400_with_a_reason(live: Live, query: str, reason: str) 
 
 
 @pytest.mark.parametrize(
-    "params", [{"limit": -1}, {"start": -1}, {"limit": "ten"}, {"limit": 5000}]
+    ("query", "reason"),
+    [
+        ("larger:99999999999999999999G", f"largest size a search can compare ({MAX_SIZE} bytes)"),
+        (" ".join(["-is:read"] * 999), f"more than {MAX_TERMS} terms"),
+    ],
+)
+def test_queries_no_store_can_run_are_a_400_on_every_endpoint(
+    live: Live, store: MessageStore, query: str, reason: str
+) -> None:
+    """Each once crashed the SQLite store into a 500 (and a huge size the memory store too)."""
+    _, http = live
+    deliver(store, subject="kept")
+    responses = {
+        "GET /search": http.get("/api/v1/search", params={"query": query}),
+        "GET /wait": http.get("/api/v1/wait", params={"query": query, "timeout": 5}),
+        "DELETE /search": http.delete("/api/v1/search", params={"query": query}),
+        "PUT /messages": http.put("/api/v1/messages", json={"Search": query, "Read": True}),
+    }
+    for endpoint, response in responses.items():
+        assert response.status_code == 400, (endpoint, response.text)
+        assert reason in response.json()["detail"], endpoint
+    assert store.count() == 1 and store.count(unread=True) == 1  # nothing was changed
+
+
+def test_a_search_that_is_not_unicode_is_a_400(live: Live, store: MessageStore) -> None:
+    """JSON can carry a lone surrogate (a URL cannot); SQLite could not bind it: a 500."""
+    _, http = live
+    deliver(store, subject="kept")
+    body = '{"Search": "tag:\\ud800", "Read": true}'
+    response = http.put(
+        "/api/v1/messages", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "lone surrogate (U+D800) at position 4" in response.json()["detail"]
+    assert store.count(unread=True) == 1
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": -1},
+        {"start": -1},
+        {"limit": "ten"},
+        {"limit": 5000},
+        {"start": 9223372036854775808},  # once a 500: past SQLite's and islice's 64 bits
+        {"start": MAX_START + 1},
+    ],
 )
 def test_bad_paging_is_a_422_with_a_reason(live: Live, params: dict[str, object]) -> None:
     _, http = live
-    response = http.get("/api/v1/messages", params=params)
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"][-1] in params
+    for path, extra in (("/api/v1/messages", {}), ("/api/v1/search", {"query": "x"})):
+        response = http.get(path, params={**extra, **params})
+        assert response.status_code == 422, response.text
+        detail = response.json()["detail"][0]
+        assert detail["loc"][-1] in params
+        if "start" in params and params["start"] != -1:
+            assert str(MAX_START) in detail["msg"]
+
+
+def test_a_start_at_the_limit_is_an_empty_page(live: Live, store: MessageStore) -> None:
+    _, http = live
+    deliver(store, subject="only")
+    body = http.get("/api/v1/messages", params={"start": MAX_START}).json()
+    assert (body["messages"], body["total"], body["start"]) == ([], 1, MAX_START)
 
 
 # -- read flags and deletion ------------------------------------------------------------------

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import base64
+import html
 import re
 
 import httpx
+import pytest
 from liveserver import LiveServer
 from mailfactory import build_mail, deliver, envelope_for
 
 from mailtrap import MessageStore
+from mailtrap.search import MAX_SIZE, MAX_TERMS
+from mailtrap.storage.base import MAX_START
 
 Live = tuple[LiveServer, httpx.Client]
 HOSTILE = "<script>alert(1)</script>"
@@ -99,5 +103,34 @@ def test_unknown_message_and_bad_search_are_handled(live: Live) -> None:
     _, http = live
     assert http.get("/view/nope").status_code == 404
     page = http.get("/", params={"q": "subjet:oops"})
-    assert page.status_code == 200
-    assert "unknown search field" in page.text
+    assert page.status_code == 400  # as on the API, but still the page, showing the reason
+    assert "unknown search field" in page.text and "<form" in page.text
+
+
+@pytest.mark.parametrize(
+    ("q", "reason"),
+    [
+        ("larger:99999999999999999999G", f"compare ({MAX_SIZE} bytes)"),
+        (" ".join(["-a"] * (MAX_TERMS + 1)), f"more than {MAX_TERMS} terms"),
+    ],
+)
+def test_a_search_no_store_can_run_shows_its_reason(
+    live: Live, store: MessageStore, q: str, reason: str
+) -> None:
+    """Once a 500 from the SQLite store (a huge size: from the memory store too)."""
+    _, http = live
+    deliver(store, subject="kept")
+    page = http.get("/", params={"q": q})
+    assert page.status_code == 400
+    assert html.escape(reason) in page.text
+
+
+@pytest.mark.parametrize("start", [-1, MAX_START + 1, 9223372036854775808])
+def test_a_start_out_of_range_is_a_422_naming_it(live: Live, start: int) -> None:
+    _, http = live
+    for params in ({"start": start}, {"start": start, "q": "x"}):
+        response = http.get("/", params=params)
+        assert response.status_code == 422  # was a 500 past 64 bits, in both stores
+        detail = response.json()["detail"][0]
+        assert detail["loc"] == ["query", "start"]
+        assert str(0 if start < 0 else MAX_START) in detail["msg"]
