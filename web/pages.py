@@ -6,7 +6,9 @@ Safety, in layers:
 - app pages carry a CSP whose only allowed scripts are ours, by per-request nonce;
 - mail HTML is served from its own endpoint under `sandbox` (no scripts, no same-origin, no
   forms, no top navigation) and `default-src 'none'`, shown in an `<iframe sandbox>`; remote
-  images load only when the user asks, per message.
+  images load only when the user asks, per message;
+- that HTML is rewritten first (`mailhtml`) to name no frame source, resource hint, refresh or
+  base URL, which Chromium would connect to despite the CSP.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from mailtrap.models import Message
 from mailtrap.search import QueryError
 from mailtrap.storage.base import Page
 from mailtrap.web.deps import Store
+from mailtrap.web.mailhtml import served_html
 
 router = APIRouter(include_in_schema=False)
 
@@ -136,7 +139,8 @@ def view(request: Request, store: Store, id: str) -> HTMLResponse:
 
 @router.get("/view/{id}/html")
 def mail_html(store: Store, id: str, remote: bool = False) -> Response:
-    """The message's HTML body, sandboxed; `cid:` references point at its inline parts."""
+    """The message's HTML body, sandboxed and rewritten to connect nowhere on opening (see
+    `mailhtml`); `cid:` references point at its inline parts. The stored message is unchanged."""
     m = _message(store, id)
     by_cid = {p.content_id: p.part_id for p in (*m.inline, *m.attachments) if p.content_id}
 
@@ -144,12 +148,15 @@ def mail_html(store: Store, id: str, remote: bool = False) -> Response:
         part_id = by_cid.get(match.group(1)) or by_cid.get(unquote(match.group(1)))
         return f"/view/{quote(m.id)}/part/{quote(part_id)}" if part_id else match.group(0)
 
-    html = _CID.sub(resolve, m.html)
+    html = served_html(_CID.sub(resolve, m.html))
     return Response(
         html,
         media_type="text/html; charset=utf-8",
         headers={
             "Content-Security-Policy": MAIL_CSP.format(remote=" http: https:" if remote else ""),
+            # Chromium may resolve link hosts ahead of a click: each lookup tells the sender's
+            # DNS server that the mail was opened. Once off, a <meta> cannot turn it back on.
+            "X-DNS-Prefetch-Control": "off",
         },
     )
 
