@@ -435,3 +435,21 @@ def test_opening_mail_connects_to_no_remote_frame_or_hint(app: App) -> None:
             app.page.wait_for_timeout(1500)
         expect(app.page.frame_locator("#html-frame").locator("frameset")).to_have_count(1)
         assert tracker.connections == 0
+
+
+def test_api_docs_render_from_our_origin_only(app: App) -> None:
+    """Swagger UI's own assets, not a CDN's: every request the page makes stays on our origin,
+    and the page's CSP (our scripts only) refuses nothing Swagger UI needs."""
+    requested: list[str] = []
+    console: list[str] = []
+    app.page.on("request", lambda r: requested.append(r.url))
+    app.page.on("console", lambda m: console.append(m.text))
+    app.open("/api/docs")
+    operations = app.page.locator(".opblock-summary-path")
+    playwright_api.expect(operations.filter(has_text="/api/v1/messages").first).to_be_visible()
+    assert operations.count() >= 10
+    operations.filter(has_text="/api/v1/info").first.click()  # expands: React re-renders
+    playwright_api.expect(app.page.locator(".opblock-body").first).to_be_visible()
+    assert f"{app.web.url}/openapi.json" in requested
+    assert [u for u in requested if not u.startswith((app.web.url + "/", "data:"))] == []
+    assert [m for m in console if "Content Security Policy" in m] == []

@@ -175,3 +175,16 @@ def test_large_flat_html_is_rewritten_by_the_child_process(live: Live, store: Me
     served = http.get(f"/view/{id}/html", timeout=60).text
     assert served.count("<tr>") > IN_PROCESS_TAGS // 3  # more tags than rewritten in-process
     assert "Report end." in served and "too deeply nested" not in served
+
+
+def test_api_docs_load_scripts_from_our_origin_only(live: Live) -> None:
+    _, http = live
+    page = http.get("/api/docs")
+    assert page.status_code == 200
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self';" in csp and "default-src 'none'" in csp
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert sources and all(s.startswith("/") or s == "data:," for s in sources)
+    for asset in [s for s in sources if s.endswith((".js", ".css"))]:
+        response = http.get(asset)
+        assert response.status_code == 200 and response.content, asset
