@@ -21,7 +21,7 @@ from mailtrap.search import QueryError
 from mailtrap.smtp import SMTPStats
 from mailtrap.storage.base import MessageStore
 from mailtrap.web import chaos as chaos_api
-from mailtrap.web import events, health, message, messages, meta, pages, send, wait
+from mailtrap.web import docs, events, health, message, messages, meta, pages, send, wait
 from mailtrap.web.guard import Guard
 
 
@@ -49,7 +49,7 @@ def create_app(
         title="mailtrap",
         version=__version__,
         description="A development mail catcher. The v1 API follows Mailpit's.",
-        docs_url="/api/docs",
+        docs_url=None,  # ours (web/docs.py) loads no third-party script
         redoc_url=None,
         lifespan=lifespan,
         # The largest legitimate body is a /send of a maximum-size message, base64 inside
@@ -84,9 +84,10 @@ def create_app(
     async def bad_query(request: Request, exc: QueryError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=400)
 
-    for module in (health, messages, message, meta, send, wait, chaos_api, events, pages):
+    for module in (health, messages, message, meta, send, wait, chaos_api, events, pages, docs):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(packages=[("mailtrap.web", "static")]), name="static")
+    app.mount(docs.ASSETS, docs.assets(), name="docs-assets")
     # Outermost: refuses before anything runs.
     app.add_middleware(Guard, settings=settings, passwords=ui_passwords(settings))
     return app

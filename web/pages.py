@@ -6,7 +6,9 @@ Safety, in layers:
 - app pages carry a CSP whose only allowed scripts are ours, by per-request nonce;
 - mail HTML is served from its own endpoint under `sandbox` (no scripts, no same-origin, no
   forms, no top navigation) and `default-src 'none'`, shown in an `<iframe sandbox>`; remote
-  images load only when the user asks, per message.
+  images load only when the user asks, per message;
+- that HTML is rewritten first (`mailhtml`) to name no frame source, resource hint, refresh or
+  base URL, which Chromium would connect to despite the CSP.
 """
 
 from __future__ import annotations
@@ -28,10 +30,13 @@ from mailtrap.models import Message
 from mailtrap.search import QueryError
 from mailtrap.storage.base import MAX_START, Page
 from mailtrap.web.deps import Store
+from mailtrap.web.mailhtml import served_html
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 50
+# Characters of data: URIs one served mail HTML may embed: more than the largest message.
+EMBED_LIMIT = 64 * 1024 * 1024
 _CID = re.compile(r"""cid:([^"'\s)>]+)""", re.IGNORECASE)
 _PREVIEWABLE = re.compile(r"image/(png|jpeg|gif|webp|bmp|avif)$")
 MAIL_CSP = (
@@ -141,25 +146,38 @@ def view(request: Request, store: Store, id: str) -> HTMLResponse:
 
 @router.get("/view/{id}/html")
 def mail_html(store: Store, id: str, remote: bool = False) -> Response:
-    """The message's HTML body, sandboxed; `cid:` images are embedded as `data:` URIs.
-
-    Embedded, not linked: the sandboxed frame has an opaque origin, so to the browser its
-    requests come from another site, which mailtrap refuses (mailtrap.web.fetch_metadata)."""
+    """The message's HTML body, sandboxed and rewritten to connect nowhere on opening (see
+    `mailhtml`); the stored message is unchanged. `cid:` images are embedded as `data:` URIs,
+    up to `EMBED_LIMIT` characters in all: the sandboxed frame has an opaque origin, so to the
+    browser its requests come from another site, which mailtrap refuses (`fetch_metadata`)."""
     m = _message(store, id)
     by_cid = {p.content_id: p for p in (*m.inline, *m.attachments) if p.content_id}
+
+    embedded: dict[str, str] = {}
+    budget = [EMBED_LIMIT]  # a hostile mail may refer to one large image thousands of times
 
     def resolve(match: re.Match[str]) -> str:
         part = by_cid.get(match.group(1)) or by_cid.get(unquote(match.group(1)))
         if part is None or not _PREVIEWABLE.fullmatch(part.content_type):
             return match.group(0)
-        return f"data:{part.content_type};base64,{base64.b64encode(part.data).decode()}"
+        if part.part_id not in embedded:
+            encoded = base64.b64encode(part.data).decode()
+            embedded[part.part_id] = f"data:{part.content_type};base64,{encoded}"
+        uri = embedded[part.part_id]
+        if len(uri) > budget[0]:
+            return match.group(0)  # shown as a broken image; the Attachments tab has it
+        budget[0] -= len(uri)
+        return uri
 
-    html = _CID.sub(resolve, m.html)
+    html = served_html(_CID.sub(resolve, m.html))
     return Response(
         html,
         media_type="text/html; charset=utf-8",
         headers={
             "Content-Security-Policy": MAIL_CSP.format(remote=" http: https:" if remote else ""),
+            # Chromium may resolve link hosts ahead of a click: each lookup tells the sender's
+            # DNS server that the mail was opened. Once off, a <meta> cannot turn it back on.
+            "X-DNS-Prefetch-Control": "off",
         },
     )
 

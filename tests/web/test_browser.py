@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import smtplib
+import socket
 import struct
 import threading
 import zlib
@@ -368,3 +369,87 @@ def test_attachment_preview_and_download_eml(app: App) -> None:
     assert download.value.suggested_filename == f"{id}.eml"
     assert Path(download.value.path()).read_bytes() == raw
     assert raw == app.store.get_raw(str(id))
+
+
+class Tracker:
+    """A TCP listener on loopback that only counts connections: a preconnect or a TLS
+    ClientHello (whose SNI already tells the sender the mail was opened) counts, not just a
+    finished request."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _accept(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:  # the 0.1 s timeout: look at `stopping` again
+                continue
+            self.connections += 1
+            conn.close()
+
+    def __enter__(self) -> Tracker:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopping.set()
+        self.thread.join(5)
+        self.sock.close()
+
+
+def test_opening_mail_connects_to_no_remote_frame_or_hint(app: App) -> None:
+    """Before mailhtml, the frames alone made Chromium connect (TCP, and TLS with the SNI)
+    although the CSP refused them; with remote images on, prefetch and <base> did too."""
+    with Tracker() as tracker:
+        # `localhost`, not an IP literal: a name is what a tracker uses, and Chromium resolves
+        # it itself, so preconnects and hints to it are really attempted.
+        http, https = f"http://localhost:{tracker.port}", f"https://localhost:{tracker.port}"
+        head = f"""<base href="{http}/base/">
+          <meta http-equiv="refresh" content="0;url={http}/refresh">
+          <link rel="preconnect" href="{https}"><link rel="dns-prefetch" href="{http}">
+          <link rel="prefetch" href="{http}/prefetch"><link rel="prerender" href="{http}/pr">
+          <link rel="preload" as="fetch" href="{http}/preload">"""
+        body = f"""<p id="hi">Hi</p>
+          <iframe src="{https}/iframe"></iframe><iframe src="{http}/iframe"></iframe>
+          <iframe srcdoc="<iframe src='{https}/srcdoc'></iframe>"></iframe>
+          <object data="{https}/object"></object><embed src="{https}/embed">
+          <template shadowrootmode="open"><iframe src="{https}/shadow"></iframe></template>
+          <noscript><iframe src="{https}/noscript"></iframe></noscript>
+          <a href="#top" ping="{http}/ping">top</a><img src="relative.png" alt="">"""
+        app.send(mail("Inline frames", html=f"<html><head>{head}</head><body>{body}</body></html>"))
+        frameset = f'<frameset><frame src="{https}/frame"><frame src="{http}/frame"></frameset>'
+        app.send(mail("Frameset", html=f"<html><head>{head}</head>{frameset}</html>"))
+        expect = playwright_api.expect
+        for subject in ("Inline frames", "Frameset"):
+            app.open()
+            app.page.locator("li", has_text=subject).locator("a.row").click()
+            expect(app.page.locator("h1.subject")).to_have_text(subject)
+            app.page.wait_for_timeout(1500)  # Chromium connects within ms; leave it plenty
+            app.page.get_by_label("Load remote images").check()
+            app.page.wait_for_timeout(1500)
+        expect(app.page.frame_locator("#html-frame").locator("frameset")).to_have_count(1)
+        assert tracker.connections == 0
+
+
+def test_api_docs_render_from_our_origin_only(app: App) -> None:
+    """Swagger UI's own assets, not a CDN's: every request the page makes stays on our origin,
+    and the page's CSP (our scripts only) refuses nothing Swagger UI needs."""
+    requested: list[str] = []
+    console: list[str] = []
+    app.page.on("request", lambda r: requested.append(r.url))
+    app.page.on("console", lambda m: console.append(m.text))
+    app.open("/api/docs")
+    operations = app.page.locator(".opblock-summary-path")
+    playwright_api.expect(operations.filter(has_text="/api/v1/messages").first).to_be_visible()
+    assert operations.count() >= 10
+    operations.filter(has_text="/api/v1/info").first.click()  # expands: React re-renders
+    playwright_api.expect(app.page.locator(".opblock-body").first).to_be_visible()
+    assert f"{app.web.url}/openapi.json" in requested
+    assert [u for u in requested if not u.startswith((app.web.url + "/", "data:"))] == []
+    assert [m for m in console if "Content Security Policy" in m] == []

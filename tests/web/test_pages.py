@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import html
 import re
+import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,9 +16,12 @@ from mailfactory import build_mail, deliver, envelope_for
 from mailtrap import MessageStore
 from mailtrap.search import MAX_SIZE, MAX_TERMS
 from mailtrap.storage.base import MAX_START
+from mailtrap.web import pages
+from mailtrap.web.mailhtml import IN_PROCESS_TAGS, REWRITE_SECONDS
 
 Live = tuple[LiveServer, httpx.Client]
 HOSTILE = "<script>alert(1)</script>"
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def test_pages_escape_message_strings(live: Live, store: MessageStore) -> None:
@@ -86,6 +91,25 @@ def test_cid_images_are_embedded_in_the_mail_html(live: Live, store: MessageStor
     assert sources == ["data:image/png;base64," + base64.b64encode(png).decode(), "cid:s@x"]
 
 
+def test_embedded_images_are_bounded_however_often_they_are_named(
+    live: Live, store: MessageStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One image named thousands of times would otherwise be copied into the page each time.
+    _, http = live
+    png = b"\x89PNG\r\n\x1a\n" + b"\x01" * 3000
+    uri = "data:image/png;base64," + base64.b64encode(png).decode()
+    monkeypatch.setattr(pages, "EMBED_LIMIT", 2 * len(uri) + 1)
+    raw = (
+        b'Content-Type: multipart/related; boundary="b"\r\nSubject: many\r\n\r\n'
+        b"--b\r\nContent-Type: text/html\r\n\r\n" + b'<img src="cid:logo@x">' * 1000 + b"\r\n"
+        b"--b\r\nContent-Type: image/png\r\nContent-ID: <logo@x>\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.b64encode(png) + b"\r\n--b--\r\n"
+    )
+    summary = store.add(raw, envelope_for(raw))
+    sources = re.findall(r'src="([^"]+)"', http.get(f"/view/{summary.id}/html").text)
+    assert sources == [uri, uri] + ["cid:logo@x"] * 998
+
+
 def test_only_raster_images_are_shown_inline(live: Live, store: MessageStore) -> None:
     _, http = live
     raw = build_mail(
@@ -134,3 +158,84 @@ def test_a_start_out_of_range_is_a_422_naming_it(live: Live, start: int) -> None
         detail = response.json()["detail"][0]
         assert detail["loc"] == ["query", "start"]
         assert str(0 if start < 0 else MAX_START) in detail["msg"]
+
+
+TRACKER = "tracker.example"
+FETCHING = f"""<html><head><base href="https://{TRACKER}/b/">
+  <meta http-equiv="refresh" content="0;url=https://{TRACKER}/r">
+  <link rel="preconnect" href="https://{TRACKER}"><link rel="dns-prefetch" href="//{TRACKER}">
+  <link rel="prefetch" href="https://{TRACKER}/p"><link rel="preload" href="https://{TRACKER}/l">
+  <link rel="stylesheet" href="https://css.example/s.css"></head><body>
+  <iframe src="https://{TRACKER}/i" srcdoc="<iframe src=https://{TRACKER}/s>"></iframe>
+  <IFRAME SRC="//{TRACKER}/upper"></IFRAME><object data="https://{TRACKER}/o">fallback</object>
+  <embed src="https://{TRACKER}/e"><applet codebase="https://{TRACKER}/a"></applet>
+  <template shadowrootmode="open"><iframe src="https://{TRACKER}/shadow"></iframe></template>
+  <noscript><iframe src="https://{TRACKER}/noscript"></iframe></noscript>
+  <a id="link" href="https://links.example/" ping="https://{TRACKER}/ping">read</a>
+  <img src="cid:logo@x"></body></html>"""
+
+
+def test_served_mail_html_names_no_frame_source_or_hint(live: Live, store: MessageStore) -> None:
+    _, http = live
+    raw = build_mail(html=FETCHING)
+    id = store.add(raw, envelope_for(raw)).id
+    for params in ({}, {"remote": 1}):  # frames stay stripped with remote images allowed
+        response = http.get(f"/view/{id}/html", params=params)
+        assert response.status_code == 200
+        assert TRACKER not in response.text
+        assert response.headers["x-dns-prefetch-control"] == "off"
+        # Content and what the CSP refuses without connecting stay.
+        for kept in ('href="https://links.example/"', "fallback", "https://css.example/s.css"):
+            assert kept in response.text
+        assert response.text.count("<iframe") == 4
+    assert store.get_raw(id) == raw  # only the served view is rewritten
+    assert TRACKER in store.get(id).html
+    assert TRACKER.encode() in http.get(f"/api/v1/message/{id}/raw").content
+
+
+def test_frameset_frames_lose_their_sources(live: Live, store: MessageStore) -> None:
+    _, http = live
+    html = f'<frameset><frame src="https://{TRACKER}/f"><frame src="/local"></frameset>'
+    id = store.add(raw := build_mail(html=html), envelope_for(raw)).id
+    served = http.get(f"/view/{id}/html").text
+    assert served.count("<frame>") == 2 and TRACKER not in served
+
+
+@pytest.mark.slow
+def test_deeply_nested_html_is_answered_within_the_rewrite_bound(
+    live: Live, store: MessageStore
+) -> None:
+    """Lexbor's tree builder is quadratic in nesting depth (100,000 nested <div> take ~15 s),
+    so the rewrite of large mail runs in a child process killed after REWRITE_SECONDS."""
+    _, http = live
+    hostile = "<div>" * 100_000 + f'<iframe src="https://{TRACKER}/deep"></iframe>'
+    id = store.add(raw := build_mail(html=hostile), envelope_for(raw)).id
+    started = time.monotonic()
+    response = http.get(f"/view/{id}/html", timeout=60)
+    # The bound plus a child's start-up, doubled for a loaded 2-core machine.
+    assert time.monotonic() - started < 2 * REWRITE_SECONDS + 10
+    assert response.status_code == 200
+    assert "too deeply nested" in response.text and TRACKER not in response.text
+    assert http.get("/livez").status_code == 200  # and the server serves on
+
+
+def test_large_flat_html_is_rewritten_by_the_child_process(live: Live, store: MessageStore) -> None:
+    _, http = live
+    raw = (DATA / "broken-2mb-single-line-html.eml").read_bytes()
+    id = store.add(raw, envelope_for(raw)).id
+    served = http.get(f"/view/{id}/html", timeout=60).text
+    assert served.count("<tr>") > IN_PROCESS_TAGS // 3  # more tags than rewritten in-process
+    assert "Report end." in served and "too deeply nested" not in served
+
+
+def test_api_docs_load_scripts_from_our_origin_only(live: Live) -> None:
+    _, http = live
+    page = http.get("/api/docs")
+    assert page.status_code == 200
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self';" in csp and "default-src 'none'" in csp
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert sources and all(s.startswith("/") or s == "data:," for s in sources)
+    for asset in [s for s in sources if s.endswith((".js", ".css"))]:
+        response = http.get(asset)
+        assert response.status_code == 200 and response.content, asset
