@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from mailtrap.models import Address, Attachment, Message, MessageSummary
+from mailtrap.parsing import MAX_TAG_LENGTH, MAX_TAGS
 
 
 class AddressOut(BaseModel):
@@ -209,6 +210,13 @@ class SetReadIn(BaseModel):
     Read: bool = False
 
 
+# As many tags, as long, as a message may carry (mailtrap.parsing): refused, not cut, when sent.
+TagsIn = Annotated[
+    list[Annotated[str, StringConstraints(max_length=MAX_TAG_LENGTH)]],
+    Field(max_length=MAX_TAGS),
+]
+
+
 class DeleteIn(BaseModel):
     """DELETE /api/v1/messages. No `IDs` (or no body) deletes every message."""
 
@@ -219,7 +227,7 @@ class SetTagsIn(BaseModel):
     """PUT /api/v1/tags: replace the tags of `IDs` with `Tags` (empty removes them all)."""
 
     IDs: list[str]
-    Tags: list[str] = []
+    Tags: TagsIn = []
 
 
 class RuntimeStatsOut(BaseModel):
@@ -279,7 +287,7 @@ class SendIn(_StrictIn):
     HTML: str = ""
     Attachments: list[SendAttachmentIn] = []
     Headers: dict[str, str] = {}
-    Tags: list[str] = []
+    Tags: TagsIn = []
 
 
 class SendOut(BaseModel):

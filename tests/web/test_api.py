@@ -14,6 +14,7 @@ from mailfactory import build_mail, deliver, envelope_for
 from mailtrap import Envelope, MessageStore
 from mailtrap._headers import MAX_FIELDS
 from mailtrap.config import Settings
+from mailtrap.parsing import MAX_TAG_LENGTH, MAX_TAGS
 from mailtrap.search import MAX_SIZE, MAX_TERMS
 from mailtrap.storage.base import MAX_START
 from mailtrap.web import create_app
@@ -387,6 +388,28 @@ def test_tags_get_and_put(live: Live, store: MessageStore) -> None:
     assert http.get("/api/v1/tags").json() == ["x", "Y"]
     assert store.get(b.id).tags == ("x", "Y")
     assert http.put("/api/v1/tags", json={"Tags": ["x"]}).status_code == 422  # IDs required
+
+
+@pytest.mark.parametrize(
+    ("tags", "reason"),
+    [
+        ([f"t{i}" for i in range(MAX_TAGS + 1)], f"at most {MAX_TAGS} items"),
+        (["x" * (MAX_TAG_LENGTH + 1)], f"at most {MAX_TAG_LENGTH} characters"),
+    ],
+)
+def test_tags_beyond_what_a_message_may_carry_are_refused_not_cut(
+    live: Live, store: MessageStore, tags: list[str], reason: str
+) -> None:
+    _, http = live
+    a = deliver(store, headers={"X-Tags": "old"})
+    for path, body in (
+        ("/api/v1/tags", {"IDs": [a.id], "Tags": tags}),
+        ("/api/v1/send", {"From": {"Email": "app@example.com"}, "Tags": tags}),
+    ):
+        response = http.request("PUT" if path.endswith("tags") else "POST", path, json=body)
+        assert response.status_code == 422, path
+        assert reason in response.text, path
+    assert store.get(a.id).tags == ("old",) and store.count() == 1
 
 
 def test_send_stores_the_message_as_if_received(live: Live, store: MessageStore) -> None:
