@@ -216,7 +216,6 @@ class SMTPServer:
             if protocol.transport is not None:
                 protocol.transport.close()
         await server.wait_closed()
-        self.handler.close()
         self._bound = None
 
     # -- on a thread of its own -----------------------------------------------------------

@@ -15,7 +15,7 @@ import asyncio
 import logging
 import re
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from email.utils import format_datetime, localtime
 from typing import Any
@@ -45,9 +45,6 @@ log = logging.getLogger("mailtrap.smtp")
 DEFAULT_MAX_MESSAGE_SIZE = 25 * 1024 * 1024  # what large providers accept; 0 means no limit
 DEFAULT_MAX_RECIPIENTS = 1000  # RFC 5321 demands at least 100; a sink should not refuse mail
 DEFAULT_IDLE_TIMEOUT = 300.0  # RFC 5321 4.5.3.2.7: at least five minutes
-# Threads that parse and store arriving mail. Two, so that one large message does not hold up
-# every other while it parses; more would only contend for the GIL.
-PARSE_THREADS = 2
 # Twice the 100 parallel sessions of the README's load benchmark (Postfix's default process
 # limit is 100), far above a test suite's few senders per worker, and well under the common
 # 1024 open-file limit, so a flood of connections is answered 421 instead of starving the web
@@ -90,7 +87,6 @@ class DeliveryHandler:
         self.max_recipients = max_recipients
         self._on_error = on_error or (lambda exc: None)
         self._completions: Completions | None = None
-        self._parsers: ThreadPoolExecutor | None = None
         self.stats = SMTPStats()
         self._date = (0, "")
 
@@ -156,7 +152,10 @@ class DeliveryHandler:
             login=_login(session),
         )
         try:
-            summary = await self._settled(self._submit(raw, meta))
+            # The store parses on a thread of its own (MessageStore.submit's promise): this
+            # loop serves every other connection, and under `mailtrap serve` the web API.
+            future = self.store.submit(raw, meta)
+            summary = future.result() if future.done() else await self._settled(future)
         except Exception as exc:
             log.exception("could not store a message from %s", meta.peer)
             self.stats.rejected += 1
@@ -173,33 +172,6 @@ class DeliveryHandler:
         if second != self._date[0]:
             self._date = (second, format_datetime(localtime()))
         return self._date[1]
-
-    def _submit(self, raw: bytes, meta: Envelope) -> Future[MessageSummary]:
-        """`store.submit(raw, meta)`, run on a parse thread.
-
-        Submitting parses the message. That takes time linear in its size, but a large or
-        hostile message still costs up to a few hundred milliseconds, and this loop serves
-        every other SMTP connection (and, under `mailtrap serve`, the web API) meanwhile.
-        """
-        stored: Future[MessageSummary] = Future()
-
-        def submit() -> None:
-            try:
-                self.store.submit(raw, meta).add_done_callback(lambda f: _pass_on(f, stored))
-            except BaseException as exc:  # a closed store, say; the client is told 451
-                stored.set_exception(exc)
-
-        if self._parsers is None:
-            self._parsers = ThreadPoolExecutor(PARSE_THREADS, thread_name_prefix="mailtrap-parse")
-        self._parsers.submit(submit)
-        return stored
-
-    def close(self) -> None:
-        """Let the parse threads finish what they have, then end them. A later message starts
-        new ones."""
-        parsers, self._parsers = self._parsers, None
-        if parsers is not None:
-            parsers.shutdown(wait=False)
 
     def _settled(self, future: Future[MessageSummary]) -> asyncio.Future[MessageSummary]:
         loop = asyncio.get_running_loop()
@@ -233,14 +205,6 @@ class DeliveryHandler:
             f"\t{self._now()}\r\n"
         )
         return line.encode("utf-8", "surrogateescape")
-
-
-def _pass_on(done: Future[MessageSummary], to: Future[MessageSummary]) -> None:
-    exc = done.exception()
-    if exc is None:
-        to.set_result(done.result())
-    else:
-        to.set_exception(exc)
 
 
 # RFC 5321 4.5.3.1.2-3: a domain has at most 255 octets, a path 256. Longer input is cut, so

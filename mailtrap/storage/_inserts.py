@@ -1,8 +1,9 @@
 """Turning a received message into rows, and inserting a burst of them at once.
 
-Rows are built on the caller's thread (`Pending.build`); the writer thread inserts a run of
-them through the `incoming` view, one multi-row INSERT per CHUNK (`insert_many`), or one by one
-(`Pending.apply`). The view's trigger puts each row's parts in `messages`, `raw` and `fts`.
+Rows are built on the writer thread, just before it inserts them (`Pending.operation`, whose
+`prepare` parses the message). It inserts a run of them through the `incoming` view, one
+multi-row INSERT per CHUNK (`insert_many`), or one by one (`Pending.apply`). The view's
+trigger puts each row's parts in `messages`, `raw` and `fts`.
 
 Why one statement per burst rather than executemany, or one INSERT per table: the sqlite3
 module lets go of the GIL around every statement it steps, and must win it back from the busy
@@ -18,6 +19,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 from typing import Any
 
 from mailtrap.models import Envelope, MessageSummary
@@ -74,11 +76,12 @@ class Pending:
             tags=tuple((t.casefold(), t) for t in digest.tags),
         )
 
-    def operation(self) -> Operation:
-        """The writer's operation for this message. Untagged, it is a row of one statement."""
-        return Operation(
-            self.apply, apply_many=insert_many, data=self, statement_rows=0 if self.tags else CHUNK
-        )
+    @staticmethod
+    def operation(raw: bytes, envelope: Envelope) -> Operation:
+        """The writer's operation for one arriving message. The writer thread parses it
+        (`prepare`), so the caller, often the SMTP event loop, never does. Untagged, it is a
+        row of one statement."""
+        return Operation(_unparsed, apply_many=insert_many, prepare=partial(_parse, raw, envelope))
 
     def outcome(self) -> tuple[MessageSummary, list[StoreEvent]]:
         return self.summary, [StoreEvent("new", (self.summary.id,), summary=self.summary)]
@@ -87,6 +90,16 @@ class Pending:
         _insert(conn, [self.row])
         _insert_tags(conn, [self])
         return self.outcome()
+
+
+def _parse(raw: bytes, envelope: Envelope, op: Operation) -> None:
+    pending = op.data = Pending.build(raw, envelope)
+    op.apply = pending.apply
+    op.statement_rows = 0 if pending.tags else CHUNK
+
+
+def _unparsed(conn: sqlite3.Connection) -> tuple[MessageSummary, list[StoreEvent]]:
+    raise AssertionError("the writer prepares (parses) a message before applying it")
 
 
 def _insert_tags(conn: sqlite3.Connection, pending: list[Pending]) -> None:

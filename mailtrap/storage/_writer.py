@@ -44,10 +44,12 @@ class Operation:
     `data` for the latter to read.
 
     `statement_rows` promises that `apply_many` runs up to that many such operations as exactly
-    one SQL statement (0: no such promise).
+    one SQL statement (0: no such promise). `prepare(op)`, if given, runs on the writer thread
+    before the batch is grouped, and may set `data` and `statement_rows`; if it raises, only
+    this operation fails.
     """
 
-    __slots__ = ("apply", "apply_many", "data", "future", "statement_rows")
+    __slots__ = ("apply", "apply_many", "data", "future", "prepare", "statement_rows")
 
     def __init__(
         self,
@@ -56,11 +58,13 @@ class Operation:
         apply_many: ApplyMany | None = None,
         data: Any = None,
         statement_rows: int = 0,
+        prepare: Callable[[Operation], None] | None = None,
     ) -> None:
         self.apply = apply
         self.apply_many = apply_many
         self.data = data
         self.statement_rows = statement_rows
+        self.prepare = prepare
         self.future: Future[Any] = Future()
 
 
@@ -136,7 +140,7 @@ class Writer:
                 self._run_batch(batch)
 
     def _run_batch(self, batch: list[Operation]) -> None:
-        live = [op for op in batch if op.future.set_running_or_notify_cancel()]
+        live = [op for op in batch if op.future.set_running_or_notify_cancel() and _prepared(op)]
         if not live:
             return
         many = live[0].apply_many
@@ -232,3 +236,16 @@ class Writer:
                 done.append((op, outcome))
             finally:
                 conn.execute("RELEASE op")
+
+
+def _prepared(op: Operation) -> bool:
+    """Run `op.prepare`; False (and the operation failed) if it raised."""
+    if op.prepare is None:
+        return True
+    try:
+        op.prepare(op)
+    except Exception as exc:
+        log.exception("preparing a write failed")
+        op.future.set_exception(exc)
+        return False
+    return True

@@ -2,7 +2,9 @@
 
 Contract (checked by tests/storage/contract.py against every implementation):
 
-- Every method is thread-safe. `submit` returns at once; everything else may block briefly.
+- Every method is thread-safe. `submit` returns at once: it never parses nor waits on the
+  caller's thread (the caller is often an event loop), so the parse runs on a thread of the
+  store's own. Everything else may block briefly.
 - `submit(raw, envelope)` stores `raw` exactly as given and resolves its future with the new
   summary once the message is durable (for SQLite: committed). The future fails only if the
   store itself fails (disk full, closed); malformed mail is stored like any other.

@@ -1,7 +1,7 @@
 """A store that keeps everything in process memory: the default for the pytest fixtures.
 
-Writes happen on the caller's thread under one lock, so `submit` returns an already resolved
-future and a message is visible to readers the moment `add` returns.
+Writes happen on the caller's thread under one lock, so a message is visible to readers the
+moment `add` returns. `submit` runs `add` on a thread of its own, which parses there.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from mailtrap.models import Envelope, Message, MessageSummary
 from mailtrap.parsing import normalize_tags, parse_message, summarize
 from mailtrap.search import Query, Term, parse_query, tokenize
 from mailtrap.storage._common import Subscribers, check_page, search_columns
+from mailtrap.storage._offload import Offload
 from mailtrap.storage.base import DEFAULT_MAX_MESSAGES, Page, StoreEvent, Subscriber, new_id
 
 __all__ = ["MemoryStore"]
@@ -44,6 +45,7 @@ class MemoryStore:
         self._unread = 0
         self._subscribers = Subscribers()
         self._closed = False
+        self._adder = Offload(self.add, name="mailtrap-memory-add")
 
     def __repr__(self) -> str:
         return f"MemoryStore(messages={len(self._entries)}, max_messages={self.max_messages})"
@@ -51,12 +53,7 @@ class MemoryStore:
     # -- writes ----------------------------------------------------------------------------
 
     def submit(self, raw: bytes, envelope: Envelope) -> Future[MessageSummary]:
-        future: Future[MessageSummary] = Future()
-        try:
-            future.set_result(self.add(raw, envelope))
-        except Exception as exc:
-            future.set_exception(exc)
-        return future
+        return self._adder.submit(raw, envelope)  # `add`, on a thread of its own
 
     def add(self, raw: bytes, envelope: Envelope) -> MessageSummary:
         raw = bytes(raw)
@@ -195,6 +192,7 @@ class MemoryStore:
         return self._subscribers.add(callback)
 
     def close(self) -> None:
+        self._adder.close()  # what was submitted is stored first, as in the SQLite store
         with self._lock:
             self._closed = True
 

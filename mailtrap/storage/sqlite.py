@@ -107,9 +107,10 @@ class SQLiteStore:
     # -- writes ----------------------------------------------------------------------------
 
     def submit(self, raw: bytes, envelope: Envelope) -> Future[MessageSummary]:
-        # Parse and build the rows here, on the caller's thread (the SMTP event loop), so the
-        # writer thread spends its time inside SQLite, where it does not hold the GIL.
-        return self._writer.submit(Pending.build(bytes(raw), envelope).operation())
+        # The writer thread parses the message just before inserting it: the caller is often
+        # the SMTP event loop, which must never wait on a parse, and a parse thread of its own
+        # would add a hand-over (and a wait for the GIL) to every message.
+        return self._writer.submit(Pending.operation(bytes(raw), envelope))
 
     def add(self, raw: bytes, envelope: Envelope) -> MessageSummary:
         return self.submit(raw, envelope).result()

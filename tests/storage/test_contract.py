@@ -6,9 +6,11 @@ Only the public protocol is used here, so a networked store can join by adding a
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from bombs import html_mail
 from mailfactory import build_mail, deliver, envelope_for
 
 from mailtrap import (
@@ -95,6 +97,22 @@ def test_submit_returns_a_future_that_resolves_to_the_summary(store: MessageStor
     summary = future.result(timeout=10)
     assert summary.subject == "via submit"
     assert store.get(summary.id).subject == "via submit"
+
+
+def test_submit_leaves_the_parse_to_the_store_and_keeps_order(store: MessageStore) -> None:
+    # Callers are event loops: a message that takes a while to parse (here ~0.2 s: a
+    # megabyte of nested tags) must not hold up the call that hands it over.
+    heavy = html_mail("heavy", b"<div>" * 200_000)  # its text and snippet come from the HTML
+    light = build_mail(subject="light")
+    envelopes = envelope_for(heavy), envelope_for(light)
+    began = time.perf_counter()
+    futures = [store.submit(heavy, envelopes[0]), store.submit(light, envelopes[1])]
+    handed_over = time.perf_counter() - began
+    parsed = [f.result(timeout=30) for f in futures]
+    took = time.perf_counter() - began
+    assert handed_over < took / 4, (handed_over, took)
+    assert subjects(store.list().messages) == ["light", "heavy"]  # arrival order
+    assert [p.subject for p in parsed] == ["heavy", "light"]
 
 
 # -- list / count / pagination -------------------------------------------------------------

@@ -15,6 +15,7 @@ from mailtrap import MailtrapError, SQLiteStore
 from mailtrap.storage._inserts import CHUNK, Pending
 from mailtrap.storage._schema import SUMMARY_COLUMNS, _statements, migrations
 from mailtrap.storage._writer import Operation, Writer
+from mailtrap.storage.base import StoreEvent
 
 
 def test_a_returned_add_is_committed_and_visible_to_another_connection(tmp_path: Path) -> None:
@@ -98,6 +99,43 @@ def test_one_failing_operation_fails_only_its_own_future(tmp_path: Path) -> None
     writer.close()
     check = sqlite3.connect(tmp_path / "w.db")
     assert check.execute("SELECT x FROM t ORDER BY x").fetchall() == [(1,), (2,)]
+
+
+def test_a_failing_prepare_fails_only_its_own_operation(tmp_path: Path) -> None:
+    """`prepare` runs on the writer thread (messages are parsed there); if it raises, the rest
+    of the batch is written all the same."""
+    _, writer = writer_on(tmp_path, "t (x)")
+    prepared_on: list[str] = []
+
+    def insert(value: int, *, fail: bool = False) -> Operation:
+        def prepare(op: Operation) -> None:
+            prepared_on.append(threading.current_thread().name)
+            if fail:
+                raise ValueError("cannot prepare")
+            op.data = value
+
+        def apply(c: sqlite3.Connection) -> tuple[int, list[StoreEvent]]:
+            c.execute("INSERT INTO t VALUES (?)", (op.data,))
+            return op.data, []
+
+        op = Operation(apply, prepare=prepare)
+        return op
+
+    first, gate = hold(writer)  # so that the three below form one batch
+    futures = [
+        writer.submit(insert(1)),
+        writer.submit(insert(2, fail=True)),
+        writer.submit(insert(3)),
+    ]
+    gate.set()
+    first.result(10)
+    assert [futures[0].result(10), futures[2].result(10)] == [1, 3]
+    with pytest.raises(ValueError, match="cannot prepare"):
+        futures[1].result(10)
+    writer.close()
+    assert set(prepared_on) == {"test-writer"}
+    check = sqlite3.connect(tmp_path / "w.db")
+    assert check.execute("SELECT x FROM t ORDER BY x").fetchall() == [(1,), (3,)]
 
 
 def test_schema_is_versioned(tmp_path: Path) -> None:
