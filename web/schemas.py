@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from mailtrap.models import Address, Attachment, Message, MessageSummary
 from mailtrap.parsing import MAX_TAG_LENGTH, MAX_TAGS
@@ -210,11 +210,16 @@ class SetReadIn(BaseModel):
     Read: bool = False
 
 
+def _tag(tag: str) -> str:
+    # Not StringConstraints: that also refuses a lone surrogate, which /send's own checks
+    # name with a 400 (as for every other field).
+    if len(tag) > MAX_TAG_LENGTH:
+        raise ValueError(f"a tag has at most {MAX_TAG_LENGTH} characters, this one {len(tag)}")
+    return tag
+
+
 # As many tags, as long, as a message may carry (mailtrap.parsing): refused, not cut, when sent.
-TagsIn = Annotated[
-    list[Annotated[str, StringConstraints(max_length=MAX_TAG_LENGTH)]],
-    Field(max_length=MAX_TAGS),
-]
+TagsIn = Annotated[list[Annotated[str, AfterValidator(_tag)]], Field(max_length=MAX_TAGS)]
 
 
 class DeleteIn(BaseModel):

@@ -171,6 +171,17 @@ def test_a_search_that_is_not_unicode_is_a_400(live: Live, store: MessageStore) 
     assert store.count(unread=True) == 1
 
 
+def test_a_refusal_that_echoes_a_lone_surrogate_is_still_a_422(live: Live) -> None:
+    """JSON can carry a lone surrogate; echoed in the error, it could not be encoded (a 500)."""
+    _, http = live
+    body = b'{"IDs": [], "Read": "\\ud800"}'
+    response = http.put(
+        "/api/v1/messages", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "Read"]
+
+
 @pytest.mark.parametrize(
     "params",
     [
@@ -394,7 +405,7 @@ def test_tags_get_and_put(live: Live, store: MessageStore) -> None:
     ("tags", "reason"),
     [
         ([f"t{i}" for i in range(MAX_TAGS + 1)], f"at most {MAX_TAGS} items"),
-        (["x" * (MAX_TAG_LENGTH + 1)], f"at most {MAX_TAG_LENGTH} characters"),
+        (["x" * (MAX_TAG_LENGTH + 1)], f"a tag has at most {MAX_TAG_LENGTH} characters"),
     ],
 )
 def test_tags_beyond_what_a_message_may_carry_are_refused_not_cut(

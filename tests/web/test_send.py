@@ -251,7 +251,10 @@ def test_counts_at_their_limits_are_accepted(live: Live, store: MessageStore) ->
             f"{MAX_ATTACHMENTS + 1} parts; /send takes at most {MAX_ATTACHMENTS}",
         ),
         ({"Subject": "😀" * 100_000}, f"/send takes at most {MAX_HEADER_TEXT}; put long text"),
-        ({"Tags": ["t" * 1000] * 17}, f"add up to {17 * 1000 + 26} characters"),  # + addresses
+        (
+            {"Headers": {f"X-H{i}": "v" * 1000 for i in range(17)}},
+            f"add up to {17 * 1000 + 75 + 26} characters",  # + names, + addresses
+        ),
     ],
 )
 def test_counts_and_header_text_past_their_limits_are_a_400(
