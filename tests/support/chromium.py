@@ -6,12 +6,15 @@ and fails instead under CI (`CI` set), which installs it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "require_chromium"]
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "launched", "require_chromium"]
 
 CHROMIUM = os.environ.get("MAILTRAP_CHROMIUM", "/usr/bin/chromium")
 # Chromium's own network chatter is refused on this machine; keep it quiet.
@@ -32,3 +35,16 @@ def require_chromium() -> str:
     if os.environ.get("CI"):
         pytest.fail(f"{CHROMIUM} is missing; .ci/run installs Debian's chromium", pytrace=False)
     pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium", allow_module_level=True)
+
+
+@contextlib.contextmanager
+def launched() -> Iterator[Any]:
+    """Chromium driven by Playwright (which must be importable), closed at the end."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=require_chromium(), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

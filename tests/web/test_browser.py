@@ -6,9 +6,7 @@ it). Hostile mail is opened and every tab visited; the test proves nothing in it
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import smtplib
 import socket
 import struct
@@ -16,27 +14,20 @@ import threading
 import zlib
 from collections.abc import Iterator
 from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from chromium import launched, require_chromium
 from liveserver import LiveServer
+from oneserver import OneResponse
 
 from mailtrap import MemoryStore, MessageStore, SMTPServer
 from mailtrap.config import Settings
 from mailtrap.web import create_app
 
 playwright_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = os.environ.get("MAILTRAP_CHROMIUM", "/usr/bin/chromium")
-if not shutil.which(CHROMIUM):
-    if os.environ.get("CI"):
-        pytest.fail(f"{CHROMIUM} is missing; .ci/run installs Debian's chromium", pytrace=False)
-    pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium", allow_module_level=True)
-
-# Chromium's own network chatter is refused on this machine; keep it quiet.
-CHROMIUM_ARGS = ["--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-default-apps"]  # fmt: skip
+require_chromium()  # skips this module where there is none (fails under CI)
 
 
 class App:
@@ -102,45 +93,10 @@ def png(width: int, height: int) -> bytes:
             + chunk(b"IEND", b""))  # fmt: skip
 
 
-class PixelServer:
-    """A tiny HTTP server on 127.0.0.1 that serves one PNG and counts who asked for it."""
-
-    def __init__(self) -> None:
-        self.hits: list[str] = []
-        image, hits = png(3, 2), self.hits
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                hits.append(self.path)
-                self.send_response(200)
-                self.send_header("Content-Type", "image/png")
-                self.send_header("Content-Length", str(len(image)))
-                self.end_headers()
-                self.wfile.write(image)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> PixelServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with launched() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -332,7 +288,7 @@ def test_select_two_and_mark_read_then_unread(app: App) -> None:
 
 def test_remote_images_load_only_after_the_toggle(app: App) -> None:
     expect = playwright_api.expect
-    with PixelServer() as pixel:
+    with OneResponse(png(3, 2), "image/png") as pixel:
         src = f"{pixel.url}/pixel.png"
         app.send(mail("Remote", html=f'<p id="hi">Hi</p><img id="px" src="{src}">'))
         app.open()

@@ -10,27 +10,26 @@ every mailtrap middleware notes what the server answered, and with which Fetch M
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.mime.image import MIMEImage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from chromium import CHROMIUM_ARGS, require_chromium
+from chromium import launched, require_chromium
 from fastapi import Request
 from liveserver import LiveServer
 from mailfactory import deliver, envelope_for
+from oneserver import OneResponse
 
 from mailtrap import MemoryStore
 from mailtrap.config import Settings
 from mailtrap.web import create_app
 
 playwright_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = require_chromium()
+require_chromium()  # skips this module where there is none (fails under CI)
 
 WAIT = 4  # seconds a wait for a missing mail lasts, were it allowed to run
 CODE = "424242"
@@ -75,34 +74,10 @@ class Seen:
     mode: str | None
 
 
-class Attacker:
+def another_site() -> OneResponse:
     """Another site on loopback: serves a blank page that the tests then script."""
-
-    def __init__(self) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                body = b"<!doctype html><title>another site</title><p>nothing to see</p>"
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> Attacker:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
+    page = b"<!doctype html><title>another site</title><p>nothing to see</p>"
+    return OneResponse(page, "text/html; charset=utf-8")
 
 
 class Mailtrap:
@@ -148,10 +123,8 @@ class Mailtrap:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with launched() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -163,8 +136,8 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def attacker() -> Iterator[Attacker]:
-    with Attacker() as server:
+def attacker() -> Iterator[OneResponse]:
+    with another_site() as server:
         yield server
 
 
@@ -174,7 +147,7 @@ SITES = [("localhost", "same-site"), ("127.0.0.1", "cross-site")]
 
 @pytest.mark.parametrize(("attacker_host", "relation"), SITES)
 def test_another_site_cannot_tell_whether_a_mail_matches(
-    page: Any, attacker: Attacker, attacker_host: str, relation: str
+    page: Any, attacker: OneResponse, attacker_host: str, relation: str
 ) -> None:
     with Mailtrap(Settings()) as mailtrap:
         page.goto(f"http://{attacker_host}:{attacker.port}/")
@@ -209,7 +182,7 @@ def test_the_same_probes_from_mailtraps_own_pages_still_work(page: Any) -> None:
 
 @pytest.mark.parametrize(("attacker_host", "relation"), SITES)
 def test_a_link_from_another_site_opens_the_inbox_but_not_a_mail_download(
-    page: Any, attacker: Attacker, attacker_host: str, relation: str
+    page: Any, attacker: OneResponse, attacker_host: str, relation: str
 ) -> None:
     with Mailtrap(Settings()) as mailtrap:
         pages = {"/": 200, f"/view/{mailtrap.id}": 200, "/api/v1/message/latest/raw": 403}
@@ -234,7 +207,7 @@ LINK = """(url) => {
 }"""
 
 
-def test_an_api_cors_origin_still_reads_the_api(page: Any, attacker: Attacker) -> None:
+def test_an_api_cors_origin_still_reads_the_api(page: Any, attacker: OneResponse) -> None:
     origin = f"http://localhost:{attacker.port}"
     with Mailtrap(Settings(api_cors=(origin,))) as mailtrap:
         page.goto(origin + "/")
@@ -260,7 +233,7 @@ def test_inline_images_still_show_in_the_sandboxed_mail(page: Any) -> None:
         playwright_api.expect(logo).to_have_js_property("naturalWidth", 1)
 
 
-def test_a_site_that_opens_the_inbox_gets_no_handle_on_it(page: Any, attacker: Attacker) -> None:
+def test_a_site_that_opens_the_inbox_gets_no_handle_on_it(page: Any, attacker: OneResponse) -> None:
     with Mailtrap(Settings()) as mailtrap:
         page.goto(f"http://127.0.0.1:{attacker.port}/")
         with page.context.expect_page() as opened:
