@@ -109,7 +109,7 @@ def mailtrap_server_options(pytestconfig: pytest.Config) -> dict[str, Any]:
             f"mailtrap_port / MAILTRAP_PYTEST_PORT must be a port number, got {port_text!r}"
         )
     port = int(port_text)
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    worker = _worker(pytestconfig)
     if port and worker.startswith("gw"):  # one server per worker: keep them apart
         port += int(worker[2:])
     tls = _setting(pytestconfig, "mailtrap_tls")
@@ -171,14 +171,24 @@ def _open_store(spec: str | MessageStore, worker: str) -> MessageStore:
     return SQLiteStore(path, max_messages=0)
 
 
+def _worker(config: pytest.Config) -> str:
+    """This process's xdist worker id ("gw0", ...), or "" when not a worker. Read from the
+    config, as pytest-django does: the environment variable leaks into pytest runs that a
+    worker starts itself (pytester), which are not workers."""
+    workerinput: dict[str, Any] = getattr(config, "workerinput", {})
+    return str(workerinput.get("workerid", ""))
+
+
 @pytest.fixture(scope="session")
 def mailtrap_server(
-    mailtrap_server_options: dict[str, Any], mailtrap_certificates: Certificates | None
+    pytestconfig: pytest.Config,
+    mailtrap_server_options: dict[str, Any],
+    mailtrap_certificates: Certificates | None,
 ) -> Iterator[SMTPServer]:
     """A running SMTP server for the whole session (one per xdist worker)."""
     options = dict(mailtrap_server_options)
     security = _security(options, mailtrap_certificates)
-    store = _open_store(options.pop("store", "memory"), os.environ.get("PYTEST_XDIST_WORKER", ""))
+    store = _open_store(options.pop("store", "memory"), _worker(pytestconfig))
     server = SMTPServer(store, **options, **security)
     try:
         server.start()

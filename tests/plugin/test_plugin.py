@@ -112,6 +112,24 @@ def test_async_twin(pytester: pytest.Pytester) -> None:
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
+def test_a_run_started_inside_an_xdist_worker_is_not_a_worker(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """xdist sets PYTEST_XDIST_WORKER in each worker's environment, so a pytest that a worker
+    runs in turn (pytester, here) inherits it. Only the config says who is a worker."""
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw3")
+    db = pytester.path / "mail" / "test.db"
+    pytester.makeini(f"[pytest]\nmailtrap_store = {db}\n")
+    pytester.makepyfile(
+        """
+        def test_server(mailtrap_server):
+            assert mailtrap_server.store.path.name == "test.db"
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    assert db.exists()
+
+
 def test_ini_and_environment_settings(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
