@@ -28,7 +28,7 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     commands = re.findall(r"```sh\n(.+?)\n```", README)
     assert commands[:2] == [
         "pip install -e . && mailtrap serve",
-        "pip install -e '.[test]' && python -m pytest",
+        "pip install -e '.[test]' && python -m pytest -n auto",
     ]
     ci = (ROOT / ".ci" / "run").read_text()
     assert commands[1] in ci.splitlines()
@@ -54,4 +54,4 @@ def test_the_pytest_examples_are_real_passing_tests(pytester: pytest.Pytester) -
 def test_the_first_pytest_in_the_readme_is_the_test_command() -> None:
     """Tools that look for "the README's test command" take the first pytest they find."""
     first = re.search(r"(python3? -m )?pytest[^`\n]*", README)
-    assert first is not None and first.group(0) == "python -m pytest"
+    assert first is not None and first.group(0) == "python -m pytest -n auto"
