@@ -1,27 +1,38 @@
 """mailtrap: a development mail catcher and pytest fixture.
 
-Everything public is importable from here; submodules are implementation detail unless their
-names appear in `__all__` below.
+Everything a user needs is importable from here, and only from here: the names in `__all__`
+are the public API (README documents each one). Submodules are implementation detail and may
+change; import `mailtrap.Chaos`, not `mailtrap.chaos.Chaos`. The web app (`mailtrap.web`) and
+the pytest plugin (`mailtrap.pytest_plugin`) are separate packages with APIs of their own.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from mailtrap._version import __version__
+from mailtrap.auth import Authenticator
+from mailtrap.chaos import Chaos, Rule
 from mailtrap.client import Client, WaitTimeout
 from mailtrap.errors import MailtrapError, MessageNotFound, StoreClosed
-from mailtrap.mailbox import Mailbox
+from mailtrap.extract import ExtractionError
+from mailtrap.mailbox import BaseMailbox, Mailbox
 from mailtrap.models import Address, Attachment, Envelope, Headers, Message, MessageSummary
+from mailtrap.remote import RemoteMailbox
 from mailtrap.search import Query, QueryError, parse_query
 from mailtrap.server import SMTPServer
 from mailtrap.smtp_settings import SMTPSettings
 from mailtrap.storage import MemoryStore, MessageStore, Page, SQLiteStore, StoreEvent
+from mailtrap.tls import Certificates, self_signed, server_context
 
 __all__ = [
     "Address",
     "Attachment",
+    "Authenticator",
+    "BaseMailbox",
+    "Certificates",
+    "Chaos",
     "Client",
     "Envelope",
+    "ExtractionError",
     "Headers",
     "Mailbox",
     "MailtrapError",
@@ -33,6 +44,8 @@ __all__ = [
     "Page",
     "Query",
     "QueryError",
+    "RemoteMailbox",
+    "Rule",
     "SMTPServer",
     "SMTPSettings",
     "SQLiteStore",
@@ -41,4 +54,6 @@ __all__ = [
     "WaitTimeout",
     "__version__",
     "parse_query",
+    "self_signed",
+    "server_context",
 ]

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
-from mailtrap import __version__
+from mailtrap._version import __version__
 from mailtrap.config import (
     OPTIONS,
     Settings,

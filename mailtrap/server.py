@@ -17,7 +17,7 @@ import weakref
 from types import TracebackType
 from typing import Any
 
-from mailtrap import __version__
+from mailtrap._version import __version__
 from mailtrap.auth import Authenticator
 from mailtrap.chaos import Chaos
 from mailtrap.errors import MailtrapError

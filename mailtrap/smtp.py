@@ -23,8 +23,8 @@ from typing import Any
 from aiosmtpd.smtp import MISSING, SMTP, Session
 from aiosmtpd.smtp import Envelope as SMTPEnvelope
 
-from mailtrap import __version__
 from mailtrap._bridge import Completions
+from mailtrap._version import __version__
 from mailtrap.chaos import Chaos, Stage
 from mailtrap.models import Envelope, MessageSummary
 from mailtrap.storage.base import MessageStore

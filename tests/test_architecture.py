@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pkgutil
+import re
 import subprocess
 import sys
+import types
+from pathlib import Path
 
 import mailtrap
 
@@ -40,6 +43,33 @@ def test_public_api_is_declared_once() -> None:
     assert len(set(mailtrap.__all__)) == len(mailtrap.__all__)  # ruff (RUF022) keeps it sorted
     for name in mailtrap.__all__:
         assert hasattr(mailtrap, name), name
+
+
+def test_every_public_name_is_exported_and_documented() -> None:
+    """As httpx's test_exported_members: the package's public names are exactly `__all__`,
+    each has a docstring, and README's table of the public API names each one."""
+    public = sorted(
+        name
+        for name, value in vars(mailtrap).items()
+        if name.isidentifier()
+        and not name.startswith("_")
+        and name != "annotations"  # from __future__
+        and not isinstance(value, types.ModuleType)  # submodules are attributes too
+    )
+    assert sorted(n for n in mailtrap.__all__ if n != "__version__") == public
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    table = readme.split("### The public API", 1)[1].split("\n## ", 1)[0]
+    for name in mailtrap.__all__:
+        assert f"`{name}`" in table, f"README's public API table does not name {name}"
+        if name != "__version__":
+            assert (getattr(mailtrap, name).__doc__ or "").strip(), f"{name} has no docstring"
+
+
+def test_readme_imports_only_from_the_package() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    inner = "|".join(m.name for m in pkgutil.iter_modules(mailtrap.__path__))
+    private = re.findall(rf"\bmailtrap\.(?:{inner})\b", readme)
+    assert "from mailtrap import" in readme and private == []
 
 
 def test_only_the_client_makes_outbound_requests() -> None:

@@ -17,7 +17,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from mailtrap import __version__
+from mailtrap._version import __version__
 from mailtrap.chaos import Chaos
 from mailtrap.config import Settings, ui_passwords
 from mailtrap.search import QueryError

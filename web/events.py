@@ -16,8 +16,8 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from mailtrap import __version__
 from mailtrap._bridge import LoopBatch
+from mailtrap._version import __version__
 from mailtrap.storage.base import MessageStore, StoreEvent
 from mailtrap.web.origin import origin_allowed
 from mailtrap.web.schemas import summary_out

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 
-from mailtrap import __version__
+from mailtrap._version import __version__
 from mailtrap.smtp import SMTPStats
 from mailtrap.storage.sqlite import SQLiteStore
 from mailtrap.web.deps import Store

@@ -24,7 +24,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from mailtrap import __version__
+from mailtrap._version import __version__
 from mailtrap.errors import MessageNotFound
 from mailtrap.models import Message
 from mailtrap.search import QueryError
