@@ -23,7 +23,7 @@ import uvicorn
 
 from mailtrap import Envelope, SQLiteStore
 from mailtrap.web import create_app
-from mailtrap.web.server import bind_http
+from mailtrap.web.serve import bind_http
 
 WORDS = [
     "invoice",

@@ -27,6 +27,7 @@ from mailtrap._headers import clean
 from mailtrap.models import Address
 
 __all__ = [
+    "ATEXT",
     "MAX_ADDRESSES",
     "MAX_VALUE",
     "Budget",
@@ -41,9 +42,10 @@ _FACTORY = policy.default.header_factory
 # A plain address list: `a@b`, `Name <a@b>`, `"Last, First" <a@b>`, comma separated. Such a
 # list needs no comment, group, route or quoted-pair handling, so the stdlib's compat parser
 # reads it exactly as the registry does; anything else goes to the registry.
-_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
-_ADDR = rf"{_ATEXT}+(?:\.{_ATEXT}+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
-_PHRASE = rf'(?:"[^"\\]*"|(?:{_ATEXT}|\.)+(?: +(?:{_ATEXT}|\.)+)*)'
+# RFC 5322 atext: what an unquoted local part or word is made of.
+ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+_ADDR = rf"{ATEXT}+(?:\.{ATEXT}+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+_PHRASE = rf'(?:"[^"\\]*"|(?:{ATEXT}|\.)+(?: +(?:{ATEXT}|\.)+)*)'
 _MAILBOX = rf"\s*(?:{_ADDR}|(?:{_PHRASE}\s*)?<{_ADDR}>)\s*"
 _PLAIN_LIST = re.compile(rf"{_MAILBOX}(?:,{_MAILBOX})*")
 _MAILBOX_PARTS = re.compile(

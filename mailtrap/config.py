@@ -1,8 +1,9 @@
-"""Settings for `mailtrap serve`, and the one place that reads `MAILTRAP_*` variables.
+"""Settings for `mailtrap serve`: where its `MAILTRAP_*` variables are read.
 
 Every option has a flag and an environment variable (`OPTIONS` below, which also feeds the
-CLI's help and the README's table). Precedence: flag, then variable, then default. Nothing else
-in mailtrap reads the environment; library users pass values to constructors.
+CLI's help and the README's table). Precedence: flag, then variable, then default. The only
+other reader of the environment is the pytest plugin, for its `MAILTRAP_PYTEST_*` settings;
+the library reads none, and its users pass values to constructors.
 """
 
 from __future__ import annotations

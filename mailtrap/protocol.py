@@ -19,6 +19,7 @@ from aiosmtpd.smtp import MISSING, SMTP, AuthResult, syntax
 
 from mailtrap._data import TooMuchData, read_data, unstuff
 from mailtrap._lines import COMMAND_LINE_LIMIT, LineReader, LineTooLong
+from mailtrap._values import ATEXT
 from mailtrap.auth import CramMD5
 from mailtrap.smtp import DeliveryHandler, peer_host
 
@@ -26,9 +27,8 @@ __all__ = ["UNLIMITED_LINE_LENGTH", "ProtocolFactory", "SMTPProtocol"]
 
 UNLIMITED_LINE_LENGTH = 64 * 1024 * 1024
 
-_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
 _PLAIN_PATH = re.compile(
-    rf"\s*<({_ATEXT}+(?:\.{_ATEXT}+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)>\s*(.*)\Z", re.DOTALL
+    rf"\s*<({ATEXT}+(?:\.{ATEXT}+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)>\s*(.*)\Z", re.DOTALL
 )
 
 

@@ -22,7 +22,7 @@ from playwright.sync_api import sync_playwright
 from mailtrap import MemoryStore, SMTPServer
 from mailtrap.config import Settings
 from mailtrap.web import create_app
-from mailtrap.web.server import bind_http
+from mailtrap.web.serve import bind_http
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 SAMPLES = [

@@ -24,7 +24,7 @@ from mailtrap.search import QueryError
 from mailtrap.smtp import SMTPStats
 from mailtrap.storage.base import MessageStore
 from mailtrap.web import chaos as chaos_api
-from mailtrap.web import docs, events, health, message, messages, meta, pages, send, wait
+from mailtrap.web import docs, events, health, info, message, messages, pages, send, wait
 from mailtrap.web.guard import Guard
 
 
@@ -94,7 +94,7 @@ def create_app(
     async def bad_query(request: Request, exc: QueryError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=400)
 
-    for module in (health, messages, message, meta, send, wait, chaos_api, events, pages, docs):
+    for module in (health, messages, message, info, send, wait, chaos_api, events, pages, docs):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(packages=[("mailtrap.web", "static")]), name="static")
     app.mount(docs.ASSETS, docs.assets(), name="docs-assets")

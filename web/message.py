@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from mailtrap.errors import MessageNotFound
 from mailtrap.models import Message
 from mailtrap.storage.base import MessageStore
-from mailtrap.web.deps import NOT_FOUND, Store
+from mailtrap.web.deps import NOT_FOUND, Store, message_or_404
 from mailtrap.web.schemas import MessageOut, message_out
 
 router = APIRouter(prefix="/api/v1/message", tags=["message"])
@@ -30,10 +30,7 @@ def _resolve(store: MessageStore, id: str) -> str:
 
 
 def _message(store: MessageStore, id: str) -> Message:
-    try:
-        return store.get(_resolve(store, id))
-    except MessageNotFound as exc:
-        raise HTTPException(404, str(exc)) from None
+    return message_or_404(store, _resolve(store, id))
 
 
 def content_disposition(kind: str, filename: str) -> str:

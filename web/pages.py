@@ -25,11 +25,9 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from mailtrap._version import __version__
-from mailtrap.errors import MessageNotFound
-from mailtrap.models import Message
 from mailtrap.search import QueryError
 from mailtrap.storage.base import MAX_START, Page
-from mailtrap.web.deps import Store
+from mailtrap.web.deps import Store, message_or_404
 from mailtrap.web.mailhtml import served_html
 
 router = APIRouter(include_in_schema=False)
@@ -114,16 +112,9 @@ def inbox(
     )
 
 
-def _message(store: Store, id: str) -> Message:
-    try:
-        return store.get(id)
-    except MessageNotFound as exc:
-        raise HTTPException(404, str(exc)) from None
-
-
 @router.get("/view/{id}", response_class=HTMLResponse)
 def view(request: Request, store: Store, id: str) -> HTMLResponse:
-    m = _message(store, id)
+    m = message_or_404(store, id)
     newer, older = store.neighbors(id)
     tabs = [("html", "HTML")] if m.html else []
     tabs += [("text", "Text"), ("headers", "Headers"), ("source", "Source")]
@@ -150,7 +141,7 @@ def mail_html(store: Store, id: str, remote: bool = False) -> Response:
     `mailhtml`); the stored message is unchanged. `cid:` images are embedded as `data:` URIs,
     up to `EMBED_LIMIT` characters in all: the sandboxed frame has an opaque origin, so to the
     browser its requests come from another site, which mailtrap refuses (`fetch_metadata`)."""
-    m = _message(store, id)
+    m = message_or_404(store, id)
     by_cid = {p.content_id: p for p in (*m.inline, *m.attachments) if p.content_id}
 
     embedded: dict[str, str] = {}
@@ -185,7 +176,7 @@ def mail_html(store: Store, id: str, remote: bool = False) -> Response:
 @router.get("/view/{id}/part/{part_id}")
 def image_part(store: Store, id: str, part_id: str) -> Response:
     """An image part for inline display (previews, `cid:` images). Other types: 404."""
-    m = _message(store, id)
+    m = message_or_404(store, id)
     for part in (*m.inline, *m.attachments):
         if part.part_id == part_id and _PREVIEWABLE.match(part.content_type):
             csp = {"Content-Security-Policy": "default-src 'none'; sandbox"}

@@ -1,6 +1,6 @@
 """The one interface every message store implements, and the values it exchanges.
 
-Contract (checked by tests/storage/contract.py against every implementation):
+Contract (checked by tests/storage/test_contract.py against every implementation):
 
 - Every method is thread-safe. `submit` returns at once: it never parses nor waits on the
   caller's thread (the caller is often an event loop), so the parse runs on a thread of the

@@ -9,7 +9,7 @@ from types import TracebackType
 import uvicorn
 from fastapi import FastAPI
 
-from mailtrap.web.server import bind_http
+from mailtrap.web.serve import bind_http
 
 __all__ = ["LiveServer"]
 

@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from mailtrap import MailtrapError
-from mailtrap.web.server import bind_http
+from mailtrap.web.serve import bind_http
 
 
 def test_accepted_connections_get_tcp_nodelay() -> None:
