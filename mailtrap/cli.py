@@ -99,6 +99,7 @@ def _loopback(host: str) -> bool:
         return host == "localhost"
 
 
+SWITCH_INTERVAL = 0.001  # seconds; see serve()
 _LISTENER_NAMES = {"http": "web UI and API", "smtp": "SMTP server", "smtps": "SMTPS server"}
 _WEB_RISK = "with no login: anyone who can reach it can read and delete the mail"
 _SMTP_RISK = "anyone who can reach it can put mail in this inbox"
@@ -130,7 +131,7 @@ def _describe(store: MessageStore) -> str:
 
 
 def serve(settings: Settings, environ: Mapping[str, str], out: TextIO) -> int:
-    from mailtrap.web.server import run  # FastAPI and uvicorn load only for the server
+    from mailtrap.web.serve import run  # FastAPI and uvicorn load only for the server
 
     try:
         security = smtp_security(settings, default_db_path(environ).parent / "tls")
@@ -160,6 +161,11 @@ def serve(settings: Settings, environ: Mapping[str, str], out: TextIO) -> int:
         print(f"mailtrap: WARNING: the {what} listens on {host}:{port}, beyond this machine, "
               f"{risk}", file=out, flush=True)  # fmt: skip
 
+    # The store's thread parses in pure Python, holding the GIL between the interpreter's
+    # switches; at the default 5 ms each, one hostile message made the event loop wait for
+    # the GIL often enough to delay a greeting by a tenth of a second. A process of our own,
+    # so the setting is ours to make.
+    sys.setswitchinterval(SWITCH_INTERVAL)
     try:
         asyncio.run(run(store, settings, security=security, announce=announce))
     except MailtrapError as exc:

@@ -21,9 +21,11 @@ from serving import Running, start
 
 pytestmark = pytest.mark.slow
 
-# The bound. A probe is a whole new connection from this process, so it includes
-# connecting and this side's own scheduling.
+# The bound, on what the server adds: a probe is a whole new connection from this
+# process, and on a machine busy with other tests (xdist) even an idle server's answers can
+# take tens of milliseconds, so the slowest of a few probes just before the delivery is added.
 PROMPT = 0.2
+BASELINE_PROBES = 10
 DELIVERY_TIMEOUT = 120.0
 
 
@@ -72,6 +74,8 @@ def deliver(running: Running, raw: bytes, outcome: list[object]) -> None:
 def test_the_server_answers_while_a_bomb_is_delivered(server: Running, name: str) -> None:
     outcome: list[object] = []
     sender = threading.Thread(target=deliver, args=(server, BOMBS[name], outcome), daemon=True)
+    idle = max(max(probe_http(server), probe_smtp(server)) for _ in range(BASELINE_PROBES))
+    bound = PROMPT + idle
     waits: list[tuple[str, float]] = []
     sender.start()
     deadline = time.monotonic() + DELIVERY_TIMEOUT
@@ -83,8 +87,8 @@ def test_the_server_answers_while_a_bomb_is_delivered(server: Running, name: str
     assert outcome, f"{name} was not delivered within {DELIVERY_TIMEOUT:g}s"
     code, reply = outcome[0]  # type: ignore[misc]
     assert code == 250, (code, reply)
-    slow = [(what, round(seconds, 3)) for what, seconds in waits if seconds > PROMPT]
-    assert not slow, f"answers slower than {PROMPT}s while {name} was delivered: {slow}"
+    slow = [(what, round(seconds, 3)) for what, seconds in waits if seconds > bound]
+    assert not slow, f"answers slower than {bound:.3f}s while {name} was delivered: {slow}"
     assert waits, "the delivery finished before a single probe; nothing was measured"
 
     # The bomb is then listed like any other message.

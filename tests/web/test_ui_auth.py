@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import os
+import statistics
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from urllib.request import urlopen
 
@@ -133,12 +135,14 @@ def hashed(tmp_path: Path) -> Iterator[LiveServer]:
 
 def test_unknown_users_take_as_long_as_known_ones(hashed: LiveServer) -> None:
     with httpx.Client(base_url=hashed.url) as client:
-
-        def median(user: str) -> float:
-            times = sorted(seconds(lambda: client.get("/", auth=(user, "wrong"))) for _ in range(7))
-            return times[3]
-
-        known, unknown, plain = median("ops"), median("nobody"), median("dev")
+        # Interleaved, so that a busy moment of the machine (another test worker) slows all
+        # three alike; the median of 9 then sets the rest of such moments aside.
+        users = ("ops", "nobody", "dev")
+        times: dict[str, list[float]] = {user: [] for user in users}
+        for _ in range(9):
+            for user in users:
+                times[user].append(seconds(partial(client.get, "/", auth=(user, "wrong"))))
+        known, unknown, plain = (sorted(times[user])[4] for user in users)
     # Before, an unknown name answered in ~1 ms against ~60 ms for a known one.
     assert 0.5 < unknown / known < 2, (known, unknown)
     assert 0.5 < plain / known < 2, (known, plain)
@@ -152,8 +156,11 @@ def test_a_right_login_pays_bcrypt_once_and_a_wrong_one_every_time(hashed: LiveS
             seconds(lambda: client.get("/api/v1/messages").raise_for_status()) for _ in range(5)
         ]
         wrong = [seconds(lambda: client.get("/", auth=("ops", "wrong"))) for _ in range(3)]
-    assert max(again) < first / 3, (first, again)  # remembered
-    assert min(wrong) > first / 2, (first, wrong)  # never remembered
+    # Remembered: the typical repeat costs a fraction of the first login. Never remembered:
+    # every wrong password pays bcrypt, far above what a remembered login costs (medians, so
+    # that one busy moment of the machine decides nothing).
+    assert statistics.median(again) < first / 3, (first, again)
+    assert min(wrong) > 3 * statistics.median(again), (again, wrong)
 
 
 def test_passwords_longer_than_bcrypt_reads_are_checked_as_htpasswd_does(
