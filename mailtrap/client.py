@@ -13,7 +13,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from mailtrap.errors import MailtrapError, MessageNotFound
@@ -186,7 +186,7 @@ def _when(value: str | None) -> datetime | None:
     if not value:
         return None
     when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _addresses(items: list[dict[str, str]] | None) -> tuple[Address, ...]:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 __all__ = ["MAX_SIZE", "MAX_TERMS", "Query", "QueryError", "Term", "parse_query", "tokenize"]
@@ -156,7 +156,7 @@ def _parse_when(field: str, value: str) -> datetime:
         raise QueryError(
             f"{field}:{value!r} is not a date; use YYYY-MM-DD or an ISO 8601 time"
         ) from None
-    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
 
 
 def _parse_size(field: str, value: str) -> int:

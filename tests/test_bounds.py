@@ -7,7 +7,7 @@ messages to a running server and holds it to its response times.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import policy
 
 import pytest
@@ -23,9 +23,7 @@ ENVELOPE = Envelope(mail_from="app@example.com", rcpt_tos=("user@example.com",))
 
 
 def full(raw: bytes) -> Message:
-    summary = summarize(raw, ENVELOPE).to_summary(
-        id="x", created=datetime.now(timezone.utc), size=len(raw)
-    )
+    summary = summarize(raw, ENVELOPE).to_summary(id="x", created=datetime.now(UTC), size=len(raw))
     return parse_message(raw, summary, ENVELOPE)
 
 

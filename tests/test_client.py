@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -57,7 +57,7 @@ def test_changes(client: Client, store: MessageStore) -> None:
 
 
 def test_wait_blocks_until_mail_arrives(client: Client, store: MessageStore) -> None:
-    since = datetime.now(timezone.utc)
+    since = datetime.now(UTC)
     time.sleep(0.01)
     timer = threading.Timer(0.2, deliver, args=(store,), kwargs={"subject": "your code"})
     timer.start()
@@ -71,7 +71,7 @@ def test_wait_blocks_until_mail_arrives(client: Client, store: MessageStore) -> 
 def test_wait_since_ignores_older_mail(client: Client, store: MessageStore) -> None:
     deliver(store, subject="your code")
     with pytest.raises(WaitTimeout, match="0 of 1") as info:
-        client.wait("subject:code", timeout=0.3, since=datetime.now(timezone.utc))
+        client.wait("subject:code", timeout=0.3, since=datetime.now(UTC))
     assert isinstance(info.value, TimeoutError)
 
 

@@ -5,7 +5,7 @@ renders through the API, and the well-formed ones parse to what expected.json sa
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -33,9 +33,7 @@ def test_corpus_is_broad_enough() -> None:
 
 
 def full_parse(raw: bytes) -> Message:
-    summary = summarize(raw, ENVELOPE).to_summary(
-        id="x", created=datetime.now(timezone.utc), size=len(raw)
-    )
+    summary = summarize(raw, ENVELOPE).to_summary(id="x", created=datetime.now(UTC), size=len(raw))
     return parse_message(raw, summary, ENVELOPE)
 
 

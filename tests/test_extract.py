@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from mailfactory import build_mail
@@ -16,9 +16,7 @@ from mailtrap.parsing import parse_message, summarize
 def message(text: str | None = None, html: str | None = None) -> Message:
     raw = build_mail(text=text, html=html)
     env = Envelope("a@example.com", ("b@example.com",))
-    summary = summarize(raw, env).to_summary(
-        id="m1", created=datetime.now(timezone.utc), size=len(raw)
-    )
+    summary = summarize(raw, env).to_summary(id="m1", created=datetime.now(UTC), size=len(raw))
     return parse_message(raw, summary, env)
 
 

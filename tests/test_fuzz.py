@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -75,7 +75,7 @@ mime = st.builds(
 
 def parse_all(raw: bytes) -> None:
     digest = summarize(raw, ENV)
-    summary = digest.to_summary(id="f", created=datetime.now(timezone.utc), size=len(raw))
+    summary = digest.to_summary(id="f", created=datetime.now(UTC), size=len(raw))
     message = parse_message(raw, summary, ENV)
     assert message.raw == raw
     for attachment in (*message.attachments, *message.inline):

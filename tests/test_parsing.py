@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from mailfactory import build_mail
@@ -16,7 +16,7 @@ ENV = Envelope("sender@example.com", ("to@example.com",))
 
 def parse(raw: bytes, envelope: Envelope = ENV) -> Message:
     digest = summarize(raw, envelope)
-    summary = digest.to_summary(id="x", created=datetime.now(timezone.utc), size=len(raw))
+    summary = digest.to_summary(id="x", created=datetime.now(UTC), size=len(raw))
     return parse_message(raw, summary, envelope)
 
 

@@ -18,7 +18,7 @@ import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -68,7 +68,7 @@ class Pending:
         digest = summarize(raw, envelope)
         created, id = time.time(), new_id()
         row = _schema.message_row(digest, id=id, created=created, size=len(raw))
-        when = datetime.fromtimestamp(created, timezone.utc)  # as the row reads back
+        when = datetime.fromtimestamp(created, UTC)  # as the row reads back
         text = search_columns(digest)
         return cls(
             summary=digest.to_summary(id=id, created=when, size=len(raw)),

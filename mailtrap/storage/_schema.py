@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
@@ -146,7 +146,7 @@ def summary_from_row(row: tuple[Any, ...]) -> MessageSummary:
         reply_to=_addresses(parsed["reply_to"]),
         return_path=return_path,
         date=datetime.fromisoformat(date) if date else None,
-        created=datetime.fromtimestamp(created, timezone.utc),
+        created=datetime.fromtimestamp(created, UTC),
         size=size,
         read=bool(read),
         attachment_count=attachment_count,

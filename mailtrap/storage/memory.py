@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from itertools import islice
 
 from mailtrap.errors import MessageNotFound, StoreClosed
@@ -61,9 +61,7 @@ class MemoryStore:
         columns = {k: tokenize(v) for k, v in search_columns(digest).items()}
         with self._lock:
             self._check_open()
-            summary = digest.to_summary(
-                id=new_id(), created=datetime.now(timezone.utc), size=len(raw)
-            )
+            summary = digest.to_summary(id=new_id(), created=datetime.now(UTC), size=len(raw))
             self._entries[summary.id] = _Entry(summary, raw, envelope, columns)
             self._unread += 1
             pruned = self._prune()

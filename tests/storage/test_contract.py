@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from bombs import html_mail
@@ -59,7 +59,7 @@ def test_add_returns_summary_and_get_returns_exact_raw_bytes(store: MessageStore
     assert summary.attachment_count == 1
     assert summary.read is False
     assert summary.snippet == "hello"
-    assert abs(summary.created - datetime.now(timezone.utc)) < timedelta(minutes=1)
+    assert abs(summary.created - datetime.now(UTC)) < timedelta(minutes=1)
 
     message = store.get(summary.id)
     assert message.raw == raw

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from mailfactory import build_mail, deliver
@@ -116,7 +116,7 @@ def test_read_flags(mailbox: MessageStore) -> None:
 
 
 def test_dates_compare_with_arrival_time(mailbox: MessageStore) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     tomorrow = (now + timedelta(days=1)).date().isoformat()
     yesterday = (now - timedelta(days=1)).date().isoformat()
     assert len(found(mailbox, f"after:{yesterday}")) == 4
