@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -55,3 +56,17 @@ def test_the_first_pytest_in_the_readme_is_the_test_command() -> None:
     """Tools that look for "the README's test command" take the first pytest they find."""
     first = re.search(r"(python3? -m )?pytest[^`\n]*", README)
     assert first is not None and first.group(0) == "python -m pytest -n auto"
+
+
+def test_the_readme_and_ci_name_the_pythons_pyproject_claims() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    claimed = [
+        c.rsplit(" :: ", 1)[1]
+        for c in project["classifiers"]
+        if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
+    ]
+    assert project["requires-python"] == f">={claimed[0]}"
+    assert f"Python {claimed[0]} or newer" in README
+    assert f"claims, {', '.join(claimed[:-1])} and {claimed[-1]}:" in " ".join(README.split())
+    # noxfile.py reads the classifiers too: CI's nox run covers every claimed version but its own.
+    assert "python -m nox --error-on-missing-interpreters" in (ROOT / ".ci" / "run").read_text()

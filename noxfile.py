@@ -1,0 +1,76 @@
+"""The tests under each claimed Python besides the one running nox, which README's command covers.
+
+`.ci/run` runs `python -m nox --error-on-missing-interpreters` before README's test command.
+Locally: `pip install nox && nox`; `nox -p 3.11` adds the running version;
+`nox -- tests/test_server.py` runs other tests instead of the fast subset.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+PREFIX = "Programming Language :: Python :: "
+
+# The claimed versions are pyproject.toml's classifiers ("3.11", not "3" or "3 :: Only").
+CLAIMED = [
+    c.removeprefix(PREFIX)
+    for c in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["classifiers"]
+    if re.fullmatch(re.escape(PREFIX) + r"3\.\d+", c)
+]
+RUNNING = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+nox.options.sessions = ["tests"]
+nox.options.pythons = [v for v in CLAIMED if v != RUNNING]
+
+# What differs between Pythons is the stdlib under the code (email, asyncio, ssl, sqlite3) and
+# each dependency's build for that version: so the parser, the stores, the SMTP server, the API
+# and the plugin, about 640 tests. README's full run on one version adds the web pages, the
+# browser and npm clients, the command line, fuzzing, load tests, packaging and ruff/mypy.
+FAST = [
+    "-m",
+    "not slow",
+    "tests/test_parsing.py",
+    "tests/test_headers.py",
+    "tests/test_extract.py",
+    "tests/test_bounds.py",
+    "tests/test_corpus.py",
+    "tests/storage",
+    "tests/test_protocol.py",
+    "tests/test_smtp_hardening.py",
+    "tests/test_server.py",
+    "tests/test_tls_auth.py",
+    "tests/web/test_api.py",
+    "tests/web/test_events.py",
+    "tests/web/test_openapi.py",
+    "tests/plugin",
+    "tests/test_client.py",
+    "tests/test_architecture.py",
+    "tests/test_readme.py",
+]
+
+# pyenv's python3.12 shim runs only while a 3.12 is a selected version ("command not found"
+# otherwise). Select every installed version after the current ones, so that nox finds each
+# claimed version and `python` stays the one it was.
+if shutil.which("pyenv") and "PYENV_VERSION" not in os.environ:
+    current = subprocess.run(
+        ["pyenv", "version-name"], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    installed = subprocess.run(
+        ["pyenv", "versions", "--bare"], check=True, capture_output=True, text=True
+    ).stdout.split()
+    os.environ["PYENV_VERSION"] = ":".join([current, *installed])
+
+
+@nox.session(python=CLAIMED)
+def tests(session: nox.Session) -> None:
+    session.install("-e", ".[test]")
+    session.run("python", "-m", "pytest", "-n", "auto", *(session.posargs or FAST))
