@@ -17,8 +17,9 @@ spent its budget the rest of its values are shown as written, with a defect.
 
 from __future__ import annotations
 
+import inspect
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import policy
 from email.header import decode_header, make_header
 from email.utils import getaddresses, parsedate_to_datetime
@@ -178,9 +179,14 @@ def address_value(
     return found
 
 
+# Python 3.11.10, 3.12.5 and 3.13 made getaddresses strict by default (CVE-2023-27043): a list
+# it finds malformed comes back as [("", "")]. This fallback exists for malformed lists.
+_LENIENT = {"strict": False} if "strict" in inspect.signature(getaddresses).parameters else {}
+
+
 def _compat_addresses(name: str, value: str, defects: list[str], budget: Budget) -> list[Address]:
     try:
-        pairs = getaddresses([value])
+        pairs = getaddresses([value], **_LENIENT)
     except RecursionError:  # nested comments: the compat parser recurses too
         defects.append(f"{name} header nests too deeply to parse; shown as written")
         return []
@@ -208,5 +214,5 @@ def date_value(value: str, defects: list[str]) -> datetime | None:
         defects.append(f"Date header is not a valid date: {text[:80]!r}")
         return None
     if parsed.tzinfo is None:  # RFC 5322 "-0000": time zone unknown; UTC is the least wrong
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed

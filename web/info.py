@@ -6,7 +6,7 @@ import os
 import resource
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
@@ -52,7 +52,7 @@ def info(request: Request, store: Store) -> InfoOut:
             SMTPRejected=smtp.rejected,
             SMTPIgnored=0,
         ),
-        ServerTime=datetime.now(timezone.utc),
+        ServerTime=datetime.now(UTC),
     )
 
 
