@@ -91,10 +91,15 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--ingest", type=Path, default=DEFAULT_INGEST,
-                        help=f"the side-by-side script (default {DEFAULT_INGEST})")  # fmt: skip
-    parser.add_argument("ingest_args", nargs=argparse.REMAINDER,
-                        help="after --: arguments for ingest.py")  # fmt: skip
+    parser.add_argument(
+        "--ingest",
+        type=Path,
+        default=DEFAULT_INGEST,
+        help=f"the side-by-side script (default {DEFAULT_INGEST})",
+    )
+    parser.add_argument(
+        "ingest_args", nargs=argparse.REMAINDER, help="after --: arguments for ingest.py"
+    )
     args = parser.parse_args()
     if args.rounds < 1:
         parser.error(f"--rounds must be 1 or more, got {args.rounds}")

@@ -38,8 +38,12 @@ def run_suite(tests: int, with_fixture: bool) -> float:
         fixture = "mailtrap, " if with_fixture else ""
         path.write_text(SUITE.format(n=tests, fixture=fixture))
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(path)],
-                       cwd=tmp, check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(path)],
+            cwd=tmp,
+            check=True,
+            capture_output=True,
+        )
         return time.perf_counter() - started
 
 
@@ -76,8 +80,10 @@ def delivery_latency(messages: int) -> None:
             box.close()
     samples.sort()
     p95 = samples[int(len(samples) * 0.95) - 1]
-    print(f"delivery to wait_for return over {messages} messages: "
-          f"median {statistics.median(samples):.2f} ms, p95 {p95:.2f} ms")  # fmt: skip
+    print(
+        f"delivery to wait_for return over {messages} messages: "
+        f"median {statistics.median(samples):.2f} ms, p95 {p95:.2f} ms"
+    )
 
 
 def main() -> None:

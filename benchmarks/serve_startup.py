@@ -107,8 +107,10 @@ def memory_cost(messages: int) -> None:
         finally:
             stop(proc)
     per = (after - before) * 1024 / messages
-    print(f"memory store: {messages} messages of {len(body) + 60} B: RSS {before // 1024} -> "
-          f"{after // 1024} MiB, {per / 1024:.1f} KiB per message")  # fmt: skip
+    print(
+        f"memory store: {messages} messages of {len(body) + 60} B: RSS {before // 1024} -> "
+        f"{after // 1024} MiB, {per / 1024:.1f} KiB per message"
+    )
 
 
 def main() -> None:

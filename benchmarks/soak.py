@@ -36,10 +36,24 @@ from websockets.sync.client import connect
 
 def start(db: Path, max_messages: int) -> tuple[subprocess.Popen[str], tuple[str, int], str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mailtrap", "serve", "--smtp", "127.0.0.1:0", "--http",
-         "127.0.0.1:0", "--db", str(db), "--max-messages", str(max_messages)],
-        stderr=subprocess.PIPE, text=True, env={**os.environ, "XDG_DATA_HOME": str(db.parent)},
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "mailtrap",
+            "serve",
+            "--smtp",
+            "127.0.0.1:0",
+            "--http",
+            "127.0.0.1:0",
+            "--db",
+            str(db),
+            "--max-messages",
+            str(max_messages),
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "XDG_DATA_HOME": str(db.parent)},
+    )
     assert proc.stderr is not None
     banner = ""
     deadline = time.monotonic() + 30

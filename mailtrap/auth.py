@@ -38,8 +38,9 @@ class Authenticator:
     def accept_any(self) -> bool:
         return self.users is None
 
-    def __call__(self, server: Any, session: Any, envelope: Any, mechanism: str,
-                 auth_data: Any) -> AuthResult:  # fmt: skip
+    def __call__(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
         login = getattr(auth_data, "login", b"") or b""
         name = login.decode("utf-8", "replace") if isinstance(login, bytes) else str(login)
         if self.users is None:

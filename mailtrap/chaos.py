@@ -99,13 +99,20 @@ class Chaos:
         self.set_rules(())
 
     def fail_next(
-        self, stage: Stage, code: int = 451, *, times: int = 1, text: str = "",
-        match: str | None = None, probability: float = 1.0,
-    ) -> Rule:  # fmt: skip
+        self,
+        stage: Stage,
+        code: int = 451,
+        *,
+        times: int = 1,
+        text: str = "",
+        match: str | None = None,
+        probability: float = 1.0,
+    ) -> Rule:
         """Refuse the next `times` transactions at `stage` with `code`, then stop. See
         `fail_next_rule` for `probability`."""
-        rule = fail_next_rule(stage, code, times=times, text=text, match=match,
-                              probability=probability)  # fmt: skip
+        rule = fail_next_rule(
+            stage, code, times=times, text=text, match=match, probability=probability
+        )
         self.add(rule)
         return rule
 
@@ -129,9 +136,14 @@ class Chaos:
 
 
 def fail_next_rule(
-    stage: Stage, code: int = 451, *, times: int = 1, text: str = "", match: str | None = None,
+    stage: Stage,
+    code: int = 451,
+    *,
+    times: int = 1,
+    text: str = "",
+    match: str | None = None,
     probability: float = 1.0,
-) -> Rule:  # fmt: skip
+) -> Rule:
     """The rule `fail_next` adds. With `probability` below 1, each matching transaction is
     refused only that often (so the `times` refusals spread over more transactions).
 

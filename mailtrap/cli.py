@@ -146,11 +146,18 @@ def serve(settings: Settings, environ: Mapping[str, str], out: TextIO) -> int:
         lines = [f"mailtrap {__version__}"]
         for smtp in listeners:
             kind = "SMTPS" if smtp.implicit_tls else "SMTP "
-            extras = [x for x, on in (("STARTTLS required", smtp.require_starttls),
-                                      ("STARTTLS", smtp.starttls and not smtp.require_starttls),
-                                      ("AUTH", smtp.auth is not None)) if on]  # fmt: skip
-            lines.append(f"  {kind}  {smtp.host}:{smtp.port}" + (f" ({', '.join(extras)})"
-                                                                  if extras else ""))  # fmt: skip
+            extras = [
+                x
+                for x, on in (
+                    ("STARTTLS required", smtp.require_starttls),
+                    ("STARTTLS", smtp.starttls and not smtp.require_starttls),
+                    ("AUTH", smtp.auth is not None),
+                )
+                if on
+            ]
+            lines.append(
+                f"  {kind}  {smtp.host}:{smtp.port}" + (f" ({', '.join(extras)})" if extras else "")
+            )
         if security.certificates and security.certificates.ca:
             lines.append(f"  TLS CA {security.certificates.ca} (trust it to verify the server)")
         lines += [f"  Web    {url}", f"  Store  {_describe(store)} (keeps {limit} messages)"]
@@ -158,8 +165,11 @@ def serve(settings: Settings, environ: Mapping[str, str], out: TextIO) -> int:
 
     for what, host, port in exposed_listeners(settings, web_login=web_login):
         risk = _WEB_RISK if what == _LISTENER_NAMES["http"] else _SMTP_RISK
-        print(f"mailtrap: WARNING: the {what} listens on {host}:{port}, beyond this machine, "
-              f"{risk}", file=out, flush=True)  # fmt: skip
+        print(
+            f"mailtrap: WARNING: the {what} listens on {host}:{port}, beyond this machine, {risk}",
+            file=out,
+            flush=True,
+        )
 
     # The store's thread parses in pure Python, holding the GIL between the interpreter's
     # switches; at the default 5 ms each, one hostile message made the event loop wait for

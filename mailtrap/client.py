@@ -57,8 +57,14 @@ class Client:
         body = self._json("GET", f"/api/v1/message/{_quote(id)}")
         raw = self.raw(body["ID"])
         env = body["Envelope"]
-        envelope = Envelope(env["MailFrom"], tuple(env["RcptTo"]), env["Peer"], env["Helo"],
-                            env["TLS"], env["Login"])  # fmt: skip
+        envelope = Envelope(
+            env["MailFrom"],
+            tuple(env["RcptTo"]),
+            env["Peer"],
+            env["Helo"],
+            env["TLS"],
+            env["Login"],
+        )
         # Raw bytes are the source of truth: the summary is re-derived from them as the store
         # did at ingest; only what can change later (read flag, tags) comes from the server.
         created = _when(body["Created"])
@@ -85,9 +91,13 @@ class Client:
         return when
 
     def wait(
-        self, query: str = "", count: int = 1, timeout: float = 10.0, *,
+        self,
+        query: str = "",
+        count: int = 1,
+        timeout: float = 10.0,
+        *,
         since: datetime | None = None,
-    ) -> list[MessageSummary]:  # fmt: skip
+    ) -> list[MessageSummary]:
         """Block until at least `count` messages match `query` (and arrived at or after
         `since`, if given); return the matches, newest first. Raises `WaitTimeout` (a
         TimeoutError) saying how many did match."""
@@ -96,9 +106,14 @@ class Client:
             query = f"{query} after:{when.isoformat()}".strip()
         try:
             body = self._json(
-                "GET", "/api/v1/wait", query=query, count=count, timeout=timeout,
-                limit=max(count, 50), _timeout=timeout + self.timeout,
-            )  # fmt: skip
+                "GET",
+                "/api/v1/wait",
+                query=query,
+                count=count,
+                timeout=timeout,
+                limit=max(count, 50),
+                _timeout=timeout + self.timeout,
+            )
         except _HTTPError as exc:
             if exc.status == 408:
                 raise WaitTimeout(exc.detail) from None
@@ -137,9 +152,14 @@ class Client:
         return json.loads(self._request(method, path, **params))
 
     def _request(
-        self, method: str, path: str, *, body: Any = None, _timeout: float | None = None,
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        _timeout: float | None = None,
         **params: Any,
-    ) -> bytes:  # fmt: skip
+    ) -> bytes:
         url = self.base_url + path
         if params:
             url += "?" + urllib.parse.urlencode(params)

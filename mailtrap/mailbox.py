@@ -68,9 +68,15 @@ class BaseMailbox:
         """Stop collecting. Idempotent."""
 
     def fail_next(
-        self, stage: str = "rcpt", code: int = 451, *, times: int = 1, match: str | None = None,
-        text: str = "", probability: float = 1.0,
-    ) -> None:  # fmt: skip
+        self,
+        stage: str = "rcpt",
+        code: int = 451,
+        *,
+        times: int = 1,
+        match: str | None = None,
+        text: str = "",
+        probability: float = 1.0,
+    ) -> None:
         """Make the server refuse the next `times` transactions at `stage` (connect, auth,
         mail, rcpt or data) with `code`, e.g. to test an app's retry logic. With `probability`
         (above 0, at most 1) each transaction is refused only that often, drawn from the
@@ -176,9 +182,14 @@ class Mailbox(BaseMailbox):
     by the store's events, not by polling."""
 
     def __init__(
-        self, store: MessageStore, *, host: str, port: int, chaos: Chaos | None = None,
+        self,
+        store: MessageStore,
+        *,
+        host: str,
+        port: int,
+        chaos: Chaos | None = None,
         settings: SMTPSettings | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         super().__init__(host=host, port=port, settings=settings)
         self.store = store
         self.chaos = chaos
@@ -210,13 +221,27 @@ class Mailbox(BaseMailbox):
         self.store.delete(ids)
 
     def fail_next(
-        self, stage: str = "rcpt", code: int = 451, *, times: int = 1, match: str | None = None,
-        text: str = "", probability: float = 1.0,
-    ) -> None:  # fmt: skip
+        self,
+        stage: str = "rcpt",
+        code: int = 451,
+        *,
+        times: int = 1,
+        match: str | None = None,
+        text: str = "",
+        probability: float = 1.0,
+    ) -> None:
         if self.chaos is None:
             raise ValueError("this Mailbox has no server chaos to drive; pass chaos=server.chaos")
-        self._rules.append(self.chaos.fail_next(stage, code, times=times, match=match, text=text,  # type: ignore[arg-type]
-                                                probability=probability))  # fmt: skip
+        self._rules.append(
+            self.chaos.fail_next(
+                stage,  # type: ignore[arg-type]
+                code,
+                times=times,
+                match=match,
+                text=text,
+                probability=probability,
+            )
+        )
 
     def close(self) -> None:
         self._unsubscribe()

@@ -50,12 +50,24 @@ class RemoteMailbox(BaseMailbox):
         self.client.delete(ids)
 
     def fail_next(
-        self, stage: str = "rcpt", code: int = 451, *, times: int = 1, match: str | None = None,
-        text: str = "", probability: float = 1.0,
-    ) -> None:  # fmt: skip
+        self,
+        stage: str = "rcpt",
+        code: int = 451,
+        *,
+        times: int = 1,
+        match: str | None = None,
+        text: str = "",
+        probability: float = 1.0,
+    ) -> None:
         # Checked here, so a bad rule fails as it does in-process and before any request.
-        checked = fail_next_rule(stage, code, times=times, match=match, text=text,  # type: ignore[arg-type]
-                                 probability=probability)  # fmt: skip
+        checked = fail_next_rule(
+            stage,  # type: ignore[arg-type]
+            code,
+            times=times,
+            match=match,
+            text=text,
+            probability=probability,
+        )
         rule: dict[str, object] = {
             "Stage": checked.stage,
             "Code": checked.code,

@@ -76,10 +76,13 @@ class SMTPServer:
         auth_allow_insecure: bool = False,
         chaos: Chaos | None = None,
     ) -> None:
-        for name, value in (("max_message_size", max_message_size),
-                            ("max_recipients", max_recipients), ("port", port),
-                            ("max_connections", max_connections),
-                            ("max_line_length", max_line_length)):  # fmt: skip
+        for name, value in (
+            ("max_message_size", max_message_size),
+            ("max_recipients", max_recipients),
+            ("port", port),
+            ("max_connections", max_connections),
+            ("max_line_length", max_line_length),
+        ):
             if value < 0:
                 raise ValueError(f"{name} must be 0 or more, got {value}")
         if idle_timeout <= 0:
@@ -103,9 +106,13 @@ class SMTPServer:
         self.idle_timeout = idle_timeout
         self.errors: list[BaseException] = []
         self.handler = DeliveryHandler(
-            store, hostname=hostname, max_recipients=max_recipients, on_error=self.errors.append,
-            chaos=chaos, max_connections=max_connections,
-        )  # fmt: skip
+            store,
+            hostname=hostname,
+            max_recipients=max_recipients,
+            on_error=self.errors.append,
+            chaos=chaos,
+            max_connections=max_connections,
+        )
         self.max_line_length = max_line_length
         self.chaos = self.handler.chaos
         self._protocols = ProtocolFactory(self.handler)
@@ -196,9 +203,13 @@ class SMTPServer:
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
             family, _, _, _, sockaddr = infos[0]
             server = await loop.create_server(
-                self._protocol, host=str(sockaddr[0]), port=port, family=family,
-                reuse_address=True, ssl=self.tls_context if self.implicit_tls else None,
-            )  # fmt: skip
+                self._protocol,
+                host=str(sockaddr[0]),
+                port=port,
+                family=family,
+                reuse_address=True,
+                ssl=self.tls_context if self.implicit_tls else None,
+            )
         except OSError as exc:
             raise MailtrapError(_bind_error(host, port, exc)) from exc
         self._server = server

@@ -91,9 +91,13 @@ class DeliveryHandler:
         self._date = (0, "")
 
     async def handle_EHLO(
-        self, server: SMTP, session: Session, envelope: SMTPEnvelope, hostname: str,
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: SMTPEnvelope,
+        hostname: str,
         responses: list[str],
-    ) -> list[str]:  # fmt: skip
+    ) -> list[str]:
         session.host_name = hostname  # this hook's job, in aiosmtpd's "new" EHLO protocol
         # aiosmtpd advertises "AUTH" with no mechanisms when AUTH is off; say nothing instead.
         kept = [r for r in responses if r.rstrip() != "250-AUTH"]
@@ -102,14 +106,19 @@ class DeliveryHandler:
         # many of aiosmtpd's own replies carry no enhanced code.)
         return [*kept[:-1], "250-PIPELINING", kept[-1]]
 
-    async def handle_AUTH(self, server: SMTP, session: Session, envelope: SMTPEnvelope,
-                          args: list[str]) -> Any:  # fmt: skip
+    async def handle_AUTH(
+        self, server: SMTP, session: Session, envelope: SMTPEnvelope, args: list[str]
+    ) -> Any:
         return self._refuse("auth") or MISSING  # MISSING: go on with the mechanism
 
     async def handle_MAIL(
-        self, server: SMTP, session: Session, envelope: SMTPEnvelope, address: str,
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: SMTPEnvelope,
+        address: str,
         mail_options: list[str],
-    ) -> str:  # fmt: skip
+    ) -> str:
         if refusal := self._refuse("mail", address):
             return refusal
         envelope.mail_from = address

@@ -69,13 +69,16 @@ _INI = {
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     for name, (env, default, help_text) in _INI.items():
-        parser.addini(name, f"mailtrap: {help_text} (env {env}; default {default or 'none'})",
-                      default=default)  # fmt: skip
+        parser.addini(
+            name, f"mailtrap: {help_text} (env {env}; default {default or 'none'})", default=default
+        )
     parser.getgroup("mailtrap").addoption(
-        "--mailtrap-url", metavar="URL", default=None,
+        "--mailtrap-url",
+        metavar="URL",
+        default=None,
         help="use the mailtrap server at URL (e.g. http://127.0.0.1:8025) instead of starting "
         "one in-process",
-    )  # fmt: skip
+    )
 
 
 def _setting(config: pytest.Config, name: str) -> str:
@@ -219,8 +222,13 @@ def mailtrap(request: pytest.FixtureRequest) -> Iterator[BaseMailbox]:
     server: SMTPServer = request.getfixturevalue("mailtrap_server")
     certs: Certificates | None = request.getfixturevalue("mailtrap_certificates")
     errors_before = len(server.errors)
-    mailbox = Mailbox(server.store, host=server.host, port=server.port, chaos=server.chaos,
-                      settings=_settings(server, certs))  # fmt: skip
+    mailbox = Mailbox(
+        server.store,
+        host=server.host,
+        port=server.port,
+        chaos=server.chaos,
+        settings=_settings(server, certs),
+    )
     try:
         yield mailbox
     finally:
@@ -235,8 +243,14 @@ def _settings(server: SMTPServer, certs: Certificates | None) -> SMTPSettings:
     user, password = "", ""
     if server.auth is not None and server.auth.users:
         user, password = next(iter(server.auth.users.items()))
-    return SMTPSettings(server.host, server.port, tls, certs.ca if certs else None,  # type: ignore[arg-type]
-                        user, password)  # fmt: skip
+    return SMTPSettings(
+        server.host,
+        server.port,
+        tls,  # type: ignore[arg-type]
+        certs.ca if certs else None,
+        user,
+        password,
+    )
 
 
 @pytest.fixture

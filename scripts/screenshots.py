@@ -61,11 +61,13 @@ def send_samples(host: str, port: int) -> None:
         if tags:
             msg["X-Tags"] = tags
         msg.set_content("Plain-text version of: " + subject)
-        msg.add_alternative(f"<html><body style='font-family:sans-serif'>{html}</body></html>",
-                            subtype="html")  # fmt: skip
+        msg.add_alternative(
+            f"<html><body style='font-family:sans-serif'>{html}</body></html>", subtype="html"
+        )
         if "Rechnung" in subject:
-            msg.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf",
-                               filename="Rechnung-März.pdf")  # fmt: skip
+            msg.add_attachment(
+                b"%PDF-1.4", maintype="application", subtype="pdf", filename="Rechnung-März.pdf"
+            )
         with smtplib.SMTP(host, port) as client:
             client.send_message(msg)
 
@@ -86,11 +88,13 @@ def main() -> None:
         url = f"http://127.0.0.1:{sock.getsockname()[1]}"
         send_samples(smtp.host, smtp.port)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=args.chromium,
-                                        args=["--disable-background-networking"])  # fmt: skip
+            browser = p.chromium.launch(
+                executable_path=args.chromium, args=["--disable-background-networking"]
+            )
             for scheme in ("light", "dark"):
-                page = browser.new_page(viewport={"width": 1100, "height": 560},
-                                        color_scheme=scheme)  # fmt: skip
+                page = browser.new_page(
+                    viewport={"width": 1100, "height": 560}, color_scheme=scheme
+                )
                 page.goto(url + "/")
                 page.wait_for_selector("#messages li")
                 page.wait_for_timeout(300)

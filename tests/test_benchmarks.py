@@ -14,8 +14,11 @@ def run(script: str, *args: str) -> str:
     """Run `benchmarks/<script>` with `args`; its stdout, or a failure showing both streams."""
     out = subprocess.run(
         [sys.executable, str(BENCHMARKS / script), *args],
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert out.returncode == 0, out.stdout + out.stderr[-2000:]
     return out.stdout
 
@@ -58,23 +61,41 @@ for row in json.loads((here / "rounds.json").read_text())[done]:
 
 def test_ingest_rounds_takes_ratios_within_each_round(tmp_path: Path) -> None:
     rounds = [
-        [{"target": "aiosmtpd-sink", "accepted_per_s": 2000.0},
-         {"target": "maildump", "accepted_per_s": 1100.0, "stored_per_s": 1000.0},
-         {"target": "mailtrap", "accepted_per_s": 2100.0, "stored_per_s": 1900.0}],
-        [{"target": "aiosmtpd-sink", "accepted_per_s": 1000.0},
-         {"target": "maildump", "error": "timed out"},  # hung: this round does not count
-         {"target": "mailtrap", "accepted_per_s": 1300.0, "stored_per_s": 1200.0}],
-        [{"target": "aiosmtpd-sink", "accepted_per_s": 2000.0},
-         {"target": "maildump", "accepted_per_s": 900.0, "stored_per_s": 0.0},  # not all shown
-         {"target": "mailtrap", "accepted_per_s": 1700.0, "stored_per_s": 1600.0}],
-    ]  # fmt: skip
+        [
+            {"target": "aiosmtpd-sink", "accepted_per_s": 2000.0},
+            {"target": "maildump", "accepted_per_s": 1100.0, "stored_per_s": 1000.0},
+            {"target": "mailtrap", "accepted_per_s": 2100.0, "stored_per_s": 1900.0},
+        ],
+        [
+            {"target": "aiosmtpd-sink", "accepted_per_s": 1000.0},
+            {"target": "maildump", "error": "timed out"},  # hung: this round does not count
+            {"target": "mailtrap", "accepted_per_s": 1300.0, "stored_per_s": 1200.0},
+        ],
+        [
+            {"target": "aiosmtpd-sink", "accepted_per_s": 2000.0},
+            {"target": "maildump", "accepted_per_s": 900.0, "stored_per_s": 0.0},  # not all shown
+            {"target": "mailtrap", "accepted_per_s": 1700.0, "stored_per_s": 1600.0},
+        ],
+    ]
     (tmp_path / "rounds.json").write_text(json.dumps(rounds))
     (tmp_path / "ingest.py").write_text(FAKE_INGEST)
-    out = run("ingest_rounds.py", "--rounds", "3", "--ingest", str(tmp_path / "ingest.py"),
-              "--", "--sessions", "4", "--new-connections")  # fmt: skip
+    out = run(
+        "ingest_rounds.py",
+        "--rounds",
+        "3",
+        "--ingest",
+        str(tmp_path / "ingest.py"),
+        "--",
+        "--sessions",
+        "4",
+        "--new-connections",
+    )
     assert json.loads((tmp_path / "argv-0.json").read_text()) == [
-        "--sessions", "4", "--new-connections", "--json"
-    ]  # fmt: skip
+        "--sessions",
+        "4",
+        "--new-connections",
+        "--json",
+    ]
     # Per round: 1900/2000, 1200/1000, 1600/2000. The median of those is 0.95, where a ratio
     # of the medians (1600/2000) would say 0.80.
     assert "mailtrap / aiosmtpd-sink: median 0.95x over 3 of 3 rounds (0.95, 1.20, 0.80)" in out
@@ -88,7 +109,10 @@ def test_ingest_rounds_takes_ratios_within_each_round(tmp_path: Path) -> None:
 def test_ingest_rounds_names_a_missing_ingest_script(tmp_path: Path) -> None:
     out = subprocess.run(
         [sys.executable, str(BENCHMARKS / "ingest_rounds.py"), "--ingest", str(tmp_path / "no.py")],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert out.returncode == 2
     assert f"{tmp_path / 'no.py'} does not exist; pass --ingest PATH" in out.stderr

@@ -96,8 +96,10 @@ def test_an_endless_address_list_is_cut_with_defects() -> None:
 
 
 def test_addresses_over_many_fields_are_capped_per_name() -> None:
-    fields = b"".join(b"To: " + b",".join(b"u%d@example.com" % (i * 300 + j) for j in range(300))
-                      + b"\r\n" for i in range(5))  # fmt: skip
+    fields = b"".join(
+        b"To: " + b",".join(b"u%d@example.com" % (i * 300 + j) for j in range(300)) + b"\r\n"
+        for i in range(5)
+    )
     message = full(with_headers("many", fields))
     assert len(message.to) == MAX_ADDRESSES
     assert message.to[-1].address == f"u{MAX_ADDRESSES - 1}@example.com"

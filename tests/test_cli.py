@@ -129,8 +129,11 @@ def run_once(*args: str) -> subprocess.CompletedProcess[str]:
     """`mailtrap ARGS --http 127.0.0.1:0` that is expected to exit by itself."""
     return subprocess.run(
         [sys.executable, "-m", "mailtrap", *args, "--http", "127.0.0.1:0"],
-        check=False, capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
 
 
 @pytest.fixture
@@ -334,8 +337,9 @@ def test_chaos_rules_from_flags_and_environment(tmp_path: Path) -> None:
 
 
 def test_serve_with_a_short_idle_timeout_answers_421(tmp_path: Path) -> None:
-    running = start("--memory", env={"XDG_DATA_HOME": str(tmp_path),
-                                     "MAILTRAP_SMTP_IDLE_TIMEOUT": "0.5"})  # fmt: skip
+    running = start(
+        "--memory", env={"XDG_DATA_HOME": str(tmp_path), "MAILTRAP_SMTP_IDLE_TIMEOUT": "0.5"}
+    )
     try:
         with socket.create_connection(running.smtp, timeout=10) as sock:
             assert sock.recv(1024).startswith(b"220 ")
@@ -352,8 +356,14 @@ def test_serve_with_a_short_idle_timeout_answers_421(tmp_path: Path) -> None:
 
 def test_chaos_seed_makes_probabilistic_rules_reproducible(tmp_path: Path) -> None:
     def serve(seed: str) -> Running:
-        return start("--memory", "--chaos", "rcpt:451:probability=0.5", "--chaos-seed", seed,
-                     env={"XDG_DATA_HOME": str(tmp_path)})  # fmt: skip
+        return start(
+            "--memory",
+            "--chaos",
+            "rcpt:451:probability=0.5",
+            "--chaos-seed",
+            seed,
+            env={"XDG_DATA_HOME": str(tmp_path)},
+        )
 
     def outcomes(running: Running) -> list[bool]:
         accepted = []

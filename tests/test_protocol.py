@@ -62,10 +62,14 @@ def test_a_factory_copy_is_set_up_exactly_like_a_constructed_protocol() -> None:
     async def both() -> list[tuple[SMTPProtocol, dict[str, object]]]:
         handler = DeliveryHandler(MemoryStore(), hostname="x")
         options: dict[str, object] = {
-            "line_length_limit": 5000, "hostname": "x", "data_size_limit": 4000,
-            "enable_SMTPUTF8": True, "loop": asyncio.get_running_loop(), "timeout": 7.0,
+            "line_length_limit": 5000,
+            "hostname": "x",
+            "data_size_limit": 4000,
+            "enable_SMTPUTF8": True,
+            "loop": asyncio.get_running_loop(),
+            "timeout": 7.0,
             "auth_exclude_mechanism": ["PLAIN"],
-        }  # fmt: skip
+        }
         factory = ProtocolFactory(handler)
         made = [SMTPProtocol(handler, **options), factory(**options), factory(**options)]  # type: ignore[arg-type]
         return [(p, {k: _shape(v, p) for k, v in vars(p).items()}) for p in made]

@@ -104,8 +104,11 @@ def test_auth_with_users(serve: Any, client_tls: ssl.SSLContext, mechanism: str)
             client.sendmail("app@example.com", ["bob@example.com"], MAIL)
         assert unauthenticated.value.smtp_code == 530
         client.user, client.password = "app", "wrong"
-        method = {"PLAIN": client.auth_plain, "LOGIN": client.auth_login,
-                  "CRAM-MD5": client.auth_cram_md5}[mechanism]  # fmt: skip
+        method = {
+            "PLAIN": client.auth_plain,
+            "LOGIN": client.auth_login,
+            "CRAM-MD5": client.auth_cram_md5,
+        }[mechanism]
         with pytest.raises(smtplib.SMTPAuthenticationError) as bad:
             client.auth(mechanism, method)
         assert bad.value.smtp_code == 535
@@ -181,10 +184,23 @@ def test_swaks(serve: Any, options: dict[str, Any], args: list[str]) -> None:
         args = [*args, "--auth-user", "app", "--auth-password", "s3cret"]
     server = serve(**options)
     run = subprocess.run(
-        [swaks, "--server", f"{server.host}:{server.port}", "--from", "app@example.com",
-         "--to", "bob@example.com", "--header", "Subject: via swaks", *args],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        [
+            swaks,
+            "--server",
+            f"{server.host}:{server.port}",
+            "--from",
+            "app@example.com",
+            "--to",
+            "bob@example.com",
+            "--header",
+            "Subject: via swaks",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert run.returncode == 0, run.stdout[-2000:]
     [message] = stored(server)
     assert message.subject == "via swaks"

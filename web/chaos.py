@@ -62,10 +62,20 @@ def _out(chaos: Chaos) -> ChaosModel:
                 percent = round(rule.probability * 100)
                 setattr(triggers, name, TriggerModel(ErrorCode=rule.code, Probability=percent))
                 break
-    return ChaosModel(Triggers=triggers, Rules=[
-        RuleModel(Stage=r.stage, Code=r.code, Text=r.text, Times=r.times, Match=r.match,
-                  Probability=r.probability) for r in rules
-    ])  # fmt: skip
+    return ChaosModel(
+        Triggers=triggers,
+        Rules=[
+            RuleModel(
+                Stage=r.stage,
+                Code=r.code,
+                Text=r.text,
+                Times=r.times,
+                Match=r.match,
+                Probability=r.probability,
+            )
+            for r in rules
+        ],
+    )
 
 
 @router.get("/chaos", summary="The active fault-injection rules")
@@ -82,13 +92,24 @@ def put_chaos(request: Request, body: ChaosModel) -> ChaosModel:
     chaos = _chaos(request)
     try:
         if body.Rules is not None:
-            rules = [Rule(r.Stage, r.Code, r.Text, times=r.Times, match=r.Match,  # type: ignore[arg-type]
-                          probability=r.Probability) for r in body.Rules]  # fmt: skip
+            rules = [
+                Rule(
+                    r.Stage,  # type: ignore[arg-type]
+                    r.Code,
+                    r.Text,
+                    times=r.Times,
+                    match=r.Match,
+                    probability=r.Probability,
+                )
+                for r in body.Rules
+            ]
         else:
             triggers = body.Triggers or TriggersModel()
-            rules = [Rule(stage, t.ErrorCode, probability=t.Probability / 100)  # type: ignore[arg-type]
-                     for name, stage in _TRIGGERS.items()
-                     if (t := getattr(triggers, name)).Probability > 0]  # fmt: skip
+            rules = [
+                Rule(stage, t.ErrorCode, probability=t.Probability / 100)  # type: ignore[arg-type]
+                for name, stage in _TRIGGERS.items()
+                if (t := getattr(triggers, name)).Probability > 0
+            ]
     except ValueError as exc:
         raise HTTPException(400, str(exc)) from None
     chaos.set_rules(rules)

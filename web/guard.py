@@ -33,8 +33,9 @@ from mailtrap.web.origin import origin_allowed
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
-ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]],
-                   Awaitable[None]]  # fmt: skip
+ASGIApp = Callable[
+    [Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]
+]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 OPEN_PATHS = frozenset({"/livez", "/readyz"})  # probes need no login
@@ -83,9 +84,16 @@ class Guard:
             await send({"type": "websocket.close", "code": 1008, "reason": problem[:120]})
             return None
         body = json.dumps({"detail": problem}).encode()
-        await send({"type": "http.response.start", "status": 403, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-        ]})  # fmt: skip
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 403,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
         return None
 
@@ -99,10 +107,17 @@ class Guard:
             await send({"type": "websocket.close", "code": 1008, "reason": "login required"})
             return
         body = b'{"detail": "this mailtrap requires a login (HTTP Basic)"}'
-        await send({"type": "http.response.start", "status": 401, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-            (b"www-authenticate", b'Basic realm="mailtrap", charset="UTF-8"'),
-        ]})  # fmt: skip
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 401,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"www-authenticate", b'Basic realm="mailtrap", charset="UTF-8"'),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     def _problem(self, scope: Scope, headers: Headers) -> str | None:

@@ -81,13 +81,22 @@ async def run(
     }
     chaos = Chaos(settings.chaos, seed=settings.chaos_seed)
     common["chaos"] = chaos  # one rule set for every listener
-    smtp = SMTPServer(store, host=settings.smtp[0], port=settings.smtp[1], **common,
-                      **security.server_options)  # fmt: skip
+    smtp = SMTPServer(
+        store, host=settings.smtp[0], port=settings.smtp[1], **common, **security.server_options
+    )
     listeners = [smtp]
     if settings.smtps:
         tls_options = {k: v for k, v in security.server_options.items() if "starttls" not in k}
-        listeners.append(SMTPServer(store, host=settings.smtps[0], port=settings.smtps[1],
-                                    implicit_tls=True, **common, **tls_options))  # fmt: skip
+        listeners.append(
+            SMTPServer(
+                store,
+                host=settings.smtps[0],
+                port=settings.smtps[1],
+                implicit_tls=True,
+                **common,
+                **tls_options,
+            )
+        )
     started: list[SMTPServer] = []
     try:
         for listener in listeners:

@@ -94,10 +94,20 @@ def message_row(digest: Digest, *, id: str, created: float, size: int) -> tuple[
         "reply_to": _pairs(digest.reply_to),
     }
     return (
-        id, created, size, 0, digest.message_id, digest.subject, dump(addresses),
-        digest.return_path, digest.date.isoformat() if digest.date else None,
-        digest.attachment_count, digest.snippet, dump(list(digest.tags)), digest.username,
-    )  # fmt: skip
+        id,
+        created,
+        size,
+        0,
+        digest.message_id,
+        digest.subject,
+        dump(addresses),
+        digest.return_path,
+        digest.date.isoformat() if digest.date else None,
+        digest.attachment_count,
+        digest.snippet,
+        dump(list(digest.tags)),
+        digest.username,
+    )
 
 
 def envelope_json(envelope: Envelope) -> str:
@@ -131,8 +141,21 @@ def _addresses(pairs: list[list[str]]) -> tuple[Address, ...]:
 
 def summary_from_row(row: tuple[Any, ...]) -> MessageSummary:
     """A summary from the first columns of a row selected with `SUMMARY_COLUMNS`."""
-    (id, created, size, read, message_id, subject, addresses, return_path, date,
-     attachment_count, snippet, tags, username) = row[:13]  # fmt: skip
+    (
+        id,
+        created,
+        size,
+        read,
+        message_id,
+        subject,
+        addresses,
+        return_path,
+        date,
+        attachment_count,
+        snippet,
+        tags,
+        username,
+    ) = row[:13]
     parsed = json.loads(addresses)
     sender = parsed["from"]
     return MessageSummary(

@@ -83,9 +83,12 @@ class SQLiteStore:
         target = self.path.absolute().as_uri() + ("?mode=ro" if readonly else "")
         try:
             conn = sqlite3.connect(
-                target, uri=True, isolation_level=None, check_same_thread=False,
+                target,
+                uri=True,
+                isolation_level=None,
+                check_same_thread=False,
                 cached_statements=256,  # the writer's multi-row INSERTs, one per burst size
-            )  # fmt: skip
+            )
             conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = OFF")

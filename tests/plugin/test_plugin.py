@@ -84,14 +84,16 @@ def test_a_timeout_says_what_was_expected_and_what_arrived(pytester: pytest.Pyte
     )
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(failed=3)
-    result.stdout.fnmatch_lines([
-        "*expected 1 message (to='user@example.com', subject='Welcome') within 0.3s; "
-        "1 arrived, 0 matching:",
-        "*time*from*to*subject",
-        "*app@example.com*user@example.com*'Reset your password'",
-        "*expected 1 message within 0.1s; no message arrived at all*smtp://127.0.0.1:*",
-        "*expected no messages (to='user@example.com'), but got:",
-    ])  # fmt: skip
+    result.stdout.fnmatch_lines(
+        [
+            "*expected 1 message (to='user@example.com', subject='Welcome') within 0.3s; "
+            "1 arrived, 0 matching:",
+            "*time*from*to*subject",
+            "*app@example.com*user@example.com*'Reset your password'",
+            "*expected 1 message within 0.1s; no message arrived at all*smtp://127.0.0.1:*",
+            "*expected no messages (to='user@example.com'), but got:",
+        ]
+    )
 
 
 def test_async_twin(pytester: pytest.Pytester) -> None:
@@ -270,8 +272,9 @@ def test_importing_the_plugin_loads_no_web_stack() -> None:
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('fastapi', 'starlette', 'uvicorn', 'jinja2')))\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         check=True, timeout=60)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
     assert out.stdout.strip() == "[]"
 
 

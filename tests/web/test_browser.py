@@ -89,8 +89,12 @@ def png(width: int, height: int) -> bytes:
 
     rows = b"".join(b"\x00" + b"\x00\x00\x00" * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
-            + chunk(b"IEND", b""))  # fmt: skip
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -137,11 +141,13 @@ def test_open_a_message_and_switch_every_tab(app: App) -> None:
     expect(app.page.locator("h1.subject")).to_have_text("Tabs")
     frame = app.page.frame_locator("#html-frame")
     expect(frame.locator("#hi")).to_have_text("HTML body")
-    for tab, panel, text in [("Text", "#panel-text", "plain body"),
-                             ("Headers", "#panel-headers", "Subject"),
-                             ("Source", "#panel-source", "Content-Type: multipart"),
-                             ("Attachments (2)", "#panel-attachments", "terms.pdf"),
-                             ("HTML", "#panel-html", "Load remote images")]:  # fmt: skip
+    for tab, panel, text in [
+        ("Text", "#panel-text", "plain body"),
+        ("Headers", "#panel-headers", "Subject"),
+        ("Source", "#panel-source", "Content-Type: multipart"),
+        ("Attachments (2)", "#panel-attachments", "terms.pdf"),
+        ("HTML", "#panel-html", "Load remote images"),
+    ]:
         app.page.get_by_role("tab", name=tab).click()
         expect(app.page.locator(panel)).to_be_visible()
         expect(app.page.locator(panel)).to_contain_text(text)
@@ -196,11 +202,14 @@ def test_hostile_mail_executes_nothing(app: App) -> None:
       <iframe src="{beacon}/iframe"></iframe>
       <svg onload="alert('svg')"></svg>
     </body></html>"""
-    msg = mail("<script>alert('subject')</script><img src=x onerror=alert('subject')>",
-               text="<script>alert('text')</script><img src=x onerror=alert('text')>",
-               html=html)  # fmt: skip
-    msg.add_attachment(b"x", maintype="text", subtype="html",
-                       filename="<img src=x onerror=alert('file')>.html")  # fmt: skip
+    msg = mail(
+        "<script>alert('subject')</script><img src=x onerror=alert('subject')>",
+        text="<script>alert('text')</script><img src=x onerror=alert('text')>",
+        html=html,
+    )
+    msg.add_attachment(
+        b"x", maintype="text", subtype="html", filename="<img src=x onerror=alert('file')>.html"
+    )
     app.send(msg)
     app.open()
     app.page.locator("#messages li a.row").first.click()

@@ -79,8 +79,11 @@ def test_the_mailpit_api_npm_client_works_unchanged(
     script.write_text(SCRIPT)
     run = subprocess.run(
         ["node", str(script), str(package), server.url],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr
     out = json.loads(run.stdout)
     assert out["listTotal"] == 2

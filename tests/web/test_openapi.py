@@ -16,11 +16,20 @@ from mailtrap import MessageStore
 Live = tuple[LiveServer, httpx.Client]
 
 DOCUMENTED = {
-    "/livez", "/readyz", "/api/v1/messages", "/api/v1/search", "/api/v1/message/{id}",
-    "/api/v1/message/{id}/headers", "/api/v1/message/{id}/raw",
-    "/api/v1/message/{id}/part/{part_id}", "/api/v1/info", "/api/v1/tags", "/api/v1/send",
-    "/api/v1/wait", "/api/v1/chaos",
-}  # fmt: skip
+    "/livez",
+    "/readyz",
+    "/api/v1/messages",
+    "/api/v1/search",
+    "/api/v1/message/{id}",
+    "/api/v1/message/{id}/headers",
+    "/api/v1/message/{id}/raw",
+    "/api/v1/message/{id}/part/{part_id}",
+    "/api/v1/info",
+    "/api/v1/tags",
+    "/api/v1/send",
+    "/api/v1/wait",
+    "/api/v1/chaos",
+}
 
 
 class Spec:
@@ -36,8 +45,10 @@ class Spec:
         assert status in operation["responses"], f"{method} {path} {status} is undocumented"
         content = operation["responses"][status].get("content", {})
         assert "application/json" in content, f"{method} {path} {status} documents no JSON"
-        schema = {"allOf": [content["application/json"]["schema"]],
-                  "components": self.document["components"]}  # fmt: skip
+        schema = {
+            "allOf": [content["application/json"]["schema"]],
+            "components": self.document["components"],
+        }
         Draft202012Validator(schema).validate(response.json())
         self.checked.add((method, path, response.status_code))
 
@@ -54,8 +65,12 @@ def test_every_route_is_documented(spec: Spec) -> None:
 
 def test_real_responses_match_the_schema(live: Live, store: MessageStore, spec: Spec) -> None:
     _, http = live
-    raw = build_mail(subject="doc", html="<p>x</p>", headers={"X-Tags": "t"},
-                     attachments=(("a.pdf", "application/pdf", b"%PDF"),))  # fmt: skip
+    raw = build_mail(
+        subject="doc",
+        html="<p>x</p>",
+        headers={"X-Tags": "t"},
+        attachments=(("a.pdf", "application/pdf", b"%PDF"),),
+    )
     id = store.add(raw, envelope_for(raw)).id
     check = spec.check
     check(http.get("/api/v1/messages"), "/api/v1/messages")
@@ -72,10 +87,14 @@ def test_real_responses_match_the_schema(live: Live, store: MessageStore, spec: 
     check(http.put("/api/v1/tags", json={"Tags": []}), "/api/v1/tags")
     check(http.get("/api/v1/wait", params={"timeout": 1}), "/api/v1/wait")
     check(http.get("/api/v1/wait", params={"query": "nothing", "timeout": 0.1}), "/api/v1/wait")
-    sent = http.post("/api/v1/send", json={
-        "From": {"Email": "a@example.com"}, "To": [{"Email": "b@example.com"}],
-        "Attachments": [{"Content": base64.b64encode(b"hi").decode(), "Filename": "h.txt"}],
-    })  # fmt: skip
+    sent = http.post(
+        "/api/v1/send",
+        json={
+            "From": {"Email": "a@example.com"},
+            "To": [{"Email": "b@example.com"}],
+            "Attachments": [{"Content": base64.b64encode(b"hi").decode(), "Filename": "h.txt"}],
+        },
+    )
     check(sent, "/api/v1/send")
     check(http.post("/api/v1/send", json={"From": {"Email": "a@example.com"}}), "/api/v1/send")
     check(http.post("/api/v1/send", json={"To": []}), "/api/v1/send")
