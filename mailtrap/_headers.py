@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Fields", "Head", "clean", "split_head"]
+__all__ = ["Fields", "Head", "clean", "lone_surrogate", "split_head"]
 
 # feedparser: a header line starts with a name of printable non-colon characters and a colon.
 _FIELD = re.compile(rb"[\x21-\x39\x3b-\x7e]*:")
@@ -24,6 +24,16 @@ def clean(text: str) -> str:
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     except UnicodeEncodeError:  # a lone surrogate that never was a byte
         return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def lone_surrogate(text: str) -> str | None:
+    """Where `text` holds a lone surrogate (which JSON can carry, but which no encoder, SQLite
+    or mail takes): "a lone surrogate (U+D800) at position 3"; None if it holds none."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"a lone surrogate (U+{ord(text[exc.start]):04X}) at position {exc.start}"
+    return None
 
 
 class Fields:

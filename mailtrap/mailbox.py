@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from mailtrap.chaos import Chaos, Rule
+from mailtrap.chaos import Chaos, Rule, Stage
 from mailtrap.errors import MessageNotFound
 from mailtrap.models import Message
 from mailtrap.smtp_settings import SMTPSettings
@@ -69,7 +69,7 @@ class BaseMailbox:
 
     def fail_next(
         self,
-        stage: str = "rcpt",
+        stage: Stage = "rcpt",
         code: int = 451,
         *,
         times: int = 1,
@@ -222,7 +222,7 @@ class Mailbox(BaseMailbox):
 
     def fail_next(
         self,
-        stage: str = "rcpt",
+        stage: Stage = "rcpt",
         code: int = 451,
         *,
         times: int = 1,
@@ -234,7 +234,7 @@ class Mailbox(BaseMailbox):
             raise ValueError("this Mailbox has no server chaos to drive; pass chaos=server.chaos")
         self._rules.append(
             self.chaos.fail_next(
-                stage,  # type: ignore[arg-type]
+                stage,
                 code,
                 times=times,
                 match=match,

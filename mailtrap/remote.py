@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 
-from mailtrap.chaos import fail_next_rule
+from mailtrap.chaos import Stage, fail_next_rule
 from mailtrap.client import Client, WaitTimeout
 from mailtrap.mailbox import BaseMailbox
 from mailtrap.models import Message
@@ -51,7 +51,7 @@ class RemoteMailbox(BaseMailbox):
 
     def fail_next(
         self,
-        stage: str = "rcpt",
+        stage: Stage = "rcpt",
         code: int = 451,
         *,
         times: int = 1,
@@ -61,7 +61,7 @@ class RemoteMailbox(BaseMailbox):
     ) -> None:
         # Checked here, so a bad rule fails as it does in-process and before any request.
         checked = fail_next_rule(
-            stage,  # type: ignore[arg-type]
+            stage,
             code,
             times=times,
             match=match,

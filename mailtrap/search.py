@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from mailtrap._headers import lone_surrogate
+
 __all__ = ["MAX_SIZE", "MAX_TERMS", "Query", "QueryError", "Term", "parse_query", "tokenize"]
 
 # Far more than anyone types, and well inside what SQLite can compile: every term is one
@@ -114,14 +116,10 @@ def parse_query(text: str) -> Query:
 
 def _check_unicode(text: str) -> None:
     # A lone surrogate is not text: SQLite cannot bind it, and no mail contains it.
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        bad = f"U+{ord(text[exc.start]):04X}"
+    if (where := lone_surrogate(text)) is not None:
         raise QueryError(
-            f"search query has a lone surrogate ({bad}) at position {exc.start}, which is not "
-            "text; send the query as valid UTF-8"
-        ) from None
+            f"search query has {where}, which is not text; send the query as valid UTF-8"
+        )
 
 
 def _term(field: str | None, value: str, negated: bool, quoted: bool) -> list[Term]:

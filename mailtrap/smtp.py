@@ -163,8 +163,7 @@ class DeliveryHandler:
         try:
             # The store parses on a thread of its own (MessageStore.submit's promise): this
             # loop serves every other connection, and under `mailtrap serve` the web API.
-            future = self.store.submit(raw, meta)
-            summary = future.result() if future.done() else await self._settled(future)
+            summary = await self._settled(self.store.submit(raw, meta))
         except Exception as exc:
             log.exception("could not store a message from %s", meta.peer)
             self.stats.rejected += 1

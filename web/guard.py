@@ -19,11 +19,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from starlette.datastructures import Headers
+from starlette.responses import JSONResponse
 
 from mailtrap.auth import Passwords
 from mailtrap.config import Settings
@@ -40,9 +40,15 @@ ASGIApp = Callable[
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 OPEN_PATHS = frozenset({"/livez", "/readyz"})  # probes need no login
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
-ISOLATION = (  # on every HTTP response, the Guard's own refusals included
+# On every HTTP response, the Guard's own refusals included, unless a handler set its own:
+# other sites get no handle on our answers or windows (see above), no type is sniffed, no
+# Referer leaves, and no other site may frame a page.
+DEFAULT_HEADERS = (
     (b"cross-origin-resource-policy", b"same-origin"),
     (b"cross-origin-opener-policy", b"same-origin"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"content-security-policy", b"frame-ancestors 'self'"),
 )
 
 
@@ -73,52 +79,21 @@ class Guard:
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
         if scope["type"] == "http":
-            send = _isolated(send)
+            send = _with_defaults(send)
         headers = Headers(scope=scope)
         problem = self._problem(scope, headers)
-        if problem is None and not await self._logged_in(scope, headers):
-            return await self._challenge(scope, send)
-        if problem is None:
-            return await self.app(scope, receive, send)
-        if scope["type"] == "websocket":
-            await send({"type": "websocket.close", "code": 1008, "reason": problem[:120]})
-            return None
-        body = json.dumps({"detail": problem}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 403,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
-        return None
+        if problem is not None:
+            return await _refuse(scope, receive, send, 403, problem)
+        if not await self._logged_in(scope, headers):
+            challenge = {"WWW-Authenticate": 'Basic realm="mailtrap", charset="UTF-8"'}
+            detail = "this mailtrap requires a login (HTTP Basic)"
+            return await _refuse(scope, receive, send, 401, detail, headers=challenge)
+        return await self.app(scope, receive, send)
 
     async def _logged_in(self, scope: Scope, headers: Headers) -> bool:
         if not self.logins or scope.get("path") in OPEN_PATHS:
             return True
         return await self.logins.allows(headers.get("authorization", ""))
-
-    async def _challenge(self, scope: Scope, send: Any) -> None:
-        if scope["type"] == "websocket":
-            await send({"type": "websocket.close", "code": 1008, "reason": "login required"})
-            return
-        body = b'{"detail": "this mailtrap requires a login (HTTP Basic)"}'
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 401,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"www-authenticate", b'Basic realm="mailtrap", charset="UTF-8"'),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
 
     def _problem(self, scope: Scope, headers: Headers) -> str | None:
         host = headers.get("host", "")
@@ -139,15 +114,31 @@ class Guard:
         return None
 
 
-def _isolated(send: Any) -> Any:
-    """`send`, adding the ISOLATION headers to the response unless a handler set its own."""
+async def _refuse(
+    scope: Scope,
+    receive: Any,
+    send: Any,
+    status: int,
+    detail: str,
+    *,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Answer `detail` as JSON with `status`; a WebSocket is closed with 1008 and the reason."""
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 1008, "reason": detail[:120]})
+        return
+    await JSONResponse({"detail": detail}, status, headers)(scope, receive, send)
 
-    async def isolated(message: Message) -> None:
+
+def _with_defaults(send: Any) -> Any:
+    """`send`, adding each of DEFAULT_HEADERS to the response unless it has its own."""
+
+    async def with_defaults(message: Message) -> None:
         if message["type"] == "http.response.start":
             headers = list(message.get("headers", ()))
             present = {name.lower() for name, _ in headers}
-            headers += [(name, value) for name, value in ISOLATION if name not in present]
+            headers += [(name, value) for name, value in DEFAULT_HEADERS if name not in present]
             message = {**message, "headers": headers}
         await send(message)
 
-    return isolated
+    return with_defaults

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from fastapi import HTTPException
 
+from mailtrap._headers import lone_surrogate
 from mailtrap.web.schemas import SendAddressIn, SendIn
 
 __all__ = ["MAX_ATTACHMENTS", "MAX_HEADERS", "MAX_HEADER_TEXT", "MAX_RECIPIENTS", "check"]
@@ -45,15 +46,10 @@ def _show(value: str) -> str:
 
 
 def _check_unicode(field: str, value: str) -> None:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        bad = f"U+{ord(value[exc.start]):04X}"
+    if (where := lone_surrogate(value)) is not None:
         raise HTTPException(
-            400,
-            f"{field}: {_show(value)} has a lone surrogate ({bad}) at position {exc.start}, "
-            "which is not text; send valid UTF-8",
-        ) from None
+            400, f"{field}: {_show(value)} has {where}, which is not text; send valid UTF-8"
+        )
 
 
 def _check_header_text(field: str, value: str) -> None:
