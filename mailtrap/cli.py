@@ -28,7 +28,7 @@ from mailtrap.storage.memory import MemoryStore
 from mailtrap.storage.sqlite import SQLiteStore
 
 if TYPE_CHECKING:
-    from mailtrap.server import SMTPServer
+    from mailtrap.smtp.server import SMTPServer
 
 __all__ = ["main"]
 

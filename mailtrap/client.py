@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mailtrap.errors import MailtrapError, MessageNotFound
-from mailtrap.models import Address, Envelope, Message, MessageSummary
-from mailtrap.parsing import parse_message, summarize
+from mailtrap.message.models import Address, Envelope, Message, MessageSummary
+from mailtrap.message.parsing import parse_message, summarize
 from mailtrap.storage.base import Page
 
 __all__ = ["Client", "WaitTimeout"]

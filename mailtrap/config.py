@@ -15,16 +15,16 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from mailtrap.auth import Authenticator, Passwords, parse_users, read_users_file
-from mailtrap.chaos import Rule, parse_rule
-from mailtrap.smtp import (
+from mailtrap.smtp.auth import Authenticator, Passwords, parse_users, read_users_file
+from mailtrap.smtp.chaos import Rule, parse_rule
+from mailtrap.smtp.handler import (
     DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_MESSAGE_SIZE,
     DEFAULT_MAX_RECIPIENTS,
 )
+from mailtrap.smtp.tls import Certificates, self_signed, server_context
 from mailtrap.storage.base import DEFAULT_MAX_MESSAGES
-from mailtrap.tls import Certificates, self_signed, server_context
 
 __all__ = [
     "OPTIONS",

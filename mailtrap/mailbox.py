@@ -16,10 +16,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from mailtrap.chaos import Chaos, Rule, Stage
 from mailtrap.errors import MessageNotFound
-from mailtrap.models import Message
-from mailtrap.smtp_settings import SMTPSettings
+from mailtrap.message.models import Message
+from mailtrap.smtp.chaos import Chaos, Rule, Stage
+from mailtrap.smtp.settings import SMTPSettings
 from mailtrap.storage.base import MessageStore, StoreEvent
 
 __all__ = ["BaseMailbox", "Mailbox", "SMTPSettings"]
@@ -81,7 +81,7 @@ class BaseMailbox:
         mail, rcpt or data) with `code`, e.g. to test an app's retry logic. With `probability`
         (above 0, at most 1) each transaction is refused only that often, drawn from the
         server's generator: reproducible when the server's Chaos has a seed. See
-        `mailtrap.chaos`; rules a test adds are removed when its mailbox closes.
+        `mailtrap.smtp.chaos`; rules a test adds are removed when its mailbox closes.
 
         Raises ValueError for a rule that cannot work (stage, code, times, probability)."""
         raise NotImplementedError

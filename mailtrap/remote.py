@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import contextlib
 
-from mailtrap.chaos import Stage, fail_next_rule
 from mailtrap.client import Client, WaitTimeout
 from mailtrap.mailbox import BaseMailbox
-from mailtrap.models import Message
+from mailtrap.message.models import Message
+from mailtrap.smtp.chaos import Stage, fail_next_rule
 
 __all__ = ["RemoteMailbox"]
 

@@ -36,17 +36,17 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from mailtrap.auth import Authenticator, parse_users
 from mailtrap.client import Client
 from mailtrap.config import parse_address
 from mailtrap.mailbox import BaseMailbox, Mailbox
 from mailtrap.remote import RemoteMailbox
-from mailtrap.server import SMTPServer
-from mailtrap.smtp_settings import SMTPSettings
+from mailtrap.smtp.auth import Authenticator, parse_users
+from mailtrap.smtp.server import SMTPServer
+from mailtrap.smtp.settings import SMTPSettings
+from mailtrap.smtp.tls import Certificates, self_signed, server_context
 from mailtrap.storage.base import MessageStore
 from mailtrap.storage.memory import MemoryStore
 from mailtrap.storage.sqlite import SQLiteStore
-from mailtrap.tls import Certificates, self_signed, server_context
 
 __all__ = [
     "mailtrap",

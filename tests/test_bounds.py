@@ -14,10 +14,16 @@ import pytest
 from bombs import BOMBS, html_mail, with_headers
 
 from mailtrap import Envelope, Message
-from mailtrap._htmltext import MAX_HTML, html_to_text
-from mailtrap._mime import MAX_MIME_VALUE, MIME_FLOOR
-from mailtrap._values import MAX_ADDRESSES, MAX_VALUE, Budget, address_value, text_value
-from mailtrap.parsing import MAX_TAG_LENGTH, MAX_TAGS, normalize_tags, parse_message, summarize
+from mailtrap.message.htmltext import MAX_HTML, html_to_text
+from mailtrap.message.mime import MAX_MIME_VALUE, MIME_FLOOR
+from mailtrap.message.parsing import (
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+    normalize_tags,
+    parse_message,
+    summarize,
+)
+from mailtrap.message.values import MAX_ADDRESSES, MAX_VALUE, Budget, address_value, text_value
 
 ENVELOPE = Envelope(mail_from="app@example.com", rcpt_tos=("user@example.com",))
 

@@ -7,9 +7,9 @@ import smtplib
 import pytest
 
 from mailtrap import MemoryStore, SMTPServer
-from mailtrap.auth import Authenticator
-from mailtrap.chaos import Chaos, Rule, parse_rule
 from mailtrap.mailbox import Mailbox
+from mailtrap.smtp.auth import Authenticator
+from mailtrap.smtp.chaos import Chaos, Rule, parse_rule
 
 MAIL = b"Subject: chaos\r\n\r\nx"
 

@@ -13,7 +13,7 @@ import pytest
 from liveserver import LiveServer
 
 from mailtrap import Envelope, Message, MessageStore
-from mailtrap.parsing import parse_message, summarize
+from mailtrap.message.parsing import parse_message, summarize
 
 DATA = Path(__file__).parent / "data"
 CORPUS = sorted(DATA.glob("*.eml"))

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from mailtrap._data import TooMuchData, read_data, unstuff
+from mailtrap.smtp.data import TooMuchData, read_data, unstuff
 
 TRICKY = [
     b"",

@@ -9,8 +9,8 @@ import pytest
 from mailfactory import build_mail
 
 from mailtrap import Envelope, Message
-from mailtrap.extract import ExtractionError, codes, links
-from mailtrap.parsing import parse_message, summarize
+from mailtrap.message.extract import ExtractionError, codes, links
+from mailtrap.message.parsing import parse_message, summarize
 
 
 def message(text: str | None = None, html: str | None = None) -> Message:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from liveserver import LiveServer
 
 from mailtrap import Envelope, MemoryStore
-from mailtrap.parsing import parse_message, summarize
+from mailtrap.message.parsing import parse_message, summarize
 from mailtrap.web import create_app
 
 ENV = Envelope("a@example.com", ("b@example.com",))

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from mailtrap._headers import MAX_FIELDS, MAX_HEAD_SIZE, clean, split_head
-from mailtrap._values import address_value, text_value
+from mailtrap.message.headers import MAX_FIELDS, MAX_HEAD_SIZE, clean, split_head
+from mailtrap.message.values import address_value, text_value
 
 CORPUS = sorted((Path(__file__).parent / "data").glob("*.eml"))
 EXTRA = [

@@ -8,8 +8,8 @@ import pytest
 from mailfactory import build_mail
 
 from mailtrap import Envelope, Message
-from mailtrap._headers import MAX_FIELDS, MAX_HEAD_SIZE
-from mailtrap.parsing import parse_message, summarize
+from mailtrap.message.headers import MAX_FIELDS, MAX_HEAD_SIZE
+from mailtrap.message.parsing import parse_message, summarize
 
 ENV = Envelope("sender@example.com", ("to@example.com",))
 

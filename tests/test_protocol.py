@@ -11,8 +11,8 @@ import pytest
 from aiosmtpd.smtp import SMTP
 
 from mailtrap import MemoryStore
-from mailtrap.protocol import ProtocolFactory, SMTPProtocol
-from mailtrap.smtp import DeliveryHandler
+from mailtrap.smtp.handler import DeliveryHandler
+from mailtrap.smtp.protocol import ProtocolFactory, SMTPProtocol
 
 PATHS = [
     "<a@b.c>",

@@ -16,7 +16,7 @@ from mailfactory import build_mail
 from tools import SMTP_SOURCE_LIBS, require_tool, smtp_source
 
 from mailtrap import Envelope, MailtrapError, MemoryStore, MessageStore, MessageSummary
-from mailtrap.server import SMTPServer
+from mailtrap.smtp.server import SMTPServer
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 SUBJECT = "Grüße aus Köln ✓ — 日本語"

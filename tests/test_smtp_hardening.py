@@ -18,9 +18,9 @@ import pytest
 from serving import start
 
 from mailtrap import MemoryStore, SMTPServer
-from mailtrap.auth import Authenticator
 from mailtrap.config import Settings
-from mailtrap.smtp import DEFAULT_MAX_CONNECTIONS
+from mailtrap.smtp.auth import Authenticator
+from mailtrap.smtp.handler import DEFAULT_MAX_CONNECTIONS
 
 
 @pytest.fixture

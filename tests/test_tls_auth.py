@@ -13,8 +13,8 @@ import pytest
 from tools import require_tool
 
 from mailtrap import MemoryStore, SMTPServer
-from mailtrap.auth import Authenticator, parse_users, read_users_file
-from mailtrap.tls import Certificates, self_signed, server_context
+from mailtrap.smtp.auth import Authenticator, parse_users, read_users_file
+from mailtrap.smtp.tls import Certificates, self_signed, server_context
 
 MAIL = b"From: app@example.com\r\nTo: bob@example.com\r\nSubject: secure\r\n\r\nhi\r\n"
 
@@ -152,7 +152,7 @@ def test_auth_off_advertises_nothing(serve: Any, client_tls: ssl.SSLContext) -> 
 
 
 def test_tls_options_without_a_context_name_the_fix() -> None:
-    with pytest.raises(ValueError, match=r"mailtrap\.tls\.server_context"):
+    with pytest.raises(ValueError, match=r"mailtrap\.server_context"):
         SMTPServer(MemoryStore(), starttls=True)
 
 

@@ -17,10 +17,10 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from mailtrap._version import __version__
-from mailtrap.chaos import Chaos
 from mailtrap.config import Settings, ui_passwords
-from mailtrap.search import QueryError
-from mailtrap.smtp import SMTPStats
+from mailtrap.message.search import QueryError
+from mailtrap.smtp.chaos import Chaos
+from mailtrap.smtp.handler import SMTPStats
 from mailtrap.storage.base import MessageStore
 from mailtrap.web import chaos as chaos_api
 from mailtrap.web import docs, events, health, info, message, messages, pages, send, wait

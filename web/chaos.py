@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from mailtrap.chaos import Chaos, Rule
+from mailtrap.smtp.chaos import Chaos, Rule
 from mailtrap.web.deps import error
 
 router = APIRouter(prefix="/api/v1", tags=["chaos"])

@@ -8,7 +8,7 @@ from fastapi import Depends, HTTPException, Request
 from pydantic import BaseModel
 
 from mailtrap.errors import MessageNotFound
-from mailtrap.models import Message
+from mailtrap.message.models import Message
 from mailtrap.storage.base import MessageStore
 
 

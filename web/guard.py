@@ -25,8 +25,8 @@ from typing import Any
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 
-from mailtrap.auth import Passwords
 from mailtrap.config import Settings
+from mailtrap.smtp.auth import Passwords
 from mailtrap.web.fetch_metadata import cross_site_problem
 from mailtrap.web.login import Logins
 from mailtrap.web.origin import origin_allowed

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 
 from mailtrap._version import __version__
-from mailtrap.smtp import SMTPStats
+from mailtrap.smtp.handler import SMTPStats
 from mailtrap.storage.sqlite import SQLiteStore
 from mailtrap.web.deps import Store
 from mailtrap.web.events import EventHub

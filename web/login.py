@@ -10,7 +10,7 @@ passwords held one SMTP transaction for 13 s. Here:
   request) pays bcrypt once. Entries are HMACs under a key made at start and never written
   anywhere, so the cache holds no password nor anything to test guesses against; it is
   bounded, the oldest forgotten first;
-- unknown users cost as much as known ones (see `mailtrap.auth.Passwords`).
+- unknown users cost as much as known ones (see `mailtrap.smtp.auth.Passwords`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from collections import OrderedDict
 import anyio
 import anyio.to_thread
 
-from mailtrap.auth import Passwords
+from mailtrap.smtp.auth import Passwords
 
 __all__ = ["CACHE_SIZE", "Logins"]
 

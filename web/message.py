@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
 from mailtrap.errors import MessageNotFound
-from mailtrap.models import Message
+from mailtrap.message.models import Message
 from mailtrap.storage.base import MessageStore
 from mailtrap.web.deps import NOT_FOUND, Store, message_or_404
 from mailtrap.web.schemas import MessageOut, message_out

@@ -25,7 +25,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from mailtrap._version import __version__
-from mailtrap.search import QueryError
+from mailtrap.message.search import QueryError
 from mailtrap.storage.base import MAX_START, Page
 from mailtrap.web.deps import Store, message_or_404
 from mailtrap.web.mailhtml import served_html

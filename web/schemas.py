@@ -9,8 +9,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from mailtrap.models import Address, Attachment, Message, MessageSummary
-from mailtrap.parsing import MAX_TAG_LENGTH, MAX_TAGS
+from mailtrap.message.models import Address, Attachment, Message, MessageSummary
+from mailtrap.message.parsing import MAX_TAG_LENGTH, MAX_TAGS
 
 
 class AddressOut(BaseModel):
@@ -218,7 +218,8 @@ def _tag(tag: str) -> str:
     return tag
 
 
-# As many tags, as long, as a message may carry (mailtrap.parsing): refused, not cut, when sent.
+# As many tags, as long, as a message may carry (mailtrap.message.parsing): refused, not cut,
+# when sent.
 TagsIn = Annotated[list[Annotated[str, AfterValidator(_tag)]], Field(max_length=MAX_TAGS)]
 
 

@@ -13,7 +13,7 @@ from email.utils import formatdate, make_msgid
 
 from fastapi import APIRouter, HTTPException, Request
 
-from mailtrap.models import Envelope
+from mailtrap.message.models import Envelope
 from mailtrap.web import send_input
 from mailtrap.web.deps import Store, error
 from mailtrap.web.schemas import SendAddressIn, SendAttachmentIn, SendIn, SendOut

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from fastapi import HTTPException
 
-from mailtrap._headers import lone_surrogate
+from mailtrap.message.headers import lone_surrogate
 from mailtrap.web.schemas import SendAddressIn, SendIn
 
 __all__ = ["MAX_ATTACHMENTS", "MAX_HEADERS", "MAX_HEADER_TEXT", "MAX_RECIPIENTS", "check"]
@@ -25,7 +25,7 @@ MAX_HEADER_TEXT = 16 * 1024
 # Adding a field or a part costs time proportional to those already there: 1000 take a
 # fraction of a second, 10,000 take several.
 MAX_HEADERS = 1000
-# Half the MIME parts the parser shows (mailtrap._mime.MAX_PARTS is 1000), so every part a
+# Half the MIME parts the parser shows (mailtrap.message.mime.MAX_PARTS is 1000), so every part a
 # /send body carries, and the containers around them, is shown.
 MAX_ATTACHMENTS = 500
 # Each address is parsed by the library (~50 us); Bcc is not in the header text, so without a

@@ -17,10 +17,10 @@ from typing import Any
 
 import uvicorn
 
-from mailtrap.chaos import Chaos
 from mailtrap.config import Security, Settings
 from mailtrap.errors import MailtrapError
-from mailtrap.server import SMTPServer
+from mailtrap.smtp.chaos import Chaos
+from mailtrap.smtp.server import SMTPServer
 from mailtrap.storage.base import MessageStore
 from mailtrap.web.app import create_app
 

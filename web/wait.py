@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from mailtrap.search import parse_query
+from mailtrap.message.search import parse_query
 from mailtrap.web.deps import BAD_QUERY, error
 from mailtrap.web.events import EventHub
 from mailtrap.web.messages import MAX_LIMIT, page_out

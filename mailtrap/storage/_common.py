@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from mailtrap.parsing import Digest
+from mailtrap.message.parsing import Digest
 from mailtrap.storage.base import MAX_START, StoreEvent, Subscriber
 
 log = logging.getLogger("mailtrap.storage")

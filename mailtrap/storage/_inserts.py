@@ -22,8 +22,8 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from mailtrap.models import Envelope, MessageSummary
-from mailtrap.parsing import summarize
+from mailtrap.message.models import Envelope, MessageSummary
+from mailtrap.message.parsing import summarize
 from mailtrap.storage import _schema
 from mailtrap.storage._common import search_columns
 from mailtrap.storage._writer import Operation

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 
-from mailtrap.models import Envelope, MessageSummary
+from mailtrap.message.models import Envelope, MessageSummary
 
 __all__ = ["Offload"]
 

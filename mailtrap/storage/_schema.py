@@ -15,8 +15,8 @@ from importlib import resources
 from typing import Any
 
 from mailtrap.errors import MailtrapError
-from mailtrap.models import Address, Envelope, MessageSummary
-from mailtrap.parsing import Digest
+from mailtrap.message.models import Address, Envelope, MessageSummary
+from mailtrap.message.parsing import Digest
 
 _MIGRATION = re.compile(r"^(\d{4})_\w+\.sql$")
 

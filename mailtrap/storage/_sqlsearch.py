@@ -12,7 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from mailtrap.search import Query, Term
+from mailtrap.message.search import Query, Term
 
 __all__ = ["Compiled", "compile_query", "search_counts"]
 

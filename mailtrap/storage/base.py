@@ -31,8 +31,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
-from mailtrap.models import Envelope, Message, MessageSummary
-from mailtrap.search import Query
+from mailtrap.message.models import Envelope, Message, MessageSummary
+from mailtrap.message.search import Query
 
 __all__ = ["MAX_START", "MessageStore", "Page", "StoreEvent", "Subscriber", "new_id"]
 
@@ -101,7 +101,7 @@ class MessageStore(Protocol):
         ...
 
     def search(self, query: str | Query, start: int = 0, limit: int = 50) -> Page:
-        """Summaries matching `query` (see `mailtrap.search`), newest first.
+        """Summaries matching `query` (see `mailtrap.message.search`), newest first.
 
         Raises `QueryError` for a query that cannot be parsed."""
         ...

@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from itertools import islice
 
 from mailtrap.errors import MessageNotFound, StoreClosed
-from mailtrap.models import Envelope, Message, MessageSummary
-from mailtrap.parsing import normalize_tags, parse_message, summarize
-from mailtrap.search import Query, Term, parse_query, tokenize
+from mailtrap.message.models import Envelope, Message, MessageSummary
+from mailtrap.message.parsing import normalize_tags, parse_message, summarize
+from mailtrap.message.search import Query, Term, parse_query, tokenize
 from mailtrap.storage._common import Subscribers, check_page, search_columns
 from mailtrap.storage._offload import Offload
 from mailtrap.storage.base import DEFAULT_MAX_MESSAGES, Page, StoreEvent, Subscriber, new_id

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from mailtrap.errors import MailtrapError, MessageNotFound, StoreClosed
-from mailtrap.models import Envelope, Message, MessageSummary
-from mailtrap.parsing import normalize_tags, parse_message
-from mailtrap.search import Query, parse_query
+from mailtrap.message.models import Envelope, Message, MessageSummary
+from mailtrap.message.parsing import normalize_tags, parse_message
+from mailtrap.message.search import Query, parse_query
 from mailtrap.storage import _schema
 from mailtrap.storage._checkpoint import WAL_LIMIT_PAGES, Checkpointer
 from mailtrap.storage._common import Subscribers, check_page

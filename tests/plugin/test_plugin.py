@@ -13,8 +13,8 @@ from mailfactory import deliver
 from serving import start
 
 from mailtrap import MemoryStore, SMTPServer
-from mailtrap.chaos import Rule
 from mailtrap.client import Client
+from mailtrap.smtp.chaos import Rule
 from mailtrap.web import create_app
 
 SEND = """
@@ -190,7 +190,7 @@ def test_extending_the_server_options_sets_idle_timeout_and_seeds_chaos(
     pytester.makeconftest(
         """
         import pytest
-        from mailtrap.chaos import Chaos
+        from mailtrap.smtp.chaos import Chaos
 
         @pytest.fixture(scope="session")
         def mailtrap_server_options(mailtrap_server_options):

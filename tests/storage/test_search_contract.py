@@ -1,4 +1,4 @@
-"""Search semantics (see mailtrap.search), identical in every store."""
+"""Search semantics (see mailtrap.message.search), identical in every store."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from mailfactory import build_mail, deliver
 
 from mailtrap import Envelope, MessageStore, QueryError
-from mailtrap.search import MAX_SIZE, MAX_TERMS
+from mailtrap.message.search import MAX_SIZE, MAX_TERMS
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ from liveserver import LiveServer
 from mailfactory import build_mail, deliver, envelope_for
 
 from mailtrap import Envelope, MessageStore
-from mailtrap._headers import MAX_FIELDS
 from mailtrap.config import Settings
-from mailtrap.parsing import MAX_TAG_LENGTH, MAX_TAGS
-from mailtrap.search import MAX_SIZE, MAX_TERMS
+from mailtrap.message.headers import MAX_FIELDS
+from mailtrap.message.parsing import MAX_TAG_LENGTH, MAX_TAGS
+from mailtrap.message.search import MAX_SIZE, MAX_TERMS
 from mailtrap.storage.base import MAX_START
 from mailtrap.web import create_app
 

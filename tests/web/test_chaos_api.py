@@ -10,9 +10,9 @@ import pytest
 from liveserver import LiveServer
 
 from mailtrap import MemoryStore, SMTPServer
-from mailtrap.chaos import Rule
 from mailtrap.client import Client
 from mailtrap.remote import RemoteMailbox
+from mailtrap.smtp.chaos import Rule
 from mailtrap.web import create_app
 
 

@@ -14,7 +14,7 @@ from liveserver import LiveServer
 from mailfactory import build_mail, deliver, envelope_for
 
 from mailtrap import MessageStore
-from mailtrap.search import MAX_SIZE, MAX_TERMS
+from mailtrap.message.search import MAX_SIZE, MAX_TERMS
 from mailtrap.storage.base import MAX_START
 from mailtrap.web import pages
 from mailtrap.web.mailhtml import IN_PROCESS_TAGS, REWRITE_SECONDS

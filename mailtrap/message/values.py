@@ -24,8 +24,8 @@ from email import policy
 from email.header import decode_header, make_header
 from email.utils import getaddresses, parsedate_to_datetime
 
-from mailtrap._headers import clean
-from mailtrap.models import Address
+from mailtrap.message.headers import clean
+from mailtrap.message.models import Address
 
 __all__ = [
     "ATEXT",

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from mailtrap._headers import lone_surrogate
+from mailtrap.message.headers import lone_surrogate
 
 __all__ = ["MAX_SIZE", "MAX_TERMS", "Query", "QueryError", "Term", "parse_query", "tokenize"]
 

@@ -2,7 +2,8 @@
 
 Modes: off (AUTH is not advertised), accept any credentials (for apps that insist on logging
 in), or a fixed set of users. PLAIN and LOGIN come from aiosmtpd; CRAM-MD5 is implemented in
-`mailtrap.protocol` (`SMTPProtocol.auth_CRAM__MD5`) and checked here against the known password.
+`mailtrap.smtp.protocol` (`SMTPProtocol.auth_CRAM__MD5`) and checked here against the known
+password.
 """
 
 from __future__ import annotations

@@ -18,17 +18,17 @@ from types import TracebackType
 from typing import Any
 
 from mailtrap._version import __version__
-from mailtrap.auth import Authenticator
-from mailtrap.chaos import Chaos
 from mailtrap.errors import MailtrapError
-from mailtrap.protocol import UNLIMITED_LINE_LENGTH, ProtocolFactory, SMTPProtocol
-from mailtrap.smtp import (
+from mailtrap.smtp.auth import Authenticator
+from mailtrap.smtp.chaos import Chaos
+from mailtrap.smtp.handler import (
     DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_MESSAGE_SIZE,
     DEFAULT_MAX_RECIPIENTS,
     DeliveryHandler,
 )
+from mailtrap.smtp.protocol import UNLIMITED_LINE_LENGTH, ProtocolFactory, SMTPProtocol
 from mailtrap.storage.base import MessageStore
 
 __all__ = ["SMTPServer"]
@@ -44,16 +44,16 @@ class SMTPServer:
     after `idle_timeout` seconds; `max_connections` (default 200, 0 = unlimited) answers 421
     to connections beyond it; `max_line_length` (0 = no limit but the message size) answers
     500 to a longer line of message text, as RFC 5321 4.5.3.1.6 says (command and AUTH lines
-    are always held to `mailtrap._lines.COMMAND_LINE_LIMIT`, 12288 octets). `hostname` appears
+    are always held to `mailtrap.smtp.lines.COMMAND_LINE_LIMIT`, 12288 octets). `hostname` appears
     in the banner and `Received` field; it is fixed here because aiosmtpd would otherwise
     resolve the FQDN on every connection.
 
-    TLS (with `tls_context`, see `mailtrap.tls`): `starttls` offers STARTTLS,
+    TLS (with `tls_context`, see `mailtrap.smtp.tls`): `starttls` offers STARTTLS,
     `require_starttls` refuses mail until it is used, and `implicit_tls` makes this listener
-    SMTPS (TLS from the first byte). AUTH (with `auth`, a `mailtrap.auth.Authenticator`):
+    SMTPS (TLS from the first byte). AUTH (with `auth`, a `mailtrap.Authenticator`):
     PLAIN, LOGIN and CRAM-MD5, required before MAIL when the authenticator has a user list;
     never over plain text unless `auth_allow_insecure` (RFC 4954). `chaos` (a
-    `mailtrap.chaos.Chaos`, also reachable as `server.chaos`) injects refusals on purpose.
+    `mailtrap.Chaos`, also reachable as `server.chaos`) injects refusals on purpose.
     """
 
     def __init__(
@@ -90,7 +90,7 @@ class SMTPServer:
         if (starttls or require_starttls or implicit_tls) and tls_context is None:
             raise ValueError(
                 "STARTTLS and implicit TLS need a tls_context; build one with "
-                "mailtrap.tls.server_context(mailtrap.tls.self_signed(directory))"
+                "mailtrap.server_context(mailtrap.self_signed(directory))"
             )
         if implicit_tls and (starttls or require_starttls):
             raise ValueError("an implicit-TLS listener is encrypted already; drop starttls")

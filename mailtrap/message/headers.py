@@ -1,7 +1,7 @@
 """A message's header block for the ingest hot path, without building a full `email` message.
 
 `split_head` reads the block by hand, following the stdlib feedparser's rules, within limits on
-its size and field count; `mailtrap._values` decodes the values it finds.
+its size and field count; `mailtrap.message.values` decodes the values it finds.
 """
 
 from __future__ import annotations

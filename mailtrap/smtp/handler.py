@@ -25,8 +25,8 @@ from aiosmtpd.smtp import Envelope as SMTPEnvelope
 
 from mailtrap._bridge import Completions
 from mailtrap._version import __version__
-from mailtrap.chaos import Chaos, Stage
-from mailtrap.models import Envelope, MessageSummary
+from mailtrap.message.models import Envelope, MessageSummary
+from mailtrap.smtp.chaos import Chaos, Stage
 from mailtrap.storage.base import MessageStore
 
 __all__ = [
@@ -39,7 +39,7 @@ __all__ = [
     "trace_token",
 ]
 
-log = logging.getLogger("mailtrap.smtp")
+log = logging.getLogger("mailtrap.smtp.handler")
 
 
 DEFAULT_MAX_MESSAGE_SIZE = 25 * 1024 * 1024  # what large providers accept; 0 means no limit
@@ -82,7 +82,7 @@ class DeliveryHandler:
         self.store = store
         self.chaos = chaos or Chaos()
         self.max_connections = max_connections
-        self.active = 0  # open connections, kept by SMTPProtocol
+        self.active = 0  # open connections: see opened() and closed()
         self.hostname = hostname
         self.max_recipients = max_recipients
         self._on_error = on_error or (lambda exc: None)
@@ -128,8 +128,33 @@ class DeliveryHandler:
     def _refuse(self, stage: Stage, *addresses: str) -> str | None:
         refusal = self.chaos.check(stage, addresses)
         if refusal:
-            self.stats.rejected += 1
+            self.refused()
         return refusal
+
+    # The protocol's side of the seam. aiosmtpd has no hooks for a connection's life, so
+    # `SMTPProtocol` calls these; everything they count or decide stays in the handler.
+
+    def opened(self) -> None:
+        """A connection was made (once per connection, not again after STARTTLS)."""
+        self.active += 1
+
+    def closed(self) -> None:
+        """A connection was lost; pairs with `opened`."""
+        self.active -= 1
+
+    def admit(self, peer: str) -> str | None:
+        """Whether a new connection from `peer` gets its greeting: None to go on, or the reply
+        to send instead before hanging up (a "connect" fault rule, or the connection limit)."""
+        if refusal := self._refuse("connect", peer):
+            return refusal
+        if self.max_connections and self.active > self.max_connections:
+            self.refused()
+            return f"421 4.7.0 Too many connections (limit {self.max_connections}), try later"
+        return None
+
+    def refused(self) -> None:
+        """Count a refused transaction (the protocol's own refusals, such as 552, included)."""
+        self.stats.rejected += 1
 
     async def handle_RCPT(
         self,
@@ -142,7 +167,7 @@ class DeliveryHandler:
         if refusal := self._refuse("rcpt", address):
             return refusal
         if self.max_recipients and len(envelope.rcpt_tos) >= self.max_recipients:
-            self.stats.rejected += 1
+            self.refused()
             return f"452 4.5.3 Too many recipients (this server accepts {self.max_recipients})"
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
@@ -166,7 +191,7 @@ class DeliveryHandler:
             summary = await self._settled(self.store.submit(raw, meta))
         except Exception as exc:
             log.exception("could not store a message from %s", meta.peer)
-            self.stats.rejected += 1
+            self.refused()
             self._on_error(exc)
             # 451: the client keeps the message and retries; nothing is lost.
             return f"451 4.3.0 mailtrap could not store the message ({exc.__class__.__name__})"

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from mailtrap import extract
+from mailtrap.message import extract
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +184,7 @@ class Message(MessageSummary):
         return extract.only("link", self.links(), pattern)
 
     def codes(self) -> list[str]:
-        """One-time-code-like tokens in the body, in order (see `mailtrap.extract`)."""
+        """One-time-code-like tokens in the body, in order (see `mailtrap.message.extract`)."""
         return extract.codes(self.text, self.html)
 
     def code(self, pattern: str | re.Pattern[str] | None = None) -> str:

@@ -17,11 +17,11 @@ from typing import Any
 
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult, syntax
 
-from mailtrap._data import TooMuchData, read_data, unstuff
-from mailtrap._lines import COMMAND_LINE_LIMIT, LineReader, LineTooLong
-from mailtrap._values import ATEXT
-from mailtrap.auth import CramMD5
-from mailtrap.smtp import DeliveryHandler, peer_host
+from mailtrap.message.values import ATEXT
+from mailtrap.smtp.auth import CramMD5
+from mailtrap.smtp.data import TooMuchData, read_data, unstuff
+from mailtrap.smtp.handler import DeliveryHandler, peer_host
+from mailtrap.smtp.lines import COMMAND_LINE_LIMIT, LineReader, LineTooLong
 
 __all__ = ["UNLIMITED_LINE_LENGTH", "ProtocolFactory", "SMTPProtocol"]
 
@@ -79,7 +79,7 @@ class SMTPProtocol(SMTP):
         ):
             status = "552 Error: Too much mail data"
         if isinstance(status, str) and status.startswith("552"):
-            self.event_handler.stats.rejected += 1
+            self.event_handler.refused()
         await super().push(status)
 
     def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
@@ -141,12 +141,7 @@ class SMTPProtocol(SMTP):
     async def _handle_client(self) -> None:
         # aiosmtpd has no connect hook; the connection limit and fault-injection rules for
         # "connect" answer instead of the 220 greeting and hang up.
-        handler = self.event_handler
-        peer = peer_host(self.session.peer) if self.session else ""
-        refusal = handler._refuse("connect", peer)
-        if refusal is None and handler.max_connections and handler.active > handler.max_connections:
-            handler.stats.rejected += 1
-            refusal = f"421 4.7.0 Too many connections (limit {handler.max_connections}), try later"
+        refusal = self.event_handler.admit(peer_host(self.session.peer) if self.session else "")
         if refusal is None:
             await super()._handle_client()
             return
@@ -156,7 +151,7 @@ class SMTPProtocol(SMTP):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         if self._original_transport is None:  # not the re-entry after STARTTLS
-            self.event_handler.active += 1
+            self.event_handler.opened()
         super().connection_made(transport)
         # On an implicit-TLS listener aiosmtpd does not record the session as encrypted
         # (it only knows STARTTLS), which would also hide it from the Received field.
@@ -176,7 +171,7 @@ class SMTPProtocol(SMTP):
         return self._authenticate("CRAM-MD5", data)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.event_handler.active -= 1  # once per connection, STARTTLS or not
+        self.event_handler.closed()  # once per connection, STARTTLS or not
         super().connection_lost(exc)
 
     def _timeout_cb(self) -> None:

@@ -13,9 +13,9 @@ from email.policy import Compat32, Policy, compat32
 from functools import partial
 from typing import Any
 
-from mailtrap._headers import clean
-from mailtrap._htmltext import html_to_text
-from mailtrap._values import text_value
+from mailtrap.message.headers import clean
+from mailtrap.message.htmltext import html_to_text
+from mailtrap.message.values import text_value
 
 __all__ = ["Body", "Part", "decode_bytes", "decode_text", "mime_policy", "walk_parts"]
 

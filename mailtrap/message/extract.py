@@ -12,8 +12,8 @@ import re
 from collections.abc import Sequence
 from html.parser import HTMLParser
 
-from mailtrap._htmltext import html_to_text
 from mailtrap.errors import MailtrapError
+from mailtrap.message.htmltext import html_to_text
 
 __all__ = ["ExtractionError", "codes", "links", "only"]
 

@@ -22,9 +22,10 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from typing import Any
 
-from mailtrap._headers import Fields, clean, split_head
-from mailtrap._mime import Body, Part, decode_bytes, mime_policy, walk_parts
-from mailtrap._values import (
+from mailtrap.message.headers import Fields, clean, split_head
+from mailtrap.message.mime import Body, Part, decode_bytes, mime_policy, walk_parts
+from mailtrap.message.models import Address, Attachment, Envelope, Headers, Message, MessageSummary
+from mailtrap.message.values import (
     MAX_ADDRESSES,
     Budget,
     address_value,
@@ -32,7 +33,6 @@ from mailtrap._values import (
     display_value,
     text_value,
 )
-from mailtrap.models import Address, Attachment, Envelope, Headers, Message, MessageSummary
 
 __all__ = ["Digest", "normalize_tags", "parse_message", "summarize"]
 
