@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from concurrent.futures import Future
+from typing import Any
 
 import pytest
 
@@ -17,12 +18,12 @@ def test_a_burst_from_another_thread_is_consumed_in_order_with_one_wake_up() -> 
         wakes = 0
         real = loop.call_soon_threadsafe
 
-        def counting(*args: object) -> asyncio.Handle:
+        def counting(*args: Any) -> asyncio.Handle:
             nonlocal wakes
             wakes += 1
-            return real(*args)  # type: ignore[arg-type]
+            return real(*args)
 
-        loop.call_soon_threadsafe = counting  # type: ignore[method-assign]
+        loop.call_soon_threadsafe = counting  # type: ignore[method-assign, assignment]
         drained: list[list[int]] = []
         done = asyncio.Event()
 
@@ -33,7 +34,12 @@ def test_a_burst_from_another_thread_is_consumed_in_order_with_one_wake_up() -> 
 
         batch: LoopBatch[int] = LoopBatch(loop, consume)
         # The loop is busy in this coroutine while the thread puts, as during a group commit.
-        producer = threading.Thread(target=lambda: [batch.put(n) for n in range(100)])
+
+        def produce() -> None:
+            for n in range(100):
+                batch.put(n)
+
+        producer = threading.Thread(target=produce)
         producer.start()
         producer.join()
         await asyncio.wait_for(done.wait(), 10)
@@ -50,13 +56,13 @@ def test_completions_carry_results_and_errors_and_skip_cancelled_waiters() -> No
         ok, bad, gone = Future[int](), Future[int](), Future[int]()
         waiters = [completions.wait(f) for f in (ok, bad, gone)]
         waiters[2].cancel()  # the client hung up; its message still completes
-        threading.Thread(
-            target=lambda: (
-                ok.set_result(1),
-                bad.set_exception(LookupError("boom")),
-                gone.set_result(3),
-            )
-        ).start()
+
+        def settle() -> None:
+            ok.set_result(1)
+            bad.set_exception(LookupError("boom"))
+            gone.set_result(3)
+
+        threading.Thread(target=settle).start()
         assert await asyncio.wait_for(waiters[0], 10) == 1
         with pytest.raises(LookupError, match="boom"):
             await asyncio.wait_for(waiters[1], 10)

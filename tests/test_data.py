@@ -23,7 +23,7 @@ TRICKY = [
 
 def aiosmtpd_reference(stream: bytes) -> tuple[bytes, bytes]:
     """aiosmtpd 1.4's algorithm: CRLF lines up to a lone dot, one leading dot dropped from each."""
-    lines = []
+    lines: list[bytes] = []
     rest = stream
     while True:
         line, sep, rest = rest.partition(b"\r\n")

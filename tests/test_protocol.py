@@ -81,7 +81,7 @@ def test_a_factory_copy_is_set_up_exactly_like_a_constructed_protocol() -> None:
     for name, value in vars(copy).items():
         if isinstance(value, (dict, list, set)):
             assert value is not vars(earlier)[name], name
-    assert copy._stream_reader is not None
+    assert copy._stream_reader is not None  # type: ignore[attr-defined]  # asyncio-private
     assert copy._smtp_methods["DATA"].__self__ is copy
     assert copy._auth_methods["LOGIN"].method.__self__ is copy
 

@@ -104,11 +104,7 @@ def test_auth_with_users(serve: Any, client_tls: ssl.SSLContext, mechanism: str)
             client.sendmail("app@example.com", ["bob@example.com"], MAIL)
         assert unauthenticated.value.smtp_code == 530
         client.user, client.password = "app", "wrong"
-        method = {
-            "PLAIN": client.auth_plain,
-            "LOGIN": client.auth_login,
-            "CRAM-MD5": client.auth_cram_md5,
-        }[mechanism]
+        method = getattr(client, "auth_" + mechanism.lower().replace("-", "_"))
         with pytest.raises(smtplib.SMTPAuthenticationError) as bad:
             client.auth(mechanism, method)
         assert bad.value.smtp_code == 535

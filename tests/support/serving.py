@@ -38,7 +38,7 @@ class Running:
 
     def get(self, path: str) -> Any:
         with urllib.request.urlopen(self.url + path, timeout=10) as response:
-            return json.load(response)  # type: ignore[no-any-return]
+            return json.load(response)
 
     def stop(self, sig: int = signal.SIGTERM) -> tuple[int, str]:
         self.proc.send_signal(sig)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+from typing import Any
 
 import httpx
 import pytest
@@ -193,7 +194,7 @@ def test_a_refusal_that_echoes_a_lone_surrogate_is_still_a_422(live: Live) -> No
         {"start": MAX_START + 1},
     ],
 )
-def test_bad_paging_is_a_422_with_a_reason(live: Live, params: dict[str, object]) -> None:
+def test_bad_paging_is_a_422_with_a_reason(live: Live, params: dict[str, Any]) -> None:
     _, http = live
     for path, extra in (("/api/v1/messages", {}), ("/api/v1/search", {"query": "x"})):
         response = http.get(path, params={**extra, **params})

@@ -132,7 +132,9 @@ def test_open_a_message_and_switch_every_tab(app: App) -> None:
     expect = playwright_api.expect
     logo = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
     msg = mail("Tabs", text="plain body", html='<p id="hi">HTML body</p><img src="cid:logo">')
-    msg.get_payload()[1].add_related(logo, "image", "png", cid="<logo>")
+    *_, html = msg.iter_parts()  # the text/html alternative
+    assert isinstance(html, EmailMessage)
+    html.add_related(logo, "image", "png", cid="<logo>")
     msg.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf", filename="terms.pdf")
     app.send(msg)
     app.send(mail("Newer one"))

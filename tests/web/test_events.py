@@ -59,9 +59,9 @@ def test_events_follow_every_change(live: Live, store: MessageStore) -> None:
 def test_a_foreign_origin_is_refused_but_the_own_origin_and_tools_are_not(live: Live) -> None:
     server, _ = live
     with pytest.raises(InvalidStatus) as refused:
-        connect(ws_url(server), origin="https://evil.example")  # type: ignore[arg-type]
+        connect(ws_url(server), origin="https://evil.example")  # type: ignore[call-overload]
     assert refused.value.response.status_code == 403
-    with connect(ws_url(server), origin=server.url) as ws:  # type: ignore[arg-type]
+    with connect(ws_url(server), origin=server.url) as ws:  # type: ignore[call-overload]
         assert json.loads(ws.recv(timeout=10))["Type"] == "stats"
 
 

@@ -152,7 +152,8 @@ def test_a_search_no_store_can_run_shows_its_reason(
 @pytest.mark.parametrize("start", [-1, MAX_START + 1, 9223372036854775808])
 def test_a_start_out_of_range_is_a_422_naming_it(live: Live, start: int) -> None:
     _, http = live
-    for params in ({"start": start}, {"start": start, "q": "x"}):
+    cases: list[dict[str, int | str]] = [{"start": start}, {"start": start, "q": "x"}]
+    for params in cases:
         response = http.get("/", params=params)
         assert response.status_code == 422  # was a 500 past 64 bits, in both stores
         detail = response.json()["detail"][0]

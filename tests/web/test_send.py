@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from liveserver import LiveServer
 
 from mailtrap import MessageStore
-from mailtrap.config import DEFAULT_MAX_MESSAGE_SIZE, Settings
+from mailtrap.config import Settings
+from mailtrap.smtp.handler import DEFAULT_MAX_MESSAGE_SIZE
 from mailtrap.web import create_app
 from mailtrap.web.send_input import (
     MAX_ATTACHMENTS,
