@@ -10,12 +10,12 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from mailtrap.smtp.chaos import Chaos, Rule
+from mailtrap.smtp.chaos import Chaos, Rule, Stage, as_stage
 from mailtrap.web.deps import error
 
 router = APIRouter(prefix="/api/v1", tags=["chaos"])
 
-_TRIGGERS = {"Sender": "mail", "Recipient": "rcpt", "Authentication": "auth"}
+_TRIGGERS: dict[str, Stage] = {"Sender": "mail", "Recipient": "rcpt", "Authentication": "auth"}
 
 
 class TriggerModel(BaseModel):
@@ -94,7 +94,7 @@ def put_chaos(request: Request, body: ChaosModel) -> ChaosModel:
         if body.Rules is not None:
             rules = [
                 Rule(
-                    r.Stage,  # type: ignore[arg-type]
+                    as_stage(r.Stage),
                     r.Code,
                     r.Text,
                     times=r.Times,
@@ -106,7 +106,7 @@ def put_chaos(request: Request, body: ChaosModel) -> ChaosModel:
         else:
             triggers = body.Triggers or TriggersModel()
             rules = [
-                Rule(stage, t.ErrorCode, probability=t.Probability / 100)  # type: ignore[arg-type]
+                Rule(stage, t.ErrorCode, probability=t.Probability / 100)
                 for name, stage in _TRIGGERS.items()
                 if (t := getattr(triggers, name)).Probability > 0
             ]

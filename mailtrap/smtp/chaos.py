@@ -20,10 +20,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Literal
 
-__all__ = ["STAGES", "Chaos", "Rule", "fail_next_rule", "parse_rule"]
+__all__ = ["STAGES", "Chaos", "Rule", "as_stage", "fail_next_rule", "parse_rule"]
 
 Stage = Literal["connect", "auth", "mail", "rcpt", "data"]
 STAGES: tuple[Stage, ...] = ("connect", "auth", "mail", "rcpt", "data")
+
+
+def as_stage(value: str) -> Stage:
+    """`value` as a `Stage`, for text from a flag or a request; raises ValueError naming the
+    stages there are."""
+    for stage in STAGES:
+        if value == stage:
+            return stage
+    raise ValueError(f"unknown stage {value!r}; use one of {', '.join(STAGES)}")
+
+
 _TEXT = {
     421: "4.3.2 Service not available, closing channel (mailtrap fault injection)",
     450: "4.2.1 Mailbox unavailable, try again later (mailtrap fault injection)",
@@ -50,8 +61,7 @@ class Rule:
     probability: float = 1.0
 
     def __post_init__(self) -> None:
-        if self.stage not in STAGES:
-            raise ValueError(f"unknown stage {self.stage!r}; use one of {', '.join(STAGES)}")
+        as_stage(self.stage)  # a caller may pass any string at run time
         if not 400 <= self.code <= 599:
             raise ValueError(f"code {self.code} is not an SMTP failure; use 400 to 599")
         if self.times is not None and self.times < 1:
@@ -174,7 +184,7 @@ def parse_rule(text: str) -> Rule:
         values[key] = value
     try:
         return Rule(
-            stage.lower(),  # type: ignore[arg-type]  # checked in Rule.__post_init__
+            as_stage(stage.lower()),
             int(code_text),
             values.get("text", ""),
             times=int(values["times"]) if "times" in values else None,
