@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal, overload
 
 from mailtrap.errors import MessageNotFound
 from mailtrap.message.models import Message
@@ -116,6 +116,33 @@ class BaseMailbox:
 
     # -- waiting -------------------------------------------------------------------------
 
+    # One message for the default count, a list for any other: callers write
+    # `msg = wait_for()` and `a, b = wait_for(2)`, and each is typed. That 1 is also an int
+    # is the point (the first overload wins); mypy flags the overlap, hence the ignore.
+    @overload
+    def wait_for(  # type: ignore[overload-overlap]
+        self,
+        count: Literal[1] = 1,
+        *,
+        timeout: float = 5.0,
+        to: str | None = None,
+        sender: str | None = None,
+        subject: Subject = None,
+        match: Predicate = None,
+    ) -> Message: ...
+
+    @overload
+    def wait_for(
+        self,
+        count: int,
+        *,
+        timeout: float = 5.0,
+        to: str | None = None,
+        sender: str | None = None,
+        subject: Subject = None,
+        match: Predicate = None,
+    ) -> list[Message]: ...
+
     def wait_for(
         self,
         count: int = 1,
@@ -125,7 +152,7 @@ class BaseMailbox:
         sender: str | None = None,
         subject: Subject = None,
         match: Predicate = None,
-    ) -> Any:
+    ) -> Message | list[Message]:
         """Wait until `count` matching messages have arrived; return the message (or, when
         `count > 1`, the list, oldest first). Raises AssertionError on timeout.
 
@@ -149,9 +176,15 @@ class BaseMailbox:
             f"expected {wanted} within {timeout:g}s; {self._report(to, sender, subject, match)}"
         )
 
-    async def wait_for_async(self, count: int = 1, **kwargs: Any) -> Any:
+    @overload
+    async def wait_for_async(self, count: Literal[1] = 1, **kwargs: Any) -> Message: ...
+
+    @overload
+    async def wait_for_async(self, count: int, **kwargs: Any) -> list[Message]: ...
+
+    async def wait_for_async(self, count: int = 1, **kwargs: Any) -> Message | list[Message]:
         """`wait_for` for asyncio tests: waits on a worker thread, not the event loop."""
-        return await asyncio.to_thread(self.wait_for, count, **kwargs)
+        return await asyncio.to_thread(lambda: self.wait_for(count, **kwargs))
 
     def assert_no_message(self, within: float = 0.5, **filters: Any) -> None:
         """Fail if a message matching `filters` (as for `wait_for`) arrives within `within`
