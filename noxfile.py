@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import sys
-import tomllib
 from pathlib import Path
 
 import nox
@@ -20,9 +19,10 @@ ROOT = Path(__file__).resolve().parent
 PREFIX = "Programming Language :: Python :: "
 
 # The claimed versions are pyproject.toml's classifiers ("3.11", not "3" or "3 :: Only").
+PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 CLAIMED = [
     c.removeprefix(PREFIX)
-    for c in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["classifiers"]
+    for c in PYPROJECT["project"]["classifiers"]
     if re.fullmatch(re.escape(PREFIX) + r"3\.\d+", c)
 ]
 RUNNING = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -59,5 +59,5 @@ FAST = [
 
 @nox.session(python=CLAIMED)
 def tests(session: nox.Session) -> None:
-    session.install("-e", ".[test]")
+    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test"))
     session.run("python", "-m", "pytest", "-n", "auto", *(session.posargs or FAST))

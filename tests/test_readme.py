@@ -29,7 +29,8 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     commands = re.findall(r"```sh\n(.+?)\n```", README)
     assert commands[:2] == [
         "pip install -e . && mailtrap serve",
-        "pip install -e '.[test]' && python -m pytest -n auto",
+        "python -m pip install 'pip>=25.1' && pip install -e . --group test"
+        " && python -m pytest -n auto",
     ]
     ci = (ROOT / ".ci" / "run").read_text()
     assert commands[1] in ci.splitlines()
