@@ -3,15 +3,16 @@
 
     python benchmarks/ingest_rounds.py [--rounds 3] [--ingest PATH] -- [ingest.py arguments]
 
-On a shared 2-core VM one run of `../shared/bench/ingest.py` varies by 10 to 20%, so a single
+On a shared 2-core VM one run of `benchmarks/ingest.py` varies by 10 to 20%, so a single
 ratio can land on either side of a target. Each round here is one ingest.py run: every target
-in the same sitting, one after another. The ratio mailtrap / target is taken within each round
-and the median is over those per-round ratios, so no figure from one run is ever divided by a
-figure from another.
+in the same sitting, one after another. The ratio of each mailtrap target (`mailtrap`,
+`mailtrap-memory`) to each peer is taken within each round and the median is over those
+per-round ratios, so no figure from one run is ever divided by a figure from another.
 
-A target's rate is what ingest.py counts: stored msgs/s where it stores (only when every
-message became visible), accepted msgs/s for the sinks. A round where a target failed (hung,
-or lost messages) shows `-` for it and is left out of its median.
+A target's rate is the `rate` ingest.py counts: msgs/s to fully visible for a catcher (only
+when every message became visible in its API), accepted msgs/s for the sinks. A round where a
+target failed (hung, lost messages) or was skipped shows `-` for it and is left out of its
+median.
 """
 
 from __future__ import annotations
@@ -23,21 +24,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-DEFAULT_INGEST = Path(__file__).resolve().parents[2] / "shared" / "bench" / "ingest.py"
-OURS = "mailtrap"
+DEFAULT_INGEST = Path(__file__).resolve().with_name("ingest.py")
+OURS = "mailtrap"  # this prefix names the project's own targets; every other target is a peer
 
 Round = dict[str, float | None]  # target -> msgs/s, None when that target's run did not count
 
 
 def rate(row: dict[str, object]) -> float | None:
     """The rate a row from `ingest.py --json` counts for, or None if the run did not count."""
-    if "error" in row:
-        return None
-    if "stored_per_s" in row:  # a catcher: only a fully visible run counts
-        stored = row["stored_per_s"]
-        return float(stored) if isinstance(stored, (int, float)) and stored > 0 else None
-    accepted = row.get("accepted_per_s")
-    return float(accepted) if isinstance(accepted, (int, float)) else None
+    value = row.get("rate")
+    return float(value) if isinstance(value, (int, float)) and value > 0 else None
 
 
 def run_round(ingest: Path, args: list[str]) -> Round:
@@ -46,41 +42,45 @@ def run_round(ingest: Path, args: list[str]) -> Round:
     )
     if out.returncode != 0:
         raise SystemExit(f"{ingest} failed with exit code {out.returncode}:\n{out.stderr[-2000:]}")
-    rows = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
-    if not rows:
-        raise SystemExit(f"{ingest} printed no JSON rows; is it the side-by-side ingest script?")
+    try:
+        rows = json.loads(out.stdout)["rows"]
+    except (ValueError, KeyError, TypeError):
+        raise SystemExit(
+            f"{ingest} printed no JSON document with rows; is it benchmarks/ingest.py?\n"
+            f"{out.stdout[-2000:]}"
+        ) from None
     return {str(row["target"]): rate(row) for row in rows}
 
 
-def ratios(rounds: list[Round], target: str) -> list[float]:
-    """mailtrap / `target` in every round where both counted."""
+def ratios(rounds: list[Round], ours: str, target: str) -> list[float]:
+    """`ours` / `target` in every round where both counted."""
     return [
-        ours / theirs
+        mine / theirs
         for r in rounds
-        if (ours := r.get(OURS)) is not None and (theirs := r.get(target))
+        if (mine := r.get(ours)) is not None and (theirs := r.get(target))
     ]
 
 
 def report(rounds: list[Round]) -> str:
     targets = list(dict.fromkeys(t for r in rounds for t in r))
-    others = [t for t in targets if t != OURS]
+    mine = [t for t in targets if t.startswith(OURS)]
+    others = [t for t in targets if not t.startswith(OURS)]
     width = max(14, *(len(t) + 2 for t in targets))
     lines = ["msgs/s per round (the mailtrap / target ratios are taken within each round)"]
     lines.append("round".ljust(7) + "".join(t.rjust(width) for t in targets))
     for number, r in enumerate(rounds, 1):
         cells = [f"{v:.0f}" if (v := r.get(t)) is not None else "-" for t in targets]
         lines.append(str(number).ljust(7) + "".join(c.rjust(width) for c in cells))
-    if OURS not in targets:
-        return "\n".join(lines)
-    lines.append("")
-    for other in others:
-        found = ratios(rounds, other)
+    if mine:
+        lines.append("")
+    for ours, other in ((ours, other) for ours in mine for other in others):
+        found = ratios(rounds, ours, other)
         if not found:
-            lines.append(f"{OURS} / {other}: no round where both counted")
+            lines.append(f"{ours} / {other}: no round where both counted")
             continue
         each = ", ".join(f"{x:.2f}" for x in found)
         lines.append(
-            f"{OURS} / {other}: median {statistics.median(found):.2f}x "
+            f"{ours} / {other}: median {statistics.median(found):.2f}x "
             f"over {len(found)} of {len(rounds)} rounds ({each})"
         )
     return "\n".join(lines)

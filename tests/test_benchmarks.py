@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
@@ -45,36 +49,90 @@ def test_serve_startup_runs() -> None:
     assert "mailtrap serve ready" in out and "KiB per message" in out
 
 
-# A stand-in for ../shared/bench/ingest.py: prints round N's rows from rounds.json (as
-# `--json` does, after its two header lines) and records the arguments it was given.
+def run_ingest(script: str, *args: str) -> str:
+    """`run`, for a script that drives benchmarks/ingest.py and so needs Postfix's smtp-source:
+    skipped where it is missing, except in CI (CI set), where .ci/run installs it."""
+    out = subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if out.returncode == 2 and "smtp-source is not on PATH" in out.stderr:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must have smtp-source (.ci/install-smtp-source):\n{out.stderr}")
+        pytest.skip("smtp-source is not installed here; .ci/install-smtp-source installs it")
+    assert out.returncode == 0, out.stdout + out.stderr[-2000:]
+    return out.stdout
+
+
+TINY = ["--messages", "50", "--sessions", "2", "--timeout", "60", "--target", "aiosmtpd-sink"]
+
+
+def test_ingest_compares_mailtrap_with_the_aiosmtpd_floor_in_one_run() -> None:
+    out = run_ingest("ingest.py", *TINY, "--target", "mailtrap-memory")
+    assert out.startswith("# 50 messages of 2048 B, 2 sessions, connections reused\n")
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[2:4]}
+    # A sink's rate is what it accepted; mailtrap's counts once its API lists all 50.
+    floor, ours = rows["aiosmtpd-sink"], rows["mailtrap-memory"]
+    assert float(floor[1]) > 0 and floor[1] == floor[2] and floor[3] == "-", out
+    assert float(ours[1]) > 0 and ours[3] == "50", out
+    assert re.search(r"^mailtrap-memory / aiosmtpd-sink: \d+\.\d\dx$", out, re.MULTILINE), out
+
+
+def test_ingest_rounds_drives_the_real_ingest_script() -> None:
+    out = run_ingest("ingest_rounds.py", "--rounds", "1", "--", *TINY, "--target", "mailtrap")
+    assert out.splitlines()[1].split() == ["round", "aiosmtpd-sink", "mailtrap"]
+    assert re.search(r"^mailtrap / aiosmtpd-sink: median [\d.]+x over 1 of 1 rounds", out, re.M)
+
+
+def test_ingest_names_the_missing_smtp_source_and_how_to_install_it(tmp_path: Path) -> None:
+    env = {**os.environ, "MAILTRAP_BENCH_CACHE": str(tmp_path), "PATH": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "ingest.py"), "--target", "mailtrap"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+    assert out.returncode == 2
+    assert f"smtp-source is not on PATH nor in {tmp_path}; --install, or: " in out.stderr
+    assert ".ci/install-smtp-source" in out.stderr
+
+
+# A stand-in for benchmarks/ingest.py: prints round N's rows from rounds.json (in the JSON
+# document `--json` prints) and records the arguments it was given.
 FAKE_INGEST = """
 import json, sys
 from pathlib import Path
 here = Path(__file__).parent
 done = len(list(here.glob("argv-*.json")))
 (here / f"argv-{done}.json").write_text(json.dumps(sys.argv[1:]))
-print("# header"); print("target accepted/s ...")
-for row in json.loads((here / "rounds.json").read_text())[done]:
-    print(json.dumps(row))
+print(json.dumps({"rows": json.loads((here / "rounds.json").read_text())[done]}))
 """
 
 
 def test_ingest_rounds_takes_ratios_within_each_round(tmp_path: Path) -> None:
     rounds = [
         [
-            {"target": "aiosmtpd-sink", "accepted_per_s": 2000.0},
-            {"target": "maildump", "accepted_per_s": 1100.0, "stored_per_s": 1000.0},
-            {"target": "mailtrap", "accepted_per_s": 2100.0, "stored_per_s": 1900.0},
+            {"target": "aiosmtpd-sink", "rate": 2000.0},
+            {"target": "maildump", "rate": 1000.0},
+            {"target": "mailtrap", "rate": 1900.0},
+            {"target": "mailtrap-memory", "rate": 2200.0},
         ],
         [
-            {"target": "aiosmtpd-sink", "accepted_per_s": 1000.0},
-            {"target": "maildump", "error": "timed out"},  # hung: this round does not count
-            {"target": "mailtrap", "accepted_per_s": 1300.0, "stored_per_s": 1200.0},
+            {"target": "aiosmtpd-sink", "rate": 1000.0},
+            {"target": "maildump", "rate": None, "note": "not ready"},  # hung: does not count
+            {"target": "mailtrap", "rate": 1200.0},
+            {"target": "mailtrap-memory", "rate": 1500.0},
         ],
         [
-            {"target": "aiosmtpd-sink", "accepted_per_s": 2000.0},
-            {"target": "maildump", "accepted_per_s": 900.0, "stored_per_s": 0.0},  # not all shown
-            {"target": "mailtrap", "accepted_per_s": 1700.0, "stored_per_s": 1600.0},
+            {"target": "aiosmtpd-sink", "rate": 2000.0},
+            {"target": "maildump", "rate": None, "note": "40 of 50 visible"},  # lost some
+            {"target": "mailtrap", "rate": 1600.0},
+            {"target": "mailtrap-memory", "rate": None, "note": "skipped"},
         ],
     ]
     (tmp_path / "rounds.json").write_text(json.dumps(rounds))
@@ -100,10 +158,14 @@ def test_ingest_rounds_takes_ratios_within_each_round(tmp_path: Path) -> None:
     # of the medians (1600/2000) would say 0.80.
     assert "mailtrap / aiosmtpd-sink: median 0.95x over 3 of 3 rounds (0.95, 1.20, 0.80)" in out
     assert "mailtrap / maildump: median 1.90x over 1 of 3 rounds (1.90)" in out
+    # Each of the project's targets is compared with each peer, never with the other.
+    assert "mailtrap-memory / aiosmtpd-sink: median 1.30x over 2 of 3 rounds (1.10, 1.50)" in out
+    assert "mailtrap-memory / maildump: median 2.20x over 1 of 3 rounds (2.20)" in out
+    assert "mailtrap / mailtrap-memory" not in out and "mailtrap-memory / mailtrap:" not in out
     table = out.splitlines()[1:5]
-    assert table[0].split() == ["round", "aiosmtpd-sink", "maildump", "mailtrap"]
-    assert table[2].split() == ["2", "1000", "-", "1200"]
-    assert table[3].split() == ["3", "2000", "-", "1600"]
+    assert table[0].split() == ["round", "aiosmtpd-sink", "maildump", "mailtrap", "mailtrap-memory"]
+    assert table[2].split() == ["2", "1000", "-", "1200", "1500"]
+    assert table[3].split() == ["3", "2000", "-", "1600", "-"]
 
 
 def test_ingest_rounds_names_a_missing_ingest_script(tmp_path: Path) -> None:

@@ -1,0 +1,313 @@
+#!/usr/bin/env python3
+"""Side-by-side SMTP ingest: mailtrap and peer mail catchers, loaded the same way in one run.
+
+    python benchmarks/ingest.py [--messages 20000] [--sessions 20] [--size 2048]
+                                [--new-connections] [--timeout 300] [--target NAME ...]
+                                [--install] [--json]
+
+Each target starts fresh on free loopback ports and Postfix's smtp-source (a C load generator)
+sends it the messages. A catcher's rate is messages / seconds from the first message sent until
+its own HTTP API shows every one of them (polled only after smtp-source is done, so the polling
+does not compete with the load); a run where some never show does not count. A sink has no
+API: its rate is what it accepted. Ratios of each mailtrap target to each peer come from this
+one run only, because figures from separate runs on a shared machine vary by 10 to 20%.
+
+Targets, and how each is installed (`--install` runs these for the targets asked for;
+MAILTRAP_BENCH_CACHE moves ~/.cache/mailtrap-bench):
+  smtp-sink        Postfix's C sink, stores nothing (the ceiling): .ci/install-smtp-source
+  aiosmtpd-sink    aiosmtpd_sink.py beside this file, a plain aiosmtpd Controller that stores
+                   nothing (the floor for any aiosmtpd server): aiosmtpd comes with mailtrap
+  maildev          Node, mail in files:
+                   npm install --prefix ~/.cache/mailtrap-bench/node maildev@3.0.0
+  maildump         Python, SQLite in memory: python -m venv ~/.cache/mailtrap-bench/venv &&
+                   ~/.cache/mailtrap-bench/venv/bin/pip install maildump
+  mailtrap         this interpreter's mailtrap, SQLite on disk, --max-messages 0
+  mailtrap-memory  the same with --memory
+smtp-source itself comes from .ci/install-smtp-source (or Postfix on PATH). Without --target
+every target runs, and a peer that is not installed is skipped with a note; one named with
+--target must be installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+CACHE = Path(os.environ.get("MAILTRAP_BENCH_CACHE", Path.home() / ".cache" / "mailtrap-bench"))
+POSTFIX = CACHE / "postfix"
+CACHED = {  # where each tool's install command puts it, when it is not on PATH
+    "smtp-source": POSTFIX / "usr/sbin/smtp-source",
+    "smtp-sink": POSTFIX / "usr/sbin/smtp-sink",
+    "maildev": CACHE / "node/node_modules/.bin/maildev",
+    "maildump": CACHE / "venv/bin/maildump",
+}
+REPO = Path(__file__).resolve().parents[1]
+INSTALL = {
+    "smtp-source": [[str(REPO / ".ci/install-smtp-source")]],
+    "maildev": [["npm", "install", "--prefix", str(CACHE / "node"), "maildev@3.0.0"]],
+    "maildump": [
+        [sys.executable, "-m", "venv", str(CACHE / "venv")],
+        [str(CACHE / "venv/bin/python"), "-m", "pip", "install", "-q", "maildump"],
+    ],
+}
+INSTALL["smtp-sink"] = INSTALL["smtp-source"]
+TARGETS = ["smtp-sink", "aiosmtpd-sink", "maildev", "maildump", "mailtrap", "mailtrap-memory"]
+# How many messages each catcher's own API says it holds: (URL path, reader of the JSON).
+COUNTS: dict[str, tuple[str, Callable[[Any], int]]] = {
+    "maildev": ("/api/email/summary?limit=1", lambda doc: doc["total"]),
+    "maildump": ("/messages/", lambda doc: len(doc["messages"])),
+    "mailtrap": ("/api/v1/messages?limit=1", lambda doc: doc["total"]),
+    "mailtrap-memory": ("/api/v1/messages?limit=1", lambda doc: doc["total"]),
+}
+
+
+@dataclass
+class Row:
+    """One target's result. `rate` is what ratios use: msgs/s to fully visible for a catcher,
+    accepted msgs/s for a sink, None when the run did not count (see `note`)."""
+
+    target: str
+    rate: float | None = None
+    accepted_per_s: float | None = None
+    visible: int | None = None
+    visible_after_s: float | None = None
+    rss_before_mib: float | None = None
+    rss_after_mib: float | None = None
+    note: str = ""
+
+
+def locate(tool: str) -> Path | None:
+    """`tool` on PATH, else where its install command puts it, else None."""
+    found = shutil.which(tool)
+    if found:
+        return Path(found)
+    return CACHED[tool] if CACHED[tool].exists() else None
+
+
+def postfix_env() -> dict[str, str]:
+    # A Postfix unpacked by .ci/install-smtp-source keeps its shared libraries beside it.
+    return {**os.environ, "LD_LIBRARY_PATH": str(POSTFIX / "usr/lib/postfix")}
+
+
+def command(target: str, smtp: int, http: int, tmp: Path) -> list[str]:
+    """The argv that serves `target` on the given loopback ports (installed: see `locate`)."""
+    listen = ["--smtp", f"127.0.0.1:{smtp}", "--http", f"127.0.0.1:{http}", "--max-messages", "0"]
+    if target == "mailtrap":
+        return [sys.executable, "-m", "mailtrap", "serve", *listen, "--db", str(tmp / "mail.db")]
+    if target == "mailtrap-memory":
+        return [sys.executable, "-m", "mailtrap", "serve", *listen, "--memory"]
+    if target == "aiosmtpd-sink":
+        return [sys.executable, str(Path(__file__).with_name("aiosmtpd_sink.py")), str(smtp)]
+    if target == "smtp-sink":  # as root it must be told whom to drop privileges to
+        user = ["-u", "nobody"] if os.geteuid() == 0 else []
+        return [str(locate("smtp-sink")), *user, f"127.0.0.1:{smtp}", "1000"]
+    if target == "maildump":
+        ports = ["--smtp-port", str(smtp), "--http-port", str(http)]
+        return [str(locate("maildump")), "-f", *ports]
+    ips = ["--ip", "127.0.0.1", "--web-ip", "127.0.0.1", "--silent"]
+    mail_dir = ["--mail-directory", str(tmp / "maildev")]
+    return [str(locate("maildev")), "-s", str(smtp), "-w", str(http), *ips, *mail_dir]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def count(target: str, http: int) -> int:
+    """How many messages `target`'s API lists; OSError or ValueError while it cannot tell."""
+    path, read = COUNTS[target]
+    with urllib.request.urlopen(f"http://127.0.0.1:{http}{path}", timeout=10) as reply:
+        try:
+            return int(read(json.load(reply)))
+        except (KeyError, TypeError) as error:
+            raise ValueError(f"GET {path} answered without the count ({error!r})") from None
+
+
+def wait_ready(target: str, proc: subprocess.Popen[bytes], smtp: int, http: int) -> None:
+    """Until SMTP takes connections and, for a catcher, its API answers; 30 s at most."""
+    deadline = time.monotonic() + 30
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"exited with code {proc.returncode} before it was ready")
+        try:
+            socket.create_connection(("127.0.0.1", smtp), timeout=1).close()
+            if target in COUNTS:
+                count(target, http)
+            return
+        except (OSError, ValueError) as error:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"not ready after 30 s: {error}") from None
+            time.sleep(0.05)
+
+
+def tree_rss_mib(pid: int) -> float | None:
+    """Resident memory of `pid` and its descendants (Linux /proc), or None elsewhere."""
+    total, todo = 0, [pid]
+    while todo:
+        proc = Path(f"/proc/{todo.pop()}")
+        try:
+            status = (proc / "status").read_text()
+            total += next(int(line.split()[1]) for line in status.splitlines() if "VmRSS" in line)
+            for task in (proc / "task").iterdir():
+                todo += [int(kid) for kid in (task / "children").read_text().split()]
+        except (OSError, StopIteration):
+            continue
+    return total / 1024 if total else None
+
+
+def load(row: Row, args: argparse.Namespace, smtp: int, http: int, pid: int) -> None:
+    """Send the messages with smtp-source, then poll the API until all show; fill in `row`."""
+    source = [str(locate("smtp-source")), "-s", str(args.sessions), "-m", str(args.messages)]
+    source += ["-l", str(args.size), *([] if args.new_connections else ["-d"])]
+    started = time.monotonic()
+    sent = subprocess.run(
+        [*source, f"127.0.0.1:{smtp}"],
+        env=postfix_env(),
+        capture_output=True,
+        text=True,
+        timeout=args.timeout,
+        check=False,
+    )
+    if sent.returncode != 0:
+        row.note = f"smtp-source failed: {(sent.stderr or sent.stdout).strip()[-200:]}"
+        return
+    row.accepted_per_s = args.messages / (time.monotonic() - started)
+    if row.target not in COUNTS:
+        row.rate = row.accepted_per_s
+    else:
+        visible = -1
+        while time.monotonic() - started < args.timeout:
+            try:
+                visible = count(row.target, http)
+            except (OSError, ValueError):
+                visible = -1  # a busy API that timed out is asked again
+            if visible >= args.messages:
+                break
+            time.sleep(0.05)
+        row.visible, row.visible_after_s = visible, time.monotonic() - started
+        if visible >= args.messages:
+            row.rate = args.messages / row.visible_after_s
+        else:
+            row.note = f"{visible} of {args.messages} visible after {args.timeout:.0f} s"
+    row.rss_after_mib = tree_rss_mib(pid)
+
+
+def bench(target: str, args: argparse.Namespace) -> Row:
+    row = Row(target)
+    smtp, http = free_port(), free_port()
+    with tempfile.TemporaryDirectory(prefix=f"ingest-{target}-") as tmp:
+        log = Path(tmp) / "stderr"
+        with log.open("wb") as err:
+            proc = subprocess.Popen(
+                command(target, smtp, http, Path(tmp)),
+                env=postfix_env(),
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                start_new_session=True,  # its own process group, so stopping it takes its kids
+            )
+        try:
+            wait_ready(target, proc, smtp, http)
+            time.sleep(0.3)  # let start-up settle before the memory baseline
+            row.rss_before_mib = tree_rss_mib(proc.pid)
+            load(row, args, smtp, http, proc.pid)
+        except (RuntimeError, subprocess.TimeoutExpired) as error:
+            row.note = str(error)
+            tail = log.read_text(errors="replace").strip().splitlines()[-1:]
+            row.note += f" ({tail[0][:160]})" if tail else ""
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+    return row
+
+
+def ratios(rows: list[Row]) -> list[tuple[str, str, float]]:
+    """(mailtrap target, peer, ratio of their rates) for every pair where both counted."""
+    ours = [r for r in rows if r.target.startswith("mailtrap") and r.rate]
+    peers = [r for r in rows if not r.target.startswith("mailtrap") and r.rate]
+    return [(o.target, p.target, o.rate / p.rate) for o in ours for p in peers if o.rate and p.rate]
+
+
+def table(rows: list[Row], args: argparse.Namespace) -> str:
+    mode = "one connection per message" if args.new_connections else "connections reused"
+    lines = [f"# {args.messages} messages of {args.size} B, {args.sessions} sessions, {mode}"]
+    lines.append(
+        f"{'target':<17}{'msgs/s':>9}{'accepted/s':>12}{'visible':>9}"
+        f"{'after s':>9}{'RSS MiB':>15}  note"
+    )
+
+    def num(value: float | None, digits: int = 0) -> str:
+        return "-" if value is None else f"{value:.{digits}f}"
+
+    for r in rows:
+        rss = f"{num(r.rss_before_mib)}->{num(r.rss_after_mib)}" if r.rss_before_mib else "-"
+        vis = "-" if r.visible is None else str(r.visible)
+        lines.append(
+            f"{r.target:<17}{num(r.rate):>9}{num(r.accepted_per_s):>12}{vis:>9}"
+            f"{num(r.visible_after_s, 2):>9}{rss:>15}  {r.note}"
+        )
+    lines.append("")
+    lines += [f"{ours} / {peer}: {ratio:.2f}x" for ours, peer, ratio in ratios(rows)]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--messages", type=int, default=20000)
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--size", type=int, default=2048, help="bytes per message")
+    parser.add_argument("--new-connections", action="store_true", help="one per message")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds per target")
+    parser.add_argument("--target", action="append", choices=TARGETS, help="repeatable")
+    parser.add_argument("--install", action="store_true", help="install missing tools first")
+    parser.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    args = parser.parse_args()
+    for name in ("messages", "sessions", "size", "timeout"):
+        if getattr(args, name) <= 0:
+            parser.error(f"--{name} must be above 0, got {getattr(args, name)}")
+    targets = list(dict.fromkeys(args.target or TARGETS))
+    for tool in ["smtp-source", *(t for t in targets if t in CACHED)]:
+        for step in INSTALL[tool] if args.install and locate(tool) is None else []:
+            print(f"installing {tool}: {' '.join(step)}", file=sys.stderr, flush=True)
+            if subprocess.run(step, stdout=subprocess.DEVNULL, check=False).returncode:
+                parser.error(f"installing {tool} failed at: {' '.join(step)}")
+        if locate(tool) is None and (tool == "smtp-source" or args.target):
+            how = " && ".join(" ".join(step) for step in INSTALL[tool])
+            parser.error(f"{tool} is not on PATH nor in {CACHE}; --install, or: {how}")
+    rows = []
+    for target in targets:
+        if target in CACHED and locate(target) is None:
+            rows.append(Row(target, note="skipped: not installed (--install, or see --help)"))
+            continue
+        print(f"{target} ...", file=sys.stderr, flush=True)
+        rows.append(bench(target, args))
+    if args.json:
+        pairs = [{"ours": o, "peer": p, "ratio": x} for o, p, x in ratios(rows)]
+        setup = {k: getattr(args, k) for k in ("messages", "sessions", "size", "new_connections")}
+        print(json.dumps({**setup, "rows": [asdict(r) for r in rows], "ratios": pairs}))
+    else:
+        print(table(rows, args))
+
+
+if __name__ == "__main__":
+    main()
