@@ -7,14 +7,18 @@ drives the real interface: the web app over HTTP, a `Mailbox` fed over SMTP, `Cl
 from __future__ import annotations
 
 import base64
+import re
+import smtplib
+import time
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 from liveserver import LiveServer
+from mailfactory import build_mail
 
-from mailtrap import Envelope, MemoryStore, MessageStore
+from mailtrap import Envelope, Mailbox, MemoryStore, MessageStore, SMTPServer
 from mailtrap.message import mime, parsing
 from mailtrap.web.parsed import ParsedCache
 
@@ -133,3 +137,29 @@ def test_an_attachment_is_decoded_once_for_its_size_and_checksums(
     assert body["Attachments"][0]["Checksums"]["SHA256"]
     assert [a["Size"] for a in body["Inline"]] == [len(PNG), len(PNG)]
     assert sorted(decoded) == ["application/pdf", "image/png", "image/png"]
+
+
+def test_a_mailbox_parses_only_the_mail_its_filters_cannot_rule_out(
+    parses: Callable[[], int],
+) -> None:
+    store = MemoryStore()
+    with SMTPServer(store, port=0) as server:
+        box = Mailbox(store, host=server.host, port=server.port)
+        mine = box.address("me")
+        with smtplib.SMTP(server.host, server.port) as smtp:
+            for i in range(10):
+                noise = build_mail(subject=f"noise {i}", to="other@example.com", html="<p>x</p>")
+                smtp.sendmail("app@example.com", ["other@example.com"], noise)
+            smtp.sendmail("app@example.com", [mine], build_mail(subject="for me", to=mine))
+        deadline = time.monotonic() + 10
+        while store.count() < 11 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        before = parses()  # multipart mail is MIME-parsed once at ingest; count from here
+        assert box.wait_for(to=mine, timeout=5).subject == "for me"
+        box.assert_no_message(within=0, to="nobody@example.com")
+        box.assert_no_message(within=0, sender="nobody@example.com")
+        box.assert_no_message(within=0, subject=re.compile("^nothing"))
+        assert box.wait_for(subject="for me", timeout=5).to[0].address == mine
+        assert parses() - before == 1
+        assert len(box.messages) == 11  # unfiltered, every message is still there
+        box.close()
