@@ -18,7 +18,15 @@ import pytest
 from liveserver import LiveServer
 from mailfactory import build_mail
 
-from mailtrap import Envelope, Mailbox, MemoryStore, MessageStore, SMTPServer
+from mailtrap import (
+    Client,
+    Envelope,
+    Mailbox,
+    MemoryStore,
+    MessageNotFound,
+    MessageStore,
+    SMTPServer,
+)
 from mailtrap.message import mime, parsing
 from mailtrap.web.parsed import ParsedCache
 
@@ -163,3 +171,28 @@ def test_a_mailbox_parses_only_the_mail_its_filters_cannot_rule_out(
         assert parses() - before == 1
         assert len(box.messages) == 11  # unfiltered, every message is still there
         box.close()
+
+
+def test_client_get_is_one_request_and_one_parse(
+    live: Live, store: MessageStore, parses: Callable[[], int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, _ = live
+    client = Client(server.url)
+    raw = related_mail()
+    summary = store.add(raw, Envelope("a@example.com", ("b@example.com", "hidden@example.com")))
+    requests: list[str] = []
+    real = Client._request
+
+    def counting(self: Client, method: str, path: str, **kwargs: Any) -> bytes:
+        requests.append(f"{method} {path}")
+        return real(self, method, path, **kwargs)
+
+    monkeypatch.setattr(Client, "_request", counting)
+    before = parses()  # the server and this client run in one process: both are counted
+    message = client.get(summary.id)
+    assert (len(requests), parses() - before) == (1, 1)
+    assert message == store.get(summary.id)
+    assert message.raw == raw and message.inline[0].data == PNG
+    assert client.get().id == summary.id  # latest
+    with pytest.raises(MessageNotFound, match="missing"):
+        client.get("missing")

@@ -14,7 +14,7 @@ from mailtrap.message.models import Message
 from mailtrap.storage.base import MessageStore
 from mailtrap.web.deps import NOT_FOUND, Store
 from mailtrap.web.parsed import Parsed
-from mailtrap.web.schemas import MessageOut, message_out
+from mailtrap.web.schemas import MessageOut, StoredOut, message_out, stored_out
 
 router = APIRouter(prefix="/api/v1/message", tags=["message"])
 
@@ -47,6 +47,16 @@ def content_disposition(kind: str, filename: str) -> str:
 def get_message(store: Store, message: Parsed, id: str) -> MessageOut:
     """`id` may be `latest`. Reading a message does not mark it read."""
     return message_out(_message(store, message, id))
+
+
+@router.get("/{id}/stored", summary="One message as stored, unparsed", responses=NOT_FOUND)
+def get_stored(store: Store, id: str) -> StoredOut:
+    """`id` may be `latest`. The raw bytes (base64) with the summary and envelope stored beside
+    them: all that `mailtrap.Client.get` needs to parse the message itself, in one request."""
+    try:
+        return stored_out(store.stored(_resolve(store, id)))
+    except MessageNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
 
 
 @router.get("/{id}/headers", summary="The message's headers", responses=NOT_FOUND)
