@@ -45,7 +45,7 @@ def matches(
 
 
 def ruled_out(s: MessageSummary, to: Any, sender: Any, subject: Subject) -> bool:
-    """True when the summary alone shows that `_matches` would refuse the message.
+    """True when the summary alone shows that `matches` would refuse the message.
 
     Exact for `to` (the summary's Bcc holds every envelope recipient no header names) and
     `subject`. For `sender` the envelope's MAIL FROM is the summary's return path, or empty
