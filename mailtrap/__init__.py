@@ -21,7 +21,14 @@ from mailtrap.smtp.chaos import Chaos, Rule
 from mailtrap.smtp.server import SMTPServer
 from mailtrap.smtp.settings import SMTPSettings
 from mailtrap.smtp.tls import Certificates, self_signed, server_context
-from mailtrap.storage import MemoryStore, MessageStore, Page, SQLiteStore, StoreEvent
+from mailtrap.storage import (
+    MemoryStore,
+    MessageStore,
+    Page,
+    SQLiteStore,
+    StoredMessage,
+    StoreEvent,
+)
 
 __all__ = [
     "Address",
@@ -51,6 +58,7 @@ __all__ = [
     "SQLiteStore",
     "StoreClosed",
     "StoreEvent",
+    "StoredMessage",
     "WaitTimeout",
     "__version__",
     "parse_query",

@@ -7,18 +7,18 @@ so test code never sleeps in a loop.
 
 from __future__ import annotations
 
+import base64
 import json
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from mailtrap.errors import MailtrapError, MessageNotFound
 from mailtrap.message.models import Address, Envelope, Message, MessageSummary
-from mailtrap.message.parsing import parse_message, summarize
+from mailtrap.message.parsing import parse_message
 from mailtrap.storage.base import Page
 
 __all__ = ["Client", "WaitTimeout"]
@@ -53,9 +53,11 @@ class Client:
         return _page(body)
 
     def get(self, id: str = "latest") -> Message:
-        """One message, fully parsed; `latest` is the newest. Raises `MessageNotFound`."""
-        body = self._json("GET", f"/api/v1/message/{_quote(id)}")
-        raw = self.raw(body["ID"])
+        """One message, fully parsed; `latest` is the newest. Raises `MessageNotFound`.
+
+        One request (the raw bytes, with the summary and envelope stored beside them) and one
+        parse, here: the summary is the store's, as in-process `store.get` gives it."""
+        body = self._json("GET", f"/api/v1/message/{_quote(id)}/stored")
         env = body["Envelope"]
         envelope = Envelope(
             env["MailFrom"],
@@ -65,14 +67,7 @@ class Client:
             env["TLS"],
             env["Login"],
         )
-        # Raw bytes are the source of truth: the summary is re-derived from them as the store
-        # did at ingest; only what can change later (read flag, tags) comes from the server.
-        created = _when(body["Created"])
-        assert created is not None
-        summary = summarize(raw, envelope).to_summary(
-            id=body["ID"], created=created, size=len(raw), read=body["Read"]
-        )
-        return parse_message(raw, replace(summary, tags=tuple(body["Tags"])), envelope)
+        return parse_message(base64.b64decode(body["Raw"]), _summary(body), envelope)
 
     def raw(self, id: str) -> bytes:
         """The message exactly as received."""

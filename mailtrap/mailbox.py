@@ -8,24 +8,20 @@ expected and tabulates what did arrive.
 from __future__ import annotations
 
 import asyncio
-import re
 import secrets
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Literal, overload
 
+from mailtrap._filters import Predicate, Subject, describe, matches, ruled_out, table
 from mailtrap.errors import MessageNotFound
-from mailtrap.message.models import Message
+from mailtrap.message.models import Message, MessageSummary
 from mailtrap.smtp.chaos import Chaos, Rule, Stage
 from mailtrap.smtp.settings import SMTPSettings
 from mailtrap.storage.base import MessageStore, StoreEvent
 
 __all__ = ["BaseMailbox", "Mailbox", "SMTPSettings"]
-
-Subject = str | re.Pattern[str] | None
-Predicate = Callable[[Message], bool] | None
 
 
 class BaseMailbox:
@@ -36,6 +32,10 @@ class BaseMailbox:
         self.settings = settings or SMTPSettings(host, port)
         self._token = secrets.token_hex(4)
         self._parsed: dict[str, Message] = {}
+        # What sources learn of a message without parsing it (a store event, a search page):
+        # `to`, `sender` and `subject` filters decide on these first, and parse only what
+        # they cannot rule out.
+        self._summaries: dict[str, MessageSummary] = {}
 
     @property
     def host(self) -> str:
@@ -93,10 +93,17 @@ class BaseMailbox:
         """Every message that arrived while this mailbox was open, oldest first."""
         return self._messages(self._ids())
 
-    def _messages(self, ids: list[str]) -> list[Message]:
+    def _messages(
+        self, ids: list[str], to: Any = None, sender: Any = None, subject: Subject = None
+    ) -> list[Message]:
+        """The messages `ids` (those since deleted left out), each parsed once; with filters,
+        only those whose summary does not rule them out."""
         found = []
         for id in ids:
             if id not in self._parsed:
+                summary = self._summaries.get(id)
+                if summary is not None and ruled_out(summary, to, sender, subject):
+                    continue
                 try:
                     self._parsed[id] = self._load(id)
                 except MessageNotFound:  # deleted since (clear(), retention)
@@ -113,6 +120,7 @@ class BaseMailbox:
         """Delete this mailbox's messages from the server and forget them."""
         self._delete(self._ids())
         self._parsed.clear()
+        self._summaries.clear()
 
     # -- waiting -------------------------------------------------------------------------
 
@@ -164,14 +172,15 @@ class BaseMailbox:
         deadline = time.monotonic() + timeout
         while True:
             ids = self._ids()
-            found = [m for m in self._messages(ids) if _matches(m, to, sender, subject, match)]
+            candidates = self._messages(ids, to, sender, subject)
+            found = [m for m in candidates if matches(m, to, sender, subject, match)]
             if len(found) >= count:
                 return found[0] if count == 1 else found[:count]
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
             self._await_more(len(ids), remaining)
-        wanted = _describe(count, to, sender, subject, match)
+        wanted = describe(count, to, sender, subject, match)
         raise AssertionError(
             f"expected {wanted} within {timeout:g}s; {self._report(to, sender, subject, match)}"
         )
@@ -192,10 +201,12 @@ class BaseMailbox:
         deadline = time.monotonic() + within
         while True:
             ids = self._ids()
-            found = [m for m in self._messages(ids) if _matches(m, **filters)]
+            to, sender, subject = (filters.get(k) for k in ("to", "sender", "subject"))
+            candidates = self._messages(ids, to, sender, subject)
+            found = [m for m in candidates if matches(m, **filters)]
             if found:
                 raise AssertionError(
-                    f"expected no {_describe(0, **filters)[2:]}, but got:\n{_table(found)}"
+                    f"expected no {describe(0, **filters)[2:]}, but got:\n{table(found)}"
                 )
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -206,8 +217,8 @@ class BaseMailbox:
         arrived = self.messages
         if not arrived:
             return "no message arrived at all (is the app sending to " + self.settings.url + "?)"
-        matching = [m for m in arrived if _matches(m, to, sender, subject, match)]
-        return f"{len(arrived)} arrived, {len(matching)} matching:\n{_table(arrived)}"
+        matching = [m for m in arrived if matches(m, to, sender, subject, match)]
+        return f"{len(arrived)} arrived, {len(matching)} matching:\n{table(arrived)}"
 
 
 class Mailbox(BaseMailbox):
@@ -234,6 +245,8 @@ class Mailbox(BaseMailbox):
     def _on_event(self, event: StoreEvent) -> None:  # the store's thread
         if event.kind == "new":
             with self._arrived:
+                if event.summary is not None:
+                    self._summaries[event.summary.id] = event.summary
                 self._arrival.extend(event.ids)
                 self._arrived.notify_all()
 
@@ -284,59 +297,3 @@ class Mailbox(BaseMailbox):
             kept = [r for r in self.chaos.rules() if replace(r, times=None) not in ours]
             self.chaos.set_rules(kept)
             self._rules.clear()
-
-
-def _matches(
-    m: Message,
-    to: str | None = None,
-    sender: str | None = None,
-    subject: Subject = None,
-    match: Predicate = None,
-) -> bool:
-    if to is not None:
-        rcpts = {a.address.lower() for a in (*m.to, *m.cc, *m.bcc)}
-        rcpts.update(r.lower() for r in m.envelope.rcpt_tos)
-        if to.lower() not in rcpts:
-            return False
-    if sender is not None:
-        senders = {m.envelope.mail_from.lower()} | (
-            {m.sender.address.lower()} if m.sender else set()
-        )
-        if sender.lower() not in senders:
-            return False
-    if isinstance(subject, re.Pattern):
-        if not subject.search(m.subject):
-            return False
-    elif subject is not None and subject not in m.subject:
-        return False
-    return match is None or bool(match(m))
-
-
-def _describe(
-    count: int, to: Any = None, sender: Any = None, subject: Any = None, match: Any = None
-) -> str:
-    parts = []
-    if to is not None:
-        parts.append(f"to={to!r}")
-    if sender is not None:
-        parts.append(f"sender={sender!r}")
-    if subject is not None:
-        parts.append(f"subject={getattr(subject, 'pattern', subject)!r}")
-    if match is not None:
-        parts.append(f"match={getattr(match, '__name__', repr(match))}")
-    noun = "message" if count == 1 else "messages"
-    return f"{count} {noun}" + (f" ({', '.join(parts)})" if parts else "")
-
-
-def _table(messages: list[Message]) -> str:
-    rows = [("time", "from", "to", "subject")]
-    for m in messages:
-        sender = m.sender.address if m.sender else m.envelope.mail_from
-        to = ", ".join(a.address for a in m.to) or ", ".join(m.envelope.rcpt_tos)
-        when = m.created.astimezone().strftime("%H:%M:%S.%f")[:12]
-        rows.append((when, sender, to, repr(m.subject)))
-    widths = [min(40, max(len(row[i]) for row in rows)) for i in range(3)]
-    return "\n".join(
-        "  " + "  ".join([*(row[i][:40].ljust(widths[i]) for i in range(3)), row[3]])
-        for row in rows
-    )

@@ -36,6 +36,7 @@ class RemoteMailbox(BaseMailbox):
 
     def _ids(self) -> list[str]:
         page = self.client.search(self._query, limit=MAX_SEEN)
+        self._summaries.update((m.id, m) for m in page.messages)
         return [m.id for m in reversed(page.messages)]
 
     def _load(self, id: str) -> Message:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 from pydantic import BaseModel
 
-from mailtrap.errors import MessageNotFound
-from mailtrap.message.models import Message
 from mailtrap.storage.base import MessageStore
 
 
@@ -18,14 +16,6 @@ def _store(request: Request) -> MessageStore:
 
 
 Store = Annotated[MessageStore, Depends(_store)]
-
-
-def message_or_404(store: MessageStore, id: str) -> Message:
-    """Message `id`, fully parsed; a 404 naming it if there is none."""
-    try:
-        return store.get(id)
-    except MessageNotFound as exc:
-        raise HTTPException(404, str(exc)) from None
 
 
 Responses = dict[int | str, dict[str, Any]]

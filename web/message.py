@@ -12,8 +12,9 @@ from fastapi.responses import Response
 from mailtrap.errors import MessageNotFound
 from mailtrap.message.models import Message
 from mailtrap.storage.base import MessageStore
-from mailtrap.web.deps import NOT_FOUND, Store, message_or_404
-from mailtrap.web.schemas import MessageOut, message_out
+from mailtrap.web.deps import NOT_FOUND, Store
+from mailtrap.web.parsed import Parsed
+from mailtrap.web.schemas import MessageOut, StoredOut, message_out, stored_out
 
 router = APIRouter(prefix="/api/v1/message", tags=["message"])
 
@@ -29,8 +30,8 @@ def _resolve(store: MessageStore, id: str) -> str:
     return newest[0].id
 
 
-def _message(store: MessageStore, id: str) -> Message:
-    return message_or_404(store, _resolve(store, id))
+def _message(store: MessageStore, message: Parsed, id: str) -> Message:
+    return message(_resolve(store, id))
 
 
 def content_disposition(kind: str, filename: str) -> str:
@@ -43,17 +44,27 @@ def content_disposition(kind: str, filename: str) -> str:
 
 
 @router.get("/{id}", summary="One message in full", responses=NOT_FOUND)
-def get_message(store: Store, id: str) -> MessageOut:
+def get_message(store: Store, message: Parsed, id: str) -> MessageOut:
     """`id` may be `latest`. Reading a message does not mark it read."""
-    return message_out(_message(store, id))
+    return message_out(_message(store, message, id))
+
+
+@router.get("/{id}/stored", summary="One message as stored, unparsed", responses=NOT_FOUND)
+def get_stored(store: Store, id: str) -> StoredOut:
+    """`id` may be `latest`. The raw bytes (base64) with the summary and envelope stored beside
+    them: all that `mailtrap.Client.get` needs to parse the message itself, in one request."""
+    try:
+        return stored_out(store.stored(_resolve(store, id)))
+    except MessageNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
 
 
 @router.get("/{id}/headers", summary="The message's headers", responses=NOT_FOUND)
-def get_headers(store: Store, id: str) -> dict[str, list[str]]:
+def get_headers(store: Store, message: Parsed, id: str) -> dict[str, list[str]]:
     """As Mailpit gives them: names in canonical form (`Message-Id`), sorted, each with
     every value in order, unfolded but not decoded."""
     headers: dict[str, list[str]] = {}
-    for name, value in _message(store, id).raw_headers:
+    for name, value in _message(store, message, id).raw_headers:
         headers.setdefault(_canonical(name), []).append(value)
     return dict(sorted(headers.items()))
 
@@ -92,10 +103,10 @@ def get_raw(
     response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}}, **NOT_FOUND},
 )
-def get_part(store: Store, id: str, part_id: str) -> Response:
+def get_part(store: Store, message: Parsed, id: str, part_id: str) -> Response:
     """The part's bytes with its own content type, always as a download (never rendered)."""
-    message = _message(store, id)
-    for part in (*message.attachments, *message.inline):
+    m = _message(store, message, id)
+    for part in (*m.attachments, *m.inline):
         if part.part_id == part_id:
             name = part.filename or f"part-{part_id}"
             return Response(
@@ -106,4 +117,4 @@ def get_part(store: Store, id: str, part_id: str) -> Response:
                     "X-Content-Type-Options": "nosniff",
                 },
             )
-    raise HTTPException(404, f"message {message.id!r} has no part {part_id!r}")
+    raise HTTPException(404, f"message {m.id!r} has no part {part_id!r}")

@@ -27,8 +27,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from mailtrap._version import __version__
 from mailtrap.message.search import QueryError
 from mailtrap.storage.base import MAX_START, Page
-from mailtrap.web.deps import Store, message_or_404
+from mailtrap.web.deps import Store
 from mailtrap.web.mailhtml import served_html
+from mailtrap.web.parsed import Parsed
 
 router = APIRouter(include_in_schema=False)
 
@@ -113,8 +114,8 @@ def inbox(
 
 
 @router.get("/view/{id}", response_class=HTMLResponse)
-def view(request: Request, store: Store, id: str) -> HTMLResponse:
-    m = message_or_404(store, id)
+def view(request: Request, store: Store, message: Parsed, id: str) -> HTMLResponse:
+    m = message(id)
     newer, older = store.neighbors(id)
     tabs = [("html", "HTML")] if m.html else []
     tabs += [("text", "Text"), ("headers", "Headers"), ("source", "Source")]
@@ -136,12 +137,12 @@ def view(request: Request, store: Store, id: str) -> HTMLResponse:
 
 
 @router.get("/view/{id}/html")
-def mail_html(store: Store, id: str, remote: bool = False) -> Response:
+def mail_html(message: Parsed, id: str, remote: bool = False) -> Response:
     """The message's HTML body, sandboxed and rewritten to connect nowhere on opening (see
     `mailhtml`); the stored message is unchanged. `cid:` images are embedded as `data:` URIs,
     up to `EMBED_LIMIT` characters in all: the sandboxed frame has an opaque origin, so to the
     browser its requests come from another site, which mailtrap refuses (`fetch_metadata`)."""
-    m = message_or_404(store, id)
+    m = message(id)
     by_cid = {p.content_id: p for p in (*m.inline, *m.attachments) if p.content_id}
 
     embedded: dict[str, str] = {}
@@ -174,9 +175,9 @@ def mail_html(store: Store, id: str, remote: bool = False) -> Response:
 
 
 @router.get("/view/{id}/part/{part_id}")
-def image_part(store: Store, id: str, part_id: str) -> Response:
+def image_part(message: Parsed, id: str, part_id: str) -> Response:
     """An image part for inline display (previews, `cid:` images). Other types: 404."""
-    m = message_or_404(store, id)
+    m = message(id)
     for part in (*m.inline, *m.attachments):
         if part.part_id == part_id and _PREVIEWABLE.match(part.content_type):
             csp = {"Content-Security-Policy": "default-src 'none'; sandbox"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from datetime import datetime
@@ -9,8 +10,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from mailtrap.message.models import Address, Attachment, Message, MessageSummary
+from mailtrap.message.models import Address, Attachment, Envelope, Message, MessageSummary
 from mailtrap.message.parsing import MAX_TAG_LENGTH, MAX_TAGS
+from mailtrap.storage.base import StoredMessage
 
 
 class AddressOut(BaseModel):
@@ -88,6 +90,14 @@ class EnvelopeOut(BaseModel):
     Helo: str
     TLS: bool
     Login: str | None
+
+
+class StoredOut(SummaryOut):
+    """One message as stored, unparsed: its summary, its envelope and `Raw`, its bytes in
+    base64. mailtrap's own (mailtrap.Client parses it once, client-side); not Mailpit's."""
+
+    Envelope: EnvelopeOut
+    Raw: str
 
 
 class MessageOut(BaseModel):
@@ -188,14 +198,26 @@ def message_out(m: Message) -> MessageOut:
         HTML=m.html,
         Inline=[_part(a) for a in m.inline],
         Attachments=[_part(a) for a in m.attachments],
-        Envelope=EnvelopeOut(
-            MailFrom=m.envelope.mail_from,
-            RcptTo=list(m.envelope.rcpt_tos),
-            Peer=m.envelope.peer,
-            Helo=m.envelope.helo,
-            TLS=m.envelope.tls,
-            Login=m.envelope.login,
-        ),
+        Envelope=envelope_out(m.envelope),
+    )
+
+
+def envelope_out(e: Envelope) -> EnvelopeOut:
+    return EnvelopeOut(
+        MailFrom=e.mail_from,
+        RcptTo=list(e.rcpt_tos),
+        Peer=e.peer,
+        Helo=e.helo,
+        TLS=e.tls,
+        Login=e.login,
+    )
+
+
+def stored_out(stored: StoredMessage) -> StoredOut:
+    return StoredOut(
+        **summary_out(stored.summary).model_dump(),
+        Envelope=envelope_out(stored.envelope),
+        Raw=base64.b64encode(stored.raw).decode("ascii"),
     )
 
 

@@ -23,7 +23,7 @@ from html import unescape
 __all__ = ["MAX_HTML", "html_to_text"]
 
 # Only this much of an HTML body is read for its text. The search index keeps 512 KiB of body
-# text (storage._common.MAX_INDEXED_BODY) and a snippet needs a few hundred characters; real
+# text (search.MAX_INDEXED_BODY) and a snippet needs a few hundred characters; real
 # HTML mail is rarely even a quarter of this.
 MAX_HTML = 1024 * 1024
 

@@ -68,7 +68,7 @@ def mime_policy(defects: list[str]) -> Policy:
 
 @dataclass(frozen=True, slots=True)
 class Part:
-    """A non-body leaf part. `load` decodes its bytes; `size` is the decoded size."""
+    """A non-body leaf part. `load` gives its decoded bytes; `size` is their length."""
 
     part_id: str
     filename: str
@@ -124,10 +124,11 @@ def _param(part: Message, getter: Callable[[], str | None], what: str, defects: 
 def walk_parts(msg: EmailMessage, defects: list[str], *, want_data: bool) -> Body:
     """Find the first text/plain and text/html bodies; classify every other leaf part.
 
-    A leaf is inline when it has a Content-ID and is not marked as an attachment (it can be
-    referenced as `cid:` from the HTML); any other non-body leaf is an attachment. Only
-    multipart/* is descended into: an attached message/rfc822 or a bounce's
-    message/delivery-status is one attachment. With `want_data` false, sizes are not computed.
+        A leaf is inline when it has a Content-ID and is not marked as an attachment (it can be
+        referenced as `cid:` from the HTML); any other non-body leaf is an attachment. Only
+        multipart/* is descended into: an attached message/rfc822 or a bounce's
+        message/delivery-status is one attachment. With `want_data` false, sizes are not computed
+    and `load` decodes on each call; with it true, each part is decoded once, and kept.
     """
     body = Body()
     stack: list[tuple[Message, str, int]] = [(msg, "", 0)]
@@ -159,17 +160,24 @@ def walk_parts(msg: EmailMessage, defects: list[str], *, want_data: bool) -> Bod
                 continue
         content_id = _param(part, partial(_content_id, part), "Content-ID", defects)
         inline = bool(content_id) and disposition != "attachment"
+        # With `want_data` the bytes are decoded once, here, for the size; `load` hands out
+        # the same bytes (checksums, downloads) rather than decoding them again.
+        data = _part_bytes(part) if want_data else None
         leaf = Part(
             part_id=part_id or "1",
             filename=filename,
             content_type=ctype,
             content_id=content_id.strip().strip("<>"),
-            size=len(_part_bytes(part)) if want_data else 0,
+            size=0 if data is None else len(data),
             inline=inline,
-            load=partial(_part_bytes, part),
+            load=partial(_part_bytes, part) if data is None else partial(_given, data),
         )
         (body.inline if inline else body.attachments).append(leaf)
     return body
+
+
+def _given(data: bytes) -> bytes:
+    return data
 
 
 def _filename(part: Message, defects: list[str]) -> str:

@@ -116,15 +116,15 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class MessageSummary:
-    """The stored summary of one message; cheap to list and search.
+class MessageFields:
+    """What a message's raw bytes and envelope say about it: the one field set that ingest's
+    `parsing.Digest` and the stored `MessageSummary` share (each adds its own fields).
 
-    `created` is when mailtrap received it (UTC); `date` is the Date header, when it parses.
-    `bcc` holds envelope recipients that no To or Cc header names. `attachment_count` counts
-    the non-inline attachments. `username` is the SMTP AUTH login, if any.
+    `date` is the Date header, when it parses. `bcc` holds envelope recipients that no To or
+    Cc header names. `attachment_count` counts the non-inline attachments. `username` is the
+    SMTP AUTH login, if any.
     """
 
-    id: str
     message_id: str
     subject: str
     sender: Address | None
@@ -134,13 +134,27 @@ class MessageSummary:
     reply_to: tuple[Address, ...]
     return_path: str
     date: datetime | None
-    created: datetime
-    size: int
-    read: bool
     attachment_count: int
     snippet: str
     tags: tuple[str, ...]
     username: str | None
+
+
+# Names, not `fields()`: read once, as a tuple, on the ingest hot path.
+MESSAGE_FIELDS = tuple(MessageFields.__dataclass_fields__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageSummary(MessageFields):
+    """The stored summary of one message; cheap to list and search: `MessageFields` plus what
+    the store assigns. `id` is the store's; `created` is when mailtrap received it (UTC);
+    `size` the raw bytes' length; `read` whether someone has opened it.
+    """
+
+    id: str
+    created: datetime
+    size: int
+    read: bool
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

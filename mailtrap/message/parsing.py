@@ -24,7 +24,16 @@ from typing import Any
 
 from mailtrap.message.headers import Fields, clean, split_head
 from mailtrap.message.mime import Body, Part, decode_bytes, mime_policy, walk_parts
-from mailtrap.message.models import Address, Attachment, Envelope, Headers, Message, MessageSummary
+from mailtrap.message.models import (
+    MESSAGE_FIELDS,
+    Address,
+    Attachment,
+    Envelope,
+    Headers,
+    Message,
+    MessageFields,
+    MessageSummary,
+)
 from mailtrap.message.values import (
     MAX_ADDRESSES,
     Budget,
@@ -47,23 +56,10 @@ _CHARSET = re.compile(r'charset\s*=\s*"?([^";\s]+)', re.IGNORECASE)
 _PLUS_TAG = re.compile(r"^[^@+]+\+([^@]+)@")
 
 
-@dataclass(frozen=True, slots=True)
-class Digest:
-    """What ingest extracts from one message: summary fields plus searchable body text."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Digest(MessageFields):
+    """What ingest extracts from one message: the summary fields plus searchable body text."""
 
-    message_id: str
-    subject: str
-    sender: Address | None
-    to: tuple[Address, ...]
-    cc: tuple[Address, ...]
-    bcc: tuple[Address, ...]
-    reply_to: tuple[Address, ...]
-    return_path: str
-    date: datetime | None
-    attachment_count: int
-    snippet: str
-    tags: tuple[str, ...]
-    username: str | None
     body_text: str
 
     def to_summary(
@@ -75,11 +71,8 @@ class Digest:
             created=created,
             size=size,
             read=read,
-            **{name: getattr(self, name) for name in _SUMMARY_FIELDS},
+            **{name: getattr(self, name) for name in MESSAGE_FIELDS},
         )
-
-
-_SUMMARY_FIELDS = tuple(n for n in Digest.__dataclass_fields__ if n != "body_text")
 
 
 def _parse(raw: bytes, defects: list[str]) -> EmailMessage:

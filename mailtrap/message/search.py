@@ -24,13 +24,28 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from mailtrap.message.headers import lone_surrogate
+from mailtrap.message.models import Address
+from mailtrap.message.parsing import Digest
 
-__all__ = ["MAX_SIZE", "MAX_TERMS", "Query", "QueryError", "Term", "parse_query", "tokenize"]
+__all__ = [
+    "COLUMNS",
+    "MAX_INDEXED_BODY",
+    "MAX_SIZE",
+    "MAX_TERMS",
+    "Column",
+    "Query",
+    "QueryError",
+    "Term",
+    "indexed_text",
+    "parse_query",
+    "tokenize",
+]
 
 # Far more than anyone types, and well inside what SQLite can compile: every term is one
 # AND-ed condition, and SQLite refuses expressions nested deeper than 1000 (FTS5: 256).
@@ -38,7 +53,48 @@ MAX_TERMS = 100
 # The largest integer SQLite stores (8 EiB): a size beyond it cannot be compared at all.
 MAX_SIZE = 2**63 - 1
 
-TEXT_FIELDS = frozenset({"from", "to", "cc", "bcc", "subject"})
+# Body text beyond this is stored (raw) but not indexed for search.
+MAX_INDEXED_BODY = 512 * 1024
+
+
+def _names(addresses: tuple[Address, ...]) -> str:
+    return " ".join(map(str, addresses))
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column of the search index. `name` is the SQLite FTS5 column (and the memory
+    store's key); `field` the `field:` that searches it alone (None: only free text does);
+    `text` what it holds for a message."""
+
+    name: str
+    field: str | None
+    text: Callable[[Digest], str]
+
+
+# The one table of what a message is searchable by: free text searches every column. The
+# SQLite schema's `fts` table and `incoming` view list these names in this order (a test
+# holds them to it); a new column needs a migration.
+COLUMNS = (
+    Column("subject", "subject", lambda d: d.subject),
+    Column("sender", "from", lambda d: str(d.sender) if d.sender else ""),
+    Column("rcpt_to", "to", lambda d: _names(d.to)),
+    Column("cc", "cc", lambda d: _names(d.cc)),
+    Column("bcc", "bcc", lambda d: _names(d.bcc)),
+    Column("message_id", None, lambda d: d.message_id),
+    Column("tags", None, lambda d: " ".join(d.tags)),
+    Column("body", None, lambda d: d.body_text[:MAX_INDEXED_BODY]),
+)
+# search field -> the column it searches
+FIELD_COLUMNS = {c.field: c.name for c in COLUMNS if c.field is not None}
+TEXT_FIELDS = frozenset(FIELD_COLUMNS)
+
+
+def indexed_text(digest: Digest) -> tuple[str, ...]:
+    """The text of each of `COLUMNS` for `digest`, in order."""
+    return tuple(c.text(digest) for c in COLUMNS)
+
+
 EXACT_FIELDS = frozenset({"message-id", "tag", "login"})
 _FLAGS = {"is": frozenset({"read", "unread"}), "has": frozenset({"attachment", "attachments"})}
 _DATE_FIELDS = frozenset({"before", "after"})

@@ -24,8 +24,8 @@ from typing import Any
 
 from mailtrap.message.models import Envelope, MessageSummary
 from mailtrap.message.parsing import summarize
+from mailtrap.message.search import indexed_text
 from mailtrap.storage import _schema
-from mailtrap.storage._common import search_columns
 from mailtrap.storage._writer import Operation
 from mailtrap.storage.base import StoreEvent, new_id
 
@@ -38,7 +38,6 @@ CHUNK = 32
 
 _INCOMING = "INSERT INTO incoming"
 _TAGS = "INSERT OR IGNORE INTO tags (seq, key, tag) SELECT seq, ?, ? FROM messages WHERE id = ?"
-_FTS_COLUMNS = ("subject", "from", "to", "cc", "bcc", "message_id", "tags", "body")
 
 
 @functools.cache
@@ -69,10 +68,9 @@ class Pending:
         created, id = time.time(), new_id()
         row = _schema.message_row(digest, id=id, created=created, size=len(raw))
         when = datetime.fromtimestamp(created, UTC)  # as the row reads back
-        text = search_columns(digest)
         return cls(
             summary=digest.to_summary(id=id, created=when, size=len(raw)),
-            row=(*row, _schema.envelope_json(envelope), raw, *(text[c] for c in _FTS_COLUMNS)),
+            row=(*row, _schema.envelope_json(envelope), raw, *indexed_text(digest)),
             tags=tuple((t.casefold(), t) for t in digest.tags),
         )
 

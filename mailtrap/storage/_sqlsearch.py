@@ -12,12 +12,9 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from mailtrap.message.search import Query, Term
+from mailtrap.message.search import FIELD_COLUMNS, Query, Term
 
 __all__ = ["Compiled", "compile_query", "search_counts"]
-
-# search field -> FTS5 column
-_COLUMNS = {"from": "sender", "to": "rcpt_to", "cc": "cc", "bcc": "bcc", "subject": "subject"}
 
 
 def _fts(term: Term) -> str:
@@ -25,7 +22,7 @@ def _fts(term: Term) -> str:
     phrase = '"' + " ".join(term.words) + '"' + (" *" if term.prefix else "")
     if term.field is None:
         return phrase
-    return f"{{{_COLUMNS[term.field]}}} : {phrase}"
+    return f"{{{FIELD_COLUMNS[term.field]}}} : {phrase}"
 
 
 def _condition(term: Term) -> tuple[str, list[Any]]:

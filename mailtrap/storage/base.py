@@ -12,8 +12,10 @@ Contract (checked by tests/storage/test_contract.py against every implementation
 - `list` and `search` return the newest first. `start` skips that many matches (at most
   `MAX_START`); `limit` caps the page. `Page.total`/`Page.unread` count every match, not just
   the page.
-- `get` and `get_raw` raise `MessageNotFound` for an unknown id. `get` parses the raw bytes on
-  every call, so the result always reflects them.
+- `get`, `get_raw` and `stored` raise `MessageNotFound` for an unknown id. `get` parses the
+  raw bytes on every call, so the result always reflects them; `stored` never parses, so a
+  caller that keeps parsed messages (the web app's cache) pays a lookup, not a parse. A
+  message's raw bytes and envelope never change; its `read` and `tags` may.
 - With `max_messages > 0`, adding a message beyond the limit deletes the oldest ones, which
   are announced like any other deletion.
 - `subscribe(callback)` calls `callback(event)` after each committed change, on the thread that
@@ -34,7 +36,15 @@ from typing import Literal, Protocol, runtime_checkable
 from mailtrap.message.models import Envelope, Message, MessageSummary
 from mailtrap.message.search import Query
 
-__all__ = ["MAX_START", "MessageStore", "Page", "StoreEvent", "Subscriber", "new_id"]
+__all__ = [
+    "MAX_START",
+    "MessageStore",
+    "Page",
+    "StoreEvent",
+    "StoredMessage",
+    "Subscriber",
+    "new_id",
+]
 
 DEFAULT_MAX_MESSAGES = 10_000
 # A billion: past the end of any mailbox, and far inside the 64-bit offsets SQLite and
@@ -55,6 +65,16 @@ class Page:
     total: int
     unread: int
     start: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    """One message as a store holds it: the raw bytes, and the summary and envelope beside
+    them. `parsing.parse_message(raw, summary, envelope)` makes the full `Message` of it."""
+
+    summary: MessageSummary
+    envelope: Envelope
+    raw: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +114,10 @@ class MessageStore(Protocol):
 
     def get_raw(self, id: str) -> bytes:
         """The raw bytes of message `id`, exactly as stored."""
+        ...
+
+    def stored(self, id: str) -> StoredMessage:
+        """Message `id` as stored (raw bytes, current summary, envelope), without a parse."""
         ...
 
     def list(self, start: int = 0, limit: int = 50) -> Page:

@@ -17,10 +17,25 @@ from itertools import islice
 from mailtrap.errors import MessageNotFound, StoreClosed
 from mailtrap.message.models import Envelope, Message, MessageSummary
 from mailtrap.message.parsing import normalize_tags, parse_message, summarize
-from mailtrap.message.search import Query, Term, parse_query, tokenize
-from mailtrap.storage._common import Subscribers, check_page, search_columns
+from mailtrap.message.search import (
+    COLUMNS,
+    FIELD_COLUMNS,
+    Query,
+    Term,
+    indexed_text,
+    parse_query,
+    tokenize,
+)
+from mailtrap.storage._common import Subscribers, check_page
 from mailtrap.storage._offload import Offload
-from mailtrap.storage.base import DEFAULT_MAX_MESSAGES, Page, StoreEvent, Subscriber, new_id
+from mailtrap.storage.base import (
+    DEFAULT_MAX_MESSAGES,
+    Page,
+    StoredMessage,
+    StoreEvent,
+    Subscriber,
+    new_id,
+)
 
 __all__ = ["MemoryStore"]
 
@@ -30,7 +45,7 @@ class _Entry:
     summary: MessageSummary
     raw: bytes
     envelope: Envelope
-    words: dict[str, list[str]]  # search column -> its words, as the SQLite index would hold
+    words: dict[str, list[str]]  # `search.COLUMNS` name -> its words, as SQLite's index holds
 
 
 class MemoryStore:
@@ -58,7 +73,8 @@ class MemoryStore:
     def add(self, raw: bytes, envelope: Envelope) -> MessageSummary:
         raw = bytes(raw)
         digest = summarize(raw, envelope)  # outside the lock: parsing is the slow part
-        columns = {k: tokenize(v) for k, v in search_columns(digest).items()}
+        text = indexed_text(digest)
+        columns = {c.name: tokenize(t) for c, t in zip(COLUMNS, text, strict=True)}
         with self._lock:
             self._check_open()
             summary = digest.to_summary(id=new_id(), created=datetime.now(UTC), size=len(raw))
@@ -121,8 +137,12 @@ class MemoryStore:
     # -- reads -----------------------------------------------------------------------------
 
     def get(self, id: str) -> Message:
-        entry = self._entry(id)
+        entry = self.stored(id)
         return parse_message(entry.raw, entry.summary, entry.envelope)
+
+    def stored(self, id: str) -> StoredMessage:
+        entry = self._entry(id)
+        return StoredMessage(entry.summary, entry.envelope, entry.raw)
 
     def get_raw(self, id: str) -> bytes:
         return self._entry(id).raw
@@ -211,8 +231,6 @@ class MemoryStore:
 
 # -- search evaluation, mirroring the SQLite store's SQL ------------------------------------
 
-_TEXT_COLUMN = {"from": "from", "to": "to", "cc": "cc", "bcc": "bcc", "subject": "subject"}
-
 
 def _matches(query: Query, entry: _Entry) -> bool:
     return all(_term_matches(t, entry) != t.negated for t in query.terms)
@@ -222,8 +240,8 @@ def _term_matches(term: Term, entry: _Entry) -> bool:
     s = entry.summary
     if term.field is None:
         return any(_has_phrase(words, term) for words in entry.words.values())
-    if term.field in _TEXT_COLUMN:
-        return _has_phrase(entry.words[_TEXT_COLUMN[term.field]], term)
+    if term.field in FIELD_COLUMNS:
+        return _has_phrase(entry.words[FIELD_COLUMNS[term.field]], term)
     if term.field == "message-id":
         return s.message_id.casefold() == term.value
     if term.field == "login":

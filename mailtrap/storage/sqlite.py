@@ -30,7 +30,13 @@ from mailtrap.storage._inserts import Pending
 from mailtrap.storage._lock import lock
 from mailtrap.storage._sqlsearch import compile_query, search_counts
 from mailtrap.storage._writer import Operation, Writer
-from mailtrap.storage.base import DEFAULT_MAX_MESSAGES, Page, StoreEvent, Subscriber
+from mailtrap.storage.base import (
+    DEFAULT_MAX_MESSAGES,
+    Page,
+    StoredMessage,
+    StoreEvent,
+    Subscriber,
+)
 
 __all__ = ["SQLiteStore"]
 
@@ -190,6 +196,10 @@ class SQLiteStore:
         return conn
 
     def get(self, id: str) -> Message:
+        found = self.stored(id)
+        return parse_message(found.raw, found.summary, found.envelope)
+
+    def stored(self, id: str) -> StoredMessage:
         row = (
             self._reader()
             .execute(
@@ -202,7 +212,7 @@ class SQLiteStore:
         if row is None:
             raise MessageNotFound(id)
         summary = _schema.summary_from_row(row)
-        return parse_message(row[14], summary, _schema.load_envelope(row[13]))
+        return StoredMessage(summary, _schema.load_envelope(row[13]), bytes(row[14]))
 
     def get_raw(self, id: str) -> bytes:
         row = (

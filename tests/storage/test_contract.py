@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,6 +23,7 @@ from mailtrap import (
     StoreClosed,
     StoreEvent,
 )
+from mailtrap.storage import memory, sqlite
 from mailtrap.storage.base import MAX_START
 
 
@@ -69,6 +71,29 @@ def test_add_returns_summary_and_get_returns_exact_raw_bytes(store: MessageStore
     assert message.text.strip() == "hello"
     assert "<p>hi</p>" in message.html
     assert [(a.filename, a.data) for a in message.attachments] == [("a.pdf", b"%PDF-1.4")]
+
+
+def test_stored_is_the_raw_bytes_and_what_sits_beside_them_without_a_parse(
+    store: MessageStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = build_mail(subject="kept", attachments=(("a.txt", "text/plain", b"x"),))
+    env = envelope_for(raw, "hidden@example.com")
+    summary = store.add(raw, env)
+    store.mark_read([summary.id])
+    store.set_tags([summary.id], ["later"])
+
+    def no_parse(*args: object) -> None:
+        raise AssertionError("stored() must not parse")
+
+    for module in (memory, sqlite):
+        monkeypatch.setattr(module, "parse_message", no_parse)
+    found = store.stored(summary.id)
+    assert found.raw == raw
+    assert found.envelope == env
+    # The summary is the current one: read and tags change after ingest, the rest never.
+    assert found.summary == replace(summary, read=True, tags=("later",))
+    with pytest.raises(MessageNotFound, match="nope"):
+        store.stored("nope")
 
 
 def test_ids_are_unique_and_url_safe(store: MessageStore) -> None:

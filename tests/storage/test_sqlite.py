@@ -12,6 +12,7 @@ import pytest
 from mailfactory import build_mail, deliver, envelope_for
 
 from mailtrap import MailtrapError, SQLiteStore
+from mailtrap.message.search import COLUMNS, FIELD_COLUMNS, TEXT_FIELDS
 from mailtrap.storage._inserts import CHUNK, Pending
 from mailtrap.storage._schema import SUMMARY_COLUMNS, _statements, migrations
 from mailtrap.storage._writer import Operation, Writer
@@ -357,3 +358,21 @@ def test_no_file_is_named_from_message_content(tmp_path: Path) -> None:
     store.add(raw, envelope_for(raw))
     store.close()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.db", "m.db.lock"]
+
+
+def test_the_schema_indexes_the_one_table_of_search_columns(tmp_path: Path) -> None:
+    """`search.COLUMNS` is the one list of search columns: the FTS table and the view that
+    fills it name the same columns in the same order (a migration must follow the table)."""
+    SQLiteStore(tmp_path / "m.db").close()
+    conn = sqlite3.connect(tmp_path / "m.db")
+    try:
+        fts = [r[1] for r in conn.execute("PRAGMA table_info(fts)")]
+        incoming = [r[1] for r in conn.execute("PRAGMA table_info(incoming)")]
+    finally:
+        conn.close()
+    names = [c.name for c in COLUMNS]
+    assert fts == names
+    assert incoming[-len(names) :] == [f"fts_{n}" for n in names]
+    # Each `field:` searches exactly one column, and only those fields take words.
+    assert set(FIELD_COLUMNS.values()) <= set(names)
+    assert set(FIELD_COLUMNS) == TEXT_FIELDS == {"from", "to", "cc", "bcc", "subject"}

@@ -23,6 +23,7 @@ DOCUMENTED = {
     "/api/v1/message/{id}",
     "/api/v1/message/{id}/headers",
     "/api/v1/message/{id}/raw",
+    "/api/v1/message/{id}/stored",
     "/api/v1/message/{id}/part/{part_id}",
     "/api/v1/info",
     "/api/v1/tags",
@@ -81,6 +82,8 @@ def test_real_responses_match_the_schema(live: Live, store: MessageStore, spec: 
     check(http.get("/api/v1/message/missing"), "/api/v1/message/{id}")
     check(http.get(f"/api/v1/message/{id}/headers"), "/api/v1/message/{id}/headers")
     check(http.get("/api/v1/message/missing/raw"), "/api/v1/message/{id}/raw")
+    check(http.get(f"/api/v1/message/{id}/stored"), "/api/v1/message/{id}/stored")
+    check(http.get("/api/v1/message/missing/stored"), "/api/v1/message/{id}/stored")
     check(http.get(f"/api/v1/message/{id}/part/9"), "/api/v1/message/{id}/part/{part_id}")
     check(http.get("/api/v1/info"), "/api/v1/info")
     check(http.get("/api/v1/tags"), "/api/v1/tags")
