@@ -21,7 +21,14 @@ from mailtrap.smtp.chaos import Chaos, Rule
 from mailtrap.smtp.server import SMTPServer
 from mailtrap.smtp.settings import SMTPSettings
 from mailtrap.smtp.tls import Certificates, self_signed, server_context
-from mailtrap.storage import MemoryStore, MessageStore, Page, SQLiteStore, StoreEvent
+from mailtrap.storage import (
+    MemoryStore,
+    MessageStore,
+    Page,
+    SQLiteStore,
+    StoreDescription,
+    StoreEvent,
+)
 
 __all__ = [
     "Address",
@@ -50,6 +57,7 @@ __all__ = [
     "SMTPSettings",
     "SQLiteStore",
     "StoreClosed",
+    "StoreDescription",
     "StoreEvent",
     "WaitTimeout",
     "__version__",

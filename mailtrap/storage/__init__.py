@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from mailtrap.storage.base import MessageStore, Page, StoreEvent, Subscriber
+from mailtrap.storage.base import MessageStore, Page, StoreDescription, StoreEvent, Subscriber
 from mailtrap.storage.memory import MemoryStore
 from mailtrap.storage.sqlite import SQLiteStore
 
-__all__ = ["MemoryStore", "MessageStore", "Page", "SQLiteStore", "StoreEvent", "Subscriber"]
+__all__ = [
+    "MemoryStore",
+    "MessageStore",
+    "Page",
+    "SQLiteStore",
+    "StoreDescription",
+    "StoreEvent",
+    "Subscriber",
+]

@@ -20,7 +20,14 @@ from mailtrap.message.parsing import normalize_tags, parse_message, summarize
 from mailtrap.message.search import Query, Term, parse_query, tokenize
 from mailtrap.storage._common import Subscribers, check_page, search_columns
 from mailtrap.storage._offload import Offload
-from mailtrap.storage.base import DEFAULT_MAX_MESSAGES, Page, StoreEvent, Subscriber, new_id
+from mailtrap.storage.base import (
+    DEFAULT_MAX_MESSAGES,
+    Page,
+    StoreDescription,
+    StoreEvent,
+    Subscriber,
+    new_id,
+)
 
 __all__ = ["MemoryStore"]
 
@@ -177,6 +184,9 @@ class MemoryStore:
             if found:
                 self._subscribers.emit(StoreEvent("update", tuple(found), tags=new))
             return len(found)
+
+    def describe(self) -> StoreDescription:
+        return StoreDescription("memory")
 
     def storage_size(self) -> int:
         with self._lock:

@@ -30,7 +30,13 @@ from mailtrap.storage._inserts import Pending
 from mailtrap.storage._lock import lock
 from mailtrap.storage._sqlsearch import compile_query, search_counts
 from mailtrap.storage._writer import Operation, Writer
-from mailtrap.storage.base import DEFAULT_MAX_MESSAGES, Page, StoreEvent, Subscriber
+from mailtrap.storage.base import (
+    DEFAULT_MAX_MESSAGES,
+    Page,
+    StoreDescription,
+    StoreEvent,
+    Subscriber,
+)
 
 __all__ = ["SQLiteStore"]
 
@@ -298,6 +304,9 @@ class SQLiteStore:
             return len(found), events
 
         return int(self._write(apply))
+
+    def describe(self) -> StoreDescription:
+        return StoreDescription("SQLite", self.path)
 
     def storage_size(self) -> int:
         return sum(
