@@ -26,6 +26,7 @@ from mailtrap.storage import (
     MessageStore,
     Page,
     SQLiteStore,
+    StoreDescription,
     StoredMessage,
     StoreEvent,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "SMTPSettings",
     "SQLiteStore",
     "StoreClosed",
+    "StoreDescription",
     "StoreEvent",
     "StoredMessage",
     "WaitTimeout",

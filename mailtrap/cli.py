@@ -14,18 +14,9 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from mailtrap._version import __version__
-from mailtrap.config import (
-    OPTIONS,
-    Settings,
-    default_db_path,
-    parse_address,
-    smtp_security,
-    ui_passwords,
-)
+from mailtrap.config import OPTIONS, Settings, default_db_path, parse_address
 from mailtrap.errors import MailtrapError
-from mailtrap.storage.base import MessageStore
-from mailtrap.storage.memory import MemoryStore
-from mailtrap.storage.sqlite import SQLiteStore
+from mailtrap.options import open_store, serve_options
 
 if TYPE_CHECKING:
     from mailtrap.smtp.server import SMTPServer
@@ -84,14 +75,6 @@ def resolve_settings(args: argparse.Namespace, environ: Mapping[str, str]) -> Se
     return resolved
 
 
-def open_store(settings: Settings, environ: Mapping[str, str]) -> MessageStore:
-    if settings.memory:
-        return MemoryStore(max_messages=settings.max_messages)
-    path = settings.db or default_db_path(environ)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # mail can hold secrets
-    return SQLiteStore(path, max_messages=settings.max_messages)
-
-
 def _loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
@@ -124,19 +107,12 @@ def exposed_listeners(settings: Settings, *, web_login: bool) -> list[tuple[str,
     return exposed
 
 
-def _describe(store: MessageStore) -> str:
-    if isinstance(store, SQLiteStore):
-        return f"SQLite at {store.path}"
-    return "memory (lost on exit)"
-
-
 def serve(settings: Settings, environ: Mapping[str, str], out: TextIO) -> int:
     from mailtrap.web.serve import run  # FastAPI and uvicorn load only for the server
 
-    try:
-        security = smtp_security(settings, default_db_path(environ).parent / "tls")
-        web_login = bool(ui_passwords(settings))  # a bad --ui-auth-file fails before start
-        store = open_store(settings, environ)
+    try:  # a bad key, users file or database fails here, before anything listens
+        options = serve_options(settings, default_db_path(environ).parent)
+        store = open_store(options.db, max_messages=options.max_messages)
     except (MailtrapError, OSError, ValueError) as exc:
         print(f"mailtrap: {exc}", file=out)
         return 1
@@ -158,12 +134,13 @@ def serve(settings: Settings, environ: Mapping[str, str], out: TextIO) -> int:
             lines.append(
                 f"  {kind}  {smtp.host}:{smtp.port}" + (f" ({', '.join(extras)})" if extras else "")
             )
-        if security.certificates and security.certificates.ca:
-            lines.append(f"  TLS CA {security.certificates.ca} (trust it to verify the server)")
-        lines += [f"  Web    {url}", f"  Store  {_describe(store)} (keeps {limit} messages)"]
+        certificates = options.certificates
+        if certificates and certificates.ca:
+            lines.append(f"  TLS CA {certificates.ca} (trust it to verify the server)")
+        lines += [f"  Web    {url}", f"  Store  {store.describe()} (keeps {limit} messages)"]
         print("\n".join(lines), file=out, flush=True)
 
-    for what, host, port in exposed_listeners(settings, web_login=web_login):
+    for what, host, port in exposed_listeners(settings, web_login=bool(options.web.passwords)):
         risk = _WEB_RISK if what == _LISTENER_NAMES["http"] else _SMTP_RISK
         print(
             f"mailtrap: WARNING: the {what} listens on {host}:{port}, beyond this machine, {risk}",
@@ -177,7 +154,7 @@ def serve(settings: Settings, environ: Mapping[str, str], out: TextIO) -> int:
     # so the setting is ours to make.
     sys.setswitchinterval(SWITCH_INTERVAL)
     try:
-        asyncio.run(run(store, settings, security=security, announce=announce))
+        asyncio.run(run(store, options, announce=announce))
     except MailtrapError as exc:
         print(f"mailtrap: {exc}", file=out)
         return 1

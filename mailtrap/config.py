@@ -3,7 +3,8 @@
 Every option has a flag and an environment variable (`OPTIONS` below, which also feeds the
 CLI's help and the README's table). Precedence: flag, then variable, then default. The only
 other reader of the environment is the pytest plugin, for its `MAILTRAP_PYTEST_*` settings;
-the library reads none, and its users pass values to constructors.
+the library reads none, and its users pass values to constructors. `mailtrap.options` turns
+`Settings` into what the servers take; `mailtrap.flags` parses each value.
 """
 
 from __future__ import annotations
@@ -15,83 +16,35 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from mailtrap.smtp.auth import Authenticator, Passwords, parse_users, read_users_file
-from mailtrap.smtp.chaos import Rule, parse_rule
+from mailtrap.flags import (
+    LOOPBACK,
+    parse_address,
+    parse_bool,
+    parse_count,
+    parse_level,
+    parse_names,
+    parse_origins,
+    parse_pairs,
+    parse_rules,
+    parse_seconds,
+    parse_size,
+)
+from mailtrap.smtp.chaos import Rule
 from mailtrap.smtp.handler import (
     DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_MESSAGE_SIZE,
     DEFAULT_MAX_RECIPIENTS,
 )
-from mailtrap.smtp.tls import Certificates, self_signed, server_context
 from mailtrap.storage.base import DEFAULT_MAX_MESSAGES
 
 __all__ = [
     "OPTIONS",
     "Option",
-    "Security",
     "Settings",
     "default_db_path",
     "parse_address",
-    "smtp_security",
-    "ui_passwords",
 ]
-
-LOOPBACK = "127.0.0.1"
-
-
-def parse_address(value: str) -> tuple[str, int]:
-    """`HOST:PORT`, `[IPv6]:PORT` or a bare `PORT` (on loopback) -> (host, port)."""
-    text = value.strip()
-    if text.isdigit():
-        host, port_text = LOOPBACK, text
-    elif text.startswith("["):
-        host, sep, port_text = text[1:].partition("]:")
-        if not sep:
-            raise ValueError(f"{value!r} is not [IPv6]:PORT, e.g. [::1]:1025")
-    else:
-        host, sep, port_text = text.rpartition(":")
-        if not sep or ":" in host:
-            raise ValueError(f"{value!r} is not HOST:PORT, e.g. 127.0.0.1:1025 (IPv6: [::1]:1025)")
-    if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
-        raise ValueError(f"port in {value!r} must be a number from 0 to 65535")
-    return host or LOOPBACK, int(port_text)
-
-
-def parse_size(value: str) -> int:
-    """A byte count with an optional k/M/G suffix (binary), e.g. `25M`; 0 means unlimited."""
-    text = value.strip().upper().removesuffix("B").removesuffix("I")
-    scale = {"K": 1024, "M": 1024**2, "G": 1024**3}.get(text[-1:], 1)
-    number = text[:-1] if scale > 1 else text
-    if not number.isdigit():
-        raise ValueError(f"{value!r} is not a size; use bytes or a k, M or G suffix, e.g. 25M")
-    return int(number) * scale
-
-
-def parse_count(value: str) -> int:
-    if not value.strip().isdigit():
-        raise ValueError(f"{value!r} is not a whole number of 0 or more")
-    return int(value)
-
-
-def parse_seconds(value: str) -> float:
-    """A number of seconds above 0, e.g. `300` or `0.5`."""
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = 0.0
-    if not 0 < seconds < float("inf"):  # also refuses nan, which compares false
-        raise ValueError(f"{value!r} is not a number of seconds above 0; use e.g. 300 or 0.5")
-    return seconds
-
-
-def parse_bool(value: str) -> bool:
-    text = value.strip().lower()
-    if text in {"1", "true", "yes", "on"}:
-        return True
-    if text in {"0", "false", "no", "off", ""}:
-        return False
-    raise ValueError(f"{value!r} is not a boolean; use 1/0, true/false, yes/no or on/off")
 
 
 def default_db_path(environ: Mapping[str, str] | None = None, platform: str = sys.platform) -> Path:
@@ -187,39 +140,6 @@ class Option:
         return next(f.default for f in fields(Settings) if f.name == self.name)
 
 
-def _origins(value: str) -> tuple[str, ...]:
-    origins = tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
-    for origin in origins:
-        if origin == "*":
-            raise ValueError("'*' would let every website read and delete your mail; name origins")
-        if not origin.startswith(("http://", "https://")):
-            raise ValueError(f"{origin!r} is not an origin; use e.g. http://localhost:3000")
-    return origins
-
-
-def _names(value: str) -> tuple[str, ...]:
-    return tuple(n.strip() for n in value.split(",") if n.strip())
-
-
-def _pairs(value: str) -> tuple[str, ...]:
-    pairs = tuple(p.strip() for p in value.split(",") if p.strip())
-    for pair in pairs:
-        if ":" not in pair or pair.startswith(":"):
-            raise ValueError(f"{pair!r} is not USER:PASS")
-    return pairs
-
-
-def _rules(value: str) -> tuple[Rule, ...]:
-    return tuple(parse_rule(part) for part in value.split(";") if part.strip())
-
-
-def _level(value: str) -> str:
-    levels = ("debug", "info", "warning", "error")
-    if value.strip().lower() not in levels:
-        raise ValueError(f"{value!r} is not a log level; use one of {', '.join(levels)}")
-    return value.strip().lower()
-
-
 OPTIONS: tuple[Option, ...] = (
     Option("smtp", "--smtp", "HOST:PORT", parse_address, "where the SMTP server listens"),
     Option("http", "--http", "HOST:PORT", parse_address, "where the web UI and API listen"),
@@ -240,26 +160,26 @@ OPTIONS: tuple[Option, ...] = (
         "refuse larger messages with 552 (k/M/G suffixes; 0: unlimited)",
     ),
     Option("hostname", "--hostname", "NAME", str, "name in the SMTP banner and Received field"),
-    Option("log_level", "--log-level", "LEVEL", _level, "debug, info, warning or error"),
+    Option("log_level", "--log-level", "LEVEL", parse_level, "debug, info, warning or error"),
     Option(
         "api_cors",
         "--api-cors",
         "ORIGINS",
-        _origins,
+        parse_origins,
         "comma-separated origins allowed to call the API from a browser (none by default)",
     ),
     Option(
         "allowed_hosts",
         "--allowed-hosts",
         "NAMES",
-        _names,
+        parse_names,
         "extra host names the web UI and API answer to (DNS-rebinding guard; '*': any)",
     ),
     Option(
         "ui_auth",
         "--ui-auth",
         "USER:PASS",
-        _pairs,
+        parse_pairs,
         "require this login for the web UI, API and events (repeatable)",
         repeatable=True,
     ),
@@ -328,7 +248,7 @@ OPTIONS: tuple[Option, ...] = (
         "smtp_auth",
         "--smtp-auth",
         "USER:PASS",
-        _pairs,
+        parse_pairs,
         "require AUTH as this user (repeatable)",
         repeatable=True,
     ),
@@ -350,7 +270,7 @@ OPTIONS: tuple[Option, ...] = (
         "chaos",
         "--chaos",
         "RULE",
-        _rules,
+        parse_rules,
         "refuse on purpose: STAGE:CODE[:times=N,match=GLOB,probability=P] (repeatable)",
         repeatable=True,
     ),
@@ -363,44 +283,3 @@ OPTIONS: tuple[Option, ...] = (
         "transactions (off: random)",
     ),
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Security:
-    """What the TLS and AUTH settings come to: SMTPServer arguments, and the certificates in
-    use (to tell the user where the CA is)."""
-
-    certificates: Certificates | None
-    server_options: dict[str, Any]
-
-
-def ui_passwords(settings: Settings) -> Passwords:
-    """The web logins from --ui-auth and --ui-auth-file (empty: no login required)."""
-    users = parse_users(settings.ui_auth)
-    if settings.ui_auth_file:
-        users.update(read_users_file(settings.ui_auth_file))
-    return Passwords(users)
-
-
-def smtp_security(settings: Settings, tls_dir: Path) -> Security:
-    """Build TLS and AUTH for `settings`; a generated certificate is cached in `tls_dir`.
-
-    Raises ValueError naming the flag whose value does not work (unreadable key, bad file)."""
-    wants_tls = settings.smtp_starttls or settings.smtp_require_starttls or settings.smtps
-    certs = None
-    options: dict[str, Any] = {}
-    if wants_tls or settings.smtp_tls_cert:
-        if settings.smtp_tls_cert and settings.smtp_tls_key:
-            certs = Certificates(settings.smtp_tls_cert, settings.smtp_tls_key)
-        else:
-            certs = self_signed(tls_dir)
-        options["tls_context"] = server_context(certs)
-        options["starttls"] = settings.smtp_starttls  # SMTPServer adds it when required
-        options["require_starttls"] = settings.smtp_require_starttls
-    users = parse_users(settings.smtp_auth)
-    if settings.smtp_auth_file:
-        users.update(read_users_file(settings.smtp_auth_file))
-    if settings.smtp_auth_accept_any or users:
-        options["auth"] = Authenticator(None if settings.smtp_auth_accept_any else users)
-        options["auth_allow_insecure"] = settings.smtp_auth_allow_insecure
-    return Security(certs, options)

@@ -14,8 +14,9 @@ Settings, each an ini option with an environment variable that overrides it:
     mailtrap_auth   MAILTRAP_PYTEST_AUTH   "any", or USER:PASS,... to require a login
 
 or override the `mailtrap_server_options` fixture (a dict of SMTPServer arguments plus
-`store`) in a conftest.py. Asking for the fixture of the same name keeps the settings above,
-e.g. for a short idle timeout (421 after half a second) and seeded chaos probabilities:
+`store`, `tls` and `auth`) in a conftest.py. Asking for the fixture of the same name keeps
+the settings above, e.g. for a short idle timeout (421 after half a second) and seeded chaos
+probabilities:
 
     @pytest.fixture(scope="session")
     def mailtrap_server_options(mailtrap_server_options):
@@ -31,7 +32,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import pytest
@@ -39,14 +40,13 @@ import pytest
 from mailtrap.client import Client
 from mailtrap.config import parse_address
 from mailtrap.mailbox import BaseMailbox, Mailbox
+from mailtrap.options import TLS_MODES, SMTPOptions, open_store, smtp_options
 from mailtrap.remote import RemoteMailbox
-from mailtrap.smtp.auth import Authenticator, parse_users
+from mailtrap.smtp.auth import parse_users
 from mailtrap.smtp.server import SMTPServer
 from mailtrap.smtp.settings import SMTPSettings
 from mailtrap.smtp.tls import Certificates, self_signed, server_context
 from mailtrap.storage.base import MessageStore
-from mailtrap.storage.memory import MemoryStore
-from mailtrap.storage.sqlite import SQLiteStore
 
 __all__ = [
     "mailtrap",
@@ -116,10 +116,9 @@ def mailtrap_server_options(pytestconfig: pytest.Config) -> dict[str, Any]:
     if port and worker.startswith("gw"):  # one server per worker: keep them apart
         port += int(worker[2:])
     tls = _setting(pytestconfig, "mailtrap_tls")
-    if tls not in _TLS_MODES:
+    if tls not in TLS_MODES:
         raise pytest.UsageError(
-            f"mailtrap_tls / MAILTRAP_PYTEST_TLS must be one of {', '.join(_TLS_MODES)}, "
-            f"got {tls!r}"
+            f"mailtrap_tls / MAILTRAP_PYTEST_TLS must be one of {', '.join(TLS_MODES)}, got {tls!r}"
         )
     return {
         "host": _setting(pytestconfig, "mailtrap_host"),
@@ -128,9 +127,6 @@ def mailtrap_server_options(pytestconfig: pytest.Config) -> dict[str, Any]:
         "tls": tls,
         "auth": _setting(pytestconfig, "mailtrap_auth"),
     }
-
-
-_TLS_MODES = ("off", "starttls", "require-starttls", "smtps")
 
 
 @pytest.fixture(scope="session")
@@ -144,34 +140,40 @@ def mailtrap_certificates(
     return self_signed(tmp_path_factory.mktemp("mailtrap-tls"))
 
 
-def _security(options: dict[str, Any], certs: Certificates | None) -> dict[str, Any]:
-    """SMTPServer arguments for the `tls` and `auth` settings (popped from `options`)."""
-    tls, auth = options.pop("tls", "off"), options.pop("auth", "")
-    extra: dict[str, Any] = {}
-    if certs is not None and tls != "off":
-        extra["tls_context"] = server_context(certs)
-        extra["implicit_tls"] = tls == "smtps"
-        extra["starttls"] = tls == "starttls"  # SMTPServer adds it when required
-        extra["require_starttls"] = tls == "require-starttls"
-    if auth:
-        try:
-            users = None if auth == "any" else parse_users(auth.split(","))
-        except ValueError as exc:
-            raise pytest.UsageError(f"mailtrap_auth / MAILTRAP_PYTEST_AUTH: {exc}") from None
-        extra["auth"] = Authenticator(users)
-    return extra
+def _smtp_options(values: dict[str, Any], certs: Certificates | None) -> SMTPOptions:
+    """The `mailtrap_server_options` dict (less `store`) as SMTPOptions: `tls` and `auth` go
+    through `smtp_options`, as `mailtrap serve`'s flags do, and the rest are SMTPServer's."""
+    values = dict(values)
+    tls, auth = values.pop("tls", "off"), values.pop("auth", "")
+    logins: dict[str, str] | Literal["any"] = "any" if auth == "any" else {}
+    try:
+        if auth and auth != "any":
+            logins = parse_users(auth.split(","))
+    except ValueError as exc:
+        raise pytest.UsageError(f"mailtrap_auth / MAILTRAP_PYTEST_AUTH: {exc}") from None
+    if tls != "off" and certs is None:
+        raise pytest.UsageError(
+            f"mailtrap tls is {tls!r}, but the mailtrap_certificates fixture gave no "
+            "certificates; return mailtrap.self_signed(directory) from it, or set tls to 'off'"
+        )
+    try:
+        context = server_context(certs) if certs is not None and tls != "off" else None
+        return smtp_options(
+            SMTPOptions.from_mapping(values), tls=tls, tls_context=context, logins=logins
+        )
+    except ValueError as exc:
+        raise pytest.UsageError(f"mailtrap_server_options: {exc}") from None
 
 
 def _open_store(spec: str | MessageStore, worker: str) -> MessageStore:
     if not isinstance(spec, str):
         return spec
-    if spec == "memory":
-        return MemoryStore(max_messages=0)  # a test session must never lose mail to pruning
+    if spec == "memory":  # a test session must never lose mail to pruning: no limit
+        return open_store(None, max_messages=0)
     path = Path(spec)
     if worker:  # SQLite files are per worker too, so workers never share a writer
         path = path.with_name(f"{path.stem}-{worker}{path.suffix}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return SQLiteStore(path, max_messages=0)
+    return open_store(path, max_messages=0)
 
 
 def _worker(config: pytest.Config) -> str:
@@ -190,10 +192,11 @@ def mailtrap_server(
 ) -> Iterator[SMTPServer]:
     """A running SMTP server for the whole session (one per xdist worker)."""
     options = dict(mailtrap_server_options)
-    security = _security(options, mailtrap_certificates)
-    store = _open_store(options.pop("store", "memory"), _worker(pytestconfig))
-    server = SMTPServer(store, **options, **security)
+    spec = options.pop("store", "memory")
+    smtp = _smtp_options(options, mailtrap_certificates)  # refuses bad options before a store
+    store = _open_store(spec, _worker(pytestconfig))
     try:
+        server = smtp.server(store)
         server.start()
     except Exception:
         store.close()

@@ -1,5 +1,6 @@
-"""`create_app(store, settings)`: the ASGI application. No globals: everything hangs off
-`app.state`, so tests and embedders can build as many apps as they like."""
+"""`create_app(store, options)`: the ASGI application. No globals: everything hangs off one
+`AppContext` on `app.state` (see mailtrap.web.deps), so tests and embedders can build as many
+apps as they like."""
 
 from __future__ import annotations
 
@@ -17,27 +18,34 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from mailtrap._version import __version__
-from mailtrap.config import Settings, ui_passwords
+from mailtrap.config import Settings
 from mailtrap.message.search import QueryError
+from mailtrap.options import WebOptions, web_options
 from mailtrap.smtp.chaos import Chaos
 from mailtrap.smtp.handler import SMTPStats
 from mailtrap.storage.base import MessageStore
 from mailtrap.web import chaos as chaos_api
 from mailtrap.web import docs, events, health, info, message, messages, pages, send, wait
+from mailtrap.web.deps import AppContext
 from mailtrap.web.guard import Guard
+from mailtrap.web.hub import EventHub
+from mailtrap.web.parsed import ParsedCache
 
 
 def create_app(
     store: MessageStore,
-    settings: Settings | None = None,
+    options: WebOptions | Settings | None = None,
     *,
     smtp_stats: SMTPStats | None = None,
     chaos: Chaos | None = None,
 ) -> FastAPI:
-    """The web app serving `store`. `settings` defaults to `Settings()`. When an SMTP server
-    runs beside it, `smtp_stats` feeds /api/v1/info and `chaos` is /api/v1/chaos."""
-    settings = settings or Settings()
-    hub = events.EventHub(store)
+    """The web app serving `store`, with `options` (default `WebOptions()`; `Settings` are
+    converted with `mailtrap.options.web_options`, which reads any --ui-auth-file). When an
+    SMTP server runs beside it, `smtp_stats` feeds /api/v1/info and `chaos` is /api/v1/chaos."""
+    if isinstance(options, Settings):
+        options = web_options(options)
+    options = options or WebOptions()
+    hub = EventHub(store)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -56,19 +64,22 @@ def create_app(
         lifespan=lifespan,
         # The largest legitimate body is a /send of a maximum-size message, base64 inside
         # JSON; twice the SMTP size limit covers it. 0 (no SMTP limit) means none here either.
-        max_body_size=2 * settings.max_message_size or None,
+        max_body_size=2 * options.max_message_size or None,
     )
-    app.state.store = store
-    app.state.settings = settings
-    app.state.events = hub
-    app.state.smtp_stats = smtp_stats
-    app.state.chaos = chaos
-    app.state.started = time.monotonic()
+    app.state.context = AppContext(
+        store=store,
+        options=options,
+        hub=hub,
+        smtp_stats=smtp_stats or SMTPStats(),
+        chaos=chaos,
+        started=time.monotonic(),
+        parsed=ParsedCache(),
+    )
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    if settings.api_cors:  # no CORS at all unless asked for
+    if options.api_cors:  # no CORS at all unless asked for
         app.add_middleware(
             CORSMiddleware,
-            allow_origins=list(settings.api_cors),
+            allow_origins=list(options.api_cors),
             allow_methods=["GET", "PUT", "POST", "DELETE"],
             allow_headers=["Content-Type"],
         )
@@ -89,5 +100,10 @@ def create_app(
     app.mount("/static", StaticFiles(packages=[("mailtrap.web", "static")]), name="static")
     app.mount(docs.ASSETS, docs.assets(), name="docs-assets")
     # Outermost: refuses before anything runs.
-    app.add_middleware(Guard, settings=settings, passwords=ui_passwords(settings))
+    app.add_middleware(
+        Guard,
+        allowed_hosts=options.allowed_hosts,
+        cors=options.api_cors,
+        passwords=options.passwords,
+    )
     return app

@@ -7,11 +7,13 @@ count (`Times`), an address glob (`Match`), a text.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
 from mailtrap.smtp.chaos import Chaos, Rule, Stage, as_stage
-from mailtrap.web.deps import error
+from mailtrap.web.deps import Context, error
 
 router = APIRouter(prefix="/api/v1", tags=["chaos"])
 
@@ -46,11 +48,13 @@ class ChaosModel(BaseModel):
     Rules: list[RuleModel] | None = None
 
 
-def _chaos(request: Request) -> Chaos:
-    chaos: Chaos | None = request.app.state.chaos
-    if chaos is None:
+def _chaos(context: Context) -> Chaos:
+    if context.chaos is None:
         raise HTTPException(404, "no SMTP server runs beside this API, so there is no chaos")
-    return chaos
+    return context.chaos
+
+
+ServerChaos = Annotated[Chaos, Depends(_chaos)]
 
 
 def _out(chaos: Chaos) -> ChaosModel:
@@ -79,8 +83,8 @@ def _out(chaos: Chaos) -> ChaosModel:
 
 
 @router.get("/chaos", summary="The active fault-injection rules")
-def get_chaos(request: Request) -> ChaosModel:
-    return _out(_chaos(request))
+def get_chaos(chaos: ServerChaos) -> ChaosModel:
+    return _out(chaos)
 
 
 @router.put(
@@ -88,8 +92,7 @@ def get_chaos(request: Request) -> ChaosModel:
     summary="Replace the fault-injection rules",
     responses={400: error("a rule cannot work"), 404: error("no SMTP server here")},
 )
-def put_chaos(request: Request, body: ChaosModel) -> ChaosModel:
-    chaos = _chaos(request)
+def put_chaos(chaos: ServerChaos, body: ChaosModel) -> ChaosModel:
     try:
         if body.Rules is not None:
             rules = [

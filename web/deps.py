@@ -1,21 +1,87 @@
-"""Request-scoped access to what `create_app` put on `app.state`."""
+"""Typed access to what `create_app` gives the routes, and the errors they document.
+
+`create_app` puts one `AppContext` on `app.state`; `app_context` is the only reader of
+`app.state`, and routes take what they need as FastAPI dependencies (`Store`, `Options`,
+`Hub`, `Context`, `Parsed`), so a route's signature says what it uses and mypy checks it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException
 from pydantic import BaseModel
+from starlette.requests import HTTPConnection
 
+from mailtrap.errors import MessageNotFound
+from mailtrap.message.models import Message
+from mailtrap.options import WebOptions
+from mailtrap.smtp.chaos import Chaos
+from mailtrap.smtp.handler import SMTPStats
 from mailtrap.storage.base import MessageStore
+from mailtrap.web.hub import EventHub
+from mailtrap.web.parsed import ParsedCache
 
 
-def _store(request: Request) -> MessageStore:
-    store: MessageStore = request.app.state.store
-    return store
+@dataclass(frozen=True, slots=True)
+class AppContext:
+    """Everything an app's routes share. `smtp_stats` and `chaos` are the SMTP server's
+    beside the app (fresh counters and None when there is none); `started` is the app's
+    `time.monotonic()` at creation; `parsed` keeps the last few parsed messages for the
+    message routes."""
+
+    store: MessageStore
+    options: WebOptions
+    hub: EventHub
+    smtp_stats: SMTPStats
+    chaos: Chaos | None
+    started: float
+    parsed: ParsedCache
 
 
+def app_context(connection: HTTPConnection) -> AppContext:
+    """The context of the app serving `connection` (a request or a WebSocket)."""
+    context = connection.app.state.context
+    if not isinstance(context, AppContext):  # only create_app builds apps with these routes
+        raise TypeError(f"app.state.context is {context!r}; build the app with create_app")
+    return context
+
+
+def _store(connection: HTTPConnection) -> MessageStore:
+    return app_context(connection).store
+
+
+def _options(connection: HTTPConnection) -> WebOptions:
+    return app_context(connection).options
+
+
+def _hub(connection: HTTPConnection) -> EventHub:
+    return app_context(connection).hub
+
+
+class MessageReader:
+    """A route's `message(id)`: message `id` fully parsed (once while cached), or a 404."""
+
+    def __init__(self, context: AppContext) -> None:
+        self._context = context
+
+    def __call__(self, id: str) -> Message:
+        try:
+            return self._context.parsed.message(self._context.store, id)
+        except MessageNotFound as exc:
+            raise HTTPException(404, str(exc)) from None
+
+
+def _reader(connection: HTTPConnection) -> MessageReader:
+    return MessageReader(app_context(connection))
+
+
+Context = Annotated[AppContext, Depends(app_context)]
+Parsed = Annotated[MessageReader, Depends(_reader)]
 Store = Annotated[MessageStore, Depends(_store)]
+Options = Annotated[WebOptions, Depends(_options)]
+Hub = Annotated[EventHub, Depends(_hub)]
 
 
 Responses = dict[int | str, dict[str, Any]]

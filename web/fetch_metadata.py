@@ -17,10 +17,8 @@ inbox or a message page, opened as a top-level page that the linking site cannot
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
-
-from mailtrap.config import Settings
 
 __all__ = ["cross_site_problem"]
 
@@ -32,14 +30,15 @@ UI_PAGE = re.compile(r"/|/view/[^/]+")
 
 
 def cross_site_problem(
-    scope: Mapping[str, Any], headers: Mapping[str, str], settings: Settings
+    scope: Mapping[str, Any], headers: Mapping[str, str], cors: Collection[str]
 ) -> str | None:
-    """Why this request, started by a page on another site, is refused; None to serve it."""
+    """Why this request, started by a page on another site, is refused; None to serve it.
+    `cors` holds the origins given with `--api-cors`."""
     site = headers.get("sec-fetch-site")
     if site is None or site in OWN:
         return None
     origin = headers.get("origin")
-    if origin is not None and origin in settings.api_cors:
+    if origin is not None and origin in cors:
         return None
     if _opens_a_ui_page(scope, headers):
         return None

@@ -19,23 +19,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from collections.abc import Collection, Iterable
 
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocketClose
 
-from mailtrap.config import Settings
 from mailtrap.smtp.auth import Passwords
 from mailtrap.web.fetch_metadata import cross_site_problem
 from mailtrap.web.login import Logins
 from mailtrap.web.origin import origin_allowed
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-ASGIApp = Callable[
-    [Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]
-]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 OPEN_PATHS = frozenset({"/livez", "/readyz"})  # probes need no login
@@ -43,13 +37,13 @@ LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 # On every HTTP response, the Guard's own refusals included, unless a handler set its own:
 # other sites get no handle on our answers or windows (see above), no type is sniffed, no
 # Referer leaves, and no other site may frame a page.
-DEFAULT_HEADERS = (
-    (b"cross-origin-resource-policy", b"same-origin"),
-    (b"cross-origin-opener-policy", b"same-origin"),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
-    (b"content-security-policy", b"frame-ancestors 'self'"),
-)
+DEFAULT_HEADERS = {
+    "cross-origin-resource-policy": "same-origin",
+    "cross-origin-opener-policy": "same-origin",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "content-security-policy": "frame-ancestors 'self'",
+}
 
 
 def host_name(host: str) -> str:
@@ -62,20 +56,28 @@ def host_name(host: str) -> str:
 
 class Guard:
     """ASGI middleware refusing rebound Hosts and cross-site requests with a 403 that says why,
-    and requests without a login (when one is set) with a 401."""
+    and requests without a login (when one is set) with a 401.
 
-    def __init__(self, app: ASGIApp, settings: Settings, passwords: Passwords | None = None):
+    `allowed_hosts`: names to answer to besides the loopback ones (`*`: any); `cors`: origins
+    whose pages may use the API (`--api-cors`); `passwords`: the logins required (none when
+    empty or None)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        allowed_hosts: Iterable[str] = (),
+        cors: Collection[str] = (),
+        passwords: Passwords | None = None,
+    ) -> None:
         self.app = app
-        self.settings = settings
+        hosts = tuple(allowed_hosts)
+        self.any_host = "*" in hosts
+        self.allowed = LOOPBACK_NAMES | {host_name(h) for h in hosts}
+        self.cors = frozenset(cors)
         self.logins = Logins(passwords or Passwords({}))
-        bound = host_name(settings.http[0])
-        names = set(LOOPBACK_NAMES) | {host_name(h) for h in settings.allowed_hosts}
-        if bound not in ("0.0.0.0", "::", ""):
-            names.add(bound)
-        self.any_host = "*" in settings.allowed_hosts
-        self.allowed = frozenset(names)
 
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
         if scope["type"] == "http":
@@ -102,11 +104,11 @@ class Guard:
                 f"Host {host!r} is not one of mailtrap's names; if you reach mailtrap by that "
                 f"name on purpose, start it with --allowed-hosts {host_name(host) or 'NAME'}"
             )
-        cross_site = cross_site_problem(scope, headers, self.settings)
+        cross_site = cross_site_problem(scope, headers, self.cors)
         if cross_site is not None:
             return cross_site
         writes = scope["type"] == "websocket" or scope.get("method", "GET") not in SAFE_METHODS
-        if writes and not origin_allowed(headers, self.settings):
+        if writes and not origin_allowed(headers, self.cors):
             return (
                 f"cross-origin request from {headers.get('origin')!r} refused; to let a page on "
                 "that origin use the API, start mailtrap with --api-cors ORIGIN"
@@ -116,8 +118,8 @@ class Guard:
 
 async def _refuse(
     scope: Scope,
-    receive: Any,
-    send: Any,
+    receive: Receive,
+    send: Send,
     status: int,
     detail: str,
     *,
@@ -125,20 +127,20 @@ async def _refuse(
 ) -> None:
     """Answer `detail` as JSON with `status`; a WebSocket is closed with 1008 and the reason."""
     if scope["type"] == "websocket":
-        await send({"type": "websocket.close", "code": 1008, "reason": detail[:120]})
+        await WebSocketClose(1008, detail[:120])(scope, receive, send)
         return
     await JSONResponse({"detail": detail}, status, headers)(scope, receive, send)
 
 
-def _with_defaults(send: Any) -> Any:
+def _with_defaults(send: Send) -> Send:
     """`send`, adding each of DEFAULT_HEADERS to the response unless it has its own."""
 
     async def with_defaults(message: Message) -> None:
         if message["type"] == "http.response.start":
-            headers = list(message.get("headers", ()))
-            present = {name.lower() for name, _ in headers}
-            headers += [(name, value) for name, value in DEFAULT_HEADERS if name not in present]
-            message = {**message, "headers": headers}
+            message.setdefault("headers", [])
+            headers = MutableHeaders(scope=message)
+            for name, value in DEFAULT_HEADERS.items():
+                headers.setdefault(name, value)
         await send(message)
 
     return with_defaults

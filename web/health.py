@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
+
+from mailtrap.web.deps import Store
 
 router = APIRouter(tags=["health"])
 
@@ -14,6 +16,6 @@ def livez() -> str:
 
 
 @router.get("/readyz", response_class=PlainTextResponse, summary="The store answers queries")
-def readyz(request: Request) -> str:
-    request.app.state.store.count()  # raises (500) if the store is broken or closed
+def readyz(store: Store) -> str:
+    store.count()  # raises (500) if the store is broken or closed
     return "ok"

@@ -8,14 +8,11 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 
 from mailtrap._version import __version__
-from mailtrap.smtp.handler import SMTPStats
-from mailtrap.storage.sqlite import SQLiteStore
-from mailtrap.web.deps import Store
-from mailtrap.web.events import EventHub
+from mailtrap.web.deps import Context, Store
 from mailtrap.web.schemas import InfoOut, RuntimeStatsOut, SetTagsIn
 
 router = APIRouter(prefix="/api/v1", tags=["meta"])
@@ -31,22 +28,21 @@ def _rss_bytes() -> int:
 
 
 @router.get("/info", summary="Version, mailbox counts, database size and runtime statistics")
-def info(request: Request, store: Store) -> InfoOut:
+def info(context: Context, store: Store) -> InfoOut:
     """Mailpit's shape. `LatestVersion` is this version: mailtrap never calls home."""
-    smtp: SMTPStats = getattr(request.app.state, "smtp_stats", None) or SMTPStats()
-    hub: EventHub = request.app.state.events
+    smtp = context.smtp_stats
     return InfoOut(
         Version=__version__,
         LatestVersion=__version__,
-        Database=str(store.path) if isinstance(store, SQLiteStore) else "memory",
+        Database=store.describe().database,
         DatabaseSize=store.storage_size(),
         Messages=store.count(),
         Unread=store.count(unread=True),
         Tags=store.tags(),
         RuntimeStats=RuntimeStatsOut(
-            Uptime=int(time.monotonic() - request.app.state.started),
+            Uptime=int(time.monotonic() - context.started),
             Memory=_rss_bytes(),
-            MessagesDeleted=hub.deleted,
+            MessagesDeleted=context.hub.deleted,
             SMTPAccepted=smtp.accepted,
             SMTPAcceptedSize=smtp.accepted_bytes,
             SMTPRejected=smtp.rejected,

@@ -12,8 +12,7 @@ from fastapi.responses import Response
 from mailtrap.errors import MessageNotFound
 from mailtrap.message.models import Message
 from mailtrap.storage.base import MessageStore
-from mailtrap.web.deps import NOT_FOUND, Store
-from mailtrap.web.parsed import Parsed
+from mailtrap.web.deps import NOT_FOUND, Parsed, Store
 from mailtrap.web.schemas import MessageOut, StoredOut, message_out, stored_out
 
 router = APIRouter(prefix="/api/v1/message", tags=["message"])

@@ -7,19 +7,17 @@ from non-browser clients (curl, test code) and are allowed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from urllib.parse import urlsplit
 
-from mailtrap.config import Settings
 
-
-def origin_allowed(headers: Mapping[str, str], settings: Settings) -> bool:
+def origin_allowed(headers: Mapping[str, str], cors: Collection[str]) -> bool:
     """True if the request has no Origin, comes from the server's own origin, or from an
     origin given with `--api-cors`."""
     origin = headers.get("origin")
     if origin is None:
         return True
-    if origin in settings.api_cors:
+    if origin in cors:
         return True
     host = headers.get("host", "")
     return bool(host) and urlsplit(origin).netloc.lower() == host.lower()

@@ -27,9 +27,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from mailtrap._version import __version__
 from mailtrap.message.search import QueryError
 from mailtrap.storage.base import MAX_START, Page
-from mailtrap.web.deps import Store
+from mailtrap.web.deps import Parsed, Store, app_context
 from mailtrap.web.mailhtml import served_html
-from mailtrap.web.parsed import Parsed
 
 router = APIRouter(include_in_schema=False)
 
@@ -71,8 +70,8 @@ def _render(
     request: Request, name: str, context: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
     nonce = secrets.token_urlsafe(16)
-    settings = request.app.state.settings
-    context = {"nonce": nonce, "query": "", "smtp": "{}:{}".format(*settings.smtp), **context}
+    smtp = app_context(request).options.smtp
+    context = {"nonce": nonce, "query": "", "smtp": "{}:{}".format(*smtp), **context}
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
     response.headers["Content-Security-Policy"] = page_csp(nonce)
     return response

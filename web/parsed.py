@@ -23,17 +23,13 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import replace
-from typing import Annotated
-
-from fastapi import Depends, HTTPException, Request
 
 from mailtrap.errors import MessageNotFound
 from mailtrap.message.models import Message, MessageSummary
 from mailtrap.message.parsing import parse_message
 from mailtrap.storage.base import MessageStore
-from mailtrap.web.deps import Store
 
-__all__ = ["MAX_BYTES", "MAX_MESSAGES", "Parsed", "ParsedCache"]
+__all__ = ["MAX_BYTES", "MAX_MESSAGES", "ParsedCache"]
 
 MAX_MESSAGES = 16  # a few messages opened in turn, each with its frame and images
 MAX_BYTES = 64 * 1024 * 1024  # enough for one message at the default 25 MiB SMTP size limit
@@ -100,39 +96,3 @@ class ParsedCache:
             old = self._entries.pop(id, None)
             if old is not None:
                 self._bytes -= old[1]
-
-
-_CREATE = threading.Lock()
-
-
-def _cache(request: Request) -> ParsedCache:
-    # One per app, made on first use (create_app need not know of it).
-    state = request.app.state
-    cache: ParsedCache | None = getattr(state, "parsed", None)
-    if cache is None:
-        with _CREATE:
-            cache = getattr(state, "parsed", None)
-            if cache is None:
-                cache = state.parsed = ParsedCache()
-    return cache
-
-
-class _Reader:
-    def __init__(self, cache: ParsedCache, store: MessageStore) -> None:
-        self.cache = cache
-        self.store = store
-
-    def __call__(self, id: str) -> Message:
-        """Message `id`, fully parsed (once while cached); a 404 naming it if there is none."""
-        try:
-            return self.cache.message(self.store, id)
-        except MessageNotFound as exc:
-            raise HTTPException(404, str(exc)) from None
-
-
-def _reader(request: Request, store: Store) -> _Reader:
-    return _Reader(_cache(request), store)
-
-
-# A route's `message(id)`: the parsed message or a 404.
-Parsed = Annotated[_Reader, Depends(_reader)]

@@ -11,11 +11,11 @@ from email.message import EmailMessage
 from email.policy import SMTPUTF8
 from email.utils import formatdate, make_msgid
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException
 
 from mailtrap.message.models import Envelope
 from mailtrap.web import send_input
-from mailtrap.web.deps import Store, error
+from mailtrap.web.deps import Options, Store, error
 from mailtrap.web.schemas import SendAddressIn, SendAttachmentIn, SendIn, SendOut
 
 router = APIRouter(prefix="/api/v1", tags=["send"])
@@ -109,10 +109,10 @@ def build(body: SendIn) -> tuple[bytes, Envelope]:
         413: error("the message is larger than --max-message-size"),
     },
 )
-def send(request: Request, store: Store, body: SendIn) -> SendOut:
+def send(options: Options, store: Store, body: SendIn) -> SendOut:
     """`--max-message-size` applies as over SMTP (0: no limit), to the message as built."""
     raw, envelope = build(body)
-    limit: int = request.app.state.settings.max_message_size
+    limit = options.max_message_size
     if limit and len(raw) > limit:
         raise HTTPException(
             413,

@@ -13,13 +13,11 @@ import errno
 import signal
 import socket
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import uvicorn
 
-from mailtrap.config import Security, Settings
 from mailtrap.errors import MailtrapError
-from mailtrap.smtp.chaos import Chaos
+from mailtrap.options import ServeOptions
 from mailtrap.smtp.server import SMTPServer
 from mailtrap.storage.base import MessageStore
 from mailtrap.web.app import create_app
@@ -65,46 +63,21 @@ def bind_http(host: str, port: int) -> socket.socket:
 
 async def run(
     store: MessageStore,
-    settings: Settings,
+    options: ServeOptions,
     *,
-    security: Security,
     announce: Callable[[list[SMTPServer], str], None],
 ) -> None:
     """Serve until SIGINT or SIGTERM; `announce(listeners, url)` is called once all listen."""
-    common: dict[str, Any] = {
-        "hostname": settings.hostname,
-        "max_message_size": settings.max_message_size,
-        "max_recipients": settings.smtp_max_recipients,
-        "max_connections": settings.smtp_max_connections,
-        "max_line_length": settings.smtp_max_line_length,
-        "idle_timeout": settings.smtp_idle_timeout,
-    }
-    chaos = Chaos(settings.chaos, seed=settings.chaos_seed)
-    common["chaos"] = chaos  # one rule set for every listener
-    smtp = SMTPServer(
-        store, host=settings.smtp[0], port=settings.smtp[1], **common, **security.server_options
-    )
-    listeners = [smtp]
-    if settings.smtps:
-        tls_options = {k: v for k, v in security.server_options.items() if "starttls" not in k}
-        listeners.append(
-            SMTPServer(
-                store,
-                host=settings.smtps[0],
-                port=settings.smtps[1],
-                implicit_tls=True,
-                **common,
-                **tls_options,
-            )
-        )
+    listeners = [listener.server(store) for listener in options.listeners]
+    smtp = listeners[0]  # the web app reports its statistics and edits its (shared) chaos
     started: list[SMTPServer] = []
     try:
         for listener in listeners:
             await listener.start_async()
             started.append(listener)
-        sock = bind_http(*settings.http)
+        sock = bind_http(*options.http)
         config = uvicorn.Config(
-            create_app(store, settings, smtp_stats=smtp.handler.stats, chaos=smtp.chaos),
+            create_app(store, options.web, smtp_stats=smtp.handler.stats, chaos=smtp.chaos),
             log_level="warning",
             access_log=False,
             server_header=False,

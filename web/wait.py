@@ -9,12 +9,11 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query
 from starlette.concurrency import run_in_threadpool
 
 from mailtrap.message.search import parse_query
-from mailtrap.web.deps import BAD_QUERY, error
-from mailtrap.web.events import EventHub
+from mailtrap.web.deps import BAD_QUERY, Hub, error
 from mailtrap.web.messages import MAX_LIMIT, page_out
 from mailtrap.web.schemas import MessagesOut
 
@@ -32,7 +31,7 @@ MAX_WAIT = 300.0
     },
 )
 async def wait(
-    request: Request,
+    hub: Hub,
     query: Annotated[str, Query(description="search query; empty matches every message")] = "",
     count: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="how many must match")] = 1,
     timeout: Annotated[float, Query(gt=0, le=MAX_WAIT, description="seconds to wait")] = 30.0,
@@ -42,7 +41,6 @@ async def wait(
 
     To wait only for mail that arrives from now on, add `after:<ISO time>` to the query
     (mailtrap.Client.wait does this for you)."""
-    hub: EventHub = request.app.state.events
     store = hub.store
     parsed = parse_query(query)
     loop = asyncio.get_running_loop()

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from mailtrap.storage.base import MessageStore, Page, StoredMessage, StoreEvent, Subscriber
+from mailtrap.storage.base import (
+    MessageStore,
+    Page,
+    StoreDescription,
+    StoredMessage,
+    StoreEvent,
+    Subscriber,
+)
 from mailtrap.storage.memory import MemoryStore
 from mailtrap.storage.sqlite import SQLiteStore
 
@@ -11,6 +18,7 @@ __all__ = [
     "MessageStore",
     "Page",
     "SQLiteStore",
+    "StoreDescription",
     "StoreEvent",
     "StoredMessage",
     "Subscriber",

@@ -18,6 +18,7 @@ Contract (checked by tests/storage/test_contract.py against every implementation
   message's raw bytes and envelope never change; its `read` and `tags` may.
 - With `max_messages > 0`, adding a message beyond the limit deletes the oldest ones, which
   are announced like any other deletion.
+- `describe()` says what the store is and where its mail lives, for people and /api/v1/info.
 - `subscribe(callback)` calls `callback(event)` after each committed change, on the thread that
   made it, in commit order. Callbacks must be quick and must not call back into the store's
   write methods synchronously; an exception from one is logged and does not reach the writer.
@@ -31,6 +32,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
 from mailtrap.message.models import Envelope, Message, MessageSummary
@@ -40,6 +42,7 @@ __all__ = [
     "MAX_START",
     "MessageStore",
     "Page",
+    "StoreDescription",
     "StoreEvent",
     "StoredMessage",
     "Subscriber",
@@ -94,6 +97,25 @@ class StoreEvent:
 
 
 Subscriber = Callable[[StoreEvent], None]
+
+
+@dataclass(frozen=True, slots=True)
+class StoreDescription:
+    """What `MessageStore.describe()` says: `kind` names the implementation (e.g. "SQLite",
+    "memory"), `path` the file the mail is kept in (None: the mail is lost on exit)."""
+
+    kind: str
+    path: Path | None = None
+
+    @property
+    def database(self) -> str:
+        """Where the mail is, as /api/v1/info's `Database` reports it: the path, or the kind."""
+        return self.kind if self.path is None else str(self.path)
+
+    def __str__(self) -> str:
+        if self.path is None:
+            return f"{self.kind} (lost on exit)"
+        return f"{self.kind} at {self.path}"
 
 
 @runtime_checkable
@@ -154,6 +176,10 @@ class MessageStore(Protocol):
 
     def storage_size(self) -> int:
         """Bytes the store occupies: the database files, or the raw messages held in memory."""
+        ...
+
+    def describe(self) -> StoreDescription:
+        """What kind of store this is and where its mail is kept."""
         ...
 
     def count(self, *, unread: bool = False) -> int:

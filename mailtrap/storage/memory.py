@@ -31,6 +31,7 @@ from mailtrap.storage._offload import Offload
 from mailtrap.storage.base import (
     DEFAULT_MAX_MESSAGES,
     Page,
+    StoreDescription,
     StoredMessage,
     StoreEvent,
     Subscriber,
@@ -197,6 +198,9 @@ class MemoryStore:
             if found:
                 self._subscribers.emit(StoreEvent("update", tuple(found), tags=new))
             return len(found)
+
+    def describe(self) -> StoreDescription:
+        return StoreDescription("memory")
 
     def storage_size(self) -> int:
         with self._lock:

@@ -33,6 +33,7 @@ from mailtrap.storage._writer import Operation, Writer
 from mailtrap.storage.base import (
     DEFAULT_MAX_MESSAGES,
     Page,
+    StoreDescription,
     StoredMessage,
     StoreEvent,
     Subscriber,
@@ -308,6 +309,9 @@ class SQLiteStore:
             return len(found), events
 
         return int(self._write(apply))
+
+    def describe(self) -> StoreDescription:
+        return StoreDescription("SQLite", self.path)
 
     def storage_size(self) -> int:
         return sum(

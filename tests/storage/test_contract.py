@@ -9,6 +9,7 @@ import threading
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from bombs import html_mail
@@ -16,11 +17,14 @@ from mailfactory import build_mail, deliver, envelope_for
 
 from mailtrap import (
     Envelope,
+    MemoryStore,
     MessageNotFound,
     MessageStore,
     MessageSummary,
     QueryError,
+    SQLiteStore,
     StoreClosed,
+    StoreDescription,
     StoreEvent,
 )
 from mailtrap.storage import memory, sqlite
@@ -347,6 +351,29 @@ def test_storage_size_grows_with_mail(store: MessageStore) -> None:
     for _ in range(20):
         deliver(store, text="x" * 5000)
     assert store.storage_size() >= before + 20 * 5000 * 0.5
+
+
+def test_describe_names_the_kind_and_where_the_mail_is(store: MessageStore) -> None:
+    description = store.describe()
+    assert isinstance(description, StoreDescription) and description.kind
+    if description.path is None:  # the mail lives only as long as the process
+        assert description.database == description.kind
+        assert str(description) == f"{description.kind} (lost on exit)"
+    else:  # the file the mail is in, which a restart opens again
+        assert description.path.is_file()
+        assert description.database == str(description.path)
+        assert str(description) == f"{description.kind} at {description.path}"
+    deliver(store)
+    assert store.describe() == description  # what a store is does not change with its mail
+
+
+def test_each_store_describes_itself(tmp_path: Path) -> None:
+    assert MemoryStore().describe() == StoreDescription("memory")
+    store = SQLiteStore(tmp_path / "mail.db")
+    try:
+        assert store.describe() == StoreDescription("SQLite", tmp_path / "mail.db")
+    finally:
+        store.close()
 
 
 def test_neighbors_are_the_next_newer_and_older(store: MessageStore) -> None:

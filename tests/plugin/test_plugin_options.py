@@ -1,0 +1,77 @@
+"""The plugin's `mailtrap_server_options` dict, converted at the edge into typed options."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_a_key_that_is_no_server_argument_is_named_with_the_valid_ones(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeconftest(
+        """
+        import pytest
+
+        @pytest.fixture(scope="session")
+        def mailtrap_server_options(mailtrap_server_options):
+            return {**mailtrap_server_options, "idle": 0.5}
+        """
+    )
+    pytester.makepyfile("def test_send(mailtrap):\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["*mailtrap_server_options: 'idle' is not an SMTPServer argument; use one of host, *"]
+    )
+
+
+def test_tls_without_certificates_says_which_fixture_to_fix(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nmailtrap_tls = starttls\n")
+    pytester.makeconftest(
+        """
+        import pytest
+
+        @pytest.fixture(scope="session")
+        def mailtrap_certificates():
+            return None
+        """
+    )
+    pytester.makepyfile("def test_send(mailtrap):\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*'starttls', but the mailtrap_certificates fixture gave no*"])
+
+
+def test_server_arguments_given_directly_still_reach_the_server(
+    pytester: pytest.Pytester,
+) -> None:
+    """A user's own TLS arguments pass through with the ini's `tls` left off, as before."""
+    pytester.makeconftest(
+        """
+        import pytest
+        from mailtrap import self_signed, server_context
+
+        @pytest.fixture(scope="session")
+        def own_certs(tmp_path_factory):
+            return self_signed(tmp_path_factory.mktemp("own-tls"))
+
+        @pytest.fixture(scope="session")
+        def mailtrap_server_options(mailtrap_server_options, own_certs):
+            context = server_context(own_certs)
+            return {**mailtrap_server_options, "tls_context": context, "starttls": True}
+        """
+    )
+    pytester.makepyfile(
+        """
+        import smtplib, ssl
+
+        def test_starttls(mailtrap, own_certs):
+            client_tls = ssl.create_default_context(cafile=str(own_certs.ca))
+            with smtplib.SMTP("localhost", mailtrap.port) as smtp:
+                smtp.starttls(context=client_tls)
+                smtp.sendmail("a@example.com", ["b@example.com"], b"Subject: own\\r\\n\\r\\nx")
+            assert mailtrap.wait_for().envelope.tls
+        """
+    )
+    # A subprocess: cryptography's native types do not survive pytester's in-process reload.
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
