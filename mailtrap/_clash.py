@@ -17,8 +17,9 @@ editable install of ours (`pip install -e .`) finds its modules after site-packa
 
 Cheap where nothing is wrong, since it runs at every CLI start and plugin load: a look at the
 `mailtrap` module already imported, one listing of the directory that holds our package, and
-one stat. `importlib.metadata` (about 30 ms to import where pytest has not already) loads only
-to describe a problem found.
+one stat: about 0.1 ms, 0.5 ms with this module's import. `importlib.metadata` (5 to 30 ms to
+import and search sys.path, where pytest has not loaded it already) loads only to describe a
+problem found.
 """
 
 from __future__ import annotations
@@ -122,7 +123,13 @@ def _shadowed(package: Path) -> str:
     from importlib.metadata import Distribution
 
     infos = sorted(p for p in package.parent.glob("mailtrap-*") if _THEIRS.fullmatch(p.name))
-    name = f"mailtrap {Distribution.at(infos[0]).version}" if infos else "another package"
+    if not infos:  # not from a distribution we know: say where it is, guess no further
+        return (
+            f"`import mailtrap` gives the package at {package}, not {OURS}'s {_PACKAGE}: "
+            "it comes first on sys.path. Remove it from there, or run the catcher in a "
+            "virtual environment of its own."
+        )
+    name = f"mailtrap {Distribution.at(infos[0]).version}"
     return (
         f"`import mailtrap` gives {name} (mailtrap.io's API client, which installs the same "
         f"import package `mailtrap`) from {package}, not {OURS}'s {_PACKAGE}: it comes first "
