@@ -20,6 +20,7 @@ import sys
 import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -80,7 +81,7 @@ class Venv:
         return self.run(self.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_it.py")
 
 
-def _unreachable(message: str) -> None:
+def _unreachable(message: str) -> NoReturn:
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
@@ -89,13 +90,18 @@ def _unreachable(message: str) -> None:
 @pytest.fixture(scope="module")
 def kit(tmp_path_factory: pytest.TempPathFactory) -> Kit:
     base = tmp_path_factory.mktemp("clash")
-    got = subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "-d", base, "mailtrap"],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    # Bounded: a network that drops packets would otherwise leave pip retrying for minutes.
+    fetch = ("download", "--no-deps", "--timeout", "20", "--retries", "1", "-d", str(base))
+    try:
+        got = subprocess.run(
+            [sys.executable, "-m", "pip", *fetch, "mailtrap"],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    except subprocess.TimeoutExpired:
+        _unreachable("downloading `mailtrap` from PyPI took over 120 s")
     if got.returncode:
         _unreachable(f"could not download `mailtrap` from PyPI: {got.stderr.strip()[-300:]}")
     src = base / "src"
