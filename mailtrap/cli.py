@@ -13,6 +13,13 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
+from mailtrap._clash import problem
+
+# Before the imports below: PyPI's other `mailtrap` replaces some of those modules, and they
+# would fail first with a bare ImportError (README, "Two commands").
+if (_clash := problem()) is not None:
+    sys.exit(f"mailtrap: {_clash}")
+
 from mailtrap._version import __version__
 from mailtrap.config import OPTIONS, Settings, default_db_path, parse_address
 from mailtrap.errors import MailtrapError
