@@ -48,7 +48,7 @@ def create_app(
     hub = EventHub(store)
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         hub.start()
         try:
             yield
@@ -85,14 +85,14 @@ def create_app(
         )
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> Response:
         # FastAPI's own answer echoes the input, and cannot encode one with a lone surrogate
         # (JSON can carry one) as UTF-8: the 422 became a 500. Escaped, it is plain ASCII.
         body = json.dumps({"detail": jsonable_encoder(exc.errors())}, ensure_ascii=True)
         return Response(body, status_code=422, media_type="application/json")
 
     @app.exception_handler(QueryError)
-    async def bad_query(request: Request, exc: QueryError) -> JSONResponse:
+    async def bad_query(_request: Request, exc: QueryError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=400)
 
     for module in (health, messages, message, info, send, wait, chaos_api, events, pages, docs):

@@ -52,7 +52,7 @@ class _Policy(Compat32):
             self.budget[0] -= len(value)
         return name, value
 
-    def header_fetch_parse(self, name: str, value: str) -> Any:
+    def header_fetch_parse(self, name: str, value: str) -> Any:  # noqa: ARG002 (Policy's)
         # compat32 hides raw 8-bit values behind an "unknown-8bit" Header, which reads back as
         # replacement characters; such bytes are UTF-8 (SMTPUTF8), so decode them as that.
         return clean(value) if isinstance(value, str) else value
@@ -113,7 +113,7 @@ def decode_bytes(data: bytes, charset: str | None, defects: list[str]) -> str:
         return data.decode("utf-8", "replace")
 
 
-def _param(part: Message, getter: Callable[[], str | None], what: str, defects: list[str]) -> str:
+def _param(getter: Callable[[], str | None], what: str, defects: list[str]) -> str:
     try:
         return getter() or ""
     except Exception as exc:
@@ -149,8 +149,8 @@ def walk_parts(msg: EmailMessage, defects: list[str], *, want_data: bool) -> Bod
             for i in range(len(children), 0, -1):  # reversed, so the stack pops in order
                 stack.append((children[i - 1], f"{prefix}{i}", depth + 1))
             continue
-        disposition = _param(part, part.get_content_disposition, "disposition", defects)
-        filename = _param(part, partial(_filename, part, defects), "filename", defects)
+        disposition = _param(part.get_content_disposition, "disposition", defects)
+        filename = _param(partial(_filename, part, defects), "filename", defects)
         if disposition != "attachment" and not filename:
             if ctype == "text/plain" and not body.text:
                 body.text = decode_text(part, defects)
@@ -158,7 +158,7 @@ def walk_parts(msg: EmailMessage, defects: list[str], *, want_data: bool) -> Bod
             if ctype == "text/html" and not body.html:
                 body.html = decode_text(part, defects)
                 continue
-        content_id = _param(part, partial(_content_id, part), "Content-ID", defects)
+        content_id = _param(partial(_content_id, part), "Content-ID", defects)
         inline = bool(content_id) and disposition != "attachment"
         # With `want_data` the bytes are decoded once, here, for the size; `load` hands out
         # the same bytes (checksums, downloads) rather than decoding them again.

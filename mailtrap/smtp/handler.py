@@ -85,7 +85,7 @@ class DeliveryHandler:
         self.active = 0  # open connections: see opened() and closed()
         self.hostname = hostname
         self.max_recipients = max_recipients
-        self._on_error = on_error or (lambda exc: None)
+        self._on_error = on_error or (lambda _exc: None)
         self._completions: Completions | None = None
         self.stats = SMTPStats()
         self._date = (0, "")

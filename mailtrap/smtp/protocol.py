@@ -160,7 +160,7 @@ class SMTPProtocol(SMTP):
             if ssl_object is not None:
                 self.session.ssl = {"ssl_object": ssl_object, "cipher": ssl_object.cipher()}
 
-    async def auth_CRAM__MD5(self, _: Any, args: list[str]) -> AuthResult:
+    async def auth_CRAM__MD5(self, _server: Any, _args: list[str]) -> AuthResult:
         """RFC 2195 CRAM-MD5 (aiosmtpd names `auth_CRAM__MD5` as "CRAM-MD5")."""
         challenge = f"<{secrets.token_hex(8)}.{int(time.time())}@{self.hostname}>".encode()
         answer = await self.challenge_auth(challenge)

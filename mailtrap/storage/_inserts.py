@@ -96,7 +96,7 @@ def _parse(raw: bytes, envelope: Envelope, op: Operation) -> None:
     op.statement_rows = 0 if pending.tags else CHUNK
 
 
-def _unparsed(conn: sqlite3.Connection) -> tuple[MessageSummary, list[StoreEvent]]:
+def _unparsed(_conn: sqlite3.Connection) -> tuple[MessageSummary, list[StoreEvent]]:
     raise AssertionError("the writer prepares (parses) a message before applying it")
 
 
