@@ -27,9 +27,15 @@
     frame.src = frame.dataset.src + (event.target.checked ? "?remote=1" : "");
   });
 
-  const api = (method, body) => fetch(`${root}api/v1/messages`, {
-    method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
-  });
+  // Resolves once the whole answer is in: leaving the page while its body is still on the
+  // way would cancel the request (the change is made, but the browser reports it aborted).
+  const api = async (method, body) => {
+    const response = await fetch(`${root}api/v1/messages`, {
+      method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+    });
+    await response.text();
+    if (!response.ok) throw new Error(`${method} ${root}api/v1/messages: ${response.status}`);
+  };
   api("PUT", { IDs: [id], Read: true });  // opening a message in the UI marks it read
   document.getElementById("mark-unread").addEventListener("click", async () => {
     await api("PUT", { IDs: [id], Read: false });
