@@ -6,6 +6,7 @@ in Chromium, is in test_proxy.py and test_proxy_browser.py.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
 from html import unescape
@@ -15,6 +16,8 @@ import httpx
 import pytest
 from liveserver import LiveServer
 from mailfactory import deliver
+from starlette.responses import RedirectResponse
+from starlette.types import Receive, Scope, Send
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
@@ -25,6 +28,7 @@ from mailtrap.flags import parse_webroot
 from mailtrap.options import WebOptions, web_options
 from mailtrap.smtp.auth import Passwords, parse_users
 from mailtrap.web import create_app
+from mailtrap.web.webroot import Webroot
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 8
 # Every attribute of ours that holds a URL (the mail's own HTML is served separately).
@@ -185,3 +189,30 @@ def test_the_guard_judges_requests_below_the_webroot() -> None:
                 base + "/api/v1/messages", json=body, headers={"Origin": origin}, auth=login
             )
             assert response.status_code == status, origin
+
+
+@pytest.mark.parametrize(
+    ("location", "sent"),
+    [
+        ("http://mail.test:8025/x?y=1#f", "/x?y=1#f"),
+        ("https://MAIL.test:8025/x", "/x"),
+        ("http://mail.test:8025", "/"),
+        ("/already/a/path", "/already/a/path"),
+        ("http://mail.test:9999/x", "http://mail.test:9999/x"),  # another port: another origin
+        ("https://other.example/x", "https://other.example/x"),
+        # As a path, "//evil.example/x" would send the browser to evil.example.
+        ("http://mail.test:8025//evil.example/x", "http://mail.test:8025//evil.example/x"),
+    ],
+)
+def test_only_a_location_naming_the_requests_own_host_becomes_a_path(
+    location: str, sent: str
+) -> None:
+    async def redirecting(scope: Scope, receive: Receive, send: Send) -> None:
+        await RedirectResponse(location, 302)(scope, receive, send)
+
+    async def fetch() -> httpx.Response:
+        transport = httpx.ASGITransport(app=Webroot(redirecting))
+        async with httpx.AsyncClient(transport=transport, base_url="http://mail.test:8025") as c:
+            return await c.get("/anything")
+
+    assert asyncio.run(fetch()).headers["location"] == sent
