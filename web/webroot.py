@@ -56,7 +56,7 @@ class Webroot:
         """The bare prefix redirects to the inbox; anything else is not mailtrap's."""
         if scope["type"] == "websocket":
             reason = f"mailtrap's events are at {outer}{self.prefix}/api/events"
-            await WebSocketClose(1008, reason)(scope, receive, send)
+            await WebSocketClose(1008, reason[:120])(scope, receive, send)  # 123 bytes at most
             return
         send = with_default_headers(send)
         if path == self.prefix and scope["method"] in ("GET", "HEAD"):
