@@ -28,6 +28,7 @@ from mailtrap.flags import (
     parse_rules,
     parse_seconds,
     parse_size,
+    parse_webroot,
 )
 from mailtrap.smtp.chaos import Rule
 from mailtrap.smtp.handler import (
@@ -66,6 +67,7 @@ class Settings:
 
     smtp: tuple[str, int] = (LOOPBACK, 1025)
     http: tuple[str, int] = (LOOPBACK, 8025)
+    webroot: str = "/"
     db: Path | None = None
     memory: bool = False
     max_messages: int = DEFAULT_MAX_MESSAGES
@@ -143,6 +145,13 @@ class Option:
 OPTIONS: tuple[Option, ...] = (
     Option("smtp", "--smtp", "HOST:PORT", parse_address, "where the SMTP server listens"),
     Option("http", "--http", "HOST:PORT", parse_address, "where the web UI and API listen"),
+    Option(
+        "webroot",
+        "--webroot",
+        "PATH",
+        parse_webroot,
+        "serve the web UI and API under this path, e.g. /mail/ behind a reverse proxy",
+    ),
     Option("db", "--db", "PATH", Path, "SQLite file to keep mail in (default: user data dir)"),
     Option("memory", "--memory", None, parse_bool, "keep mail in memory only; lost on exit"),
     Option(

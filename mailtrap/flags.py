@@ -6,6 +6,9 @@ prefixes the flag or variable it came from.
 
 from __future__ import annotations
 
+import posixpath
+import re
+
 from mailtrap.smtp.chaos import Rule, parse_rule
 
 __all__ = [
@@ -20,9 +23,12 @@ __all__ = [
     "parse_rules",
     "parse_seconds",
     "parse_size",
+    "parse_webroot",
 ]
 
 LOOPBACK = "127.0.0.1"
+# The characters Mailpit allows in its webroot: nothing that needs quoting in a URL or HTML.
+_WEBROOT_CHARS = re.compile(r"[0-9A-Za-z/_.@-]*")
 
 
 def parse_address(value: str) -> tuple[str, int]:
@@ -117,3 +123,18 @@ def parse_level(value: str) -> str:
     if value.strip().lower() not in levels:
         raise ValueError(f"{value!r} is not a log level; use one of {', '.join(levels)}")
     return value.strip().lower()
+
+
+def parse_webroot(value: str) -> str:
+    """A URL path prefix, normalized as Mailpit does: `mail`, `/mail` and `/mail/` are all
+    `/mail/`; `/` (or empty) is none. Only letters, digits and `/ _ . - @` are allowed."""
+    text = value.strip()
+    if not _WEBROOT_CHARS.fullmatch(text):
+        raise ValueError(
+            f"{value!r} is not a webroot; use a path of letters, digits and / _ . - @ "
+            "such as /mail/"
+        )
+    # As Go's path.Join("/", value): repeated slashes collapse, "." and ".." are resolved
+    # (never above the root). normpath keeps a leading "//", so the slashes go first.
+    root = posixpath.normpath("/" + text.strip("/"))
+    return root if root == "/" else root + "/"

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from mailtrap.config import Settings
-from mailtrap.flags import LOOPBACK
+from mailtrap.flags import LOOPBACK, parse_webroot
 from mailtrap.smtp.auth import Authenticator, Passwords, parse_users, read_users_file
 from mailtrap.smtp.chaos import Chaos
 from mailtrap.smtp.handler import (
@@ -133,13 +133,19 @@ class WebOptions:
     ones (`*`: any), its guard against DNS rebinding; `api_cors`: origins whose pages may use
     the API; `passwords`: the logins it requires (empty: none); `max_message_size`: the limit
     of /send (0: none), which also bounds request bodies; `smtp`: where its pages say to send
-    mail."""
+    mail; `webroot`: the path every page and endpoint is served under ("/": none), normalized
+    as `--webroot` is (`mail` becomes "/mail/"; ValueError for characters it does not allow).
+    """
 
     smtp: tuple[str, int] = (LOOPBACK, 1025)
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
     api_cors: tuple[str, ...] = ()
     allowed_hosts: tuple[str, ...] = ()
     passwords: Passwords = field(default_factory=lambda: Passwords({}))
+    webroot: str = "/"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "webroot", parse_webroot(self.webroot))
 
 
 def web_options(settings: Settings) -> WebOptions:
@@ -156,6 +162,7 @@ def web_options(settings: Settings) -> WebOptions:
         api_cors=settings.api_cors,
         allowed_hosts=(*settings.allowed_hosts, *own),
         passwords=Passwords(users),
+        webroot=settings.webroot,
     )
 
 

@@ -30,6 +30,7 @@ from mailtrap.web.deps import AppContext
 from mailtrap.web.guard import Guard
 from mailtrap.web.hub import EventHub
 from mailtrap.web.parsed import ParsedCache
+from mailtrap.web.webroot import Webroot
 
 
 def create_app(
@@ -106,4 +107,6 @@ def create_app(
         cors=options.api_cors,
         passwords=options.passwords,
     )
+    # Outside even the Guard: it sees paths below the webroot, as the routes do.
+    app.add_middleware(Webroot, webroot=options.webroot)
     return app

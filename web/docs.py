@@ -8,9 +8,13 @@ with full access to the API (and to every message). Here the page, its initializ
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import html
+
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+
+from mailtrap.web.paths import root_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -19,19 +23,20 @@ DOCS_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
 )
-_PAGE = f"""<!doctype html>
+# Every URL starts at the app's root path ({root}: "/" or the --webroot), as in the pages.
+_PAGE = """<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>mailtrap API</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="{ASSETS}/swagger-ui.css">
+<link rel="stylesheet" href="{root}{assets}/swagger-ui.css">
 </head>
-<body>
+<body data-openapi="{root}openapi.json">
 <div id="swagger-ui"></div>
-<script src="{ASSETS}/swagger-ui-bundle.js"></script>
-<script src="/static/docs.js"></script>
+<script src="{root}{assets}/swagger-ui-bundle.js"></script>
+<script src="{root}static/docs.js"></script>
 </body>
 </html>
 """
@@ -43,5 +48,6 @@ def assets() -> StaticFiles:
 
 
 @router.get("/api/docs", response_class=HTMLResponse)
-def docs() -> HTMLResponse:
-    return HTMLResponse(_PAGE, headers={"Content-Security-Policy": DOCS_CSP})
+def docs(request: Request) -> HTMLResponse:
+    page = _PAGE.format(root=html.escape(root_of(request.scope)), assets=ASSETS.lstrip("/"))
+    return HTMLResponse(page, headers={"Content-Security-Policy": DOCS_CSP})

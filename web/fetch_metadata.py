@@ -20,6 +20,8 @@ import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from mailtrap.web.paths import route_path
+
 __all__ = ["cross_site_problem"]
 
 OWN = frozenset({"same-origin", "none"})  # every other value, future ones too, is refused
@@ -57,5 +59,5 @@ def _opens_a_ui_page(scope: Mapping[str, Any], headers: Mapping[str, str]) -> bo
         and scope.get("method") in ("GET", "HEAD")
         and headers.get("sec-fetch-mode") == "navigate"
         and headers.get("sec-fetch-dest") == "document"
-        and UI_PAGE.fullmatch(scope.get("path", "")) is not None
+        and UI_PAGE.fullmatch(route_path(scope)) is not None
     )

@@ -30,9 +30,10 @@ from mailtrap.smtp.auth import Passwords
 from mailtrap.web.fetch_metadata import cross_site_problem
 from mailtrap.web.login import Logins
 from mailtrap.web.origin import origin_allowed
+from mailtrap.web.paths import route_path
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-OPEN_PATHS = frozenset({"/livez", "/readyz"})  # probes need no login
+OPEN_PATHS = frozenset({"/livez", "/readyz"})  # probes need no login (under any --webroot)
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 # On every HTTP response, the Guard's own refusals included, unless a handler set its own:
 # other sites get no handle on our answers or windows (see above), no type is sniffed, no
@@ -81,7 +82,7 @@ class Guard:
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
         if scope["type"] == "http":
-            send = _with_defaults(send)
+            send = with_default_headers(send)
         headers = Headers(scope=scope)
         problem = self._problem(scope, headers)
         if problem is not None:
@@ -93,7 +94,7 @@ class Guard:
         return await self.app(scope, receive, send)
 
     async def _logged_in(self, scope: Scope, headers: Headers) -> bool:
-        if not self.logins or scope.get("path") in OPEN_PATHS:
+        if not self.logins or route_path(scope) in OPEN_PATHS:
             return True
         return await self.logins.allows(headers.get("authorization", ""))
 
@@ -132,7 +133,7 @@ async def _refuse(
     await JSONResponse({"detail": detail}, status, headers)(scope, receive, send)
 
 
-def _with_defaults(send: Send) -> Send:
+def with_default_headers(send: Send) -> Send:
     """`send`, adding each of DEFAULT_HEADERS to the response unless it has its own."""
 
     async def with_defaults(message: Message) -> None:

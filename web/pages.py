@@ -29,6 +29,7 @@ from mailtrap.message.search import QueryError
 from mailtrap.storage.base import MAX_START, Page
 from mailtrap.web.deps import Parsed, Store, app_context
 from mailtrap.web.mailhtml import served_html
+from mailtrap.web.paths import root_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -71,7 +72,16 @@ def _render(
 ) -> HTMLResponse:
     nonce = secrets.token_urlsafe(16)
     smtp = app_context(request).options.smtp
-    context = {"nonce": nonce, "query": "", "smtp": "{}:{}".format(*smtp), **context}
+    context = {
+        "nonce": nonce,
+        "query": "",
+        "smtp": "{}:{}".format(*smtp),
+        # Every URL in a page is this path plus a route, never absolute: Starlette's url_for
+        # names the scheme of the hop the request came by, which behind a proxy that
+        # terminates TLS is http: and the browser blocks it as mixed content.
+        "root": root_of(request.scope),
+        **context,
+    }
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
     response.headers["Content-Security-Policy"] = page_csp(nonce)
     return response

@@ -84,6 +84,11 @@ async def run(
             lifespan="on",
             # Long-polls and event sockets would otherwise hold a shutdown open.
             timeout_graceful_shutdown=2,
+            # X-Forwarded-* would change nothing: no response names the scheme, host or client
+            # address (pages use paths, see mailtrap.web.webroot), and the Guard judges the Host
+            # the proxy passes on. uvicorn would also take its trusted proxies from
+            # FORWARDED_ALLOW_IPS, and mailtrap reads no variable but its own.
+            proxy_headers=False,
         )
         server = _Server(config)
         loop = asyncio.get_running_loop()
@@ -93,6 +98,7 @@ async def run(
         await _until_started(server, serving)
         host, port = sock.getsockname()[:2]
         url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+        url += options.web.webroot.rstrip("/")  # a base URL, as clients take it
         announce(listeners, url)
         await serving
     finally:

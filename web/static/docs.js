@@ -2,7 +2,7 @@
 // CSP can allow our own origin's scripts and nothing else.
 "use strict";
 window.ui = SwaggerUIBundle({
-  url: "/openapi.json",
+  url: document.body.dataset.openapi,  // under the --webroot, if any
   dom_id: "#swagger-ui",
   layout: "BaseLayout",
   deepLinking: true,

@@ -1,7 +1,9 @@
 // The inbox: live updates over /api/events, selection, and bulk actions through the API.
 // Message strings only ever reach the page through textContent, never innerHTML.
+// Every URL is the page's root path (body[data-root]: "/" or the --webroot) plus a route.
 "use strict";
 (() => {
+  const root = document.body.dataset.root;
   const list = document.getElementById("messages");
   const empty = document.getElementById("empty");
   const counts = document.getElementById("counts");
@@ -25,7 +27,7 @@
     pick.type = "checkbox";
     pick.setAttribute("aria-label", "Select message");
     const link = el("a", "row");
-    link.href = `/view/${encodeURIComponent(m.ID)}`;
+    link.href = `${root}view/${encodeURIComponent(m.ID)}`;
     const from = m.From ? (m.From.Name || m.From.Address) : (m.ReturnPath || "(no sender)");
     link.append(el("span", "from", from), el("span", "subject", m.Subject || "(no subject)"), el("span", "snippet", m.Snippet));
     const meta = el("span", "meta");
@@ -45,7 +47,7 @@
   }
 
   async function api(method, path, body) {
-    const response = await fetch(path, {
+    const response = await fetch(root + path, {
       method,
       headers: body ? { "Content-Type": "application/json" } : {},
       body: body ? JSON.stringify(body) : undefined,
@@ -58,18 +60,20 @@
     list.querySelectorAll(".pick").forEach((box) => { box.checked = selectAll.checked; });
     refreshButtons();
   });
-  document.getElementById("mark-read").addEventListener("click", () => api("PUT", "/api/v1/messages", { IDs: selected(), Read: true }));
-  document.getElementById("mark-unread").addEventListener("click", () => api("PUT", "/api/v1/messages", { IDs: selected(), Read: false }));
+  document.getElementById("mark-read").addEventListener("click", () => api("PUT", "api/v1/messages", { IDs: selected(), Read: true }));
+  document.getElementById("mark-unread").addEventListener("click", () => api("PUT", "api/v1/messages", { IDs: selected(), Read: false }));
   document.getElementById("delete-selected").addEventListener("click", () => {
     const ids = selected();
-    if (ids.length) api("DELETE", "/api/v1/messages", { IDs: ids });
+    if (ids.length) api("DELETE", "api/v1/messages", { IDs: ids });
   });
   document.getElementById("delete-all").addEventListener("click", () => {
-    if (window.confirm("Delete every message?")) api("DELETE", "/api/v1/messages");
+    if (window.confirm("Delete every message?")) api("DELETE", "api/v1/messages");
   });
 
   function connect() {
-    const socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/events`);
+    const url = new URL(`${root}api/events`, location.href);
+    url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+    const socket = new WebSocket(url);
     socket.addEventListener("message", (frame) => {
       const { Type: type, Data: data } = JSON.parse(frame.data);
       if (type === "stats") setCounts(data.Total, data.Unread);

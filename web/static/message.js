@@ -1,6 +1,8 @@
 // One message: tabs, preview width, remote images, read state, delete, and j/k navigation.
+// Every URL is the page's root path (body[data-root]: "/" or the --webroot) plus a route.
 "use strict";
 (() => {
+  const root = document.body.dataset.root;
   const view = document.querySelector(".view");
   const id = view.dataset.id;
   const tabs = [...document.querySelectorAll("[role=tab]")];
@@ -25,21 +27,27 @@
     frame.src = frame.dataset.src + (event.target.checked ? "?remote=1" : "");
   });
 
-  const api = (method, body) => fetch("/api/v1/messages", {
-    method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
-  });
+  // Resolves once the whole answer is in: leaving the page while its body is still on the
+  // way would cancel the request (the change is made, but the browser reports it aborted).
+  const api = async (method, body) => {
+    const response = await fetch(`${root}api/v1/messages`, {
+      method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+    });
+    await response.text();
+    if (!response.ok) throw new Error(`${method} ${root}api/v1/messages: ${response.status}`);
+  };
   api("PUT", { IDs: [id], Read: true });  // opening a message in the UI marks it read
   document.getElementById("mark-unread").addEventListener("click", async () => {
     await api("PUT", { IDs: [id], Read: false });
-    location.href = "/";
+    location.href = root;
   });
   document.getElementById("delete").addEventListener("click", async () => {
     await api("DELETE", { IDs: [id] });
-    location.href = view.dataset.next ? `/view/${view.dataset.next}` : "/";
+    location.href = view.dataset.next ? `${root}view/${view.dataset.next}` : root;
   });
   document.addEventListener("keydown", (event) => {
     if (event.target.closest("input, textarea") || event.metaKey || event.ctrlKey || event.altKey) return;
     const target = { j: view.dataset.next, ArrowDown: view.dataset.next, k: view.dataset.prev, ArrowUp: view.dataset.prev }[event.key];
-    if (target) location.href = `/view/${target}`;
+    if (target) location.href = `${root}view/${target}`;
   });
 })();
