@@ -76,6 +76,9 @@ def thumbnail(data: bytes, content_type: str) -> bytes:
             return _jpeg(_fitted(ImageOps.exif_transpose(image)))
     except TooLarge:
         raise
+    except Image.DecompressionBombError as exc:  # Pillow's own cap, far above ours, came first
+        message = f"{exc}; thumbnails are made of images of {MAX_PIXELS} pixels at most"
+        raise TooLarge(message) from None
     except Exception as exc:  # Pillow's readers raise assorted types on broken images
         log.debug("no thumbnail of a %s part: %s", content_type, exc)
         return blank()
