@@ -8,6 +8,8 @@ from liveserver import LiveServer
 from mailfactory import build_mail, deliver, envelope_for
 
 from mailtrap import MessageStore
+from mailtrap.options import WebOptions
+from mailtrap.web import create_app
 from mailtrap.web.pages import MAIL_CSP
 
 Live = tuple[LiveServer, httpx.Client]
@@ -147,3 +149,17 @@ def test_view_html_embeds_cid_images(live: Live, store: MessageStore) -> None:
     m = store.add(raw, envelope_for(raw))
     body = http.get(f"/view/{m.id}.html").text
     assert 'src="data:image/png;base64,iVBORw0KGgpmYWtl"' in body
+
+
+def test_under_a_webroot_the_body_getters_and_the_redirect_stay_inside_it(
+    store: MessageStore,
+) -> None:
+    a = deliver(store, subject="alpha", text="alpha text")
+    app = create_app(store, WebOptions(webroot="/mail/"))
+    with LiveServer(app) as server, httpx.Client(base_url=server.url) as http:
+        assert http.get("/mail/view/latest.txt").text.strip() == "alpha text"
+        hit = http.get("/mail/view/latest", params={"query": "alpha"})
+        assert hit.status_code == 302
+        assert str(hit.url.join(hit.headers["location"])).endswith(f"/mail/view/{a.id}")
+        miss = http.get("/mail/view/latest", params={"query": "gamma"})
+        assert str(miss.url.join(miss.headers["location"])).endswith("/mail/")
