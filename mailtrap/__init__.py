@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from mailtrap._version import __version__
 from mailtrap.client import Client, WaitTimeout
-from mailtrap.errors import MailtrapError, MessageNotFound, StoreClosed
+from mailtrap.errors import MailtrapError, MessageNotFound, StoreClosed, TagExists, TagNotFound
 from mailtrap.mailbox import BaseMailbox, Mailbox
 from mailtrap.message.extract import ExtractionError
 from mailtrap.message.models import Address, Attachment, Envelope, Headers, Message, MessageSummary
@@ -61,6 +61,8 @@ __all__ = [
     "StoreDescription",
     "StoreEvent",
     "StoredMessage",
+    "TagExists",
+    "TagNotFound",
     "WaitTimeout",
     "__version__",
     "parse_query",

@@ -38,6 +38,7 @@ from mailtrap.smtp.handler import (
     DEFAULT_MAX_RECIPIENTS,
 )
 from mailtrap.storage.base import DEFAULT_MAX_MESSAGES
+from mailtrap.storage.tagrules import TagRule, parse_tag_rules
 
 __all__ = [
     "OPTIONS",
@@ -72,6 +73,7 @@ class Settings:
     memory: bool = False
     max_messages: int = DEFAULT_MAX_MESSAGES
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
+    tag: tuple[TagRule, ...] = ()
     hostname: str = "localhost"
     log_level: str = "info"
     api_cors: tuple[str, ...] = ()
@@ -167,6 +169,15 @@ OPTIONS: tuple[Option, ...] = (
         "BYTES",
         parse_size,
         "refuse larger messages with 552 (k/M/G suffixes; 0: unlimited)",
+    ),
+    Option(
+        "tag",
+        "--tag",
+        "TAGS=QUERY",
+        parse_tag_rules,
+        "tag new mail that QUERY matches with TAGS (comma-separated); Mailpit's form: rules "
+        'space-separated, "quoted" to hold spaces (repeatable)',
+        repeatable=True,
     ),
     Option("hostname", "--hostname", "NAME", str, "name in the SMTP banner and Received field"),
     Option("log_level", "--log-level", "LEVEL", parse_level, "debug, info, warning or error"),

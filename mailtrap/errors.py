@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["MailtrapError", "MessageNotFound", "StoreClosed"]
+__all__ = ["MailtrapError", "MessageNotFound", "StoreClosed", "TagExists", "TagNotFound"]
 
 
 class MailtrapError(Exception):
@@ -25,3 +25,28 @@ class MessageNotFound(MailtrapError, KeyError):
 
 class StoreClosed(MailtrapError, RuntimeError):
     """The store was used after `close()`."""
+
+
+class TagNotFound(MailtrapError, KeyError):
+    """No message carries this tag (compared ignoring case)."""
+
+    def __init__(self, tag: str) -> None:
+        super().__init__(tag)
+        self.tag = tag
+
+    def __str__(self) -> str:
+        return f"no message carries the tag {self.tag!r} (GET /api/v1/tags lists the tags in use)"
+
+
+class TagExists(MailtrapError, ValueError):
+    """A tag cannot be renamed to `new`: another tag in use already has that name."""
+
+    def __init__(self, old: str, new: str) -> None:
+        super().__init__(old, new)
+        self.old, self.new = old, new
+
+    def __str__(self) -> str:
+        return (
+            f"cannot rename the tag {self.old!r} to {self.new!r}: a tag by that name is already "
+            "in use; delete or rename that one first, or choose another name"
+        )

@@ -32,6 +32,7 @@ from mailtrap.smtp.tls import Certificates, self_signed, server_context
 from mailtrap.storage.base import MessageStore
 from mailtrap.storage.memory import MemoryStore
 from mailtrap.storage.sqlite import SQLiteStore
+from mailtrap.storage.tagrules import TagRule
 
 __all__ = [
     "TLS_MODES",
@@ -170,7 +171,7 @@ def web_options(settings: Settings) -> WebOptions:
 class ServeOptions:
     """Everything `mailtrap serve` runs: its SMTP listeners (SMTP, then SMTPS when asked for),
     the web app's address and options, the certificates in use (to tell the user where the CA
-    is), and the store (`db` None: in memory)."""
+    is), and the store (`db` None: in memory; `tag_rules` tag its arriving mail)."""
 
     listeners: tuple[SMTPOptions, ...]
     http: tuple[str, int]
@@ -178,6 +179,7 @@ class ServeOptions:
     certificates: Certificates | None
     db: Path | None
     max_messages: int
+    tag_rules: tuple[TagRule, ...] = ()
 
 
 def serve_options(settings: Settings, data_dir: Path) -> ServeOptions:
@@ -227,12 +229,16 @@ def serve_options(settings: Settings, data_dir: Path) -> ServeOptions:
         certificates=certs,
         db=None if settings.memory else settings.db or data_dir / "mail.db",
         max_messages=settings.max_messages,
+        tag_rules=settings.tag,
     )
 
 
-def open_store(db: Path | None, *, max_messages: int) -> MessageStore:
-    """A SQLite store at `db` (its directory made if missing), or one in memory for None."""
+def open_store(
+    db: Path | None, *, max_messages: int, tag_rules: tuple[TagRule, ...] = ()
+) -> MessageStore:
+    """A SQLite store at `db` (its directory made if missing), or one in memory for None;
+    either tags arriving mail by `tag_rules` (`mailtrap.storage.tagrules`)."""
     if db is None:
-        return MemoryStore(max_messages=max_messages)
+        return MemoryStore(max_messages=max_messages, tag_rules=tag_rules)
     db.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # mail can hold secrets
-    return SQLiteStore(db, max_messages=max_messages)
+    return SQLiteStore(db, max_messages=max_messages, tag_rules=tag_rules)

@@ -25,7 +25,22 @@ from mailtrap.smtp.chaos import Chaos
 from mailtrap.smtp.handler import SMTPStats
 from mailtrap.storage.base import MessageStore
 from mailtrap.web import chaos as chaos_api
-from mailtrap.web import docs, events, health, info, message, messages, pages, send, wait
+from mailtrap.web import (
+    docs,
+    events,
+    health,
+    info,
+    message,
+    messages,
+    pages,
+    pending,
+    send,
+    tags,
+    thumbnail,
+    view,
+    wait,
+    webui,
+)
 from mailtrap.web.deps import AppContext
 from mailtrap.web.guard import Guard
 from mailtrap.web.hub import EventHub
@@ -96,7 +111,21 @@ def create_app(
     async def bad_query(_request: Request, exc: QueryError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=400)
 
-    for module in (health, messages, message, info, send, wait, chaos_api, events, pages, docs):
+    # view before pages: its /view/{id}.html and /view/latest are not pages' /view/{id}.
+    routers = (view, tags, webui, thumbnail, pending)
+    for module in (
+        *routers,
+        health,
+        messages,
+        message,
+        info,
+        send,
+        wait,
+        chaos_api,
+        events,
+        pages,
+        docs,
+    ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(packages=[("mailtrap.web", "static")]), name="static")
     app.mount(docs.ASSETS, docs.assets(), name="docs-assets")

@@ -28,7 +28,8 @@ OWN = frozenset({"same-origin", "none"})  # every other value, future ones too, 
 # The pages a link from elsewhere may open: the inbox and one message's page. Not the API,
 # not the mail HTML, parts or raw source: whether such a navigation ends in a page, an error
 # or a download is itself observable from the other site.
-UI_PAGE = re.compile(r"/|/view/[^/]+")
+# Not /view/{ID}.html or .txt (a dot is in no ID): those are the mail itself.
+UI_PAGE = re.compile(r"/|/view/[^/.]+")
 
 
 def cross_site_problem(

@@ -47,13 +47,15 @@ _FRAME_SOURCES = ("src", "srcdoc", "data", "codebase", "archive", "classid", "co
 _START_TAG = re.compile(r"<[A-Za-z]")
 
 
-def served_html(html: str) -> str:
-    """`html` without anything that makes a browser connect out on opening it (see above)."""
+def served_html(html: str, *, new_tabs: bool = False) -> str:
+    """`html` without anything that makes a browser connect out on opening it (see above).
+    With `new_tabs`, every link also opens in a new tab, without a referrer or an opener (what
+    Mailpit's `/view/{ID}.html?embed=1` does)."""
     if len(_START_TAG.findall(html)) <= IN_PROCESS_TAGS:
-        return rewrite(html)
+        return rewrite(html, new_tabs=new_tabs)
     try:
         done = subprocess.run(
-            [sys.executable, "-I", __file__],
+            [sys.executable, "-I", __file__, *(["--new-tabs"] if new_tabs else [])],
             input=html.encode("utf-8", "surrogatepass"),
             capture_output=True,
             timeout=REWRITE_SECONDS,
@@ -64,7 +66,7 @@ def served_html(html: str) -> str:
     return done.stdout.decode("utf-8", "surrogatepass")
 
 
-def rewrite(html: str) -> str:
+def rewrite(html: str, *, new_tabs: bool = False) -> str:
     """The rewrite itself, with no time bound: callers outside this module use `served_html`."""
     tree = LexborHTMLParser(html, scripting=False)
     # Template contents are separate fragments, and templates nest: walk them with a worklist,
@@ -72,7 +74,7 @@ def rewrite(html: str) -> str:
     roots: list[LexborNode] = [tree.root] if tree.root is not None else []
     while roots:
         root = roots.pop()
-        doomed = [node for node in root.traverse() if _neutralise(node)]
+        doomed = [node for node in root.traverse() if _neutralise(node, new_tabs)]
         # Depth-first order lists ancestors first; freeing descendants first means no node is
         # touched after an ancestor's decompose() has freed it.
         for node in reversed(doomed):
@@ -81,10 +83,13 @@ def rewrite(html: str) -> str:
     return tree.html or ""
 
 
-def _neutralise(node: LexborNode) -> bool:
+def _neutralise(node: LexborNode, new_tabs: bool) -> bool:
     """Strips `node`'s fetching attributes; True when the whole element must go."""
     tag = node.tag or ""
     attrs = node.attrs
+    if new_tabs and tag == "a":
+        attrs["target"] = "_blank"
+        attrs["rel"] = "noreferrer noopener"
     if tag in _FRAMES:
         for name in _FRAME_SOURCES:
             if name in attrs:
@@ -101,4 +106,5 @@ def _neutralise(node: LexborNode) -> bool:
 
 if __name__ == "__main__":
     html = sys.stdin.buffer.read().decode("utf-8", "surrogatepass")
-    sys.stdout.buffer.write(rewrite(html).encode("utf-8", "surrogatepass"))
+    result = rewrite(html, new_tabs="--new-tabs" in sys.argv[1:])
+    sys.stdout.buffer.write(result.encode("utf-8", "surrogatepass"))

@@ -10,27 +10,13 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
 from mailtrap.errors import MessageNotFound
-from mailtrap.message.models import Message
-from mailtrap.storage.base import MessageStore
 from mailtrap.web.deps import NOT_FOUND, Parsed, Store
+from mailtrap.web.latest import MessageID
 from mailtrap.web.schemas import MessageOut, StoredOut, message_out, stored_out
 
 router = APIRouter(prefix="/api/v1/message", tags=["message"])
 
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._ -]+")
-
-
-def _resolve(store: MessageStore, id: str) -> str:
-    if id != "latest":
-        return id
-    newest = store.list(limit=1).messages
-    if not newest:
-        raise HTTPException(404, "the mailbox is empty, so there is no latest message")
-    return newest[0].id
-
-
-def _message(store: MessageStore, message: Parsed, id: str) -> Message:
-    return message(_resolve(store, id))
 
 
 def content_disposition(kind: str, filename: str) -> str:
@@ -43,27 +29,28 @@ def content_disposition(kind: str, filename: str) -> str:
 
 
 @router.get("/{id}", summary="One message in full", responses=NOT_FOUND)
-def get_message(store: Store, message: Parsed, id: str) -> MessageOut:
-    """`id` may be `latest`. Reading a message does not mark it read."""
-    return message_out(_message(store, message, id))
+def get_message(message: Parsed, id: MessageID) -> MessageOut:
+    """`id` may be `latest` (with `query`, the newest match). Reading a message does not mark
+    it read."""
+    return message_out(message(id))
 
 
 @router.get("/{id}/stored", summary="One message as stored, unparsed", responses=NOT_FOUND)
-def get_stored(store: Store, id: str) -> StoredOut:
+def get_stored(store: Store, id: MessageID) -> StoredOut:
     """`id` may be `latest`. The raw bytes (base64) with the summary and envelope stored beside
     them: all that `mailtrap.Client.get` needs to parse the message itself, in one request."""
     try:
-        return stored_out(store.stored(_resolve(store, id)))
+        return stored_out(store.stored(id))
     except MessageNotFound as exc:
         raise HTTPException(404, str(exc)) from None
 
 
 @router.get("/{id}/headers", summary="The message's headers", responses=NOT_FOUND)
-def get_headers(store: Store, message: Parsed, id: str) -> dict[str, list[str]]:
+def get_headers(message: Parsed, id: MessageID) -> dict[str, list[str]]:
     """As Mailpit gives them: names in canonical form (`Message-Id`), sorted, each with
     every value in order, unfolded but not decoded."""
     headers: dict[str, list[str]] = {}
-    for name, value in _message(store, message, id).raw_headers:
+    for name, value in message(id).raw_headers:
         headers.setdefault(_canonical(name), []).append(value)
     return dict(sorted(headers.items()))
 
@@ -80,17 +67,16 @@ def _canonical(name: str) -> str:
 )
 def get_raw(
     store: Store,
-    id: str,
+    id: MessageID,
     dl: Annotated[bool, Query(description="download as an .eml file")] = False,
 ) -> Response:
-    real_id = _resolve(store, id)
     try:
-        raw = store.get_raw(real_id)
+        raw = store.get_raw(id)
     except MessageNotFound as exc:
         raise HTTPException(404, str(exc)) from None
     headers = {"X-Content-Type-Options": "nosniff"}
     if dl:
-        headers["Content-Disposition"] = content_disposition("attachment", f"{real_id}.eml")
+        headers["Content-Disposition"] = content_disposition("attachment", f"{id}.eml")
         return Response(raw, media_type="message/rfc822", headers=headers)
     # As text, never as HTML: a browser must not render message source as a page.
     return Response(raw, media_type="text/plain; charset=utf-8", headers=headers)
@@ -102,9 +88,9 @@ def get_raw(
     response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}}, **NOT_FOUND},
 )
-def get_part(store: Store, message: Parsed, id: str, part_id: str) -> Response:
+def get_part(message: Parsed, id: MessageID, part_id: str) -> Response:
     """The part's bytes with its own content type, always as a download (never rendered)."""
-    m = _message(store, message, id)
+    m = message(id)
     for part in (*m.attachments, *m.inline):
         if part.part_id == part_id:
             name = part.filename or f"part-{part_id}"

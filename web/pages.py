@@ -25,6 +25,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from mailtrap._version import __version__
+from mailtrap.message.models import Message
 from mailtrap.message.search import QueryError
 from mailtrap.storage.base import MAX_START, Page
 from mailtrap.web.deps import Parsed, Store, app_context
@@ -151,7 +152,12 @@ def mail_html(message: Parsed, id: str, remote: bool = False) -> Response:
     `mailhtml`); the stored message is unchanged. `cid:` images are embedded as `data:` URIs,
     up to `EMBED_LIMIT` characters in all: the sandboxed frame has an opaque origin, so to the
     browser its requests come from another site, which mailtrap refuses (`fetch_metadata`)."""
-    m = message(id)
+    return mail_html_response(message(id), remote=remote)
+
+
+def mail_html_response(m: Message, *, remote: bool, new_tabs: bool = False) -> Response:
+    """`m`'s HTML as `mail_html` serves it; `new_tabs` opens its links in new tabs (and lets
+    the sandbox open them: `allow-popups`, escaping the sandbox, but still no script)."""
     by_cid = {p.content_id: p for p in (*m.inline, *m.attachments) if p.content_id}
 
     embedded: dict[str, str] = {}
@@ -170,12 +176,15 @@ def mail_html(message: Parsed, id: str, remote: bool = False) -> Response:
         budget[0] -= len(uri)
         return uri
 
-    html = served_html(_CID.sub(resolve, m.html))
+    html = served_html(_CID.sub(resolve, m.html), new_tabs=new_tabs)
+    csp = MAIL_CSP.format(remote=" http: https:" if remote else "")
+    if new_tabs:
+        csp = csp.replace("sandbox;", "sandbox allow-popups allow-popups-to-escape-sandbox;")
     return Response(
         html,
         media_type="text/html; charset=utf-8",
         headers={
-            "Content-Security-Policy": MAIL_CSP.format(remote=" http: https:" if remote else ""),
+            "Content-Security-Policy": csp,
             # Chromium may resolve link hosts ahead of a click: each lookup tells the sender's
             # DNS server that the mail was opened. Once off, a <meta> cannot turn it back on.
             "X-DNS-Prefetch-Control": "off",

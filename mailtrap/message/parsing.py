@@ -43,7 +43,7 @@ from mailtrap.message.values import (
     text_value,
 )
 
-__all__ = ["Digest", "normalize_tags", "parse_message", "summarize"]
+__all__ = ["Digest", "clean_tag", "normalize_tags", "parse_message", "summarize"]
 
 SNIPPET_LENGTH = 250
 # Tags per message, and characters per tag: a tag names a flow ("signup", "password-reset").
@@ -53,7 +53,13 @@ MAX_TAG_LENGTH = 100
 _WS = re.compile(r"\s+")
 _CTYPE = re.compile(r"\s*([\w.+-]+/[\w.+-]+)\s*(;.*)?$", re.DOTALL)
 _CHARSET = re.compile(r'charset\s*=\s*"?([^";\s]+)', re.IGNORECASE)
-_PLUS_TAG = re.compile(r"^[^@+]+\+([^@]+)@")
+# Mailpit's rule: everything between the first "+" and the "@" of the local part, split at
+# every further "+" (`dev+a+b@x` carries the tags `a` and `b`).
+_PLUS_TAG = re.compile(r"^[^@+]*\+([^@]+)@")
+# What a tag may hold, as Mailpit's `tools.CleanTag`: ASCII letters and digits, "-", "_", ".",
+# "@" and single spaces; any other run of characters becomes one space.
+_TAG_INVALID = re.compile(r"[^a-zA-Z0-9\-_.@ ]")
+_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -91,17 +97,24 @@ def _unfold(value: str) -> str:
     return _WS.sub(" ", clean(value)).strip()
 
 
+def clean_tag(tag: str) -> str:
+    """`tag` as Mailpit cleans one: each character outside ASCII letters, digits, `-`, `_`,
+    `.`, `@` and space becomes a space, runs of spaces become one, the ends are stripped, and
+    the result is cut to `MAX_TAG_LENGTH` characters. "" means no tag is left."""
+    cleaned = _SPACES.sub(" ", _TAG_INVALID.sub(" ", tag)).strip()
+    return cleaned[:MAX_TAG_LENGTH].strip()
+
+
 def normalize_tags(tags: Iterable[str]) -> tuple[str, ...]:
-    """Tags as stored: stripped, cut to `MAX_TAG_LENGTH` characters, empty ones dropped, one
-    per spelling ignoring case (the first seen wins), the first `MAX_TAGS` of those, sorted
-    ignoring case."""
+    """Tags as stored: each cleaned (`clean_tag`), empty ones dropped, one per spelling
+    ignoring case (the first seen wins), the first `MAX_TAGS` of those, sorted ignoring case."""
     return _sorted(_distinct(tags, MAX_TAGS))
 
 
 def _distinct(tags: Iterable[str], limit: int) -> list[str]:
     found: dict[str, str] = {}
     for tag in tags:
-        if (tag := tag.strip()[:MAX_TAG_LENGTH].strip()) and tag.casefold() not in found:
+        if (tag := clean_tag(tag)) and tag.casefold() not in found:
             if len(found) == limit:
                 break
             found[tag.casefold()] = tag
@@ -113,10 +126,11 @@ def _sorted(tags: list[str]) -> tuple[str, ...]:
 
 
 def _tags(
-    fields: Fields, recipients: list[str], defects: list[str], budget: Budget
+    fields: Fields, addresses: list[str], defects: list[str], budget: Budget
 ) -> tuple[str, ...]:
-    """Tags from `X-Tags` (comma separated) and from plus-addresses such as `dev+signup@x`."""
-    plus = [m.group(1) for a in recipients if (m := _PLUS_TAG.match(a))]
+    """Tags from `X-Tags` (comma separated) and from plus-addresses such as `dev+signup@x`
+    (in `addresses`: the recipients and the sender, as Mailpit takes them)."""
+    plus = [t for a in addresses if (m := _PLUS_TAG.match(a)) for t in m.group(1).split("+")]
     headers = (
         t for v in fields.all("x-tags") for t in text_value("X-Tags", v, defects, budget).split(",")
     )
@@ -169,7 +183,10 @@ def _summary_fields(fields: Fields, envelope: Envelope, defects: list[str]) -> d
         or _text(fields, "Return-Path", defects, budget).strip("<> "),
         "date": None if date is None else date_value(date, defects),
         "tags": _tags(
-            fields, [*envelope.rcpt_tos, *(a.address for a in (*to, *cc))], defects, budget
+            fields,
+            [*envelope.rcpt_tos, *(a.address for a in (*to, *cc, *senders[:1]))],
+            defects,
+            budget,
         ),
         "username": envelope.login,
     }

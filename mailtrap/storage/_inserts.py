@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -28,6 +28,7 @@ from mailtrap.message.search import indexed_text
 from mailtrap.storage import _schema
 from mailtrap.storage._writer import Operation
 from mailtrap.storage.base import StoreEvent, new_id
+from mailtrap.storage.tagrules import TagRule, apply_rules
 
 __all__ = ["Pending", "insert_many"]
 
@@ -63,8 +64,8 @@ class Pending:
     tags: tuple[tuple[str, str], ...]  # (casefolded key, tag as shown)
 
     @classmethod
-    def build(cls, raw: bytes, envelope: Envelope) -> Pending:
-        digest = summarize(raw, envelope)
+    def build(cls, raw: bytes, envelope: Envelope, rules: Iterable[TagRule] = ()) -> Pending:
+        digest = apply_rules(rules, summarize(raw, envelope), raw)
         created, id = time.time(), new_id()
         row = _schema.message_row(digest, id=id, created=created, size=len(raw))
         when = datetime.fromtimestamp(created, UTC)  # as the row reads back
@@ -75,11 +76,12 @@ class Pending:
         )
 
     @staticmethod
-    def operation(raw: bytes, envelope: Envelope) -> Operation:
-        """The writer's operation for one arriving message. The writer thread parses it
-        (`prepare`), so the caller, often the SMTP event loop, never does. Untagged, it is a
-        row of one statement."""
-        return Operation(_unparsed, apply_many=insert_many, prepare=partial(_parse, raw, envelope))
+    def operation(raw: bytes, envelope: Envelope, rules: tuple[TagRule, ...] = ()) -> Operation:
+        """The writer's operation for one arriving message. The writer thread parses it and
+        applies the tag `rules` (`prepare`), so the caller, often the SMTP event loop, never
+        does. Untagged, it is a row of one statement."""
+        prepare = partial(_parse, raw, envelope, rules)
+        return Operation(_unparsed, apply_many=insert_many, prepare=prepare)
 
     def outcome(self) -> tuple[MessageSummary, list[StoreEvent]]:
         return self.summary, [StoreEvent("new", (self.summary.id,), summary=self.summary)]
@@ -90,8 +92,8 @@ class Pending:
         return self.outcome()
 
 
-def _parse(raw: bytes, envelope: Envelope, op: Operation) -> None:
-    pending = op.data = Pending.build(raw, envelope)
+def _parse(raw: bytes, envelope: Envelope, rules: tuple[TagRule, ...], op: Operation) -> None:
+    pending = op.data = Pending.build(raw, envelope, rules)
     op.apply = pending.apply
     op.statement_rows = 0 if pending.tags else CHUNK
 

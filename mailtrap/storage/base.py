@@ -18,6 +18,8 @@ Contract (checked by tests/storage/test_contract.py against every implementation
   message's raw bytes and envelope never change; its `read` and `tags` may.
 - With `max_messages > 0`, adding a message beyond the limit deletes the oldest ones, which
   are announced like any other deletion.
+- `set_tags`, `rename_tag` and `delete_tag` announce each change as `update` events, one per
+  distinct new set of tags.
 - `describe()` says what the store is and where its mail lives, for people and /api/v1/info.
 - `subscribe(callback)` calls `callback(event)` after each committed change, on the thread that
   made it, in commit order. Callbacks must be quick and must not call back into the store's
@@ -172,6 +174,19 @@ class MessageStore(Protocol):
     def set_tags(self, ids: Iterable[str], tags: Iterable[str]) -> int:
         """Replace the tags of these messages (normalized as `parsing.normalize_tags` does);
         returns how many of `ids` exist. Unknown ids are ignored."""
+        ...
+
+    def rename_tag(self, old: str, new: str) -> int:
+        """Rename the tag `old` (cleaned and compared ignoring case) to `new` (cleaned as
+        `parsing.clean_tag`) on every message carrying it; returns how many carry it. A new
+        spelling of the same tag respells it. Raises `TagNotFound` when no message carries
+        `old`, `TagExists` when another tag in use is named `new`, and ValueError when
+        nothing of `new` is left once cleaned."""
+        ...
+
+    def delete_tag(self, tag: str) -> int:
+        """Take the tag `tag` (cleaned and compared ignoring case) off every message carrying
+        it; returns how many did. The messages stay. Raises `TagNotFound` when none does."""
         ...
 
     def storage_size(self) -> int:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import builtins
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from itertools import islice
 
-from mailtrap.errors import MessageNotFound, StoreClosed
+from mailtrap.errors import MessageNotFound, StoreClosed, TagExists, TagNotFound
 from mailtrap.message.models import Envelope, Message, MessageSummary
 from mailtrap.message.parsing import normalize_tags, parse_message, summarize
 from mailtrap.message.search import (
@@ -28,6 +28,7 @@ from mailtrap.message.search import (
 )
 from mailtrap.storage._common import Subscribers, check_page
 from mailtrap.storage._offload import Offload
+from mailtrap.storage._tags import new_name, renamed, tag_events, tag_key, without
 from mailtrap.storage.base import (
     DEFAULT_MAX_MESSAGES,
     Page,
@@ -37,8 +38,9 @@ from mailtrap.storage.base import (
     Subscriber,
     new_id,
 )
+from mailtrap.storage.tagrules import TagRule, apply_rules
 
-__all__ = ["MemoryStore"]
+__all__ = ["MemoryStore", "summary_matches"]
 
 
 @dataclass(slots=True)
@@ -50,12 +52,16 @@ class _Entry:
 
 
 class MemoryStore:
-    """An in-memory `MessageStore`. `max_messages=0` keeps everything."""
+    """An in-memory `MessageStore`. `max_messages=0` keeps everything; `tag_rules` tag
+    arriving mail (`mailtrap.storage.tagrules`)."""
 
-    def __init__(self, *, max_messages: int = DEFAULT_MAX_MESSAGES) -> None:
+    def __init__(
+        self, *, max_messages: int = DEFAULT_MAX_MESSAGES, tag_rules: Sequence[TagRule] = ()
+    ) -> None:
         if max_messages < 0:
             raise ValueError(f"max_messages must be 0 (unlimited) or more, got {max_messages}")
         self.max_messages = max_messages
+        self.tag_rules = tuple(tag_rules)
         self._lock = threading.RLock()
         self._entries: dict[str, _Entry] = {}  # insertion order is arrival order
         self._unread = 0
@@ -73,7 +79,8 @@ class MemoryStore:
 
     def add(self, raw: bytes, envelope: Envelope) -> MessageSummary:
         raw = bytes(raw)
-        digest = summarize(raw, envelope)  # outside the lock: parsing is the slow part
+        # Outside the lock: parsing (and any tag rule) is the slow part.
+        digest = apply_rules(self.tag_rules, summarize(raw, envelope), raw)
         text = indexed_text(digest)
         columns = {c.name: tokenize(t) for c, t in zip(COLUMNS, text, strict=True)}
         with self._lock:
@@ -199,6 +206,42 @@ class MemoryStore:
                 self._subscribers.emit(StoreEvent("update", tuple(found), tags=new))
             return len(found)
 
+    def rename_tag(self, old: str, new: str) -> int:
+        key, name = tag_key(old), new_name(new)
+        with self._lock:
+            self._check_open()
+            carrying = self._carrying(key, old)
+            if name.casefold() != key and name.casefold() in map(str.casefold, self.tags()):
+                raise TagExists(old, name)
+            self._retag({id: renamed(tags, key, name) for id, tags in carrying.items()})
+            return len(carrying)
+
+    def delete_tag(self, tag: str) -> int:
+        key = tag_key(tag)
+        with self._lock:
+            self._check_open()
+            carrying = self._carrying(key, tag)
+            self._retag({id: without(tags, key) for id, tags in carrying.items()})
+            return len(carrying)
+
+    def _carrying(self, key: str, tag: str) -> dict[str, tuple[str, ...]]:
+        found = {
+            id: e.summary.tags
+            for id, e in self._entries.items()
+            if any(t.casefold() == key for t in e.summary.tags)
+        }
+        if not found:
+            raise TagNotFound(tag)
+        return found
+
+    def _retag(self, changes: Mapping[str, tuple[str, ...]]) -> None:
+        for id, tags in changes.items():
+            entry = self._entries[id]
+            entry.summary = replace(entry.summary, tags=tags)
+            entry.words["tags"] = tokenize(" ".join(tags))
+        for event in tag_events(changes):
+            self._subscribers.emit(event)
+
     def describe(self) -> StoreDescription:
         return StoreDescription("memory")
 
@@ -234,6 +277,12 @@ class MemoryStore:
 
 
 # -- search evaluation, mirroring the SQLite store's SQL ------------------------------------
+
+
+def summary_matches(query: Query, summary: MessageSummary, words: dict[str, list[str]]) -> bool:
+    """Whether a message with `summary`, whose `search.COLUMNS` hold `words`, matches `query`:
+    the memory store's search, for a message that is in no store (yet)."""
+    return _matches(query, _Entry(summary, b"", Envelope("", ()), words))
 
 
 def _matches(query: Query, entry: _Entry) -> bool:

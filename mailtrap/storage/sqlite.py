@@ -14,8 +14,9 @@ import builtins
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +24,13 @@ from mailtrap.errors import MailtrapError, MessageNotFound, StoreClosed
 from mailtrap.message.models import Envelope, Message, MessageSummary
 from mailtrap.message.parsing import normalize_tags, parse_message
 from mailtrap.message.search import Query, parse_query
-from mailtrap.storage import _schema
+from mailtrap.storage import _schema, _sqltags
 from mailtrap.storage._checkpoint import WAL_LIMIT_PAGES, Checkpointer
 from mailtrap.storage._common import Subscribers, check_page
 from mailtrap.storage._inserts import Pending
 from mailtrap.storage._lock import lock
 from mailtrap.storage._sqlsearch import compile_query, search_counts
+from mailtrap.storage._tags import new_name, tag_key
 from mailtrap.storage._writer import Operation, Writer
 from mailtrap.storage.base import (
     DEFAULT_MAX_MESSAGES,
@@ -38,6 +40,7 @@ from mailtrap.storage.base import (
     StoreEvent,
     Subscriber,
 )
+from mailtrap.storage.tagrules import TagRule
 
 __all__ = ["SQLiteStore"]
 
@@ -45,13 +48,21 @@ _BUSY_TIMEOUT_MS = 10_000
 
 
 class SQLiteStore:
-    """A `MessageStore` in the SQLite database at `path` (created if missing)."""
+    """A `MessageStore` in the SQLite database at `path` (created if missing); `tag_rules` tag
+    arriving mail (`mailtrap.storage.tagrules`)."""
 
-    def __init__(self, path: str | os.PathLike[str], *, max_messages: int = DEFAULT_MAX_MESSAGES):
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        max_messages: int = DEFAULT_MAX_MESSAGES,
+        tag_rules: Sequence[TagRule] = (),
+    ):
         if max_messages < 0:
             raise ValueError(f"max_messages must be 0 (unlimited) or more, got {max_messages}")
         self.path = Path(path)
         self.max_messages = max_messages
+        self.tag_rules = tuple(tag_rules)
         self._subscribers = Subscribers()
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
@@ -120,7 +131,7 @@ class SQLiteStore:
         # The writer thread parses the message just before inserting it: the caller is often
         # the SMTP event loop, which must never wait on a parse, and a parse thread of its own
         # would add a hand-over (and a wait for the GIL) to every message.
-        return self._writer.submit(Pending.operation(bytes(raw), envelope))
+        return self._writer.submit(Pending.operation(bytes(raw), envelope, self.tag_rules))
 
     def add(self, raw: bytes, envelope: Envelope) -> MessageSummary:
         return self.submit(raw, envelope).result()
@@ -296,19 +307,20 @@ class SQLiteStore:
                 row = conn.execute("SELECT seq FROM messages WHERE id = ?", (id,)).fetchone()
                 if row is None:
                     continue
-                seq = row[0]
                 found.append(id)
-                conn.execute("DELETE FROM tags WHERE seq = ?", (seq,))
-                conn.executemany(
-                    "INSERT INTO tags (seq, key, tag) VALUES (?, ?, ?)",
-                    [(seq, t.casefold(), t) for t in new],
-                )
-                conn.execute("UPDATE messages SET tags = ? WHERE seq = ?", (_schema.dump(new), seq))
-                conn.execute("UPDATE fts SET tags = ? WHERE rowid = ?", (" ".join(new), seq))
+                _sqltags.write_tags(conn, row[0], new)
             events = [StoreEvent("update", tuple(found), tags=new)] if found else []
             return len(found), events
 
         return int(self._write(apply))
+
+    def rename_tag(self, old: str, new: str) -> int:
+        return int(
+            self._write(partial(_sqltags.rename_tag, key=tag_key(old), old=old, name=new_name(new)))
+        )
+
+    def delete_tag(self, tag: str) -> int:
+        return int(self._write(partial(_sqltags.delete_tag, key=tag_key(tag), tag=tag)))
 
     def describe(self) -> StoreDescription:
         return StoreDescription("SQLite", self.path)

@@ -30,6 +30,15 @@ DOCUMENTED = {
     "/api/v1/send",
     "/api/v1/wait",
     "/api/v1/chaos",
+    "/api/v1/tags/{tag}",
+    "/api/v1/webui",
+    "/api/v1/message/{id}/part/{part_id}/thumb",
+    "/api/v1/message/{id}/html-check",
+    "/api/v1/message/{id}/link-check",
+    "/api/v1/message/{id}/sa-check",
+    "/api/v1/message/{id}/release",
+    "/view/{id}.html",
+    "/view/{id}.txt",
 }
 
 
@@ -104,3 +113,29 @@ def test_real_responses_match_the_schema(live: Live, store: MessageStore, spec: 
     check(http.put("/api/v1/messages", json={"IDs": [id], "Search": "x"}), "/api/v1/messages")
     statuses = {status for _, _, status in spec.checked}
     assert statuses == {200, 400, 404, 408, 422}
+
+
+def test_the_issue_15_endpoints_answer_as_documented(
+    live: Live, store: MessageStore, spec: Spec
+) -> None:
+    _, http = live
+    raw = build_mail(headers={"X-Tags": "one, two"})
+    id = store.add(raw, envelope_for(raw)).id
+    check = spec.check
+    check(http.get("/api/v1/webui"), "/api/v1/webui")
+    tag = "/api/v1/tags/{tag}"
+    check(http.put("/api/v1/tags/missing", json={"Name": "x"}), tag)
+    check(http.put("/api/v1/tags/one", json={"Name": "two"}), tag)
+    check(http.put("/api/v1/tags/one", json={"Name": "!"}), tag)
+    check(http.put("/api/v1/tags/one", json={}), tag)
+    check(http.delete("/api/v1/tags/missing"), tag)
+    check(
+        http.get(f"/api/v1/message/{id}/part/9/thumb"), "/api/v1/message/{id}/part/{part_id}/thumb"
+    )
+    check(http.get(f"/view/{id}.html"), "/view/{id}.html")  # no HTML part: 404
+    check(http.get("/view/latest.txt", params={"query": "nope:x"}), "/view/{id}.txt")
+    check(http.get("/api/v1/message/latest", params={"query": "zzz"}), "/api/v1/message/{id}")
+    for name in ("html-check", "link-check", "sa-check"):
+        check(http.get(f"/api/v1/message/{id}/{name}"), f"/api/v1/message/{{id}}/{name}")
+    check(http.post(f"/api/v1/message/{id}/release"), "/api/v1/message/{id}/release")
+    assert {status for _, _, status in spec.checked} == {200, 400, 404, 409, 422}

@@ -166,7 +166,7 @@ def test_ordinary_unicode_and_tabs_still_go_through(live: Live, store: MessageSt
     assert message.subject == "Grüße\tand 漢字"
     assert message.sender is not None and message.sender.name == "Zoë 😀"
     assert message.headers.get("X-Note") == "über all"
-    assert message.tags == ("café",)
+    assert message.tags == ("caf",)  # cleaned as Mailpit cleans tags: ASCII only
     assert from_lines(store.get_raw(message.id)) == 1
 
 
