@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from inprocess import InProcess
 from liveserver import LiveServer
 from mailfactory import build_mail, envelope_for
 
@@ -61,7 +62,15 @@ def store(store_factory: StoreFactory) -> MessageStore:
 
 
 @pytest.fixture
-def live(store: MessageStore) -> Iterator[tuple[LiveServer, httpx.Client]]:
-    """`store` served over real HTTP, and a client for it."""
+def live(store: MessageStore) -> Iterator[tuple[InProcess, httpx.Client]]:
+    """The web app over `store`, in-process (no socket, no uvicorn), and a client for it."""
+    with InProcess(create_app(store)) as app, app.client() as client:
+        yield app, client
+
+
+@pytest.fixture
+def served(store: MessageStore) -> Iterator[tuple[LiveServer, httpx.Client]]:
+    """`store` served by uvicorn over real HTTP, and a client for it: for what only a server
+    does (WebSockets, bytes on the wire, other programs as clients)."""
     with LiveServer(create_app(store)) as server, httpx.Client(base_url=server.url) as client:
         yield server, client
