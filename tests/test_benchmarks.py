@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+# Each runs a load script, or the soak for 15 s: meta tests of the tooling, not of mailtrap.
+pytestmark = pytest.mark.slow
+
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 

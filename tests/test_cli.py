@@ -481,7 +481,7 @@ def test_kill_9_loses_no_acknowledged_message(db: Path) -> None:
     while sum(acknowledged) < 200 and time.monotonic() < deadline:
         time.sleep(0.01)
     running.proc.kill()  # SIGKILL, mid-load
-    running.proc.wait(timeout=10)
+    running.proc.communicate(timeout=10)  # reaps it and closes the pipes (no ResourceWarning)
     stop.set()
     for t in threads:
         t.join(timeout=30)

@@ -17,8 +17,8 @@ Live = tuple[LiveServer, httpx.Client]
 
 
 @pytest.fixture
-def client(live: Live) -> Client:
-    return Client(live[0].url, timeout=10)
+def client(served: Live) -> Client:
+    return Client(served[0].url, timeout=10)
 
 
 def test_reads_return_the_same_objects_as_the_store(client: Client, store: MessageStore) -> None:

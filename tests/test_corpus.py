@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from liveserver import LiveServer
+from inprocess import InProcess
 
 from mailtrap import Envelope, Message, MessageStore
 from mailtrap.message.parsing import parse_message, summarize
@@ -61,7 +61,7 @@ def test_parses_to_what_expected_json_says(path: Path) -> None:
 
 
 def test_every_file_round_trips_through_the_store_and_api(
-    store: MessageStore, live: tuple[LiveServer, httpx.Client]
+    store: MessageStore, live: tuple[InProcess, httpx.Client]
 ) -> None:
     _, client = live
     ids = {}

@@ -323,6 +323,7 @@ def test_a_store_failure_is_a_451_and_reaches_check() -> None:
     assert isinstance(raised.value.__cause__, OSError)
 
 
+@pytest.mark.slow
 def test_parallel_senders_lose_nothing(server: SMTPServer, store: MessageStore) -> None:
     senders, per_sender = 20, 500
     errors: list[BaseException] = []

@@ -6,7 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.slow  # meta: ruff and mypy over the whole tree
 
 
 def run(*cmd: str) -> subprocess.CompletedProcess[str]:

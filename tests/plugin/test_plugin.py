@@ -249,6 +249,7 @@ def test_xdist_workers_get_their_own_servers(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=6)
 
 
+@pytest.mark.slow
 def test_five_hundred_tests_each_send_and_wait(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(SEND)
     pytester.makepyfile(

@@ -1,4 +1,5 @@
-"""The v1 REST API over real HTTP, in both stores: Mailpit's paths, shapes and semantics."""
+"""The v1 REST API in both stores: Mailpit's paths, shapes and semantics. Through the whole ASGI
+stack in-process; gzip and the body limit over real HTTP from uvicorn."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from inprocess import InProcess
 from liveserver import LiveServer
 from mailfactory import build_mail, deliver, envelope_for
 
@@ -20,7 +22,8 @@ from mailtrap.message.search import MAX_SIZE, MAX_TERMS
 from mailtrap.storage.base import MAX_START
 from mailtrap.web import create_app
 
-Live = tuple[LiveServer, httpx.Client]
+Live = tuple[InProcess, httpx.Client]
+Served = tuple[LiveServer, httpx.Client]
 
 SUMMARY_KEYS = {
     "ID",
@@ -487,8 +490,8 @@ def test_send_rejects_bad_input_with_a_reason(
 # -- transport ---------------------------------------------------------------------------------
 
 
-def test_large_responses_are_gzipped(live: Live, store: MessageStore) -> None:
-    _, http = live
+def test_large_responses_are_gzipped(served: Served, store: MessageStore) -> None:
+    _, http = served
     for i in range(30):
         deliver(store, subject=f"message {i}")
     with http.stream("GET", "/api/v1/messages", headers={"Accept-Encoding": "gzip"}) as r:

@@ -1,4 +1,5 @@
-"""Live events over a real WebSocket, and the long-poll wait, in both stores."""
+"""Live events over a real WebSocket (uvicorn), and the long-poll wait (in-process), in both
+stores."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from inprocess import InProcess
 from liveserver import LiveServer
 from mailfactory import deliver
 from websockets.exceptions import InvalidStatus
@@ -16,7 +18,8 @@ from websockets.sync.client import ClientConnection, connect
 
 from mailtrap import MessageStore
 
-Live = tuple[LiveServer, httpx.Client]
+Live = tuple[InProcess, httpx.Client]
+Served = tuple[LiveServer, httpx.Client]
 
 
 def ws_url(server: LiveServer) -> str:
@@ -32,8 +35,8 @@ def next_of(ws: ClientConnection, kind: str, timeout: float = 10) -> dict[str, A
             return event  # type: ignore[no-any-return]
 
 
-def test_events_follow_every_change(live: Live, store: MessageStore) -> None:
-    server, _ = live
+def test_events_follow_every_change(served: Served, store: MessageStore) -> None:
+    server, _ = served
     with connect(ws_url(server)) as ws:
         first = json.loads(ws.recv(timeout=10))
         assert first == {
@@ -56,8 +59,10 @@ def test_events_follow_every_change(live: Live, store: MessageStore) -> None:
         assert next_of(ws, "stats")["Data"]["Total"] == 0
 
 
-def test_a_foreign_origin_is_refused_but_the_own_origin_and_tools_are_not(live: Live) -> None:
-    server, _ = live
+def test_a_foreign_origin_is_refused_but_the_own_origin_and_tools_are_not(
+    served: Served,
+) -> None:
+    server, _ = served
     with pytest.raises(InvalidStatus) as refused:
         connect(ws_url(server), origin="https://evil.example")  # type: ignore[call-overload]
     assert refused.value.response.status_code == 403

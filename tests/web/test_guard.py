@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from inprocess import InProcess
 from liveserver import LiveServer
 from mailfactory import deliver
 from websockets.exceptions import InvalidStatus
@@ -16,7 +17,8 @@ from mailtrap import MemoryStore, MessageStore
 from mailtrap.config import Settings
 from mailtrap.web import create_app
 
-Live = tuple[LiveServer, httpx.Client]
+Live = tuple[InProcess, httpx.Client]
+Served = tuple[LiveServer, httpx.Client]
 EVIL = {"Origin": "https://evil.example"}
 
 
@@ -50,8 +52,8 @@ def test_reads_from_other_sites_get_no_cors_so_the_browser_hides_them(live: Live
     assert "access-control-allow-origin" not in response.headers
 
 
-def test_rebound_host_names_are_refused(live: Live, store: MessageStore) -> None:
-    server, _ = live
+def test_rebound_host_names_are_refused(served: Served, store: MessageStore) -> None:
+    server, _ = served
     for host in ("evil.example", "evil.example:8025", "192.168.1.20"):
         response = httpx.get(server.url + "/api/v1/messages", headers={"Host": host})
         assert response.status_code == 403, host

@@ -69,10 +69,10 @@ const out = {};
 
 
 def test_the_mailpit_api_npm_client_works_unchanged(
-    live: Live, store: MessageStore, tmp_path: Path
+    served: Live, store: MessageStore, tmp_path: Path
 ) -> None:
     package = mailpit_api()
-    server, _ = live
+    server, _ = served
     raw = build_mail(subject="preloaded")
     store.add(raw, envelope_for(raw))
     script = tmp_path / "client.cjs"

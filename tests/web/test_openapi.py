@@ -7,13 +7,13 @@ from typing import Any
 
 import httpx
 import pytest
+from inprocess import InProcess
 from jsonschema import Draft202012Validator
-from liveserver import LiveServer
 from mailfactory import build_mail, envelope_for
 
 from mailtrap import MessageStore
 
-Live = tuple[LiveServer, httpx.Client]
+Live = tuple[InProcess, httpx.Client]
 
 DOCUMENTED = {
     "/livez",

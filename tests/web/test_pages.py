@@ -1,4 +1,5 @@
-"""The inbox pages over HTTP: escaping, security headers, and the sandboxed mail HTML."""
+"""The inbox pages, through the whole ASGI stack in-process: escaping, security headers, and the
+sandboxed mail HTML."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from liveserver import LiveServer
+from inprocess import InProcess
 from mailfactory import build_mail, deliver, envelope_for
 
 from mailtrap import MessageStore
@@ -19,7 +20,7 @@ from mailtrap.storage.base import MAX_START
 from mailtrap.web import pages
 from mailtrap.web.mailhtml import IN_PROCESS_TAGS, REWRITE_SECONDS
 
-Live = tuple[LiveServer, httpx.Client]
+Live = tuple[InProcess, httpx.Client]
 HOSTILE = "<script>alert(1)</script>"
 DATA = Path(__file__).resolve().parents[1] / "data"
 

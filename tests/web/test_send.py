@@ -1,5 +1,6 @@
-"""POST /api/v1/send over real HTTP: hostile input is a 4xx naming the field, never a 500 and
-never an injected header; the message size limit applies as over SMTP."""
+"""POST /api/v1/send: hostile input is a 4xx naming the field, never a 500 and never an injected
+header; the message size limit applies as over SMTP. Through the whole ASGI stack in-process; the
+size limits over real HTTP from uvicorn."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from inprocess import InProcess
 from liveserver import LiveServer
 
 from mailtrap import MessageStore
@@ -24,7 +26,7 @@ from mailtrap.web.send_input import (
     MAX_RECIPIENTS,
 )
 
-Live = tuple[LiveServer, httpx.Client]
+Live = tuple[InProcess, httpx.Client]
 BASE: dict[str, Any] = {"From": {"Email": "a@example.com"}, "To": [{"Email": "b@example.com"}]}
 
 
