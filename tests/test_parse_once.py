@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from inprocess import InProcess
 from liveserver import LiveServer
 from mailfactory import build_mail
 
@@ -30,7 +31,8 @@ from mailtrap import (
 from mailtrap.message import mime, parsing
 from mailtrap.web.parsed import ParsedCache
 
-Live = tuple[LiveServer, httpx.Client]
+Live = tuple[InProcess, httpx.Client]
+Served = tuple[LiveServer, httpx.Client]
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
@@ -174,9 +176,9 @@ def test_a_mailbox_parses_only_the_mail_its_filters_cannot_rule_out(
 
 
 def test_client_get_is_one_request_and_one_parse(
-    live: Live, store: MessageStore, parses: Callable[[], int], monkeypatch: pytest.MonkeyPatch
+    served: Served, store: MessageStore, parses: Callable[[], int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    server, _ = live
+    server, _ = served
     client = Client(server.url)
     raw = related_mail()
     summary = store.add(raw, Envelope("a@example.com", ("b@example.com", "hidden@example.com")))

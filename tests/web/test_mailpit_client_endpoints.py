@@ -17,7 +17,7 @@ from tools import mailpit_api
 
 from mailtrap import MessageStore
 
-Live = tuple[LiveServer, httpx.Client]
+Served = tuple[LiveServer, httpx.Client]
 
 SCRIPT = r"""
 const { MailpitClient } = require(process.argv[2]);
@@ -48,10 +48,10 @@ const out = {};
 
 
 def test_mailpit_api_reaches_the_issue_15_endpoints(
-    live: Live, store: MessageStore, tmp_path: Path
+    served: Served, store: MessageStore, tmp_path: Path
 ) -> None:
     package = mailpit_api()
-    server, _ = live
+    server, _ = served
     png = io.BytesIO()
     Image.new("RGB", (360, 240), (0, 0, 255)).save(png, "PNG")
     raw = build_mail(

@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from inprocess import InProcess
 from liveserver import LiveServer
 from mailfactory import deliver
 
@@ -13,7 +14,8 @@ from mailtrap import MemoryStore, MessageStore
 from mailtrap.smtp.chaos import Chaos
 from mailtrap.web import create_app
 
-Live = tuple[LiveServer, httpx.Client]
+Live = tuple[InProcess, httpx.Client]
+Served = tuple[LiveServer, httpx.Client]
 
 
 def test_rename_a_tag(live: Live, store: MessageStore) -> None:

@@ -9,6 +9,7 @@ import zlib
 
 import httpx
 import pytest
+from inprocess import InProcess
 from liveserver import LiveServer
 from mailfactory import build_mail, envelope_for
 from PIL import Image
@@ -16,7 +17,8 @@ from PIL import Image
 from mailtrap import MessageStore
 from mailtrap.web.thumbnail import MAX_PIXELS
 
-Live = tuple[LiveServer, httpx.Client]
+Live = tuple[InProcess, httpx.Client]
+Served = tuple[LiveServer, httpx.Client]
 
 
 def _image(

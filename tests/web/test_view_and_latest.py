@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from inprocess import InProcess
 from liveserver import LiveServer
 from mailfactory import build_mail, deliver, envelope_for
 
@@ -12,7 +13,8 @@ from mailtrap.options import WebOptions
 from mailtrap.web import create_app
 from mailtrap.web.pages import MAIL_CSP
 
-Live = tuple[LiveServer, httpx.Client]
+Live = tuple[InProcess, httpx.Client]
+Served = tuple[LiveServer, httpx.Client]
 
 HTML = (
     '<p>Hi <a href="https://shop.example/a">shop</a> <img src="cid:logo@x">'
