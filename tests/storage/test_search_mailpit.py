@@ -11,30 +11,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from mailfactory import build_mail, deliver, envelope_for
+from searchmail import INLINE
 
 from mailtrap import MessageStore, QueryError
 from mailtrap.message.search import parse_query
-
-INLINE = (
-    b"From: Designer <design@studio.example>\r\n"
-    b"To: team@example.com\r\n"
-    b"Subject: Logo preview\r\n"
-    b"Message-ID: <logo-7781@studio.example>\r\n"
-    b"MIME-Version: 1.0\r\n"
-    b'Content-Type: multipart/related; boundary="b1"\r\n'
-    b"\r\n"
-    b"--b1\r\n"
-    b"Content-Type: text/html; charset=utf-8\r\n"
-    b"\r\n"
-    b'<p>See <img src="cid:logo@studio"></p>\r\n'
-    b"--b1\r\n"
-    b"Content-Type: image/png\r\n"
-    b"Content-ID: <logo@studio>\r\n"
-    b"Content-Transfer-Encoding: base64\r\n"
-    b"\r\n"
-    b"iVBORw0KGgo=\r\n"
-    b"--b1--\r\n"
-)
 
 SENDER, TO = "Mailer <noreply@mailer.example>", "user@example.net"
 EVERY = [

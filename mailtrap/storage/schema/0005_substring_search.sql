@@ -1,9 +1,10 @@
--- Substring search, as Mailpit's (`LIKE '%term%'`), kept indexed: the FTS table now holds each
--- column's text folded in Python (`searchtext.fold`: case, accents, punctuation) and indexes
--- every three characters of it (the trigram tokenizer; `case_sensitive 1`, since the text is
--- already folded, and folded the same way as the memory store folds it). New columns: the
--- Reply-To addresses, and in `body` the attachments' file names and the Return-Path. Each
--- column's text ends in two spaces (`searchtext.PAD`), so that every character starts a trigram.
+-- Substring search, as Mailpit's (`LIKE '%term%'`), kept indexed. The FTS table now holds each
+-- column's text folded in Python (`searchtext.fold`: case, accents, punctuation, the same
+-- folding as the memory store's), ending in two spaces (`searchtext.PAD`), and indexes every
+-- three characters of it (the trigram tokenizer; `case_sensitive 1`, as the text is folded
+-- already). `detail = none`: without positions the index costs about what the word index did
+-- to build; `_sqlsearch` checks candidates against the stored text instead. New columns: the
+-- Reply-To addresses, and in `body` the attachments' file names and the Return-Path.
 -- `inline_count` backs `has:inline`.
 --
 -- The old index cannot be converted in SQL (the folding is Python's): `_schema.migrate` fills
@@ -18,7 +19,7 @@ DROP TABLE fts;
 
 CREATE VIRTUAL TABLE fts USING fts5 (
     subject, sender, rcpt_to, cc, bcc, reply_to, message_id, tags, body,
-    tokenize = 'trigram case_sensitive 1'
+    tokenize = 'trigram case_sensitive 1', detail = none
 );
 
 -- The index's vocabulary (its distinct trigrams), where a one- or two-character term finds the
