@@ -100,7 +100,9 @@ class Query:
 def split_terms(text: str) -> list[str]:
     """Split a query as Mailpit does: at whitespace outside double quotes; the quotes are
     dropped wherever they stand, so `subject:"a b"` is the one term `subject:a b`."""
-    terms, current, quoted = [], [], False
+    terms: list[str] = []
+    current: list[str] = []
+    quoted = False
     for ch in text:
         if ch == '"':
             quoted = not quoted

@@ -9,6 +9,7 @@ Python function in `AFTER_SCRIPT`, run in the same transaction right after its s
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sqlite3
 from collections.abc import Callable
@@ -20,6 +21,8 @@ from mailtrap.errors import MailtrapError
 from mailtrap.message.models import Address, Envelope, MessageSummary
 from mailtrap.message.parsing import Digest, summarize
 from mailtrap.message.searchtext import COLUMNS, indexed_text, tags_text
+
+log = logging.getLogger("mailtrap.storage")
 
 _MIGRATION = re.compile(r"^(\d{4})_\w+\.sql$")
 
@@ -85,6 +88,9 @@ def _reindex(conn: sqlite3.Connection) -> None:
     names = ", ".join(c.name for c in COLUMNS)
     insert = f"INSERT INTO fts (rowid, {names}) VALUES (?{', ?' * len(COLUMNS)})"
     tags_at = [c.name for c in COLUMNS].index("tags")
+    (total,) = conn.execute("SELECT count(*) FROM messages").fetchone()
+    if total:  # about a millisecond a message: say why this start takes longer
+        log.warning("rebuilding the search index of %d stored messages (once)", total)
     after = 0
     while rows := conn.execute(
         "SELECT seq, envelope, tags, data FROM messages JOIN raw USING (seq) "
