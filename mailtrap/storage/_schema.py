@@ -56,8 +56,23 @@ def _statements(script: str) -> list[str]:
     return statements
 
 
+# The search index's trigram tokenizer (schema 5) arrived in SQLite 3.34.0.
+MIN_SQLITE = (3, 34, 0)
+
+
+def check_sqlite(version: tuple[int, int, int] = sqlite3.sqlite_version_info) -> None:
+    """Refuse, with the fix, an SQLite too old for the schema."""
+    if version < MIN_SQLITE:
+        have, need = ".".join(map(str, version)), ".".join(map(str, MIN_SQLITE))
+        raise MailtrapError(
+            f"the SQLite store needs SQLite {need} or newer, and this Python has {have}; "
+            "use --memory, or a Python built with a newer SQLite"
+        )
+
+
 def migrate(conn: sqlite3.Connection, path: str) -> None:
     """Bring the database at `path` (open on `conn`) up to the newest schema."""
+    check_sqlite()
     steps = migrations()
     newest = steps[-1][0]
     conn.execute("BEGIN IMMEDIATE")

@@ -11,11 +11,17 @@ import pytest
 from mailfactory import build_mail, deliver, envelope_for
 from searchmail import INLINE
 
-from mailtrap import MemoryStore, SQLiteStore
+from mailtrap import MailtrapError, MemoryStore, SQLiteStore
 from mailtrap.message.parsing import summarize
 from mailtrap.message.searchtext import COLUMNS
 from mailtrap.storage import _sqlsearch
-from mailtrap.storage._schema import _statements, envelope_json, message_row, migrations
+from mailtrap.storage._schema import (
+    _statements,
+    check_sqlite,
+    envelope_json,
+    message_row,
+    migrations,
+)
 
 V4_FTS = ("subject", "sender", "rcpt_to", "cc", "bcc", "message_id", "tags", "body")
 
@@ -106,3 +112,11 @@ def test_short_terms_agree_with_the_memory_store_on_every_path(
             assert sorted(m.subject for m in sqlite.search(query).messages) == expected, query
     finally:
         sqlite.close()
+
+
+def test_an_sqlite_without_the_trigram_tokenizer_is_refused_with_the_fix() -> None:
+    check_sqlite((3, 34, 0))
+    with pytest.raises(
+        MailtrapError, match=r"needs SQLite 3\.34\.0 or newer.*has 3\.31\.1.*--memory"
+    ):
+        check_sqlite((3, 31, 1))
