@@ -39,8 +39,10 @@ MAX_TRIGRAMS = 6
 # A short term that starts more trigrams than this (a single common letter) is looked for in
 # the stored text of every row instead: an OR of thousands of trigrams reads the whole index.
 MAX_EXPANSION = 2000
-_ALL = tuple(c.name for c in COLUMNS)
-_CONTENT = {name: f"c{i}" for i, name in enumerate(_ALL)}  # column -> its fts_content column
+_CONTENT = {c.name: f"c{i}" for i, c in enumerate(COLUMNS)}  # column -> its fts_content column
+# Free text is checked in the body first: most text is there, and a broad term then costs one
+# instr() a row rather than one per column (a third of the time of a search for it).
+_ALL = ("body", *(c.name for c in COLUMNS if c.name != "body"))
 _LAST = "\U0010ffff"  # sorts after every character, as UTF-8 bytes compare
 
 
