@@ -147,21 +147,31 @@ class _Builder:
     params: list[Any] = field(default_factory=list)
     lookups: list[str] = field(default_factory=list)  # positive terms' FTS expressions
     checks: list[tuple[str, list[Any]]] = field(default_factory=list)  # theirs, on `c`
+    content: bool = False  # a clause reads the candidates' stored text, `c`
 
     def add(self, sql: str, params: list[Any], *, negated: bool = False) -> None:
         self.clauses.append(f"NOT ({sql})" if negated else sql)
         self.params.extend(params)
 
-    def text(self, conn: sqlite3.Connection, term: Term) -> None:
+    def positive(self, conn: sqlite3.Connection, term: Term) -> None:
         lookup = _lookup(conn, term)
         if lookup is None:
-            self.add(*_scan(term), negated=term.negated)
+            self.add(*_scan(term))
         elif not lookup:  # a short term no message holds
-            self.add("0", [], negated=term.negated)
-        elif not term.negated:
+            self.add("0", [])
+        else:
             self.lookups.append(f"({lookup})")
             if (exact := _exact(term)) is not None:
                 self.checks.append(exact)
+
+    def negative(self, conn: sqlite3.Connection, term: Term) -> None:
+        if self.lookups:  # each candidate comes with its stored text: check it there
+            self.content = True
+            self.add(*_holds(term, "c"), negated=True)
+        elif (lookup := _lookup(conn, term)) is None:
+            self.add(*_scan(term), negated=True)
+        elif not lookup:
+            return  # no message holds it: excluding it excludes nothing
         elif (exact := _exact(term)) is None:
             self.add("m.seq IN (SELECT rowid FROM fts WHERE fts MATCH ?)", [lookup], negated=True)
         else:
@@ -172,15 +182,18 @@ class _Builder:
 def compile_query(query: Query, conn: sqlite3.Connection) -> Compiled:
     b = _Builder()
     for term in query.terms:
-        if term.text:
-            b.text(conn, term)
-        else:
+        if not term.text:
             b.add(*_condition(term), negated=term.negated)
+        elif not term.negated:
+            b.positive(conn, term)
+    for term in query.terms:  # after the positive ones, which decide how to check these
+        if term.text and term.negated:
+            b.negative(conn, term)
     if not b.lookups:
         return Compiled("messages m", " AND ".join(b.clauses) or "1", b.params, "m.seq DESC")
     where = ["fts MATCH ?", *(sql for sql, _ in b.checks), *b.clauses]
     params = [" AND ".join(b.lookups), *(p for _, ps in b.checks for p in ps), *b.params]
-    index = _CHECKED if b.checks else "fts"
+    index = _CHECKED if b.checks or b.content else "fts"
     source = f"{index} JOIN messages m ON m.seq = fts.rowid"
     return Compiled(source, " AND ".join(where), params, "fts.rowid DESC", not b.clauses, index)
 
