@@ -53,14 +53,17 @@ def _separators() -> str:
 
 
 _SEPARATORS = re.compile(f"[{_separators()}]+")
-_ASCII_SEPARATORS = re.compile(r"[^a-z0-9]+")
+# ASCII, lower-cased, with every byte that is not a letter or digit a space: the ingest hot
+# path (mail is mostly ASCII), where bytes.translate and split are five times faster than a
+# regex substitution.
+_ASCII = bytes(b if chr(b).isalnum() else 32 for b in range(128)).lower() + bytes(128)
 
 
 def fold(text: str) -> str:
     """`text` as search compares it: see the module docstring. "Zoë <zoe@Example.org>" folds
     to "zoe zoe example org"."""
     if text.isascii():
-        return _ASCII_SEPARATORS.sub(" ", text.lower()).strip()
+        return b" ".join(text.encode("ascii").translate(_ASCII).split()).decode("ascii")
     text = _ACCENTS.sub("", unicodedata.normalize("NFKD", text))
     return _SEPARATORS.sub(" ", unicodedata.normalize("NFC", text).casefold()).strip()
 

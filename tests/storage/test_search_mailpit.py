@@ -7,6 +7,8 @@ matching, attachment file names, and scripts other than Latin.
 
 from __future__ import annotations
 
+import random
+import string
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,6 +17,7 @@ from searchmail import INLINE
 
 from mailtrap import MessageStore, QueryError
 from mailtrap.message.search import parse_query
+from mailtrap.message.searchtext import fold
 
 SENDER, TO = "Mailer <noreply@mailer.example>", "user@example.net"
 EVERY = [
@@ -172,3 +175,12 @@ def test_inline_parts_count_only_with_a_content_id(store: MessageStore) -> None:
     store.add(raw, envelope_for(raw))
     assert found(store, "has:inline") == []
     assert found(store, "has:attachment logo.png") == ["attached"]
+
+
+def test_the_ascii_shortcut_of_the_folding_agrees_with_the_unicode_path() -> None:
+    """Index and query must fold alike: ASCII text takes a shortcut, the rest Unicode's tables."""
+    rng = random.Random(15)
+    alphabet = string.printable + "\x00\x7f"
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20)))
+        assert fold("é " + text) == f"e {fold(text)}".strip(), repr(text)
