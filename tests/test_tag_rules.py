@@ -70,7 +70,7 @@ def test_rules_take_mailpits_form() -> None:
         ("=subject:x", "names no tag"),
         (",,=subject:x", "names no tag"),
         ("ok,✓=subject:x", "'✓' is no tag name"),
-        ("X=nosuch:field", "unknown search field 'nosuch'"),
+        ("X=is:nosuch", "unknown search flag is:'nosuch'"),
         (" ".join(f"t{i}=x" for i in range(MAX_RULES + 1)), f"at most {MAX_RULES}"),
     ],
 )

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, HTTPException, Query
 from fastapi.responses import PlainTextResponse
 
+from mailtrap.message.search import parse_query
 from mailtrap.storage.base import MAX_START, MessageStore, Page
 from mailtrap.web.deps import BAD_QUERY, Store
 from mailtrap.web.schemas import DeleteIn, MessagesOut, SetReadIn, summary_out
@@ -16,6 +17,13 @@ router = APIRouter(prefix="/api/v1", tags=["messages"])
 MAX_LIMIT = 1000
 Start = Annotated[int, Query(ge=0, le=MAX_START, description="how many matches to skip")]
 Limit = Annotated[int, Query(ge=0, le=MAX_LIMIT, description=f"page size; 0 means {MAX_LIMIT}")]
+Tz = Annotated[
+    str,
+    Query(
+        description="IANA time zone (such as Pacific/Auckland) of the dates in `before:` and "
+        "`after:` that have no offset; default: the server's. An unknown zone is a 400."
+    ),
+]
 
 
 def page_out(store: MessageStore, page: Page) -> MessagesOut:
@@ -43,11 +51,13 @@ def search(
     query: Annotated[str, Query(description="Mailpit search syntax; see the README")],
     start: Start = 0,
     limit: Limit = 50,
+    tz: Tz = "",
 ) -> MessagesOut:
     """`total`/`unread` count the mailbox; `messages_count`/`messages_unread` the matches."""
     if not query.strip():
         raise HTTPException(400, "no search query; to list every message use /api/v1/messages")
-    return page_out(store, store.search(query, start=start, limit=limit or MAX_LIMIT))
+    parsed = parse_query(query, tz)
+    return page_out(store, store.search(parsed, start=start, limit=limit or MAX_LIMIT))
 
 
 @router.put(
@@ -56,11 +66,11 @@ def search(
     summary="Mark messages read or unread",
     responses=BAD_QUERY,
 )
-def set_read(store: Store, body: SetReadIn) -> str:
+def set_read(store: Store, body: SetReadIn, tz: Tz = "") -> str:
     """By `IDs`, or by `Search` query; with neither, every message. Answers `ok`."""
     if body.IDs and body.Search:
         raise HTTPException(400, "give either IDs or Search, not both")
-    ids = body.IDs or store.ids(body.Search)
+    ids = body.IDs or store.ids(parse_query(body.Search, tz))
     store.mark_read(ids, read=body.Read)
     return "ok"
 
@@ -81,10 +91,12 @@ def delete_messages(store: Store, body: Annotated[DeleteIn | None, Body()] = Non
     summary="Delete the messages a search matches",
     responses=BAD_QUERY,
 )
-def delete_search(store: Store, query: Annotated[str, Query(description="search query")]) -> str:
+def delete_search(
+    store: Store, query: Annotated[str, Query(description="search query")], tz: Tz = ""
+) -> str:
     if not query.strip():
         raise HTTPException(
             400, "no search query; to delete everything use DELETE /api/v1/messages"
         )
-    store.delete(store.ids(query))
+    store.delete(store.ids(parse_query(query, tz)))
     return "ok"

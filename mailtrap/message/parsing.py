@@ -64,9 +64,12 @@ _SPACES = re.compile(r"\s+")
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Digest(MessageFields):
-    """What ingest extracts from one message: the summary fields plus searchable body text."""
+    """What ingest extracts from one message: the summary fields plus what search needs
+    beyond them: the body text, the attachments' file names, and how many parts are inline."""
 
     body_text: str
+    attachment_names: tuple[str, ...] = ()
+    inline_count: int = 0
 
     def to_summary(
         self, *, id: str, created: datetime, size: int, read: bool = False
@@ -234,6 +237,8 @@ def summarize(raw: bytes, envelope: Envelope) -> Digest:
         attachment_count=len(body.attachments),
         snippet=_snippet(text),
         body_text=text,
+        attachment_names=tuple(p.filename for p in body.attachments if p.filename),
+        inline_count=len(body.inline),
     )
 
 

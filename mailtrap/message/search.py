@@ -1,51 +1,46 @@
 """Mailpit's search syntax, parsed once into terms that every store evaluates the same way.
 
-    invoice "order shipped" from:shop@example.com -is:read has:attachment larger:1M
+    invoice "order shipped" from:shop@example.com !is:read has:attachment after:2024/01/31
 
-- Bare words and "quoted phrases" match the subject, the addresses, the Message-ID, the tags
-  and the body text. Text is split into words (letters and digits); matching ignores case and
-  accents. A bare word also matches longer words that start with it ("invo" finds "invoice");
-  a quoted phrase matches whole words, in order.
-- `from:` `to:` `cc:` `bcc:` `subject:` restrict a word or phrase to one field.
-- `message-id:`, `tag:` and `login:` (the SMTP AUTH user) match the whole value, ignoring
+- Words and "quoted phrases" are found as substrings, as in Mailpit: `voice` finds "invoice",
+  `2345` finds "12345". They are looked for in the subject, the From, To, Cc, Bcc and
+  Reply-To addresses (names included), the body text, the attachments' file names, the
+  Return-Path, and (beyond Mailpit) the Message-ID and the tags. Case, accents (`cafe` finds
+  "Café") and punctuation are ignored: every run of spaces and punctuation counts as one
+  space (see `mailtrap.message.searchtext.fold`).
+- `from:` `to:` `cc:` `bcc:` `reply-to:` `subject:` `message-id:` find a substring in one
+  field; `addressed:` in any of From, To, Cc, Bcc and Reply-To.
+- `tag:` and (beyond Mailpit) `login:`, the SMTP AUTH user, match the whole value, ignoring
   case.
-- `is:read` `is:unread` `has:attachment`; `before:` `after:` take a date (YYYY-MM-DD, or an
-  ISO 8601 time) and compare with the time mailtrap received the message; `larger:` and
-  `smaller:` take a size in bytes with an optional k, M or G suffix.
-- `-` in front of any term excludes the messages it matches.
+- `is:read` `is:unread` `is:tagged` `has:attachment` `has:inline`; `larger:` and `smaller:`
+  take a size in bytes with an optional k, M or G suffix (`1.5M`, `500kb`).
+- `before:` and `after:` take a date (2000-01-31, 2000/01/31, "31 Jan 2000", ISO 8601; see
+  `mailtrap.message.searchdate`) and compare it with the time mailtrap received the message.
+  A date without an offset is in the `tz` given to `parse_query`, else the server's zone.
+- `-` or `!` in front of any term excludes the messages it matches.
+- A `name:` that is none of these is text, as in Mailpit: `https://example.com` or
+  `subjet:x` search for that text.
 
-Each term must match (terms are AND-ed). An unknown `name:` is an error, so a typo is reported
-instead of silently searching for the literal text. So is a query no store could run: more than
-`MAX_TERMS` terms, a size beyond `MAX_SIZE`, or text that is not valid Unicode (a lone
-surrogate, which JSON can carry); every store and endpoint then answers the same way.
+Terms are separated by spaces outside double quotes, and each must match (they are AND-ed).
+Unlike Mailpit, which ignores them, a known field with a value that means nothing (`is:new`,
+`larger:huge`, `before:someday`) or an unknown `tz` is an error naming the value and the fix;
+so is a query no store could run: more than `MAX_TERMS` terms, a size beyond `MAX_SIZE`, or
+text that is not valid Unicode (a lone surrogate, which JSON can carry). Every store and
+endpoint then answers the same way.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 
 from mailtrap.message.headers import lone_surrogate
-from mailtrap.message.models import Address
-from mailtrap.message.parsing import Digest
+from mailtrap.message.searchdate import DateError, parse_date, time_zone
+from mailtrap.message.searchtext import FIELD_COLUMNS, TEXT_FIELDS, fold
 
-__all__ = [
-    "COLUMNS",
-    "MAX_INDEXED_BODY",
-    "MAX_SIZE",
-    "MAX_TERMS",
-    "Column",
-    "Query",
-    "QueryError",
-    "Term",
-    "indexed_text",
-    "parse_query",
-    "tokenize",
-]
+__all__ = ["MAX_SIZE", "MAX_TERMS", "Query", "QueryError", "Term", "parse_query"]
 
 # Far more than anyone types, and well inside what SQLite can compile: every term is one
 # AND-ed condition, and SQLite refuses expressions nested deeper than 1000 (FTS5: 256).
@@ -53,57 +48,22 @@ MAX_TERMS = 100
 # The largest integer SQLite stores (8 EiB): a size beyond it cannot be compared at all.
 MAX_SIZE = 2**63 - 1
 
-# Body text beyond this is stored (raw) but not indexed for search.
-MAX_INDEXED_BODY = 512 * 1024
-
-
-def _names(addresses: tuple[Address, ...]) -> str:
-    return " ".join(map(str, addresses))
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    """One column of the search index. `name` is the SQLite FTS5 column (and the memory
-    store's key); `field` the `field:` that searches it alone (None: only free text does);
-    `text` what it holds for a message."""
-
-    name: str
-    field: str | None
-    text: Callable[[Digest], str]
-
-
-# The one table of what a message is searchable by: free text searches every column. The
-# SQLite schema's `fts` table and `incoming` view list these names in this order (a test
-# holds them to it); a new column needs a migration.
-COLUMNS = (
-    Column("subject", "subject", lambda d: d.subject),
-    Column("sender", "from", lambda d: str(d.sender) if d.sender else ""),
-    Column("rcpt_to", "to", lambda d: _names(d.to)),
-    Column("cc", "cc", lambda d: _names(d.cc)),
-    Column("bcc", "bcc", lambda d: _names(d.bcc)),
-    Column("message_id", None, lambda d: d.message_id),
-    Column("tags", None, lambda d: " ".join(d.tags)),
-    Column("body", None, lambda d: d.body_text[:MAX_INDEXED_BODY]),
-)
-# search field -> the column it searches
-FIELD_COLUMNS = {c.field: c.name for c in COLUMNS if c.field is not None}
-TEXT_FIELDS = frozenset(FIELD_COLUMNS)
-
-
-def indexed_text(digest: Digest) -> tuple[str, ...]:
-    """The text of each of `COLUMNS` for `digest`, in order."""
-    return tuple(c.text(digest) for c in COLUMNS)
-
-
-EXACT_FIELDS = frozenset({"message-id", "tag", "login"})
-_FLAGS = {"is": frozenset({"read", "unread"}), "has": frozenset({"attachment", "attachments"})}
+EXACT_FIELDS = frozenset({"tag", "login"})
+_FLAGS = {
+    "is": {"read": "read", "unread": "unread", "tagged": "tagged"},
+    "has": {
+        "attachment": "attachment",
+        "attachments": "attachment",
+        "inline": "inline",
+        "inlines": "inline",
+    },
+}
 _DATE_FIELDS = frozenset({"before", "after"})
 _SIZE_FIELDS = frozenset({"larger", "smaller"})
+KNOWN_FIELDS = TEXT_FIELDS | EXACT_FIELDS | set(_FLAGS) | _DATE_FIELDS | _SIZE_FIELDS
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([kmg]?)i?b?$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
-# A term: optional "-", optional "name:", then a "quoted value" or a run of non-spaces.
-_TERM = re.compile(r'\s*(-?)(?:([A-Za-z][A-Za-z-]*):)?(?:"([^"]*)"?|(\S+))')
-_WORD = re.compile(r"[^\W_]+")
+_FIELD = re.compile(r"^([A-Za-z][A-Za-z-]*):(.*)$", re.DOTALL)
 
 
 class QueryError(ValueError):
@@ -112,17 +72,21 @@ class QueryError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Term:
-    """One condition. `field` is None for free text. For text terms `words` holds the
-    normalized words to find, in order; `prefix` says whether the last may be a prefix.
-    For `is`/`has` the value is the flag; for dates, a UTC datetime; for sizes, bytes."""
+    """One condition. `field` is None for free text. Text terms (free text and the fields
+    of `FIELD_COLUMNS`) hold in `text` the folded substring to find. For `is`/`has` the value
+    is the flag; for dates `when` is an aware datetime; for sizes `size` is in bytes."""
 
     field: str | None
     value: str
     negated: bool = False
-    words: tuple[str, ...] = ()
-    prefix: bool = False
+    text: str = ""
     when: datetime | None = None
     size: int = 0
+
+    @property
+    def columns(self) -> tuple[str, ...] | None:
+        """The index columns a text term searches: None for all of them (free text)."""
+        return None if self.field is None else FIELD_COLUMNS[self.field]
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,35 +97,45 @@ class Query:
         return bool(self.terms)
 
 
-def tokenize(text: str) -> list[str]:
-    """Split text into search words: letters and digits, lower-cased, accents removed.
+def split_terms(text: str) -> list[str]:
+    """Split a query as Mailpit does: at whitespace outside double quotes; the quotes are
+    dropped wherever they stand, so `subject:"a b"` is the one term `subject:a b`."""
+    terms: list[str] = []
+    current: list[str] = []
+    quoted = False
+    for ch in text:
+        if ch == '"':
+            quoted = not quoted
+        elif ch.isspace() and not quoted:
+            if term := "".join(current).strip():
+                terms.append(term)
+            current = []
+        else:
+            current.append(ch)
+    if term := "".join(current).strip():
+        terms.append(term)
+    return terms
 
-    Mirrors SQLite FTS5's `unicode61 remove_diacritics 2` tokenizer closely enough that the
-    memory store and the SQLite store agree on ordinary mail.
-    """
-    if not text.isascii():
-        decomposed = unicodedata.normalize("NFKD", text)
-        text = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _WORD.findall(text.lower())
 
-
-def parse_query(text: str) -> Query:
+def parse_query(text: str, tz: str | None = None) -> Query:
     """Parse `text`; raise `QueryError` naming the term that makes no sense, or the limit a
-    query breaks."""
+    query breaks. `tz` is the IANA time zone of dates without an offset (default: local)."""
     _check_unicode(text)
+    try:
+        zone = time_zone(tz)
+    except DateError as exc:
+        raise QueryError(str(exc)) from None
     terms: list[Term] = []
-    pos = 0
-    text = text.strip()
-    while pos < len(text):
-        m = _TERM.match(text, pos)
-        if m is None:  # pragma: no cover - the pattern matches any non-space run
-            raise QueryError(f"cannot parse search query at {text[pos:]!r}")
-        pos = m.end()
-        negated, name, quoted, bare = bool(m.group(1)), m.group(2), m.group(3), m.group(4)
-        value = quoted if quoted is not None else bare or ""
-        if name is not None and quoted is None and value.startswith("//"):
-            name, value = None, f"{name}:{value}"  # a pasted URL is text, not a field
-        terms.extend(_term(name.lower() if name else None, value, negated, quoted is not None))
+    for written in split_terms(text):
+        negated = len(written) > 1 and written[0] in "-!"
+        word = written[1:] if negated else written
+        name, value = None, word
+        if (m := _FIELD.match(word)) and m.group(1).lower() in KNOWN_FIELDS:
+            name, value = m.group(1).lower(), m.group(2).strip()
+            if not value:
+                continue  # `from:` alone, as in Mailpit: nothing to search for
+        if (term := _term(name, value, negated, zone)) is not None:
+            terms.append(term)
         if len(terms) > MAX_TERMS:
             raise QueryError(
                 f"search query has more than {MAX_TERMS} terms, the most a search takes; "
@@ -178,39 +152,27 @@ def _check_unicode(text: str) -> None:
         )
 
 
-def _term(field: str | None, value: str, negated: bool, quoted: bool) -> list[Term]:
+def _term(field: str | None, value: str, negated: bool, zone: tzinfo | None) -> Term | None:
     if field is None or field in TEXT_FIELDS:
-        words = tuple(tokenize(value))
-        if not words:  # punctuation only: nothing to search for
-            return []
-        return [Term(field, value, negated, words=words, prefix=not quoted)]
+        folded = fold(value)
+        # Only spaces and punctuation: nothing to search for (Mailpit would look for the
+        # punctuation itself, which the index, like the folding, does not keep).
+        return Term(field, value, negated, text=folded) if folded else None
     if field in EXACT_FIELDS:
-        return [Term(field, value.strip().strip("<>").casefold(), negated)]
+        return Term(field, value.strip("<>").casefold(), negated)
     if field in _FLAGS:
-        flag = value.lower()
-        if flag not in _FLAGS[field]:
-            allowed = ", ".join(f"{field}:{f}" for f in sorted(_FLAGS[field]))
+        flag = _FLAGS[field].get(value.lower())
+        if flag is None:
+            allowed = ", ".join(f"{field}:{f}" for f in sorted(set(_FLAGS[field].values())))
             raise QueryError(f"unknown search flag {field}:{value!r}; use {allowed}")
-        return [Term(field, flag.rstrip("s") if field == "has" else flag, negated)]
+        return Term(field, flag, negated)
     if field in _DATE_FIELDS:
-        return [Term(field, value, negated, when=_parse_when(field, value))]
-    if field in _SIZE_FIELDS:
-        return [Term(field, value, negated, size=_parse_size(field, value))]
-    known = sorted(TEXT_FIELDS | EXACT_FIELDS | set(_FLAGS) | _DATE_FIELDS | _SIZE_FIELDS)
-    raise QueryError(
-        f"unknown search field {field!r} in {field}:{value}; use one of "
-        f"{', '.join(k + ':' for k in known)} or quote the text to search for it literally"
-    )
-
-
-def _parse_when(field: str, value: str) -> datetime:
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise QueryError(
-            f"{field}:{value!r} is not a date; use YYYY-MM-DD or an ISO 8601 time"
-        ) from None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
+        try:
+            when = parse_date(value, zone)
+        except DateError as exc:
+            raise QueryError(f"{field}:{exc}") from None
+        return Term(field, value, negated, when=when)
+    return Term(field, value, negated, size=_parse_size(field, value))
 
 
 def _parse_size(field: str, value: str) -> int:

@@ -24,7 +24,7 @@ from typing import Any
 
 from mailtrap.message.models import Envelope, MessageSummary
 from mailtrap.message.parsing import summarize
-from mailtrap.message.search import indexed_text
+from mailtrap.message.searchtext import indexed_text
 from mailtrap.storage import _schema
 from mailtrap.storage._writer import Operation
 from mailtrap.storage.base import StoreEvent, new_id
@@ -71,7 +71,13 @@ class Pending:
         when = datetime.fromtimestamp(created, UTC)  # as the row reads back
         return cls(
             summary=digest.to_summary(id=id, created=when, size=len(raw)),
-            row=(*row, _schema.envelope_json(envelope), raw, *indexed_text(digest)),
+            row=(
+                *row,
+                _schema.envelope_json(envelope),
+                raw,
+                digest.inline_count,
+                *indexed_text(digest),
+            ),
             tags=tuple((t.casefold(), t) for t in digest.tags),
         )
 

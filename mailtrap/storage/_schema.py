@@ -2,21 +2,27 @@
 
 Migrations are the numbered `schema/NNNN_name.sql` files, applied in order inside one
 `BEGIN IMMEDIATE` transaction that re-reads `PRAGMA user_version`, so two processes opening a
-new database at once cannot both apply the same step.
+new database at once cannot both apply the same step. A step that SQL alone cannot do has a
+Python function in `AFTER_SCRIPT`, run in the same transaction right after its script.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
 from mailtrap.errors import MailtrapError
 from mailtrap.message.models import Address, Envelope, MessageSummary
-from mailtrap.message.parsing import Digest
+from mailtrap.message.parsing import Digest, summarize
+from mailtrap.message.searchtext import COLUMNS, indexed_text, tags_text
+
+log = logging.getLogger("mailtrap.storage")
 
 _MIGRATION = re.compile(r"^(\d{4})_\w+\.sql$")
 
@@ -50,8 +56,23 @@ def _statements(script: str) -> list[str]:
     return statements
 
 
+# The search index's trigram tokenizer (schema 5) arrived in SQLite 3.34.0.
+MIN_SQLITE = (3, 34, 0)
+
+
+def check_sqlite(version: tuple[int, int, int] = sqlite3.sqlite_version_info) -> None:
+    """Refuse, with the fix, an SQLite too old for the schema."""
+    if version < MIN_SQLITE:
+        have, need = ".".join(map(str, version)), ".".join(map(str, MIN_SQLITE))
+        raise MailtrapError(
+            f"the SQLite store needs SQLite {need} or newer, and this Python has {have}; "
+            "use --memory, or a Python built with a newer SQLite"
+        )
+
+
 def migrate(conn: sqlite3.Connection, path: str) -> None:
     """Bring the database at `path` (open on `conn`) up to the newest schema."""
+    check_sqlite()
     steps = migrations()
     newest = steps[-1][0]
     conn.execute("BEGIN IMMEDIATE")
@@ -66,11 +87,45 @@ def migrate(conn: sqlite3.Connection, path: str) -> None:
             if number > version:
                 for statement in _statements(script):
                     conn.execute(statement)
+                if number in AFTER_SCRIPT:
+                    AFTER_SCRIPT[number](conn)
                 conn.execute(f"PRAGMA user_version = {number:d}")
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+def _reindex(conn: sqlite3.Connection) -> None:
+    """Fill the search index (and `inline_count`) from every stored message, as ingest does:
+    the index holds text folded in Python, which no SQL can compute. Tags come from the
+    stored row, since they may have been changed since the message arrived."""
+    names = ", ".join(c.name for c in COLUMNS)
+    insert = f"INSERT INTO fts (rowid, {names}) VALUES (?{', ?' * len(COLUMNS)})"
+    tags_at = [c.name for c in COLUMNS].index("tags")
+    (total,) = conn.execute("SELECT count(*) FROM messages").fetchone()
+    if total:  # about a millisecond a message: say why this start takes longer
+        log.warning("rebuilding the search index of %d stored messages (once)", total)
+    after = 0
+    while rows := conn.execute(
+        "SELECT seq, envelope, tags, data FROM messages JOIN raw USING (seq) "
+        "WHERE seq > ? ORDER BY seq LIMIT 500",
+        (after,),
+    ).fetchall():
+        for seq, envelope, tags, raw in rows:
+            digest = summarize(bytes(raw), load_envelope(envelope))
+            text = list(indexed_text(digest))
+            text[tags_at] = tags_text(json.loads(tags))
+            conn.execute(insert, (seq, *text))
+            if digest.inline_count:
+                conn.execute(
+                    "UPDATE messages SET inline_count = ? WHERE seq = ?", (digest.inline_count, seq)
+                )
+        after = rows[-1][0]
+
+
+# version -> what runs after that version's script, in its transaction
+AFTER_SCRIPT: dict[int, Callable[[sqlite3.Connection], None]] = {5: _reindex}
 
 
 # -- rows <-> models --------------------------------------------------------------------------

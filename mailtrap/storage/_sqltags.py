@@ -2,7 +2,7 @@
 
 A message's tags live in three places kept equal here: `messages.tags` (the JSON list shown),
 the `tags` table (one row per tag, keyed by casefolded name, for listing and `tag:`) and the
-`fts` column that free-text search reads.
+`fts` column that free-text search reads (folded, as `searchtext.tags_text` makes it).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import json
 import sqlite3
 
 from mailtrap.errors import TagExists, TagNotFound
+from mailtrap.message.searchtext import tags_text
 from mailtrap.storage import _schema
 from mailtrap.storage._tags import renamed, tag_events, without
 from mailtrap.storage._writer import Outcome
@@ -25,7 +26,7 @@ def write_tags(conn: sqlite3.Connection, seq: int, tags: tuple[str, ...]) -> Non
         "INSERT INTO tags (seq, key, tag) VALUES (?, ?, ?)", [(seq, t.casefold(), t) for t in tags]
     )
     conn.execute("UPDATE messages SET tags = ? WHERE seq = ?", (_schema.dump(list(tags)), seq))
-    conn.execute("UPDATE fts SET tags = ? WHERE rowid = ?", (" ".join(tags), seq))
+    conn.execute("UPDATE fts SET tags = ? WHERE rowid = ?", (tags_text(tags), seq))
 
 
 def _carrying(conn: sqlite3.Connection, key: str, tag: str) -> list[tuple[int, str, list[str]]]:

@@ -16,16 +16,9 @@ from itertools import islice
 
 from mailtrap.errors import MessageNotFound, StoreClosed, TagExists, TagNotFound
 from mailtrap.message.models import Envelope, Message, MessageSummary
-from mailtrap.message.parsing import normalize_tags, parse_message, summarize
-from mailtrap.message.search import (
-    COLUMNS,
-    FIELD_COLUMNS,
-    Query,
-    Term,
-    indexed_text,
-    parse_query,
-    tokenize,
-)
+from mailtrap.message.parsing import Digest, normalize_tags, parse_message, summarize
+from mailtrap.message.search import Query, Term, parse_query
+from mailtrap.message.searchtext import COLUMNS, indexed_text, tags_text
 from mailtrap.storage._common import Subscribers, check_page
 from mailtrap.storage._offload import Offload
 from mailtrap.storage._tags import new_name, renamed, tag_events, tag_key, without
@@ -40,7 +33,7 @@ from mailtrap.storage.base import (
 )
 from mailtrap.storage.tagrules import TagRule, apply_rules
 
-__all__ = ["MemoryStore", "summary_matches"]
+__all__ = ["MemoryStore", "digest_matches"]
 
 
 @dataclass(slots=True)
@@ -48,7 +41,8 @@ class _Entry:
     summary: MessageSummary
     raw: bytes
     envelope: Envelope
-    words: dict[str, list[str]]  # `search.COLUMNS` name -> its words, as SQLite's index holds
+    text: dict[str, str]  # `searchtext.COLUMNS` name -> its folded text, as SQLite indexes it
+    inline_count: int
 
 
 class MemoryStore:
@@ -82,11 +76,11 @@ class MemoryStore:
         # Outside the lock: parsing (and any tag rule) is the slow part.
         digest = apply_rules(self.tag_rules, summarize(raw, envelope), raw)
         text = indexed_text(digest)
-        columns = {c.name: tokenize(t) for c, t in zip(COLUMNS, text, strict=True)}
+        columns = {c.name: t for c, t in zip(COLUMNS, text, strict=True)}
         with self._lock:
             self._check_open()
             summary = digest.to_summary(id=new_id(), created=datetime.now(UTC), size=len(raw))
-            self._entries[summary.id] = _Entry(summary, raw, envelope, columns)
+            self._entries[summary.id] = _Entry(summary, raw, envelope, columns, digest.inline_count)
             self._unread += 1
             pruned = self._prune()
             # Emitted under the lock so that subscribers see events in commit order.
@@ -201,7 +195,7 @@ class MemoryStore:
             for id in found:
                 entry = self._entries[id]
                 entry.summary = replace(entry.summary, tags=new)
-                entry.words["tags"] = tokenize(" ".join(new))
+                entry.text["tags"] = tags_text(new)
             if found:
                 self._subscribers.emit(StoreEvent("update", tuple(found), tags=new))
             return len(found)
@@ -238,7 +232,7 @@ class MemoryStore:
         for id, tags in changes.items():
             entry = self._entries[id]
             entry.summary = replace(entry.summary, tags=tags)
-            entry.words["tags"] = tokenize(" ".join(tags))
+            entry.text["tags"] = tags_text(tags)
         for event in tag_events(changes):
             self._subscribers.emit(event)
 
@@ -279,10 +273,11 @@ class MemoryStore:
 # -- search evaluation, mirroring the SQLite store's SQL ------------------------------------
 
 
-def summary_matches(query: Query, summary: MessageSummary, words: dict[str, list[str]]) -> bool:
-    """Whether a message with `summary`, whose `search.COLUMNS` hold `words`, matches `query`:
-    the memory store's search, for a message that is in no store (yet)."""
-    return _matches(query, _Entry(summary, b"", Envelope("", ()), words))
+def digest_matches(query: Query, digest: Digest, summary: MessageSummary) -> bool:
+    """Whether the message `digest` (as `summary`) matches `query`: the memory store's search,
+    for a message that is in no store (yet)."""
+    text = dict(zip((c.name for c in COLUMNS), indexed_text(digest), strict=True))
+    return _matches(query, _Entry(summary, b"", Envelope("", ()), text, digest.inline_count))
 
 
 def _matches(query: Query, entry: _Entry) -> bool:
@@ -291,22 +286,19 @@ def _matches(query: Query, entry: _Entry) -> bool:
 
 def _term_matches(term: Term, entry: _Entry) -> bool:
     s = entry.summary
-    if term.field is None:
-        return any(_has_phrase(words, term) for words in entry.words.values())
-    if term.field in FIELD_COLUMNS:
-        return _has_phrase(entry.words[FIELD_COLUMNS[term.field]], term)
-    if term.field == "message-id":
-        return s.message_id.casefold() == term.value
+    if term.text:
+        columns = term.columns or entry.text.keys()
+        return any(term.text in entry.text[c] for c in columns)
     if term.field == "login":
         return (s.username or "").casefold() == term.value
     if term.field == "tag":
         return any(t.casefold() == term.value for t in s.tags)
     if term.field == "is":
-        return s.read == (term.value == "read")
+        return bool(s.tags) if term.value == "tagged" else s.read == (term.value == "read")
     if term.field == "has":
-        return s.attachment_count > 0
+        return (s.attachment_count if term.value == "attachment" else entry.inline_count) > 0
     if term.field == "before":
-        return term.when is not None and s.created < term.when
+        return term.when is not None and s.created <= term.when
     if term.field == "after":
         return term.when is not None and s.created >= term.when
     if term.field == "larger":
@@ -314,16 +306,3 @@ def _term_matches(term: Term, entry: _Entry) -> bool:
     if term.field == "smaller":
         return s.size < term.size
     raise AssertionError(f"unhandled search field {term.field!r}")  # parse_query rejects these
-
-
-def _has_phrase(words: list[str], term: Term) -> bool:
-    """True if `term.words` occur consecutively in `words` (the last as a prefix if allowed)."""
-    want = term.words
-    n = len(want)
-    head, last = want[:-1], want[-1]
-    for i in range(len(words) - n + 1):
-        candidate = words[i + n - 1]
-        last_ok = candidate == last or (term.prefix and candidate.startswith(last))
-        if last_ok and tuple(words[i : i + n - 1]) == head:
-            return True
-    return False

@@ -254,10 +254,10 @@ class SQLiteStore:
     def search(self, query: str | Query, start: int = 0, limit: int = 50) -> Page:
         check_page(start, limit)
         parsed = parse_query(query) if isinstance(query, str) else query
-        q = compile_query(parsed)
         conn = self._reader()
-        conn.execute("BEGIN")
+        conn.execute("BEGIN")  # one snapshot for the index vocabulary, the page and its counts
         try:
+            q = compile_query(parsed, conn)
             rows = conn.execute(
                 f"SELECT {_schema.QUALIFIED_COLUMNS} FROM {q.source} WHERE {q.where} "
                 f"ORDER BY {q.order} LIMIT ? OFFSET ?",
@@ -283,10 +283,15 @@ class SQLiteStore:
 
     def ids(self, query: str | Query = "") -> builtins.list[str]:
         parsed = parse_query(query) if isinstance(query, str) else query
-        q = compile_query(parsed)
-        rows = self._reader().execute(
-            f"SELECT m.id FROM {q.source} WHERE {q.where} ORDER BY {q.order}", q.params
-        )
+        conn = self._reader()
+        conn.execute("BEGIN")
+        try:
+            q = compile_query(parsed, conn)
+            rows = conn.execute(
+                f"SELECT m.id FROM {q.source} WHERE {q.where} ORDER BY {q.order}", q.params
+            ).fetchall()
+        finally:
+            conn.execute("COMMIT")
         return [r[0] for r in rows]
 
     def tags(self) -> dict[str, int]:

@@ -14,7 +14,7 @@ own thread (never the event loop), before the message is stored: its first `new`
 carries the tags. `before:`/`after:` compare with the time of arrival; `is:read` never matches
 new mail; `tag:` sees the tags from X-Tags and plus-addresses, not those of other rules.
 The cost is bounded: at most `MAX_RULES` rules, each of at most `search.MAX_TERMS` terms over
-the indexed text (`search.MAX_INDEXED_BODY` of body) and one scan of the raw bytes.
+the indexed text (`searchtext.MAX_INDEXED_BODY` of body) and one scan of the raw bytes.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from mailtrap.message.parsing import Digest, clean_tag, normalize_tags
-from mailtrap.message.search import COLUMNS, Query, QueryError, indexed_text, parse_query, tokenize
+from mailtrap.message.search import Query, QueryError, parse_query
 
 __all__ = ["MAX_RULES", "TagRule", "apply_rules", "parse_tag_rules"]
 
@@ -91,16 +91,15 @@ def apply_rules(rules: Iterable[TagRule], digest: Digest, raw: bytes) -> Digest:
     rules = tuple(rules)
     if not rules:
         return digest
-    from mailtrap.storage.memory import summary_matches  # memory imports this module
+    from mailtrap.storage.memory import digest_matches  # memory imports this module
 
-    words = {c.name: tokenize(t) for c, t in zip(COLUMNS, indexed_text(digest), strict=True)}
     summary = digest.to_summary(id="", created=datetime.now(UTC), size=len(raw))
     lowered = raw.lower()
     extra = [
         tag
         for rule in rules
         if rule.match.lower().encode("utf-8", "surrogateescape") in lowered
-        or summary_matches(rule.query, summary, words)
+        or digest_matches(rule.query, digest, summary)
         for tag in rule.tags
     ]
     if not extra:

@@ -343,7 +343,7 @@ def test_ids_lists_matches_newest_first(store: MessageStore) -> None:
     assert store.ids("report") == [c.id, a.id]
     assert len(store.ids()) == 3
     with pytest.raises(QueryError):
-        store.ids("bogus:field")
+        store.ids("is:bogus")
 
 
 def test_storage_size_grows_with_mail(store: MessageStore) -> None:

@@ -12,7 +12,7 @@ import pytest
 from mailfactory import build_mail, deliver, envelope_for
 
 from mailtrap import MailtrapError, SQLiteStore
-from mailtrap.message.search import COLUMNS, FIELD_COLUMNS, TEXT_FIELDS
+from mailtrap.message.searchtext import COLUMNS, FIELD_COLUMNS, TEXT_FIELDS
 from mailtrap.storage._inserts import CHUNK, Pending
 from mailtrap.storage._schema import SUMMARY_COLUMNS, _statements, migrations
 from mailtrap.storage._writer import Operation, Writer
@@ -173,13 +173,15 @@ def test_a_version_2_database_is_upgraded_with_its_mail_still_searchable(tmp_pat
             conn.execute("COMMIT")
     for seq, subject in enumerate(("quarterly invoice", "shipping notice"), 1):
         raw = build_mail(subject=subject)
-        row = Pending.build(raw, envelope_for(raw)).row  # the version-4 view's columns
+        row = Pending.build(raw, envelope_for(raw)).row  # the `incoming` view's columns
         conn.execute(
             f"INSERT INTO messages (seq, {SUMMARY_COLUMNS}, envelope) VALUES ({seq}{',?' * 14})",
             row[:14],
         )
         conn.execute("INSERT INTO raw VALUES (?, ?)", (seq, row[14]))
-        conn.execute(f"INSERT INTO fts (rowid, {FTS_COLUMNS}) VALUES ({seq}{',?' * 8})", row[15:])
+        # The version-2 index had no reply_to column (the view's fts_reply_to, row[21]).
+        old_fts = [*row[16:21], *row[22:]]
+        conn.execute(f"INSERT INTO fts (rowid, {FTS_COLUMNS}) VALUES ({seq}{',?' * 8})", old_fts)
     conn.close()
 
     store = SQLiteStore(path)
@@ -262,7 +264,7 @@ def test_a_burst_of_untagged_mail_is_one_statement_without_begin_or_commit(
         statements: list[str] = []
         _, gate = hold(writer)
         writer._conn.set_trace_callback(statements.append)
-        mails = [build_mail(subject=f"plain {n}") for n in range(CHUNK)]
+        mails = [build_mail(subject=f"plain {n}x") for n in range(CHUNK)]
         futures = [store.submit(raw, envelope_for(raw)) for raw in mails]
         gate.set()
         summaries = [f.result(10) for f in futures]
@@ -373,6 +375,8 @@ def test_the_schema_indexes_the_one_table_of_search_columns(tmp_path: Path) -> N
     names = [c.name for c in COLUMNS]
     assert fts == names
     assert incoming[-len(names) :] == [f"fts_{n}" for n in names]
-    # Each `field:` searches exactly one column, and only those fields take words.
-    assert set(FIELD_COLUMNS.values()) <= set(names)
-    assert set(FIELD_COLUMNS) == TEXT_FIELDS == {"from", "to", "cc", "bcc", "subject"}
+    # Each text `field:` searches columns of the index.
+    assert {c for columns in FIELD_COLUMNS.values() for c in columns} <= set(names)
+    assert set(FIELD_COLUMNS) == TEXT_FIELDS
+    fields = {"from", "to", "cc", "bcc", "reply-to", "addressed", "subject", "message-id"}
+    assert fields == TEXT_FIELDS

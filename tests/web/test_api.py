@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -126,7 +127,9 @@ def test_search_counts_matches_separately_from_the_mailbox(live: Live, store: Me
     assert (body["total"], body["messages_count"], body["count"]) == (4, 3, 2)
 
 
-@pytest.mark.parametrize(("query", "reason"), [("", "no search query"), ("subjet:x", "subjet")])
+@pytest.mark.parametrize(
+    ("query", "reason"), [("", "no search query"), ("has:wings", "has:'wings'")]
+)
 def test_bad_search_is_a_400_with_a_reason(live: Live, query: str, reason: str) -> None:
     _, http = live
     for response in (
@@ -537,3 +540,46 @@ def test_request_bodies_are_bounded_by_the_message_size_limit(store: MessageStor
         small = httpx.post(server.url + "/api/v1/send", json={**body, "Text": "fine"})
         assert small.status_code == 200
     assert store.count() == 1
+
+
+# -- search: Mailpit's tz parameter -----------------------------------------------------------
+
+
+def test_tz_places_dates_on_every_search_endpoint(live: Live, store: MessageStore) -> None:
+    """Mailpit's `tz` on GET /search, DELETE /search and PUT /messages: 13 hours from now on
+    the clock is still to come in UTC, and was an hour ago at UTC+14."""
+    _, http = live
+    deliver(store, subject="now")
+    wall = (datetime.now(UTC) + timedelta(hours=13)).strftime("%Y-%m-%d %H:%M")
+    query = f'after:"{wall}"'
+    ahead = {"query": query, "tz": "Pacific/Kiritimati"}
+
+    def found(params: dict[str, str]) -> int:
+        count: int = http.get("/api/v1/search", params=params).json()["messages_count"]
+        return count
+
+    assert found({"query": query, "tz": "UTC"}) == 0
+    assert found(ahead) == 1
+    assert http.put("/api/v1/messages", params={"tz": "UTC"}, json={"Search": query, "Read": True})
+    assert store.count(unread=True) == 1
+    http.put("/api/v1/messages", params={"tz": ahead["tz"]}, json={"Search": query, "Read": True})
+    assert store.count(unread=True) == 0
+    http.delete("/api/v1/search", params={"query": query, "tz": "UTC"})
+    assert store.count() == 1
+    http.delete("/api/v1/search", params=ahead)
+    assert store.count() == 0
+
+
+def test_an_unknown_tz_is_a_400_naming_it(live: Live, store: MessageStore) -> None:
+    """Mailpit ignores it (and reads the date in its own zone); a 400 says what went wrong."""
+    _, http = live
+    deliver(store, subject="kept")
+    params = {"query": "after:2000-01-01", "tz": "Mars/Olympus"}
+    for response in (
+        http.get("/api/v1/search", params=params),
+        http.delete("/api/v1/search", params=params),
+        http.put("/api/v1/messages", params={"tz": params["tz"]}, json={"Search": "x"}),
+    ):
+        assert response.status_code == 400, response.text
+        assert "unknown time zone 'Mars/Olympus'" in response.json()["detail"]
+    assert store.count() == 1 and store.count(unread=True) == 1

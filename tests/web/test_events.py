@@ -104,7 +104,7 @@ def test_wait_times_out_with_408_and_a_reason(live: Live, store: MessageStore) -
 @pytest.mark.parametrize(
     ("params", "status"),
     [
-        ({"query": "bogus:x"}, 400),
+        ({"query": "is:bogus"}, 400),
         ({"timeout": 0}, 422),
         ({"timeout": 301}, 422),
         ({"count": 0}, 422),

@@ -127,9 +127,9 @@ def test_only_raster_images_are_shown_inline(live: Live, store: MessageStore) ->
 def test_unknown_message_and_bad_search_are_handled(live: Live) -> None:
     _, http = live
     assert http.get("/view/nope").status_code == 404
-    page = http.get("/", params={"q": "subjet:oops"})
+    page = http.get("/", params={"q": "is:oops"})
     assert page.status_code == 400  # as on the API, but still the page, showing the reason
-    assert "unknown search field" in page.text and "<form" in page.text
+    assert "unknown search flag" in page.text and "<form" in page.text
 
 
 @pytest.mark.parametrize(

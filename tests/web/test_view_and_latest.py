@@ -103,8 +103,8 @@ def test_latest_without_a_match_or_with_a_bad_query_says_so(
     assert (
         none.json()["detail"] == "no message matches 'subject:nothing', so there is no latest match"
     )
-    bad = http.get("/api/v1/message/latest/headers", params={"query": "nosuchfield:x"})
-    assert bad.status_code == 400 and "unknown search field" in bad.json()["detail"]
+    bad = http.get("/api/v1/message/latest/headers", params={"query": "is:nosuchflag"})
+    assert bad.status_code == 400 and "unknown search flag" in bad.json()["detail"]
     # An ordinary ID ignores the query: it names its message already.
     assert http.get("/api/v1/message/latest", params={"query": ""}).status_code == 200
 
