@@ -10,16 +10,17 @@ import builtins
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from itertools import islice
 
 from mailtrap.errors import MessageNotFound, StoreClosed, TagExists, TagNotFound
 from mailtrap.message.models import Envelope, Message, MessageSummary
-from mailtrap.message.parsing import Digest, normalize_tags, parse_message, summarize
-from mailtrap.message.search import Query, Term, parse_query
+from mailtrap.message.parsing import normalize_tags, parse_message, summarize
+from mailtrap.message.search import Query, parse_query
 from mailtrap.message.searchtext import COLUMNS, indexed_text, tags_text
 from mailtrap.storage._common import Subscribers, check_page
+from mailtrap.storage._match import Entry, matches
 from mailtrap.storage._offload import Offload
 from mailtrap.storage._tags import new_name, renamed, tag_events, tag_key, without
 from mailtrap.storage.base import (
@@ -33,16 +34,7 @@ from mailtrap.storage.base import (
 )
 from mailtrap.storage.tagrules import TagRule, apply_rules
 
-__all__ = ["MemoryStore", "digest_matches"]
-
-
-@dataclass(slots=True)
-class _Entry:
-    summary: MessageSummary
-    raw: bytes
-    envelope: Envelope
-    text: dict[str, str]  # `searchtext.COLUMNS` name -> its folded text, as SQLite indexes it
-    inline_count: int
+__all__ = ["MemoryStore"]
 
 
 class MemoryStore:
@@ -57,7 +49,7 @@ class MemoryStore:
         self.max_messages = max_messages
         self.tag_rules = tuple(tag_rules)
         self._lock = threading.RLock()
-        self._entries: dict[str, _Entry] = {}  # insertion order is arrival order
+        self._entries: dict[str, Entry] = {}  # insertion order is arrival order
         self._unread = 0
         self._subscribers = Subscribers()
         self._closed = False
@@ -80,7 +72,7 @@ class MemoryStore:
         with self._lock:
             self._check_open()
             summary = digest.to_summary(id=new_id(), created=datetime.now(UTC), size=len(raw))
-            self._entries[summary.id] = _Entry(summary, raw, envelope, columns, digest.inline_count)
+            self._entries[summary.id] = Entry(summary, raw, envelope, columns, digest.inline_count)
             self._unread += 1
             pruned = self._prune()
             # Emitted under the lock so that subscribers see events in commit order.
@@ -160,7 +152,7 @@ class MemoryStore:
         check_page(start, limit)
         parsed = parse_query(query) if isinstance(query, str) else query
         with self._lock:
-            hits = [e.summary for e in self._newest() if _matches(parsed, e)]
+            hits = [e.summary for e in self._newest() if matches(parsed, e)]
         unread = sum(not s.read for s in hits)
         return Page(tuple(hits[start : start + limit]), len(hits), unread, start)
 
@@ -175,7 +167,7 @@ class MemoryStore:
     def ids(self, query: str | Query = "") -> builtins.list[str]:
         parsed = parse_query(query) if isinstance(query, str) else query
         with self._lock:
-            return [e.summary.id for e in self._newest() if _matches(parsed, e)]
+            return [e.summary.id for e in self._newest() if matches(parsed, e)]
 
     def tags(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -255,10 +247,10 @@ class MemoryStore:
         with self._lock:
             self._closed = True
 
-    def _newest(self) -> Iterator[_Entry]:
+    def _newest(self) -> Iterator[Entry]:
         return reversed(self._entries.values())
 
-    def _entry(self, id: str) -> _Entry:
+    def _entry(self, id: str) -> Entry:
         with self._lock:
             try:
                 return self._entries[id]
@@ -268,41 +260,3 @@ class MemoryStore:
     def _check_open(self) -> None:
         if self._closed:
             raise StoreClosed("this MemoryStore is closed; create a new one")
-
-
-# -- search evaluation, mirroring the SQLite store's SQL ------------------------------------
-
-
-def digest_matches(query: Query, digest: Digest, summary: MessageSummary) -> bool:
-    """Whether the message `digest` (as `summary`) matches `query`: the memory store's search,
-    for a message that is in no store (yet)."""
-    text = dict(zip((c.name for c in COLUMNS), indexed_text(digest), strict=True))
-    return _matches(query, _Entry(summary, b"", Envelope("", ()), text, digest.inline_count))
-
-
-def _matches(query: Query, entry: _Entry) -> bool:
-    return all(_term_matches(t, entry) != t.negated for t in query.terms)
-
-
-def _term_matches(term: Term, entry: _Entry) -> bool:
-    s = entry.summary
-    if term.text:
-        columns = term.columns or entry.text.keys()
-        return any(term.text in entry.text[c] for c in columns)
-    if term.field == "login":
-        return (s.username or "").casefold() == term.value
-    if term.field == "tag":
-        return any(t.casefold() == term.value for t in s.tags)
-    if term.field == "is":
-        return bool(s.tags) if term.value == "tagged" else s.read == (term.value == "read")
-    if term.field == "has":
-        return (s.attachment_count if term.value == "attachment" else entry.inline_count) > 0
-    if term.field == "before":
-        return term.when is not None and s.created <= term.when
-    if term.field == "after":
-        return term.when is not None and s.created >= term.when
-    if term.field == "larger":
-        return s.size > term.size
-    if term.field == "smaller":
-        return s.size < term.size
-    raise AssertionError(f"unhandled search field {term.field!r}")  # parse_query rejects these

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 
 from mailtrap.message.parsing import Digest, clean_tag, normalize_tags
 from mailtrap.message.search import Query, QueryError, parse_query
+from mailtrap.storage._match import digest_matches
 
 __all__ = ["MAX_RULES", "TagRule", "apply_rules", "parse_tag_rules"]
 
@@ -91,8 +92,6 @@ def apply_rules(rules: Iterable[TagRule], digest: Digest, raw: bytes) -> Digest:
     rules = tuple(rules)
     if not rules:
         return digest
-    from mailtrap.storage.memory import digest_matches  # memory imports this module
-
     summary = digest.to_summary(id="", created=datetime.now(UTC), size=len(raw))
     lowered = raw.lower()
     extra = [
