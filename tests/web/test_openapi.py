@@ -85,6 +85,13 @@ def test_real_responses_match_the_schema(live: Live, store: MessageStore, spec: 
     check = spec.check
     check(http.get("/api/v1/messages"), "/api/v1/messages")
     check(http.get("/api/v1/messages", params={"limit": -1}), "/api/v1/messages")
+    check(http.get("/api/v1/messages", params={"extras": 1}), "/api/v1/messages")
+    check(http.get("/api/v1/search", params={"query": "doc", "extras": 1}), "/api/v1/search")
+    check(http.get(f"/api/v1/message/{id}", params={"extras": 1}), "/api/v1/message/{id}")
+    check(http.get("/api/v1/info", params={"extras": 1}), "/api/v1/info")
+    check(http.get("/api/v1/wait", params={"count": 0}), "/api/v1/wait")
+    check(http.put("/api/v1/messages", json={"Bogus": 1}), "/api/v1/messages")
+    check(http.request("DELETE", "/api/v1/messages", content=b"{"), "/api/v1/messages")
     check(http.get("/api/v1/search", params={"query": "doc"}), "/api/v1/search")
     check(http.get("/api/v1/search", params={"query": "nope:x"}), "/api/v1/search")
     check(http.get(f"/api/v1/message/{id}"), "/api/v1/message/{id}")
