@@ -4,8 +4,9 @@ Every request model derives from `StrictIn`:
 - a key the model does not have is refused (400, naming it; see mailtrap.web.errors), never
   silently dropped: a misspelt "Header" or "Triggers" is an error, not a request that quietly
   did something else;
-- a key that differs from a field only in case is that field, as Go's encoding/json (Mailpit)
-  reads it: `{"ids": [...], "read": true}` works there, so it works here.
+- a key that differs from a field only in case is that field, and a null is the field's
+  default, as Go's encoding/json (Mailpit) reads them: `{"ids": null, "read": true}` works
+  there, so it works here.
 """
 
 from __future__ import annotations
@@ -39,10 +40,12 @@ class StrictIn(BaseModel):
         if not isinstance(data, dict):
             return data
         names = {name.lower(): name for name in cls.model_fields}
-        # Where two keys name one field ("Read" and "read"), the later wins, as in Go.
+        # Where two keys name one field ("Read" and "read"), the later wins, as in Go; a null
+        # leaves the field as it was (its default), as Go's decoder does.
         return {
             (names.get(key.lower(), key) if isinstance(key, str) else key): value
             for key, value in data.items()
+            if value is not None
         }
 
 

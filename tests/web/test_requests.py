@@ -54,6 +54,15 @@ def test_keys_match_ignoring_case_as_in_go(live: Live, store: MessageStore) -> N
     assert sent.status_code == 200, sent.text
 
 
+def test_a_null_is_the_default_as_in_go(live: Live, store: MessageStore) -> None:
+    _, http = live
+    deliver(store)
+    assert http.put("/api/v1/messages", json={"IDs": None, "Read": True}).text == "ok"
+    assert store.count(unread=True) == 0  # no IDs: every message, as with none given
+    missing = http.put("/api/v1/tags", json={"IDs": None, "Tags": ["x"]})
+    assert (missing.status_code, missing.json()["detail"]) == (400, "IDs is required")
+
+
 @pytest.fixture
 def everything(store: MessageStore) -> Iterator[httpx.Client]:
     """The app with chaos, so that every route that takes a body is reachable."""
