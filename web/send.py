@@ -61,6 +61,9 @@ def build(body: SendIn) -> tuple[bytes, Envelope]:
     if not recipients:
         raise HTTPException(400, "the message needs at least one recipient in To, Cc or Bcc")
     msg = EmailMessage(policy=SMTPUTF8)
+    if not any(name.lower() == "return-path" for name in body.Headers):
+        # As Mailpit's stored copy: the envelope sender, as a receiving server records it.
+        msg["Return-Path"] = f"<{body.From.Email}>"
     msg["From"] = _address(body.From, "From")
     for field, addresses in (("To", body.To), ("Cc", body.Cc), ("Reply-To", body.ReplyTo)):
         if addresses:

@@ -218,9 +218,10 @@ def test_headers_are_names_to_lists_of_strings(live: Live, sent: str) -> None:
     _, http = live
     headers = http.get(f"/api/v1/message/{sent}/headers").json()
     assert all(isinstance(v, list) and all(isinstance(s, str) for s in v) for v in headers.values())
-    # What Mailpit's stored copy of a /send message carries, Bcc included.
+    # What Mailpit's stored copy of a /send message carries, Bcc and Return-Path included.
     assert {"Bcc", "Cc", "Date", "From", "Message-Id", "Reply-To", "Subject", "To"} <= set(headers)
     assert headers["Bcc"] == ["hidden@example.com"]
+    assert headers["Return-Path"] == ["<app@example.com>"]
 
 
 def test_a_new_message_event_carries_a_summary(live: Live, store: MessageStore) -> None:
