@@ -44,7 +44,7 @@ from mailtrap.web.deps import AppContext, error
 from mailtrap.web.errors import invalid_request
 from mailtrap.web.guard import Guard
 from mailtrap.web.hub import EventHub
-from mailtrap.web.lenient import JSONBodies, options_router
+from mailtrap.web.lenient import MailpitRequests
 from mailtrap.web.parsed import ParsedCache
 from mailtrap.web.webroot import Webroot
 
@@ -93,7 +93,7 @@ def create_app(
         parsed=ParsedCache(),
     )
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.add_middleware(JSONBodies)
+    app.add_middleware(MailpitRequests)
     if options.api_cors:  # no CORS at all unless asked for
         app.add_middleware(
             CORSMiddleware,
@@ -125,7 +125,6 @@ def create_app(
     ):
         _document_bad_bodies(module.router)
         app.include_router(module.router)
-    app.include_router(options_router)
     app.mount("/static", StaticFiles(packages=[("mailtrap.web", "static")]), name="static")
     app.mount(docs.ASSETS, docs.assets(), name="docs-assets")
     # Outermost: refuses before anything runs.

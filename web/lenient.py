@@ -11,14 +11,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ["API_PREFIX", "JSONBodies", "options_router"]
+from mailtrap.web.paths import route_path
+
+__all__ = ["API_PREFIX", "MailpitRequests"]
 
 API_PREFIX = "/api/"
+OPTIONS_PREFIX = "/api/v1/"
 
 
 def _is_json(content_type: str) -> bool:
@@ -28,25 +30,23 @@ def _is_json(content_type: str) -> bool:
     )
 
 
-class JSONBodies:
+class MailpitRequests:
     """ASGI middleware: an API request whose `Content-Type` is missing or not JSON is passed
-    on as `application/json`, so its body is read as JSON (or refused as not being JSON)."""
+    on as `application/json`, so its body is read as JSON (or refused as not being JSON);
+    `OPTIONS` under /api/v1/ gets an empty 200.
+
+    Not a catch-all OPTIONS route: that would match every path under /api/v1/ for every
+    method, turning Starlette's trailing-slash redirects into 405s."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(API_PREFIX):
+        if scope["type"] == "http" and (path := route_path(scope)).startswith(API_PREFIX):
+            if scope["method"] == "OPTIONS" and path.startswith(OPTIONS_PREFIX):
+                await PlainTextResponse("")(scope, receive, send)
+                return
             headers = MutableHeaders(scope=scope)
             if not _is_json(headers.get("content-type", "")):
                 headers["content-type"] = "application/json"
         await self.app(scope, receive, send)
-
-
-options_router = APIRouter(include_in_schema=False)
-
-
-@options_router.options("/api/v1/{path:path}")
-def options(path: str) -> PlainTextResponse:  # noqa: ARG001 (the route matches any path)
-    """An empty 200, as Mailpit answers OPTIONS anywhere under /api/v1/."""
-    return PlainTextResponse("")

@@ -43,6 +43,19 @@ def test_a_json_body_is_read_whatever_its_content_type(
     assert store.count() == 2
 
 
+def test_under_a_webroot_too(store: MessageStore) -> None:
+    summary = deliver(store)
+    with LiveServer(create_app(store, Settings(webroot="/mail/"))) as server:
+        answer = httpx.put(
+            server.url + "/mail/api/v1/messages",
+            content=json.dumps({"IDs": [summary.id], "Read": True}),
+            headers={"Content-Type": "text/plain"},
+        )
+        assert (answer.status_code, answer.text) == (200, "ok")
+        assert httpx.options(server.url + "/mail/api/v1/messages").status_code == 200
+    assert store.get(summary.id).read is True
+
+
 def test_keys_match_ignoring_case_as_in_go(live: Live, store: MessageStore) -> None:
     _, http = live
     summary = deliver(store)
