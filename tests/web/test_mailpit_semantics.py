@@ -6,19 +6,21 @@ import json
 import time
 
 import httpx
+from inprocess import InProcess
 from liveserver import LiveServer
 from mailfactory import deliver
 from websockets.sync.client import connect
 
 from mailtrap import Envelope, MessageStore
 
-Live = tuple[LiveServer, httpx.Client]
+Live = tuple[InProcess, httpx.Client]
+Served = tuple[LiveServer, httpx.Client]
 
 
 def test_getting_a_message_marks_it_read_and_the_inbox_hears_it(
-    live: Live, store: MessageStore
+    served: Served, store: MessageStore
 ) -> None:
-    server, http = live
+    server, http = served
     summary = deliver(store, subject="open me")
     other = deliver(store, subject="leave me")
     with connect(server.url.replace("http://", "ws://") + "/api/events") as ws:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from inprocess import InProcess
 from liveserver import LiveServer
 from mailfactory import deliver
 from tools import mailpit_api
@@ -19,7 +20,7 @@ from mailtrap.config import Settings
 from mailtrap.smtp.chaos import Chaos
 from mailtrap.web import create_app
 
-Live = tuple[LiveServer, httpx.Client]
+Live = tuple[InProcess, httpx.Client]
 ORIGIN = "http://localhost:3000"
 
 
@@ -65,6 +66,9 @@ def test_keys_match_ignoring_case_as_in_go(live: Live, store: MessageStore) -> N
         "/api/v1/send", json={"from": {"email": "a@example.com"}, "to": [{"EMAIL": "b@x.example"}]}
     )
     assert sent.status_code == 200, sent.text
+    tagged = deliver(store, headers={"X-Tags": "old"})
+    assert http.put("/api/v1/tags/old", json={"name": "new"}).status_code == 200
+    assert store.get(tagged.id).tags == ("new",)
 
 
 def test_a_null_is_the_default_as_in_go(live: Live, store: MessageStore) -> None:

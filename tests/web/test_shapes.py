@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from inprocess import InProcess
 from liveserver import LiveServer
 from mailfactory import build_mail, envelope_for
 from websockets.sync.client import connect
@@ -24,7 +25,8 @@ from mailtrap import Envelope, MemoryStore, MessageStore
 from mailtrap.smtp.chaos import Chaos
 from mailtrap.web import create_app
 
-Live = tuple[LiveServer, httpx.Client]
+Live = tuple[InProcess, httpx.Client]
+Served = tuple[LiveServer, httpx.Client]
 
 # A shape: a set of keys (an object whose values are not checked further), or a dict from key
 # to the shape of its value; a one-element list is "a list of that shape".
@@ -224,8 +226,8 @@ def test_headers_are_names_to_lists_of_strings(live: Live, sent: str) -> None:
     assert headers["Return-Path"] == ["<app@example.com>"]
 
 
-def test_a_new_message_event_carries_a_summary(live: Live, store: MessageStore) -> None:
-    server, _ = live
+def test_a_new_message_event_carries_a_summary(served: Served, store: MessageStore) -> None:
+    server, _ = served
     with connect(server.url.replace("http://", "ws://") + "/api/events") as ws:
         json.loads(ws.recv(timeout=10))  # the first stats
         add_full(store)
