@@ -45,11 +45,11 @@ class Client:
 
     def messages(self, start: int = 0, limit: int = 50) -> Page:
         """Summaries, newest first."""
-        return _page(self._json("GET", "/api/v1/messages", start=start, limit=limit))
+        return _page(self._json("GET", "/api/v1/messages", start=start, limit=limit, extras=1))
 
     def search(self, query: str, start: int = 0, limit: int = 50) -> Page:
         """Summaries matching `query` (Mailpit's syntax), newest first."""
-        body = self._json("GET", "/api/v1/search", query=query, start=start, limit=limit)
+        body = self._json("GET", "/api/v1/search", query=query, start=start, limit=limit, extras=1)
         return _page(body)
 
     def get(self, id: str = "latest") -> Message:
@@ -81,7 +81,7 @@ class Client:
 
     def server_time(self) -> datetime:
         """The server's clock (aware), to mark "from now on" without trusting this machine's."""
-        when = _when(self._json("GET", "/api/v1/info")["ServerTime"])
+        when = _when(self._json("GET", "/api/v1/info", extras=1)["ServerTime"])
         assert when is not None
         return when
 
@@ -107,6 +107,7 @@ class Client:
                 count=count,
                 timeout=timeout,
                 limit=max(count, 50),
+                extras=1,
                 _timeout=timeout + self.timeout,
             )
         except _HTTPError as exc:
@@ -133,9 +134,10 @@ class Client:
 
     def chaos_rules(self) -> list[dict[str, Any]]:
         """The server's fault-injection rules, as GET /api/v1/chaos lists them."""
-        return list(self._json("GET", "/api/v1/chaos")["Rules"])
+        return list(self._json("GET", "/api/v1/chaos", extras=1)["Rules"])
 
     def set_chaos_rules(self, rules: Iterable[dict[str, Any]]) -> None:
+        """Replace every rule (Mailpit's triggers included, which are rules here too)."""
         self._request("PUT", "/api/v1/chaos", body={"Rules": list(rules)})
 
     def set_tags(self, ids: Iterable[str], tags: Iterable[str]) -> None:
@@ -209,14 +211,16 @@ def _addresses(items: list[dict[str, str]] | None) -> tuple[Address, ...]:
 
 
 def _summary(s: dict[str, Any]) -> MessageSummary:
-    sender = s.get("From")
+    sender = s.get("From") or {}
     created = _when(s["Created"])
     assert created is not None
     return MessageSummary(
         id=s["ID"],
         message_id=s["MessageID"],
         subject=s["Subject"],
-        sender=Address(sender["Name"], sender["Address"]) if sender else None,
+        sender=Address(sender["Name"], sender["Address"])
+        if sender.get("Name") or sender.get("Address")
+        else None,
         to=_addresses(s["To"]),
         cc=_addresses(s["Cc"]),
         bcc=_addresses(s["Bcc"]),

@@ -330,7 +330,7 @@ def test_chaos_rules_from_flags_and_environment(tmp_path: Path) -> None:
                 client.sendmail("a@example.com", ["b@example.com"], b"Subject: 1\r\n\r\nx")
             client.rset()
             client.sendmail("a@example.com", ["b@example.com"], b"Subject: 2\r\n\r\nx")
-        assert running.get("/api/v1/chaos")["Rules"] == []
+        assert running.get("/api/v1/chaos?extras=1")["Rules"] == []
         assert running.get("/api/v1/messages")["total"] == 1
     finally:
         running.stop()

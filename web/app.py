@@ -5,16 +5,15 @@ apps as they like."""
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 from collections.abc import AsyncIterator
 
-from fastapi import FastAPI, Request
-from fastapi.encoders import jsonable_encoder
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 from mailtrap._version import __version__
@@ -41,9 +40,11 @@ from mailtrap.web import (
     wait,
     webui,
 )
-from mailtrap.web.deps import AppContext
+from mailtrap.web.deps import AppContext, error
+from mailtrap.web.errors import invalid_request
 from mailtrap.web.guard import Guard
 from mailtrap.web.hub import EventHub
+from mailtrap.web.lenient import MailpitRequests
 from mailtrap.web.parsed import ParsedCache
 from mailtrap.web.webroot import Webroot
 
@@ -92,20 +93,16 @@ def create_app(
         parsed=ParsedCache(),
     )
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(MailpitRequests)
     if options.api_cors:  # no CORS at all unless asked for
         app.add_middleware(
             CORSMiddleware,
             allow_origins=list(options.api_cors),
-            allow_methods=["GET", "PUT", "POST", "DELETE"],
-            allow_headers=["Content-Type"],
+            allow_methods=["GET", "PUT", "POST", "DELETE", "OPTIONS"],
+            allow_headers=["*"],  # as Mailpit: clients send Authorization, for one
         )
 
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(_request: Request, exc: RequestValidationError) -> Response:
-        # FastAPI's own answer echoes the input, and cannot encode one with a lone surrogate
-        # (JSON can carry one) as UTF-8: the 422 became a 500. Escaped, it is plain ASCII.
-        body = json.dumps({"detail": jsonable_encoder(exc.errors())}, ensure_ascii=True)
-        return Response(body, status_code=422, media_type="application/json")
+    app.add_exception_handler(RequestValidationError, invalid_request)  # type: ignore[arg-type]
 
     @app.exception_handler(QueryError)
     async def bad_query(_request: Request, exc: QueryError) -> JSONResponse:
@@ -126,6 +123,7 @@ def create_app(
         pages,
         docs,
     ):
+        _document_bad_bodies(module.router)
         app.include_router(module.router)
     app.mount("/static", StaticFiles(packages=[("mailtrap.web", "static")]), name="static")
     app.mount(docs.ASSETS, docs.assets(), name="docs-assets")
@@ -139,3 +137,14 @@ def create_app(
     # Outside even the Guard: it sees paths below the webroot, as the routes do.
     app.add_middleware(Webroot, webroot=options.webroot)
     return app
+
+
+def _document_bad_bodies(router: APIRouter) -> None:
+    """Every route that takes a JSON body documents the 400 an unreadable one gets
+    (mailtrap.web.errors), unless it documents a 400 of its own."""
+    for route in router.routes:
+        if isinstance(route, APIRoute) and route.body_field is not None:
+            route.responses.setdefault(
+                400,
+                error("the body is not JSON, has a key this route does not take, or a bad value"),
+            )

@@ -96,6 +96,8 @@ class Guard:
     async def _logged_in(self, scope: Scope, headers: Headers) -> bool:
         if not self.logins or route_path(scope) in OPEN_PATHS:
             return True
+        if self.cors and scope.get("method") == "OPTIONS":
+            return True  # browsers send CORS preflights without credentials (as Mailpit)
         return await self.logins.allows(headers.get("authorization", ""))
 
     def _problem(self, scope: Scope, headers: Headers) -> str | None:

@@ -13,7 +13,9 @@ from fastapi.responses import PlainTextResponse
 
 from mailtrap._version import __version__
 from mailtrap.web.deps import Context, Store
-from mailtrap.web.schemas import InfoOut, RuntimeStatsOut, SetTagsIn
+from mailtrap.web.inputs import SetTagsIn
+from mailtrap.web.params import Extras
+from mailtrap.web.schemas import InfoExtrasOut, InfoOut, RuntimeStatsOut
 
 router = APIRouter(prefix="/api/v1", tags=["meta"])
 
@@ -28,10 +30,11 @@ def _rss_bytes() -> int:
 
 
 @router.get("/info", summary="Version, mailbox counts, database size and runtime statistics")
-def info(context: Context, store: Store) -> InfoOut:
-    """Mailpit's shape. `LatestVersion` is this version: mailtrap never calls home."""
+def info(context: Context, store: Store, extras: Extras = False) -> InfoExtrasOut | InfoOut:
+    """Mailpit's shape. `LatestVersion` is this version: mailtrap never calls home. With
+    `extras=1`, also `ServerTime`, the server's clock."""
     smtp = context.smtp_stats
-    return InfoOut(
+    answer = InfoOut(
         Version=__version__,
         LatestVersion=__version__,
         Database=store.describe().database,
@@ -48,8 +51,10 @@ def info(context: Context, store: Store) -> InfoOut:
             SMTPRejected=smtp.rejected,
             SMTPIgnored=0,
         ),
-        ServerTime=datetime.now(UTC),
     )
+    if extras:
+        return InfoExtrasOut(**answer.model_dump(), ServerTime=datetime.now(UTC))
+    return answer
 
 
 @router.get("/tags", summary="Every tag in use, in order ignoring case")

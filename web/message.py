@@ -12,7 +12,15 @@ from fastapi.responses import Response
 from mailtrap.errors import MessageNotFound
 from mailtrap.web.deps import NOT_FOUND, Parsed, Store
 from mailtrap.web.latest import MessageID
-from mailtrap.web.schemas import MessageOut, StoredOut, message_out, stored_out
+from mailtrap.web.params import Extras
+from mailtrap.web.schemas import (
+    MessageExtrasOut,
+    MessageOut,
+    StoredOut,
+    message_extras_out,
+    message_out,
+    stored_out,
+)
 
 router = APIRouter(prefix="/api/v1/message", tags=["message"])
 
@@ -28,17 +36,24 @@ def content_disposition(kind: str, filename: str) -> str:
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
-@router.get("/{id}", summary="One message in full", responses=NOT_FOUND)
-def get_message(message: Parsed, id: MessageID) -> MessageOut:
-    """`id` may be `latest` (with `query`, the newest match). Reading a message does not mark
-    it read."""
-    return message_out(message(id))
+@router.get("/{id}", summary="One message in full; marks it read", responses=NOT_FOUND)
+def get_message(
+    store: Store, message: Parsed, id: MessageID, extras: Extras = False
+) -> MessageExtrasOut | MessageOut:
+    """`id` may be `latest` (with `query`, the newest match). Reading a message marks it read,
+    as in Mailpit (clients rely on it), which the inbox hears as an update. `/stored` reads
+    one without marking it."""
+    m = message(id)
+    if not m.read:
+        store.mark_read([m.id])
+    return message_extras_out(m) if extras else message_out(m)
 
 
 @router.get("/{id}/stored", summary="One message as stored, unparsed", responses=NOT_FOUND)
 def get_stored(store: Store, id: MessageID) -> StoredOut:
-    """`id` may be `latest`. The raw bytes (base64) with the summary and envelope stored beside
-    them: all that `mailtrap.Client.get` needs to parse the message itself, in one request."""
+    """`id` may be `latest`. The raw bytes (base64) with the summary (with mailtrap's extras)
+    and envelope stored beside them: all that `mailtrap.Client.get` needs to parse the
+    message itself, in one request. Does not mark the message read."""
     try:
         return stored_out(store.stored(id))
     except MessageNotFound as exc:

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Body, HTTPException, Query
 from fastapi.responses import PlainTextResponse
 
 from mailtrap.message.search import parse_query
-from mailtrap.storage.base import MAX_START, MessageStore, Page
+from mailtrap.storage.base import MessageStore, Page
 from mailtrap.web.deps import BAD_QUERY, Store
-from mailtrap.web.schemas import DeleteIn, MessagesOut, SetReadIn, summary_out
+from mailtrap.web.inputs import DeleteIn, SetReadIn
+from mailtrap.web.params import MAX_PAGE, Extras, Paging
+from mailtrap.web.schemas import MessagesExtrasOut, MessagesOut, summary_extras_out, summary_out
 
 router = APIRouter(prefix="/api/v1", tags=["messages"])
 
-MAX_LIMIT = 1000
-Start = Annotated[int, Query(ge=0, le=MAX_START, description="how many matches to skip")]
-Limit = Annotated[int, Query(ge=0, le=MAX_LIMIT, description=f"page size; 0 means {MAX_LIMIT}")]
+MAX_LIMIT = 1000  # of /api/v1/wait (mailtrap's own, strict); Mailpit's routes take any
 Tz = Annotated[
     str,
     Query(
@@ -25,39 +26,57 @@ Tz = Annotated[
     ),
 ]
 
+PageOut = MessagesExtrasOut | MessagesOut
 
-def page_out(store: MessageStore, page: Page) -> MessagesOut:
-    total, unread = store.count(), store.count(unread=True)
-    return MessagesOut(
-        total=total,
-        unread=unread,
+
+def page_out(
+    store: MessageStore, page: Page, *, extras: bool = False, start: int | None = None
+) -> PageOut:
+    """`page` in Mailpit's shape (with mailtrap's additions to each summary if `extras`);
+    `start` reports the start asked for, where the store was given a smaller one."""
+    counts = MessagesOut(
+        total=store.count(),
+        unread=store.count(unread=True),
         count=len(page.messages),
         messages_count=page.total,
         messages_unread=page.unread,
-        start=page.start,
+        start=page.start if start is None else start,
         tags=list(store.tags()),
-        messages=[summary_out(m) for m in page.messages],
+        messages=[],
     )
+    if extras:
+        return MessagesExtrasOut(
+            **counts.model_dump(exclude={"messages"}),
+            messages=[summary_extras_out(m) for m in page.messages],
+        )
+    counts.messages = [summary_out(m) for m in page.messages]
+    return counts
 
 
 @router.get("/messages", summary="List messages, newest first")
-def list_messages(store: Store, start: Start = 0, limit: Limit = 50) -> MessagesOut:
-    return page_out(store, store.list(start=start, limit=limit or MAX_LIMIT))
+def list_messages(store: Store, paging: Paging, extras: Extras = False) -> PageOut:
+    """`limit=0` lists every message (up to the page bound), as in Mailpit."""
+    page = store.list(start=paging.store_start, limit=paging.store_limit(MAX_PAGE))
+    return page_out(store, page, extras=extras, start=paging.start)
 
 
 @router.get("/search", summary="Search messages, newest first", responses=BAD_QUERY)
 def search(
     store: Store,
     query: Annotated[str, Query(description="Mailpit search syntax; see the README")],
-    start: Start = 0,
-    limit: Limit = 50,
+    paging: Paging,
     tz: Tz = "",
-) -> MessagesOut:
-    """`total`/`unread` count the mailbox; `messages_count`/`messages_unread` the matches."""
+    extras: Extras = False,
+) -> PageOut:
+    """`total`/`unread` count the mailbox; `messages_count`/`messages_unread` the matches.
+    `limit=0` returns the counts and no messages, as in Mailpit."""
     if not query.strip():
         raise HTTPException(400, "no search query; to list every message use /api/v1/messages")
     parsed = parse_query(query, tz)
-    return page_out(store, store.search(parsed, start=start, limit=limit or MAX_LIMIT))
+    page = store.search(parsed, start=paging.store_start, limit=paging.store_limit(1))
+    if paging.limit == 0:
+        page = replace(page, messages=())
+    return page_out(store, page, extras=extras, start=paging.start)
 
 
 @router.put(

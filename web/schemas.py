@@ -1,4 +1,10 @@
-"""JSON shapes of the REST API: Mailpit's v1 field names, so Mailpit clients work unchanged."""
+"""JSON shapes of the REST API's answers: exactly Mailpit's (v1.30.5), field for field.
+
+Typed clients compare whole objects, so a Mailpit-shaped answer has no field Mailpit lacks.
+mailtrap's additions live in the `...ExtrasOut` variants, sent only when asked for with
+`extras=1` (see mailtrap.web.params), and in mailtrap's own routes. Request bodies are in
+mailtrap.web.inputs.
+"""
 
 from __future__ import annotations
 
@@ -6,28 +12,35 @@ import base64
 import hashlib
 import re
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
+from mailtrap.message.htmltext import html_to_text
 from mailtrap.message.models import Address, Attachment, Envelope, Message, MessageSummary
-from mailtrap.message.parsing import MAX_TAG_LENGTH, MAX_TAGS
 from mailtrap.storage.base import StoredMessage
 
 
-class AddressOut(BaseModel):
+class _Out(BaseModel):
+    # A field nobody declared can never slip into an answer: typed clients compare whole
+    # objects. It also keeps each shape apart from its `extras` variant when FastAPI picks
+    # which one a route's answer is.
+    model_config = ConfigDict(extra="forbid")
+
+
+class AddressOut(_Out):
     Name: str
     Address: str
 
 
-class SummaryOut(BaseModel):
-    """One message in a list: never carries bodies. `ReturnPath` and `Date` are mailtrap's
-    additions to Mailpit's shape (so mailtrap.Client can rebuild a full summary)."""
+class SummaryOut(_Out):
+    """One message in a list, exactly Mailpit's `MessageSummary`: never carries bodies.
+    `From` is never null: a message without one has an empty name and address."""
 
     ID: str
     MessageID: str
     Read: bool
-    From: AddressOut | None
+    From: AddressOut
     To: list[AddressOut]
     Cc: list[AddressOut]
     Bcc: list[AddressOut]
@@ -39,13 +52,20 @@ class SummaryOut(BaseModel):
     Size: int
     Attachments: int
     Snippet: str
+
+
+class SummaryExtrasOut(SummaryOut):
+    """A summary with mailtrap's additions (`extras=1`): `ReturnPath`, and `Date` (the Date
+    header, null without one), so mailtrap.Client can rebuild a full summary."""
+
     ReturnPath: str
     Date: datetime | None
 
 
-class MessagesOut(BaseModel):
-    """A page of summaries, newest first. `total`/`unread` count the whole mailbox;
-    `messages_count`/`messages_unread` count what matched; `count` is this page's length."""
+class MessagesOut(_Out):
+    """A page of summaries, newest first, exactly Mailpit's. `total`/`unread` count the whole
+    mailbox; `messages_count`/`messages_unread` count what matched; `count` is this page's
+    length."""
 
     total: int
     unread: int
@@ -57,13 +77,19 @@ class MessagesOut(BaseModel):
     messages: list[SummaryOut]
 
 
-class ChecksumsOut(BaseModel):
+class MessagesExtrasOut(MessagesOut):
+    """A page whose summaries carry mailtrap's additions (`extras=1`)."""
+
+    messages: list[SummaryExtrasOut]  # type: ignore[assignment]
+
+
+class ChecksumsOut(_Out):
     MD5: str
     SHA1: str
     SHA256: str
 
 
-class AttachmentOut(BaseModel):
+class AttachmentOut(_Out):
     PartID: str
     FileName: str
     ContentType: str
@@ -72,7 +98,7 @@ class AttachmentOut(BaseModel):
     Checksums: ChecksumsOut
 
 
-class ListUnsubscribeOut(BaseModel):
+class ListUnsubscribeOut(_Out):
     """The List-Unsubscribe header, its <links>, and List-Unsubscribe-Post."""
 
     Header: str
@@ -81,8 +107,8 @@ class ListUnsubscribeOut(BaseModel):
     HeaderPost: str
 
 
-class EnvelopeOut(BaseModel):
-    """What the SMTP session said (mailtrap's addition to Mailpit's shape)."""
+class EnvelopeOut(_Out):
+    """What the SMTP session said (mailtrap's, not in Mailpit's shapes)."""
 
     MailFrom: str
     RcptTo: list[str]
@@ -92,21 +118,21 @@ class EnvelopeOut(BaseModel):
     Login: str | None
 
 
-class StoredOut(SummaryOut):
-    """One message as stored, unparsed: its summary, its envelope and `Raw`, its bytes in
-    base64. mailtrap's own (mailtrap.Client parses it once, client-side); not Mailpit's."""
+class StoredOut(SummaryExtrasOut):
+    """One message as stored, unparsed: its summary (with extras), its envelope and `Raw`, its
+    bytes in base64. mailtrap's own (mailtrap.Client parses it once, client-side)."""
 
     Envelope: EnvelopeOut
     Raw: str
 
 
-class MessageOut(BaseModel):
-    """One message in full. `Date` is the Date header, or the arrival time without one.
-    `Read`, `Created`, `Snippet` and `Envelope` are mailtrap's additions to Mailpit's shape."""
+class MessageOut(_Out):
+    """One message in full, exactly Mailpit's `Message`. `Date` is the Date header, or the
+    arrival time without one; `Text` of an HTML-only message is the HTML's text."""
 
     ID: str
     MessageID: str
-    From: AddressOut | None
+    From: AddressOut
     To: list[AddressOut]
     Cc: list[AddressOut]
     Bcc: list[AddressOut]
@@ -122,7 +148,12 @@ class MessageOut(BaseModel):
     Size: int
     Inline: list[AttachmentOut]
     Attachments: list[AttachmentOut]
-    Read: bool
+
+
+class MessageExtrasOut(MessageOut):
+    """A message with mailtrap's additions (`extras=1`): when it arrived (`Created`), its
+    `Snippet`, and the SMTP `Envelope`."""
+
     Created: datetime
     Snippet: str
     Envelope: EnvelopeOut
@@ -136,33 +167,40 @@ def _addresses(items: tuple[Address, ...]) -> list[AddressOut]:
     return [_address(a) for a in items]
 
 
+_NOBODY = AddressOut(Name="", Address="")
+
+
 def _common(s: MessageSummary) -> dict[str, Any]:
     """The fields a summary and a full message share, under Mailpit's names."""
     return {
         "ID": s.id,
         "MessageID": s.message_id,
-        "Read": s.read,
-        "From": _address(s.sender) if s.sender else None,
+        "From": _address(s.sender) if s.sender else _NOBODY,
         "To": _addresses(s.to),
         "Cc": _addresses(s.cc),
         "Bcc": _addresses(s.bcc),
         "ReplyTo": _addresses(s.reply_to),
-        "ReturnPath": s.return_path,
         "Subject": s.subject,
-        "Created": s.created,
         "Username": s.username or "",
         "Tags": list(s.tags),
         "Size": s.size,
-        "Snippet": s.snippet,
     }
 
 
 def summary_out(s: MessageSummary) -> SummaryOut:
+    """`s` in Mailpit's shape, exactly."""
     return SummaryOut(
         **_common(s),
+        Read=s.read,
+        Created=s.created,
         Attachments=s.attachment_count,
-        Date=s.date,
+        Snippet=s.snippet,
     )
+
+
+def summary_extras_out(s: MessageSummary) -> SummaryExtrasOut:
+    """`s` in Mailpit's shape with mailtrap's additions."""
+    return SummaryExtrasOut(**summary_out(s).model_dump(), ReturnPath=s.return_path, Date=s.date)
 
 
 def _part(a: Attachment) -> AttachmentOut:
@@ -189,15 +227,32 @@ def _list_unsubscribe(m: Message) -> ListUnsubscribeOut:
     return ListUnsubscribeOut(Header=header, Links=links, Errors=errors, HeaderPost=post)
 
 
+def _text(m: Message) -> str:
+    # Mailpit's parser (enmime) gives an HTML-only message the text of its HTML: clients read
+    # `Text` for codes and links whatever the sender chose.
+    return m.text if m.text or not m.html else html_to_text(m.html).strip()
+
+
 def message_out(m: Message) -> MessageOut:
+    """`m` in Mailpit's shape, exactly. Runs in a worker thread: the HTML's text is work."""
     return MessageOut(
         **_common(m),
+        ReturnPath=m.return_path,
         ListUnsubscribe=_list_unsubscribe(m),
         Date=m.date or m.created,
-        Text=m.text,
+        Text=_text(m),
         HTML=m.html,
         Inline=[_part(a) for a in m.inline],
         Attachments=[_part(a) for a in m.attachments],
+    )
+
+
+def message_extras_out(m: Message) -> MessageExtrasOut:
+    """`m` in Mailpit's shape with mailtrap's additions."""
+    return MessageExtrasOut(
+        **message_out(m).model_dump(),
+        Created=m.created,
+        Snippet=m.snippet,
         Envelope=envelope_out(m.envelope),
     )
 
@@ -215,50 +270,16 @@ def envelope_out(e: Envelope) -> EnvelopeOut:
 
 def stored_out(stored: StoredMessage) -> StoredOut:
     return StoredOut(
-        **summary_out(stored.summary).model_dump(),
+        **summary_extras_out(stored.summary).model_dump(),
         Envelope=envelope_out(stored.envelope),
         Raw=base64.b64encode(stored.raw).decode("ascii"),
     )
 
 
-# -- requests and the smaller responses ---------------------------------------------------------
+# -- the smaller responses ----------------------------------------------------------------
 
 
-class SetReadIn(BaseModel):
-    """PUT /api/v1/messages. `IDs` or `Search` pick the messages; neither means all."""
-
-    IDs: list[str] = []
-    Search: str = ""
-    Read: bool = False
-
-
-def _tag(tag: str) -> str:
-    # Not StringConstraints: that also refuses a lone surrogate, which /send's own checks
-    # name with a 400 (as for every other field).
-    if len(tag) > MAX_TAG_LENGTH:
-        raise ValueError(f"a tag has at most {MAX_TAG_LENGTH} characters, this one {len(tag)}")
-    return tag
-
-
-# As many tags, as long, as a message may carry (mailtrap.message.parsing): refused, not cut,
-# when sent.
-TagsIn = Annotated[list[Annotated[str, AfterValidator(_tag)]], Field(max_length=MAX_TAGS)]
-
-
-class DeleteIn(BaseModel):
-    """DELETE /api/v1/messages. No `IDs` (or no body) deletes every message."""
-
-    IDs: list[str] = []
-
-
-class SetTagsIn(BaseModel):
-    """PUT /api/v1/tags: replace the tags of `IDs` with `Tags` (empty removes them all)."""
-
-    IDs: list[str]
-    Tags: TagsIn = []
-
-
-class RuntimeStatsOut(BaseModel):
+class RuntimeStatsOut(_Out):
     Uptime: int
     Memory: int
     MessagesDeleted: int
@@ -268,9 +289,8 @@ class RuntimeStatsOut(BaseModel):
     SMTPIgnored: int
 
 
-class InfoOut(BaseModel):
-    """Mailpit's shape, plus `ServerTime` (mailtrap's addition: the server's clock, which
-    remote test mailboxes use to mark "from now on")."""
+class InfoOut(_Out):
+    """Exactly Mailpit's `AppInformation`."""
 
     Version: str
     LatestVersion: str
@@ -280,43 +300,14 @@ class InfoOut(BaseModel):
     Unread: int
     Tags: dict[str, int]
     RuntimeStats: RuntimeStatsOut
+
+
+class InfoExtrasOut(InfoOut):
+    """With mailtrap's addition (`extras=1`): `ServerTime`, the server's clock, which remote
+    test mailboxes use to mark "from now on"."""
+
     ServerTime: datetime
 
 
-class _StrictIn(BaseModel):
-    # A key the client sent is never silently dropped: a misspelt "Header" or "Attachment"
-    # is a 422 naming it, not a message built without it.
-    model_config = ConfigDict(extra="forbid")
-
-
-class SendAddressIn(_StrictIn):
-    Email: str
-    Name: str = ""
-
-
-class SendAttachmentIn(_StrictIn):
-    Content: str
-    Filename: str
-    ContentType: str = ""
-    ContentID: str = ""
-
-
-class SendIn(_StrictIn):
-    """POST /api/v1/send: Mailpit's shape. `Content` of an attachment is base64. Unknown keys
-    are refused."""
-
-    From: SendAddressIn
-    To: list[SendAddressIn] = []
-    Cc: list[SendAddressIn] = []
-    Bcc: list[str] = []
-    ReplyTo: list[SendAddressIn] = []
-    Subject: str = ""
-    Text: str = ""
-    HTML: str = ""
-    Attachments: list[SendAttachmentIn] = []
-    Headers: dict[str, str] = {}
-    Tags: TagsIn = []
-
-
-class SendOut(BaseModel):
+class SendOut(_Out):
     ID: str

@@ -16,7 +16,8 @@ from fastapi import APIRouter, HTTPException
 from mailtrap.message.models import Envelope
 from mailtrap.web import send_input
 from mailtrap.web.deps import Options, Store, error
-from mailtrap.web.schemas import SendAddressIn, SendAttachmentIn, SendIn, SendOut
+from mailtrap.web.inputs import SendAddressIn, SendAttachmentIn, SendIn
+from mailtrap.web.schemas import SendOut
 
 router = APIRouter(prefix="/api/v1", tags=["send"])
 
@@ -56,16 +57,21 @@ def build(body: SendIn) -> tuple[bytes, Envelope]:
     send_input.check(body)
     if not body.From.Email:
         raise HTTPException(400, "From.Email is empty; the message needs a sender")
-    for bcc in body.Bcc:
-        _address(SendAddressIn(Email=bcc), "Bcc")
     recipients = [a.Email for a in (*body.To, *body.Cc)] + list(body.Bcc)
     if not recipients:
         raise HTTPException(400, "the message needs at least one recipient in To, Cc or Bcc")
     msg = EmailMessage(policy=SMTPUTF8)
+    if not any(name.lower() == "return-path" for name in body.Headers):
+        # As Mailpit's stored copy: the envelope sender, as a receiving server records it.
+        msg["Return-Path"] = f"<{body.From.Email}>"
     msg["From"] = _address(body.From, "From")
     for field, addresses in (("To", body.To), ("Cc", body.Cc), ("Reply-To", body.ReplyTo)):
         if addresses:
             msg[field] = [_address(a, field) for a in addresses]
+    if body.Bcc:
+        # Mailpit keeps Bcc in the stored message (as a mail client's sent copy does): its
+        # /headers, and every parser of the raw source, show whom it was given.
+        msg["Bcc"] = [_address(SendAddressIn(Email=bcc), "Bcc") for bcc in body.Bcc]
     msg["Subject"] = body.Subject
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(domain="mailtrap.localhost")

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from fastapi import HTTPException
 
 from mailtrap.message.headers import lone_surrogate
-from mailtrap.web.schemas import SendAddressIn, SendIn
+from mailtrap.web.inputs import SendAddressIn, SendIn
 
 __all__ = ["MAX_ATTACHMENTS", "MAX_HEADERS", "MAX_HEADER_TEXT", "MAX_RECIPIENTS", "check"]
 

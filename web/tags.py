@@ -10,18 +10,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from mailtrap.errors import TagExists, TagNotFound
 from mailtrap.web.deps import Responses, Store, error
+from mailtrap.web.inputs import StrictIn
 
 router = APIRouter(prefix="/api/v1", tags=["tags"])
 
 
-class RenameTagIn(BaseModel):
-    """PUT /api/v1/tags/{tag}: the tag's new name."""
-
-    model_config = ConfigDict(extra="forbid")  # a misspelt key is refused, never ignored
+class RenameTagIn(StrictIn):
+    """PUT /api/v1/tags/{tag}: the tag's new name. A misspelt key is refused, never ignored."""
 
     Name: str = Field(description="the new name", examples=["New name"])
 

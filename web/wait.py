@@ -7,6 +7,7 @@ slow or hammers the server. Here the request is held open and re-checked on ever
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
@@ -14,8 +15,8 @@ from starlette.concurrency import run_in_threadpool
 
 from mailtrap.message.search import parse_query
 from mailtrap.web.deps import BAD_QUERY, Hub, error
-from mailtrap.web.messages import MAX_LIMIT, page_out
-from mailtrap.web.schemas import MessagesOut
+from mailtrap.web.messages import MAX_LIMIT, PageOut, page_out
+from mailtrap.web.params import Extras
 
 router = APIRouter(prefix="/api/v1", tags=["messages"])
 
@@ -32,11 +33,13 @@ MAX_WAIT = 300.0
 )
 async def wait(
     hub: Hub,
+    *,
     query: Annotated[str, Query(description="search query; empty matches every message")] = "",
     count: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="how many must match")] = 1,
     timeout: Annotated[float, Query(gt=0, le=MAX_WAIT, description="seconds to wait")] = 30.0,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")] = 50,
-) -> MessagesOut:
+    extras: Extras = False,
+) -> PageOut:
     """Answers like `GET /api/v1/search` (newest first) once `count` messages match, or 408.
 
     To wait only for mail that arrives from now on, add `after:<ISO time>` to the query
@@ -49,7 +52,7 @@ async def wait(
         change = hub.next_change()  # taken before searching, so no change slips between
         page = await run_in_threadpool(store.search, parsed, 0, max(limit, count))
         if page.total >= count:
-            return await run_in_threadpool(page_out, store, page)
+            return await run_in_threadpool(partial(page_out, store, page, extras=extras))
         remaining = deadline - loop.time()
         if remaining <= 0 or not await hub.changed(remaining, change):
             raise HTTPException(

@@ -1,4 +1,4 @@
-"""GET/PUT /api/v1/chaos: Mailpit's trigger shape, and mailtrap's full rules."""
+"""GET/PUT /api/v1/chaos: exactly Mailpit's trigger shape, and mailtrap's rules beside it."""
 
 from __future__ import annotations
 
@@ -25,17 +25,105 @@ def running() -> Iterator[tuple[SMTPServer, httpx.Client]]:
             yield smtp, http
 
 
-def test_mailpit_triggers_round_trip(running: tuple[SMTPServer, httpx.Client]) -> None:
+TRIGGER_KEYS = {"ErrorCode", "Probability"}
+DEFAULTS = {
+    "Sender": {"ErrorCode": 451, "Probability": 0},
+    "Recipient": {"ErrorCode": 451, "Probability": 0},
+    "Authentication": {"ErrorCode": 535, "Probability": 0},
+}
+
+
+def test_get_is_exactly_mailpits_shape_with_mailpits_defaults(
+    running: tuple[SMTPServer, httpx.Client],
+) -> None:
+    _, http = running
+    assert http.get("/api/v1/chaos").json() == DEFAULTS
+    assert http.get("/api/v1/chaos", params={"extras": 1}).json() == {**DEFAULTS, "Rules": []}
+
+
+def test_mailpits_body_sets_the_triggers_and_omitted_ones_reset(
+    running: tuple[SMTPServer, httpx.Client],
+) -> None:
+    """The body pytest-mailpit's reject_recipients() and mailpit-api's setChaosTriggers send."""
     smtp, http = running
-    empty = http.get("/api/v1/chaos").json()
-    assert empty["Triggers"]["Sender"] == {"ErrorCode": 451, "Probability": 0}
-    body = {"Triggers": {"Recipient": {"ErrorCode": 452, "Probability": 100}}}
-    answer = http.put("/api/v1/chaos", json=body).json()
-    assert answer["Triggers"]["Recipient"] == {"ErrorCode": 452, "Probability": 100}
+    http.put("/api/v1/chaos", json={"Sender": {"ErrorCode": 550, "Probability": 30}})
+    body = {
+        "Sender": {"ErrorCode": 451, "Probability": 0},
+        "Recipient": {"ErrorCode": 452, "Probability": 100},
+        "Authentication": {"ErrorCode": 535, "Probability": 0},
+    }
+    answer = http.put("/api/v1/chaos", json=body)
+    assert (answer.status_code, answer.json()) == (200, body)
+    assert http.get("/api/v1/chaos").json() == body
     with smtplib.SMTP(smtp.host, smtp.port) as client, pytest.raises(smtplib.SMTPRecipientsRefused):
         client.sendmail("a@example.com", ["b@example.com"], b"Subject: x\r\n\r\nx")
-    http.put("/api/v1/chaos", json={"Triggers": {}})
+    only_sender = {"Sender": {"ErrorCode": 550, "Probability": 5}}
+    assert http.put("/api/v1/chaos", json=only_sender).json() == {**DEFAULTS, **only_sender}
+    assert http.put("/api/v1/chaos", json={}).json() == DEFAULTS  # {} resets them all
     assert smtp.chaos.rules() == []
+
+
+def test_a_trigger_keeps_its_code_at_zero_percent_and_zero_means_the_default(
+    running: tuple[SMTPServer, httpx.Client],
+) -> None:
+    smtp, http = running
+    body = {"Authentication": {"ErrorCode": 454}, "Recipient": {"ErrorCode": 0, "Probability": 1}}
+    answer = http.put("/api/v1/chaos", json=body).json()
+    assert answer["Authentication"] == {"ErrorCode": 454, "Probability": 0}
+    assert answer["Recipient"] == {"ErrorCode": 451, "Probability": 1}
+    with smtplib.SMTP(smtp.host, smtp.port) as client:  # 0%: never fires
+        client.sendmail("a@example.com", ["b@example.com"], b"Subject: x\r\n\r\nx")
+
+
+def test_keys_are_matched_ignoring_case_as_go_does(
+    running: tuple[SMTPServer, httpx.Client],
+) -> None:
+    _, http = running
+    answer = http.put("/api/v1/chaos", json={"sender": {"errorcode": 421, "probability": 50}})
+    assert answer.json()["Sender"] == {"ErrorCode": 421, "Probability": 50}
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (
+            {"Triggers": {"Sender": {"Probability": 5}}},
+            "unknown key 'Triggers'; the keys are Sender, Recipient, Authentication, Rules",
+        ),
+        ({"Sender": {"Chance": 5}}, "unknown key 'Chance' in Sender"),
+        ({"Sender": {"ErrorCode": 200}}, "ErrorCode must be from 400 to 599"),
+        ({"Recipient": {"Probability": 101}}, "Recipient.Probability"),
+        ({"Rules": [{"Stage": "helo", "Code": 451}]}, "unknown stage 'helo'"),
+        ({"Rules": [{"Stage": "rcpt", "Code": 200}]}, "Rules[0].Code"),
+        ({"Rules": [{"Stage": "rcpt", "Code": 450, "Count": 1}]}, "unknown key 'Count'"),
+    ],
+)
+def test_bad_bodies_are_a_400_naming_the_key_and_change_nothing(
+    running: tuple[SMTPServer, httpx.Client], body: dict[str, object], reason: str
+) -> None:
+    smtp, http = running
+    http.put("/api/v1/chaos", json={"Sender": {"Probability": 7}})
+    before = smtp.chaos.rules()
+    response = http.put("/api/v1/chaos", json=body)
+    assert response.status_code == 400, response.text
+    assert reason in response.json()["detail"]
+    assert smtp.chaos.rules() == before
+
+
+def test_rules_go_beside_the_triggers(running: tuple[SMTPServer, httpx.Client]) -> None:
+    smtp, http = running
+    body = {
+        "Recipient": {"ErrorCode": 452, "Probability": 100},
+        "Rules": [{"Stage": "data", "Code": 554, "Times": 2}],
+    }
+    answer = http.put("/api/v1/chaos", json=body, params={"extras": 1}).json()
+    assert answer["Recipient"] == {"ErrorCode": 452, "Probability": 100}
+    assert [(r["Stage"], r["Code"], r["Times"]) for r in answer["Rules"]] == [
+        ("rcpt", 452, None),
+        ("data", 554, 2),
+    ]
+    assert set(http.put("/api/v1/chaos", json=body).json()) == set(DEFAULTS)  # no extras
+    assert [r.stage for r in smtp.chaos.rules()] == ["rcpt", "data"]
 
 
 def test_rules_with_times_and_match(running: tuple[SMTPServer, httpx.Client]) -> None:
@@ -44,7 +132,7 @@ def test_rules_with_times_and_match(running: tuple[SMTPServer, httpx.Client]) ->
         {"Stage": "mail", "Code": 550, "Match": "*@blocked.example"},
         {"Stage": "data", "Code": 451, "Times": 1},
     ]
-    listed = http.put("/api/v1/chaos", json={"Rules": rules}).json()["Rules"]
+    listed = http.put("/api/v1/chaos", json={"Rules": rules}, params={"extras": 1}).json()["Rules"]
     assert [(r["Stage"], r["Code"], r["Times"], r["Match"]) for r in listed] == [
         ("mail", 550, None, "*@blocked.example"),
         ("data", 451, 1, None),
@@ -57,23 +145,8 @@ def test_rules_with_times_and_match(running: tuple[SMTPServer, httpx.Client]) ->
             client.sendmail("ok@example.com", ["b@example.com"], b"Subject: x\r\n\r\nx")
         client.sendmail("ok@example.com", ["b@example.com"], b"Subject: x\r\n\r\nx")
     assert smtp.store.count() == 1
-    assert [r["Stage"] for r in http.get("/api/v1/chaos").json()["Rules"]] == ["mail"]
-
-
-@pytest.mark.parametrize(
-    ("body", "status", "reason"),
-    [
-        ({"Rules": [{"Stage": "helo", "Code": 451}]}, 400, "unknown stage 'helo'"),
-        ({"Rules": [{"Stage": "rcpt", "Code": 200}]}, 422, "Code"),
-    ],
-)
-def test_bad_rules_are_refused(
-    running: tuple[SMTPServer, httpx.Client], body: dict[str, object], status: int, reason: str
-) -> None:
-    smtp, http = running
-    response = http.put("/api/v1/chaos", json=body)
-    assert response.status_code == status and reason in response.text
-    assert smtp.chaos.rules() == []
+    rules_now = http.get("/api/v1/chaos", params={"extras": 1}).json()["Rules"]
+    assert [r["Stage"] for r in rules_now] == ["mail"]
 
 
 def test_without_an_smtp_server_there_is_no_chaos() -> None:

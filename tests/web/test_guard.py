@@ -191,7 +191,7 @@ def test_every_response_keeps_other_sites_and_openers_out(mailbox: tuple[str, st
         httpx.get(url + "/api/v1/wait?query=nothing-matches&timeout=0.1"),  # 408
         httpx.get(url + "/api/v1/wait?count=0"),  # 422
         httpx.get(url + "/livez", headers={"Host": "evil.example"}),  # 403 from the Guard
-        httpx.options(url + "/api/v1/messages"),
+        httpx.post(url + "/api/v1/info"),  # 405
         httpx.get(url + "/static/app.css"),
         httpx.get(url + "/api/docs"),
     ]

@@ -67,7 +67,7 @@ def test_the_api_and_the_pages_answer_through_the_proxy(proxied: Proxied) -> Non
         origin = {"Origin": proxied.https}  # as the browser sends it: https, the proxy's port
         put = http.put(f"{root}api/v1/messages", json={"IDs": [id], "Read": True}, headers=origin)
         assert put.status_code == 200
-        assert http.get(f"{root}api/v1/message/{id}").json()["Read"] is True
+        assert http.get(f"{root}api/v1/messages").json()["messages"][0]["Read"] is True
         slash = http.get(f"{root}api/v1/messages/")
         assert (slash.status_code, slash.headers["location"]) == (307, f"{root}api/v1/messages")
         assert http.get(f"{root}api/v1/messages/", follow_redirects=True).url.scheme == "https"

@@ -184,5 +184,7 @@ def test_the_api_docs_try_requests_under_the_webroot(site: Site) -> None:
     info.locator("button.try-out__btn").click()
     info.locator("button.execute").click()
     info.locator(".live-responses-table .response-col_status", has_text="200").wait_for()
-    assert f"{site.base}{site.root}api/v1/info" in site.requested
+    # Swagger UI sends the documented default of mailtrap's `extras` along.
+    info_url = f"{site.base}{site.root}api/v1/info"
+    assert any(url.split("?")[0] == info_url for url in site.requested), site.requested
     assert site.problems == []

@@ -194,24 +194,26 @@ def test_addresses_the_parser_chokes_on_are_a_400(live: Live, email: str) -> Non
 
 
 @pytest.mark.parametrize(
-    ("patch", "loc"),
+    ("patch", "reason"),
     [
-        ({"Header": {"X-A": "b"}}, ["body", "Header"]),
-        ({"From": {"Email": "a@example.com", "Nmae": "A"}}, ["body", "From", "Nmae"]),
+        ({"Header": {"X-A": "b"}}, "unknown key 'Header'; the keys are From, To,"),
+        (
+            {"From": {"Email": "a@example.com", "Nmae": "A"}},
+            "unknown key 'Nmae' in From; the keys there are Email, Name",
+        ),
         (
             {"Attachments": [{"Content": "", "Filename": "f", "Cid": "x"}]},
-            ["body", "Attachments", 0, "Cid"],
+            "unknown key 'Cid' in Attachments[0]; the keys there are Content, Filename,",
         ),
     ],
 )
 def test_unknown_keys_are_refused_not_ignored(
-    live: Live, store: MessageStore, patch: dict[str, Any], loc: list[object]
+    live: Live, store: MessageStore, patch: dict[str, Any], reason: str
 ) -> None:
     _, http = live
     response = send(http, {**BASE, **patch})
-    assert response.status_code == 422
-    (error,) = response.json()["detail"]
-    assert (error["type"], error["loc"]) == ("extra_forbidden", loc)
+    assert response.status_code == 400  # as Mailpit refuses a body it cannot decode
+    assert reason in response.json()["detail"]
     assert store.count() == 0
 
 

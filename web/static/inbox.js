@@ -28,7 +28,7 @@
     pick.setAttribute("aria-label", "Select message");
     const link = el("a", "row");
     link.href = `${root}view/${encodeURIComponent(m.ID)}`;
-    const from = m.From ? (m.From.Name || m.From.Address) : (m.ReturnPath || "(no sender)");
+    const from = (m.From && (m.From.Name || m.From.Address)) || "(no sender)";
     link.append(el("span", "from", from), el("span", "subject", m.Subject || "(no subject)"), el("span", "snippet", m.Snippet));
     const meta = el("span", "meta");
     for (const tag of m.Tags) meta.append(el("span", "tag", tag));
