@@ -1,4 +1,5 @@
-"""Locating the external SMTP clients some tests drive (swaks, Postfix's smtp-source).
+"""Locating the external clients some tests drive: SMTP clients (swaks, Postfix's smtp-source)
+and Mailpit's own clients (npm packages, pytest-mailpit).
 
 `.ci/run` installs them. Locally a missing tool skips its test with the install command; under
 CI (`CI` set) it fails instead, so a green CI run has really exercised every client.
@@ -6,13 +7,21 @@ CI (`CI` set) it fails instead, so a green CI run has really exercised every cli
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-__all__ = ["SMTP_SOURCE_LIBS", "mailpit_api", "require_tool", "smtp_source"]
+__all__ = [
+    "SMTP_SOURCE_LIBS",
+    "mailpit_api",
+    "npm_package",
+    "python_package",
+    "require_tool",
+    "smtp_source",
+]
 
 _BENCH_CACHE = Path(
     os.environ.get("MAILTRAP_BENCH_CACHE", Path.home() / ".cache" / "mailtrap-bench")
@@ -42,16 +51,28 @@ def smtp_source() -> str:
     return found  # type: ignore[return-value]
 
 
-def mailpit_api() -> Path:
-    """The `mailpit-api` npm package, as .ci/install-mailpit-api installs it."""
+def npm_package(name: str) -> Path:
+    """The directory of npm package `name` (one of Mailpit's clients), as
+    .ci/install-mailpit-api installs it, with `node` on PATH to run it."""
     require_tool("node", "install Node.js (apt-get install nodejs)")
     cache = Path(
         os.environ.get("MAILTRAP_COMPAT_CACHE", Path.home() / ".cache" / "mailtrap-compat")
     )
-    package = cache / "node_modules" / "mailpit-api"
+    package = cache / "node_modules" / name
     if not (package / "package.json").exists():
-        _missing("the mailpit-api npm client is not installed; run .ci/install-mailpit-api")
+        _missing(f"the {name} npm package is not installed; run .ci/install-mailpit-api")
     return package
+
+
+def mailpit_api() -> Path:
+    """The `mailpit-api` npm package."""
+    return npm_package("mailpit-api")
+
+
+def python_package(name: str) -> None:
+    """Import-check `name`, a package of pyproject's `test` group that a test drives."""
+    if importlib.util.find_spec(name) is None:
+        _missing(f"{name} is not installed; run pip install -e . --group test")
 
 
 def _missing(message: str) -> None:

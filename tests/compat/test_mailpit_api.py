@@ -1,0 +1,282 @@
+"""Mailpit's npm client `mailpit-api` 2.1.0, every method that targets an endpoint mailtrap serves
+or is to serve, against `mailtrap serve` (each store). tests/web/test_mailpit_clients.py covers
+the basic forms; this covers the rest: `latest`, paging, waiting, search with `tz`, read status
+by search, rendering, tags, server info and web UI configuration, thumbnails, chaos, and the
+endpoints of later issues, which must answer 404 with a detail that says so.
+
+Each class runs one Node script (tests/compat/node/api-*.cjs) once and checks its steps.
+"""
+
+from __future__ import annotations
+
+import base64
+import smtplib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from clients import Served, Steps, error_detail, run_node, serve
+from images import jpeg_size, png
+from tools import mailpit_api
+
+
+@pytest.fixture(scope="class", params=["sqlite", "memory"])
+def store_dir(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Path | None:
+    """Where the server of a test class keeps its SQLite store; None: in memory."""
+    return tmp_path_factory.mktemp("store") if request.param == "sqlite" else None
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    server = serve(tmp_path)
+    yield server
+    server.stop()
+
+
+def _run(store_dir: Path | None, script: str, *args: str) -> Iterator[Steps]:
+    package = mailpit_api()
+    server = serve(store_dir)
+    try:
+        yield run_node(script, str(package), server.url, *args, log=server.log)
+    finally:
+        server.stop()
+
+
+class TestMessages:
+    @pytest.fixture(scope="class")
+    @classmethod
+    def steps(cls, store_dir: Path | None) -> Iterator[Steps]:
+        yield from _run(store_dir, "api-messages.cjs")
+
+    def test_send_answers_the_new_id(self, steps: Steps) -> None:
+        sent = steps.ok("sendOrder")
+        assert set(sent) == {"ID"} and isinstance(sent["ID"], str) and sent["ID"]
+
+    def test_list_pages_newest_first(self, steps: Steps) -> None:
+        page = steps.ok("listSecondPage")
+        assert page == {"total": 2, "start": 1, "subjects": ["Order 1001 shipped"]}
+
+    def test_latest_is_the_default_id(self, steps: Steps) -> None:
+        latest = steps.ok("latest")
+        assert latest["ID"] == steps.ok("sendWelcome")["ID"]
+        assert latest["Subject"] == "Welcome aboard"
+        assert latest["From"] == {"Name": "", "Address": "shop@example.com"}
+        assert latest["To"] == [{"Name": "", "Address": "bob@example.com"}]
+
+    def test_summary_carries_every_address_and_tag(self, steps: Steps) -> None:
+        order = steps.ok("orderSummary")
+        assert order["Cc"] == [{"Name": "", "Address": "cc@example.com"}]
+        assert order["Bcc"] == [{"Name": "", "Address": "audit@example.com"}]
+        assert order["ReplyTo"] == [{"Name": "Help", "Address": "help@example.com"}]
+        assert order["Tags"] == ["orders"]
+        assert order["Text"].strip() == "Track it: https://shop.example/track/1001"
+
+    def test_getting_a_message_marks_it_read(self, steps: Steps) -> None:
+        assert steps.ok("unreadAfterGets") == 0
+
+    def test_headers_and_source_default_to_latest(self, steps: Steps) -> None:
+        assert steps.ok("latestHeaders") == ["Welcome aboard"]
+        assert steps.ok("orderHeaders") == ["spring"]
+        assert steps.ok("latestSource") is True
+
+    def test_wait_for_message_returns_the_full_message(self, steps: Steps) -> None:
+        found = steps.ok("waitForMessage")
+        assert found == {
+            "ID": steps.ok("sendOrder")["ID"],
+            "Subject": "Order 1001 shipped",
+            "linked": True,
+        }
+        assert steps.ok("waitForTwoExactly") == 2
+        assert 'Timeout waiting for messages matching query "subject:never-sent"' in (
+            steps.error("waitForNothing")
+        )
+
+    def test_search_takes_a_time_zone(self, steps: Steps) -> None:
+        assert steps.ok("searchWithTz") == ["Order 1001 shipped"]
+
+    def test_read_status_for_all_and_by_search(self, steps: Steps) -> None:
+        assert steps.ok("markAllUnread") == "ok"
+        assert steps.ok("unreadAfterReset") == 2
+        assert steps.ok("markReadBySearch") == "ok"
+        assert steps.ok("readFlags") == {"Order 1001 shipped": True, "Welcome aboard": False}
+
+    def test_delete_by_id(self, steps: Steps) -> None:
+        assert steps.ok("deleteWelcome") == "ok"
+        assert steps.ok("remaining") == ["Order 1001 shipped"]
+
+
+class TestRender:
+    @pytest.fixture(scope="class")
+    @classmethod
+    def steps(cls, store_dir: Path | None) -> Iterator[Steps]:
+        yield from _run(store_dir, "api-render.cjs")
+
+    def test_html_is_the_message_html(self, steps: Steps) -> None:
+        html = steps.ok("html")
+        assert "<h1>Sale</h1>" in html and 'href="https://shop.example/sale"' in html
+        assert "target=" not in html  # only embed=1 opens links elsewhere
+
+    def test_embedded_html_opens_links_in_a_new_window(self, steps: Steps) -> None:
+        html = steps.ok("htmlEmbedded")
+        assert "<h1>Sale</h1>" in html
+        assert 'target="_blank"' in html and 'rel="noreferrer noopener"' in html
+
+    def test_latest_html_without_an_html_part_is_404(self, steps: Steps) -> None:
+        # The newest message is the text-only one: Mailpit answers 404, it has no HTML part.
+        status, _ = error_detail(steps.error("htmlOfLatest"))
+        assert status == 404
+
+    def test_text_is_the_text_part(self, steps: Steps) -> None:
+        assert steps.ok("text").strip() == "Plain twin of the page"
+        assert steps.ok("textOfLatest").strip() == "Nothing but text"
+
+    def test_a_missing_message_is_404(self, steps: Steps) -> None:
+        assert error_detail(steps.error("htmlOfMissing"))[0] == 404
+        assert error_detail(steps.error("textOfMissing"))[0] == 404
+
+
+class TestTags:
+    @pytest.fixture(scope="class")
+    @classmethod
+    def steps(cls, store_dir: Path | None) -> Iterator[Steps]:
+        yield from _run(store_dir, "api-tags.cjs")
+
+    def test_set_and_list(self, steps: Steps) -> None:
+        assert steps.ok("setTags") == "ok"
+        assert steps.ok("tagsAfterSet") == ["keep", "Old Name"]
+
+    def test_rename_a_tag_with_a_space(self, steps: Steps) -> None:
+        assert steps.ok("rename") == "ok"
+        assert steps.ok("tagsAfterRename") == ["keep", "New Name"]
+        assert steps.ok("messagesAfterRename") == {
+            "one": ["keep", "New Name"],
+            "two": ["keep", "New Name"],
+        }
+
+    def test_delete_a_tag_keeps_the_messages(self, steps: Steps) -> None:
+        assert steps.ok("delete") == "ok"
+        assert steps.ok("tagsAfterDelete") == ["New Name"]
+        assert steps.ok("messagesAfterDelete") == {"one": ["New Name"], "two": ["New Name"]}
+        assert steps.ok("countAfterDelete") == 2
+
+    def test_set_tags_without_tags_clears_them(self, steps: Steps) -> None:
+        assert steps.ok("clearOne") == "ok"
+        after = steps.ok("messagesAfterClear")
+        assert after["one"] == [] and after["two"] != []
+
+
+class TestServer:
+    @pytest.fixture(scope="class")
+    @classmethod
+    def steps(cls, store_dir: Path | None) -> Iterator[Steps]:
+        yield from _run(store_dir, "api-server.cjs")
+
+    def test_info(self, steps: Steps) -> None:
+        info = steps.ok("info")
+        assert info["Messages"] == 1 and info["Unread"] == 1
+        assert info["Tags"] == {"billing": 1}
+        assert isinstance(info["Version"], str) and info["Version"]
+        assert isinstance(info["RuntimeStats"]["Uptime"], int)
+
+    def test_configuration_is_mailpits_web_ui_shape(self, steps: Steps) -> None:
+        config = steps.ok("configuration")
+        assert {
+            "Label",
+            "MessageRelay",
+            "SpamAssassin",
+            "ChaosEnabled",
+            "DuplicatesIgnored",
+            "HideDeleteAllButton",
+        } <= set(config)
+        assert config["ChaosEnabled"] is True  # an SMTP server runs beside the API
+        assert config["SpamAssassin"] is False
+        assert config["MessageRelay"]["Enabled"] is False
+
+
+class TestThumbnail:
+    @pytest.fixture(scope="class")
+    @classmethod
+    def steps(
+        cls, store_dir: Path | None, tmp_path_factory: pytest.TempPathFactory
+    ) -> Iterator[Steps]:
+        image = tmp_path_factory.mktemp("image") / "photo.png"
+        image.write_bytes(png(300, 200))
+        yield from _run(store_dir, "api-thumbnail.cjs", str(image))
+
+    def test_image_thumbnail_is_a_180_by_120_jpeg(self, steps: Steps) -> None:
+        assert steps.ok("send") == [["photo.png", "image/png"], ["notes.txt", "text/plain"]]
+        thumb = steps.ok("imageThumb")
+        assert thumb["type"] == "image/jpeg"
+        assert jpeg_size(base64.b64decode(thumb["base64"])) == (180, 120)
+
+    def test_thumbnail_of_a_non_image_is_a_blank_jpeg(self, steps: Steps) -> None:
+        thumb = steps.ok("textThumb")
+        assert thumb["type"] == "image/jpeg"
+        assert jpeg_size(base64.b64decode(thumb["base64"])) == (180, 120)
+
+    def test_the_attachment_itself_is_unchanged(self, steps: Steps) -> None:
+        original = steps.ok("original")
+        assert base64.b64decode(original["base64"]) == png(300, 200)
+
+
+OFF = {
+    "Sender": {"ErrorCode": 451, "Probability": 0},
+    "Recipient": {"ErrorCode": 451, "Probability": 0},
+    "Authentication": {"ErrorCode": 535, "Probability": 0},
+}
+
+
+def _triggers(answer: dict[str, Any]) -> dict[str, Any]:
+    """Mailpit's three triggers from a chaos answer (mailtrap may add its own keys)."""
+    return {name: answer.get(name) for name in OFF}
+
+
+def test_chaos_get_set_and_reset(served: Served) -> None:
+    package = str(mailpit_api())
+
+    def chaos(action: str) -> Steps:
+        return run_node("api-chaos.cjs", package, served.url, action, log=served.log)
+
+    mail = b"Subject: chaos\r\nFrom: app@example.com\r\n\r\nhi\r\n"
+    assert _triggers(chaos("get").ok("get")) == OFF
+
+    refusing = chaos("reject-recipients")
+    expected = {**OFF, "Recipient": {"ErrorCode": 550, "Probability": 100}}
+    assert _triggers(refusing.ok("reject-recipients")) == expected
+    assert _triggers(refusing.ok("after")) == expected
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+        served.send(mail, "app@example.com", ["ann@example.com"])
+    assert refused.value.recipients["ann@example.com"][0] == 550
+
+    reset = chaos("reset")
+    assert _triggers(reset.ok("reset")) == OFF and _triggers(reset.ok("after")) == OFF
+    served.send(mail, "app@example.com", ["ann@example.com"])
+
+
+class TestLaterEndpoints:
+    """html-check, link-check, sa-check and release come with later issues: until then each
+    answers 404 with a `detail` that names what is missing, not a bare "Not Found"."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def steps(cls, store_dir: Path | None) -> Iterator[Steps]:
+        yield from _run(store_dir, "api-later.cjs")
+
+    @pytest.mark.parametrize(
+        ("step", "name"),
+        [
+            ("htmlCheck", "html-check"),
+            ("linkCheck", "link-check"),
+            ("spamAssassinCheck", "sa-check"),
+            ("releaseMessage", "release"),
+        ],
+    )
+    def test_answers_404_with_a_clear_detail(self, steps: Steps, step: str, name: str) -> None:
+        steps.ok("send")
+        status, body = error_detail(steps.error(step))
+        assert status == 404
+        assert isinstance(body, dict) and isinstance(body.get("detail"), str), body
+        assert body["detail"] != "Not Found" and name in body["detail"], body
