@@ -10,11 +10,13 @@ from `root_path`, see `mailtrap.web.pages`) need nothing else.
 Redirects: Starlette writes absolute `Location`s (`http://host/...`, e.g. for a trailing
 slash), with the scheme of the hop it was reached by. Behind a proxy that terminates TLS that
 is `http`, and the browser would leave HTTPS. Every `Location` naming the request's own Host
-is sent as a path instead, which the browser resolves against the address it used.
+is sent as a path instead, which the browser resolves against the address it used. A path with
+repeated slashes redirects to the same path with single ones, as in Mailpit.
 """
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers, MutableHeaders
@@ -41,6 +43,8 @@ class Webroot:
             return await self.app(scope, receive, send)
         if scope["type"] == "http":
             send = _paths_for_own_locations(scope, send)
+            if "//" in scope["path"]:
+                return await _collapse_slashes(scope, receive, send)
         if not self.prefix:
             return await self.app(scope, receive, send)
         outer = scope.get("root_path", "")  # set when an embedder mounts the app itself
@@ -69,6 +73,17 @@ class Webroot:
             f"the inbox is {outer}{self.prefix}/ and the API {outer}{self.prefix}/api/v1/"
         )
         await JSONResponse({"detail": detail}, 404)(scope, receive, send)
+
+
+async def _collapse_slashes(scope: Scope, receive: Receive, send: Send) -> None:
+    """Redirect a path with repeated slashes to the same path with single ones, as Mailpit's
+    router does: cypress-mailpit asks for `MAILPIT_URL + "//view/ID.html"`. 308 keeps any
+    other method's body (Mailpit's 301 would turn a POST into a GET)."""
+    path = re.sub("/{2,}", "/", scope["path"])
+    query = scope.get("query_string", b"").decode("latin-1")
+    status = 301 if scope["method"] in ("GET", "HEAD") else 308
+    send = with_default_headers(send)
+    await RedirectResponse(path + (f"?{query}" if query else ""), status)(scope, receive, send)
 
 
 def _paths_for_own_locations(scope: Scope, send: Send) -> Send:

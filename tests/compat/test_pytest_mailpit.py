@@ -182,6 +182,10 @@ def _run_inner(
     python_package("pytest_mailpit")
     for name in ("MAILPIT_URL", "MAILPIT_USERNAME", "MAILPIT_PASSWORD", "MAILPIT_WAIT_TIMEOUT"):
         monkeypatch.delenv(name, raising=False)
+    # The inner run is no xdist worker, even when this one is: pytest-mailpit reads the
+    # variable, and would refuse its Chaos fixture as if the inner tests ran in parallel.
+    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MAILPIT_SMTP", "{}:{}".format(*served.smtp))
     pytester.makepyfile(test_with_mailpit=HELPERS + tests)
     return pytester.runpytest_subprocess(

@@ -59,6 +59,9 @@ class Served:
             proc.kill()
             proc.wait(timeout=10)
         self._reader.join(timeout=10)
+        for pipe in (proc.stdout, proc.stderr):  # left open, each is a ResourceWarning later
+            if pipe is not None:
+                pipe.close()
 
 
 def serve(store_dir: Path | None, *args: str) -> Served:

@@ -98,8 +98,10 @@ class Site:
         return self.page.evaluate("async url => (await fetch(url)).json()", url)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def browser() -> Iterator[Any]:
+    """A browser per test: `site` closes it, and with it its idle and spare connections to
+    the proxy, before the proxy stops, so none is left open when the proxy's loop closes."""
     with playwright_api.sync_playwright() as p:
         args = [
             *CHROMIUM_ARGS,
@@ -127,6 +129,7 @@ def site(request: pytest.FixtureRequest, browser: Any) -> Iterator[Site]:
                 yield site
             finally:
                 context.close()
+                browser.close()  # its spare connections too, before the proxy stops
     finally:
         served.stop()
 

@@ -216,3 +216,17 @@ def test_only_a_location_naming_the_requests_own_host_becomes_a_path(
             return await c.get("/anything")
 
     assert asyncio.run(fetch()).headers["location"] == sent
+
+
+@pytest.mark.parametrize("webroot", ["/", "/mail/"])
+def test_repeated_slashes_redirect_to_single_ones_as_in_mailpit(webroot: str) -> None:
+    """cypress-mailpit asks for MAILPIT_URL + "//view/ID.html"; Mailpit's router redirects."""
+    store = MemoryStore()
+    app = create_app(store, WebOptions(webroot=webroot))
+    with LiveServer(app) as server, httpx.Client(base_url=server.url) as http:
+        got = http.get(f"{webroot}api//v1//messages?limit=1")  # "//x" alone names a host
+        assert got.status_code == 301
+        assert got.headers["location"] == f"{webroot}api/v1/messages?limit=1"
+        assert http.get(got.headers["location"]).status_code == 200
+        put = http.put(f"{webroot}api//v1/messages", json={"Read": True})
+        assert put.status_code == 308  # keeps the method and body
