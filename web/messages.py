@@ -12,19 +12,12 @@ from mailtrap.message.search import parse_query
 from mailtrap.storage.base import MessageStore, Page
 from mailtrap.web.deps import BAD_QUERY, Store
 from mailtrap.web.inputs import DeleteIn, SetReadIn
-from mailtrap.web.params import MAX_PAGE, Extras, Paging
+from mailtrap.web.params import MAX_PAGE, Extras, Paging, Tz
 from mailtrap.web.schemas import MessagesExtrasOut, MessagesOut, summary_extras_out, summary_out
 
 router = APIRouter(prefix="/api/v1", tags=["messages"])
 
 MAX_LIMIT = 1000  # of /api/v1/wait (mailtrap's own, strict); Mailpit's routes take any
-Tz = Annotated[
-    str,
-    Query(
-        description="IANA time zone (such as Pacific/Auckland) of the dates in `before:` and "
-        "`after:` that have no offset; default: the server's. An unknown zone is a 400."
-    ),
-]
 
 PageOut = MessagesExtrasOut | MessagesOut
 

@@ -17,12 +17,28 @@ from fastapi import Depends, Query
 from mailtrap.storage._common import MAX_PAGE
 from mailtrap.storage.base import MAX_START
 
-__all__ = ["DEFAULT_LIMIT", "MAX_PAGE", "Extras", "Paging", "PagingParams", "whole_number"]
+__all__ = [
+    "DEFAULT_LIMIT",
+    "MAX_PAGE",
+    "Extras",
+    "Paging",
+    "PagingParams",
+    "Tz",
+    "whole_number",
+]
 
 DEFAULT_LIMIT = 50
 # What Go's strconv.Atoi takes: an optional sign and decimal digits, within 64 bits.
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _INT64 = 2**63
+
+Tz = Annotated[
+    str,
+    Query(
+        description="IANA time zone (such as Pacific/Auckland) of the dates in `before:` and "
+        "`after:` that have no offset; default: the server's. An unknown zone is a 400."
+    ),
+]
 
 
 def whole_number(text: str | None) -> int | None:

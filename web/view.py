@@ -17,6 +17,7 @@ from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from mailtrap.web.deps import BAD_QUERY, NOT_FOUND, Parsed, Store
 from mailtrap.web.latest import MessageID, resolve
 from mailtrap.web.pages import mail_html_response
+from mailtrap.web.params import Tz
 
 router = APIRouter(tags=["testing"])
 
@@ -28,12 +29,12 @@ router = APIRouter(tags=["testing"])
     status_code=302,
 )
 def latest_page(
-    store: Store, query: Annotated[str, Query(max_length=1000)] = ""
+    store: Store, query: Annotated[str, Query(max_length=1000)] = "", tz: Tz = ""
 ) -> RedirectResponse:
     """The inbox's page of the newest message (matching `query`), or the inbox when there is
     none, as in Mailpit. Relative redirects, so they hold under any path prefix."""
     try:
-        id = resolve(store, "latest", query)
+        id = resolve(store, "latest", query, tz)
     except HTTPException:
         return RedirectResponse("../", status_code=302)
     return RedirectResponse(id, status_code=302)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
 import httpx
 import pytest
 from inprocess import InProcess
@@ -165,3 +168,19 @@ def test_under_a_webroot_the_body_getters_and_the_redirect_stay_inside_it(
         assert str(hit.url.join(hit.headers["location"])).endswith(f"/mail/view/{a.id}")
         miss = http.get("/mail/view/latest", params={"query": "gamma"})
         assert str(miss.url.join(miss.headers["location"])).endswith("/mail/")
+
+
+def test_latest_reads_the_dates_of_its_query_in_tz(live: Live, store: MessageStore) -> None:
+    """`tz` beside `latest?query=`, as on /search: a wall-clock time in that zone."""
+    _, http = live
+    arrived = deliver(store, subject="timed")
+    kiritimati = arrived.created.astimezone(ZoneInfo("Pacific/Kiritimati"))  # UTC+14
+    since = (kiritimati - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
+    query = {"query": f"after:{since}"}
+    assert http.get("/api/v1/message/latest", params={**query, "tz": "UTC"}).status_code == 404
+    found = http.get("/api/v1/message/latest", params={**query, "tz": "Pacific/Kiritimati"})
+    assert found.status_code == 200 and found.json()["ID"] == arrived.id
+    page = http.get("/view/latest", params={**query, "tz": "Pacific/Kiritimati"})
+    assert (page.status_code, page.headers["location"]) == (302, arrived.id)
+    unknown = http.get("/api/v1/message/latest", params={**query, "tz": "Mars/Olympus"})
+    assert unknown.status_code == 400 and "Mars/Olympus" in unknown.json()["detail"]
