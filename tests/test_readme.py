@@ -71,3 +71,31 @@ def test_the_readme_and_ci_name_the_pythons_pyproject_claims() -> None:
     assert f"claims, {', '.join(claimed[:-1])} and {claimed[-1]}:" in " ".join(README.split())
     # noxfile.py reads the classifiers too: CI's nox run covers every claimed version but its own.
     assert "python -m nox --error-on-missing-interpreters" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_every_mailpit_route_the_readme_calls_served_is_answered() -> None:
+    """README's table of Mailpit's routes: each one it calls served is routed by the app (an
+    answer of its own, not the router's bare 404 or a 405)."""
+    from inprocess import InProcess
+
+    from mailtrap import MemoryStore
+    from mailtrap.web import create_app
+
+    table = README.split("| Mailpit route | in mailtrap |", 1)[1].split("\n\n", 1)[0]
+    rows = re.findall(r"^\| (.+?) \| (.+?) \|$", table, re.MULTILINE)
+    served = [
+        request
+        for cell, status in rows
+        if status == "served"  # the WebSocket row is tested in tests/web/test_events.py
+        for request in re.findall(r"`(GET|PUT|POST|DELETE) (\S+)`", cell)
+    ]
+    assert len(served) >= 20, served
+    unrouted = []
+    with InProcess(create_app(MemoryStore())) as app, app.client() as http:
+        for method, path in served:
+            url = path.replace("{ID}", "latest").replace("{PartID}", "1").replace("{Tag}", "x")
+            answer = http.request(method, url, json={} if method in ("PUT", "POST") else None)
+            generic = answer.status_code == 404 and answer.text == '{"detail":"Not Found"}'
+            if generic or answer.status_code == 405:
+                unrouted.append(f"{method} {path}: {answer.status_code}")
+    assert unrouted == [], f"README calls these served, but the app does not route them: {unrouted}"
