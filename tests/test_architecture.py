@@ -26,7 +26,8 @@ def core_modules() -> list[str]:
 
 def test_importing_the_whole_core_loads_no_web_stack() -> None:
     modules = core_modules()
-    assert "mailtrap.cli" in modules and "mailtrap.storage.sqlite" in modules
+    assert "mailtrap.cli" in modules
+    assert "mailtrap.storage.sqlite" in modules
     script = (
         "import importlib, sys\n"
         f"for name in {modules!r}: importlib.import_module(name)\n"
@@ -69,7 +70,8 @@ def test_readme_imports_only_from_the_package() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     inner = "|".join(m.name for m in pkgutil.iter_modules(mailtrap.__path__))
     private = re.findall(rf"\bmailtrap\.(?:{inner})\b", readme)
-    assert "from mailtrap import" in readme and private == []
+    assert "from mailtrap import" in readme
+    assert private == []
 
 
 def test_only_the_client_makes_outbound_requests() -> None:

@@ -39,17 +39,20 @@ def test_pytest_overhead_runs() -> None:
 def test_short_soak_passes_its_checks() -> None:
     """The CI-sized soak: retention pruning under load, no loss, no duplicates, flat memory."""
     out = run("soak.py", "--seconds", "15", "--max-messages", "3000")
-    assert "FAIL" not in out and "while pruning" in out
+    assert "FAIL" not in out
+    assert "while pruning" in out
 
 
 def test_query_speed_runs() -> None:
     out = run("query_speed.py", "--messages", "300", "--rounds", "3")
-    assert "free-text search" in out and "UI inbox page" in out
+    assert "free-text search" in out
+    assert "UI inbox page" in out
 
 
 def test_serve_startup_runs() -> None:
     out = run("serve_startup.py", "--rounds", "1", "--messages", "5")
-    assert "mailtrap serve ready" in out and "KiB per message" in out
+    assert "mailtrap serve ready" in out
+    assert "KiB per message" in out
 
 
 def run_ingest(script: str, *args: str) -> str:
@@ -79,8 +82,11 @@ def test_ingest_compares_mailtrap_with_the_aiosmtpd_floor_in_one_run() -> None:
     rows = {line.split()[0]: line.split() for line in out.splitlines()[2:4]}
     # A sink's rate is what it accepted; mailtrap's counts once its API lists all 50.
     floor, ours = rows["aiosmtpd-sink"], rows["mailtrap-memory"]
-    assert float(floor[1]) > 0 and floor[1] == floor[2] and floor[3] == "-", out
-    assert float(ours[1]) > 0 and ours[3] == "50", out
+    assert float(floor[1]) > 0, out
+    assert floor[1] == floor[2], out
+    assert floor[3] == "-", out
+    assert float(ours[1]) > 0, out
+    assert ours[3] == "50", out
     assert re.search(r"^mailtrap-memory / aiosmtpd-sink: \d+\.\d\dx$", out, re.MULTILINE), out
 
 
@@ -164,7 +170,8 @@ def test_ingest_rounds_takes_ratios_within_each_round(tmp_path: Path) -> None:
     # Each of the project's targets is compared with each peer, never with the other.
     assert "mailtrap-memory / aiosmtpd-sink: median 1.30x over 2 of 3 rounds (1.10, 1.50)" in out
     assert "mailtrap-memory / maildump: median 2.20x over 1 of 3 rounds (2.20)" in out
-    assert "mailtrap / mailtrap-memory" not in out and "mailtrap-memory / mailtrap:" not in out
+    assert "mailtrap / mailtrap-memory" not in out
+    assert "mailtrap-memory / mailtrap:" not in out
     table = out.splitlines()[1:5]
     assert table[0].split() == ["round", "aiosmtpd-sink", "maildump", "mailtrap", "mailtrap-memory"]
     assert table[2].split() == ["2", "1000", "-", "1200", "1500"]

@@ -14,7 +14,6 @@ import threading
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -137,8 +136,8 @@ def run_once(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Path]:
-    yield tmp_path / "data" / "mail.db"
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "mail.db"
 
 
 def test_serve_captures_mail_keeps_it_across_restarts_and_stops_cleanly(db: Path) -> None:
@@ -150,7 +149,8 @@ def test_serve_captures_mail_keeps_it_across_restarts_and_stops_cleanly(db: Path
         listed = first.get("/api/v1/messages")
         assert [m["Subject"] for m in listed["messages"]] == ["message 2", "message 1", "message 0"]
         stats = first.get("/api/v1/info")["RuntimeStats"]
-        assert stats["SMTPAccepted"] == 3 and stats["SMTPAcceptedSize"] > 0
+        assert stats["SMTPAccepted"] == 3
+        assert stats["SMTPAcceptedSize"] > 0
     finally:
         code, err = first.stop(signal.SIGTERM)
     assert code == 0, err
@@ -258,7 +258,8 @@ def test_api_readers_and_smtp_writers_run_together_without_errors(db: Path) -> N
     finally:
         code, err = running.stop()
     assert code == 0
-    assert "locked" not in err and "Traceback" not in err, err
+    assert "locked" not in err, err
+    assert "Traceback" not in err, err
     assert not Path(f"{db}-wal").exists()  # a clean close checkpoints and removes the WAL
 
 
@@ -276,7 +277,8 @@ def test_serve_with_starttls_smtps_and_auth(tmp_path: Path) -> None:
     try:
         smtps = re.search(r"SMTPS\s+(\S+):(\d+)", running.banner)
         ca = re.search(r"TLS CA (\S+)", running.banner)
-        assert smtps and ca, running.banner
+        assert smtps, running.banner
+        assert ca, running.banner
         assert "(STARTTLS, AUTH)" in running.banner
         assert ca.group(1) == str(tmp_path / "mailtrap" / "tls" / "ca.pem")
         context = ssl.create_default_context(cafile=ca.group(1))

@@ -46,7 +46,8 @@ def test_parses_to_what_expected_json_says(path: Path) -> None:
     if "subject" in want:
         assert message.subject == want["subject"]
     if "from" in want:
-        assert message.sender is not None and message.sender.address == want["from"]
+        assert message.sender is not None
+        assert message.sender.address == want["from"]
     if "to" in want:
         assert [a.address for a in message.to] == want["to"]
     if "attachments" in want:

@@ -52,7 +52,8 @@ def test_wait_for_gives_one_message_by_default_and_a_list_for_a_count() -> None:
     deliver(store, subject="second")
     one = assert_type(box.wait_for(timeout=1), Message)
     both = assert_type(box.wait_for(2, timeout=1), list[Message])
-    assert isinstance(one, Message) and one.subject == "first"
+    assert isinstance(one, Message)
+    assert one.subject == "first"
     assert [m.subject for m in both] == ["first", "second"]
 
     async def waiting() -> tuple[Message, list[Message]]:
@@ -60,4 +61,5 @@ def test_wait_for_gives_one_message_by_default_and_a_list_for_a_count() -> None:
         return one, assert_type(await box.wait_for_async(2, timeout=1), list[Message])
 
     one, both = asyncio.run(waiting())
-    assert one.subject == "first" and len(both) == 2
+    assert one.subject == "first"
+    assert len(both) == 2

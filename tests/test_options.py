@@ -67,7 +67,8 @@ def test_starttls_is_offered_and_plain_mail_still_accepted(
 ) -> None:
     server = running(smtp_options(tls="starttls", tls_context=server_context(certs)))
     with smtplib.SMTP(server.host, server.port) as plain:
-        assert plain.ehlo()[0] == 250 and plain.has_extn("starttls")
+        assert plain.ehlo()[0] == 250
+        assert plain.has_extn("starttls")
         plain.sendmail("app@example.com", ["bob@example.com"], MAIL)
     with smtplib.SMTP("localhost", server.port) as secure:
         secure.starttls(context=client_tls)

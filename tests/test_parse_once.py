@@ -193,7 +193,8 @@ def test_client_get_is_one_request_and_one_parse(
     message = client.get(summary.id)
     assert (len(requests), parses() - before) == (1, 1)
     assert message == store.get(summary.id)
-    assert message.raw == raw and message.inline[0].data == PNG
+    assert message.raw == raw
+    assert message.inline[0].data == PNG
     assert client.get().id == summary.id  # latest
     with pytest.raises(MessageNotFound, match="missing"):
         client.get("missing")

@@ -28,7 +28,8 @@ def test_rfc2047_words_are_decoded_in_subject_and_names() -> None:
     )
     message = parse(raw)
     assert message.subject == "Grüße aus Köln"
-    assert message.sender is not None and message.sender.name == "Jörg"
+    assert message.sender is not None
+    assert message.sender.name == "Jörg"
     assert message.headers.get("subject") == "Grüße aus Köln"
 
 
@@ -85,14 +86,16 @@ def test_attached_message_is_one_attachment_with_its_bytes() -> None:
     assert message.text.strip() == "outer body"
     [attached] = message.attachments
     assert attached.content_type == "message/rfc822"
-    assert b"inner body" in attached.data and b"Subject: inner" in attached.data
+    assert b"inner body" in attached.data
+    assert b"Subject: inner" in attached.data
 
 
 def test_snippet_comes_from_html_when_there_is_no_text() -> None:
     raw = build_mail(text=None, html="<style>p{}</style><p>Hello&nbsp;<b>there</b></p>\n" * 50)
     snippet = summarize(raw, ENV).snippet
     assert snippet.startswith("Hello there Hello")  # entities decoded, white space collapsed
-    assert "p{}" not in snippet and len(snippet) == 250
+    assert "p{}" not in snippet
+    assert len(snippet) == 250
 
 
 @pytest.mark.parametrize(

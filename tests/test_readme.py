@@ -22,7 +22,8 @@ def test_every_option_is_in_the_readme_table_and_the_help() -> None:
     for option, row in zip(OPTIONS, rows, strict=True):
         assert row.startswith(f"| `{option.flag}"), row
         assert f"`{option.env}`" in row
-        assert option.flag in help_text and option.env in help_text
+        assert option.flag in help_text
+        assert option.env in help_text
 
 
 def test_ci_runs_exactly_the_readme_test_command() -> None:
@@ -56,7 +57,8 @@ def test_the_pytest_examples_are_real_passing_tests(pytester: pytest.Pytester) -
 def test_the_first_pytest_in_the_readme_is_the_test_command() -> None:
     """Tools that look for "the README's test command" take the first pytest they find."""
     first = re.search(r"(python3? -m )?pytest[^`\n]*", README)
-    assert first is not None and first.group(0) == "python -m pytest -n auto"
+    assert first is not None
+    assert first.group(0) == "python -m pytest -n auto"
 
 
 def test_the_readme_and_ci_name_the_pythons_pyproject_claims() -> None:

@@ -180,7 +180,8 @@ def test_smtputf8_addresses_are_accepted(server: SMTPServer, store: MessageStore
     message = store.get(only_message(store).id)
     assert message.envelope.mail_from == "jörg@exämple.com"
     assert message.envelope.rcpt_tos == ("用户@例子.example",)
-    assert message.sender is not None and message.sender.address == "jörg@exämple.com"
+    assert message.sender is not None
+    assert message.sender.address == "jörg@exämple.com"
 
 
 def test_long_lines_are_accepted(server: SMTPServer, store: MessageStore) -> None:
@@ -422,7 +423,8 @@ def test_8bitmime_bodies_are_stored_byte_for_byte(store: MessageStore) -> None:
     raw = b"Subject: 8bit\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + body
     with SMTPServer(store, port=0) as server, smtplib.SMTP(server.host, server.port) as client:
         client.ehlo()
-        assert client.has_extn("8bitmime") and client.has_extn("smtputf8")
+        assert client.has_extn("8bitmime")
+        assert client.has_extn("smtputf8")
         client.sendmail("a@example.com", ["b@example.com"], raw, mail_options=["BODY=8BITMIME"])
     message = store.get(only_message(store).id)
     assert message.raw.endswith(raw)

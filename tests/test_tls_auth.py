@@ -61,7 +61,8 @@ def test_certificates_are_generated_once_and_reused(tmp_path: Path) -> None:
 def test_optional_starttls(serve: Any, client_tls: ssl.SSLContext) -> None:
     server = serve(starttls=True)
     with smtplib.SMTP(server.host, server.port) as plain:
-        assert plain.ehlo()[0] == 250 and plain.has_extn("starttls")
+        assert plain.ehlo()[0] == 250
+        assert plain.has_extn("starttls")
         plain.sendmail("app@example.com", ["bob@example.com"], MAIL)
     with smtplib.SMTP("localhost", server.port) as secure:
         secure.starttls(context=client_tls)

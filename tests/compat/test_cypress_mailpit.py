@@ -86,7 +86,8 @@ def test_html_and_text_bodies(steps: Steps) -> None:
 def test_spamassassin_summary_is_a_clear_404(steps: Steps, step: str) -> None:
     # sa-check comes with a later issue; until then a 404 that says what is missing.
     error = steps.error(step)
-    assert ": 404: " in error and "sa-check" in error.split(": 404: ", 1)[1], error
+    assert ": 404: " in error, error
+    assert "sa-check" in error.split(": 404: ", 1)[1], error
     assert '"detail":"Not Found"' not in error.replace(" ", ""), error
 
 
@@ -107,10 +108,14 @@ def test_waiting_commands(steps: Steps) -> None:
 
 
 def test_read_status(steps: Steps) -> None:
-    assert steps.ok("setAllRead") == "ok" and steps.ok("unreadAfterAllRead") == 0
-    assert steps.ok("setAllUnread") == "ok" and steps.ok("unreadAfterAllUnread") == 2
-    assert steps.ok("setOneRead") == "ok" and steps.ok("unreadAfterOneRead") == 1
-    assert steps.ok("setListUnread") == "ok" and steps.ok("unreadAfterListUnread") == 2
+    assert steps.ok("setAllRead") == "ok"
+    assert steps.ok("unreadAfterAllRead") == 0
+    assert steps.ok("setAllUnread") == "ok"
+    assert steps.ok("unreadAfterAllUnread") == 2
+    assert steps.ok("setOneRead") == "ok"
+    assert steps.ok("unreadAfterOneRead") == 1
+    assert steps.ok("setListUnread") == "ok"
+    assert steps.ok("unreadAfterListUnread") == 2
 
 
 def test_deleting(steps: Steps) -> None:
@@ -127,6 +132,8 @@ def test_the_requests_are_the_packages_own(steps: Steps) -> None:
     reset_id = steps.ok("sendReset")["ID"]
     assert ("GET", f"/view/{reset_id}.html") in seen
     assert ("GET", "api/v1/search?query=subject%3AHello%20Mailpit&start=0&limit=50") in seen
-    assert ("PUT", "api/v1/messages") in seen and ("DELETE", "api/v1/messages") in seen
+    assert ("PUT", "api/v1/messages") in seen
+    assert ("DELETE", "api/v1/messages") in seen
     sent = [r["body"] for r in steps.ok("requests") if r["method"] == "POST"]
-    assert sent[0]["Bcc"] == ["bcc@example.com"] and sent[0]["Headers"] == {}
+    assert sent[0]["Bcc"] == ["bcc@example.com"]
+    assert sent[0]["Headers"] == {}

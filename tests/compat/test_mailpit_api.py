@@ -53,7 +53,9 @@ class TestMessages:
 
     def test_send_answers_the_new_id(self, steps: Steps) -> None:
         sent = steps.ok("sendOrder")
-        assert set(sent) == {"ID"} and isinstance(sent["ID"], str) and sent["ID"]
+        assert set(sent) == {"ID"}
+        assert isinstance(sent["ID"], str)
+        assert sent["ID"]
 
     def test_list_pages_newest_first(self, steps: Steps) -> None:
         page = steps.ok("listSecondPage")
@@ -116,13 +118,15 @@ class TestRender:
 
     def test_html_is_the_message_html(self, steps: Steps) -> None:
         html = steps.ok("html")
-        assert "<h1>Sale</h1>" in html and 'href="https://shop.example/sale"' in html
+        assert "<h1>Sale</h1>" in html
+        assert 'href="https://shop.example/sale"' in html
         assert "target=" not in html  # only embed=1 opens links elsewhere
 
     def test_embedded_html_opens_links_in_a_new_window(self, steps: Steps) -> None:
         html = steps.ok("htmlEmbedded")
         assert "<h1>Sale</h1>" in html
-        assert 'target="_blank"' in html and 'rel="noreferrer noopener"' in html
+        assert 'target="_blank"' in html
+        assert 'rel="noreferrer noopener"' in html
 
     def test_latest_html_without_an_html_part_is_404(self, steps: Steps) -> None:
         # The newest message is the text-only one: Mailpit answers 404, it has no HTML part.
@@ -165,7 +169,8 @@ class TestTags:
     def test_set_tags_without_tags_clears_them(self, steps: Steps) -> None:
         assert steps.ok("clearOne") == "ok"
         after = steps.ok("messagesAfterClear")
-        assert after["one"] == [] and after["two"] != []
+        assert after["one"] == []
+        assert after["two"] != []
 
 
 class TestServer:
@@ -176,9 +181,11 @@ class TestServer:
 
     def test_info(self, steps: Steps) -> None:
         info = steps.ok("info")
-        assert info["Messages"] == 1 and info["Unread"] == 1
+        assert info["Messages"] == 1
+        assert info["Unread"] == 1
         assert info["Tags"] == {"billing": 1}
-        assert isinstance(info["Version"], str) and info["Version"]
+        assert isinstance(info["Version"], str)
+        assert info["Version"]
         assert isinstance(info["RuntimeStats"]["Uptime"], int)
 
     def test_configuration_is_mailpits_web_ui_shape(self, steps: Steps) -> None:
@@ -252,7 +259,8 @@ def test_chaos_get_set_and_reset(served: Served) -> None:
     assert refused.value.recipients["ann@example.com"][0] == 550
 
     reset = chaos("reset")
-    assert _triggers(reset.ok("reset")) == OFF and _triggers(reset.ok("after")) == OFF
+    assert _triggers(reset.ok("reset")) == OFF
+    assert _triggers(reset.ok("after")) == OFF
     served.send(mail, "app@example.com", ["ann@example.com"])
 
 
@@ -278,5 +286,7 @@ class TestLaterEndpoints:
         steps.ok("send")
         status, body = error_detail(steps.error(step))
         assert status == 404
-        assert isinstance(body, dict) and isinstance(body.get("detail"), str), body
-        assert body["detail"] != "Not Found" and name in body["detail"], body
+        assert isinstance(body, dict), body
+        assert isinstance(body.get("detail"), str), body
+        assert body["detail"] != "Not Found", body
+        assert name in body["detail"], body

@@ -207,9 +207,9 @@ def _assert_all_passed(result: pytest.RunResult, count: int, served: Served) -> 
     outcomes = result.parseoutcomes()
     output = "\n".join(result.outlines + result.errlines)
     server = "".join(served.log[-40:])
-    assert outcomes.get("passed") == count and outcomes.keys() <= {"passed"}, (
-        f"{output}\n--- server log ---\n{server}"
-    )
+    report = f"{output}\n--- server log ---\n{server}"
+    assert outcomes.get("passed") == count, report
+    assert outcomes.keys() <= {"passed"}, report
 
 
 def test_ordinary_fixture_tests_pass(

@@ -58,7 +58,9 @@ def long_line_html() -> bytes:
         row += 1
     parts.append("</table><p>Report end.</p></body></html>")
     body = "".join(parts).encode("ascii")
-    assert b"\n" not in body and b"\r" not in body and len(body) >= LONG_LINE_MIN
+    assert b"\n" not in body
+    assert b"\r" not in body
+    assert len(body) >= LONG_LINE_MIN
     return head + CRLF + body  # no trailing newline: the body is one single line
 
 

@@ -462,7 +462,8 @@ def test_environment_variables_override_the_ini_settings(
         """
     )
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
-    assert env_db.exists() and not ini_db.exists()
+    assert env_db.exists()
+    assert not ini_db.exists()
 
 
 def test_require_starttls_refuses_plain_mail_and_accepts_it_over_tls(
@@ -539,7 +540,8 @@ def test_remote_fail_next_refuses_mail_and_close_keeps_other_rules(
             result.assert_outcomes(passed=3)
             assert smtp.chaos.rules() == [Rule("mail", 550, match="*@blocked.example")]
             client.set_chaos_rules([])
-            assert client.chaos_rules() == [] and smtp.chaos.rules() == []
+            assert client.chaos_rules() == []
+            assert smtp.chaos.rules() == []
     assert sorted(m.subject for m in store.list().messages) == ["fine", "second try"]
 
 

@@ -56,7 +56,8 @@ def test_add_returns_summary_and_get_returns_exact_raw_bytes(store: MessageStore
     summary = store.add(raw, env)
 
     assert summary.subject == "Grüße ✓"
-    assert summary.sender is not None and summary.sender.address == "alice@example.com"
+    assert summary.sender is not None
+    assert summary.sender.address == "alice@example.com"
     assert [a.address for a in summary.to] == ["bob@example.com"]
     assert [a.address for a in summary.bcc] == ["hidden@example.com"]
     assert summary.return_path == "bounce@example.com"
@@ -200,7 +201,8 @@ def test_delete_some_then_all(store: MessageStore) -> None:
     assert [m.id for m in store.list().messages] == [c.id, b.id]
     store.mark_read([b.id])
     assert store.delete_all() == 2
-    assert store.count() == 0 and store.count(unread=True) == 0
+    assert store.count() == 0
+    assert store.count(unread=True) == 0
     assert store.list().total == 0
     assert store.search("Hello").total == 0
 
@@ -246,8 +248,10 @@ def test_subscribers_see_every_committed_change_in_order(store: MessageStore) ->
     deliver(store)
 
     assert [e.kind for e in events] == ["new", "update", "delete", "new", "delete"]
-    assert events[0].summary == a and events[0].ids == (a.id,)
-    assert events[1].ids == (a.id,) and events[1].read is True
+    assert events[0].summary == a
+    assert events[0].ids == (a.id,)
+    assert events[1].ids == (a.id,)
+    assert events[1].read is True
     assert events[2].ids == (a.id,)
     assert events[4].all is True
 
@@ -355,7 +359,8 @@ def test_storage_size_grows_with_mail(store: MessageStore) -> None:
 
 def test_describe_names_the_kind_and_where_the_mail_is(store: MessageStore) -> None:
     description = store.describe()
-    assert isinstance(description, StoreDescription) and description.kind
+    assert isinstance(description, StoreDescription)
+    assert description.kind
     if description.path is None:  # the mail lives only as long as the process
         assert description.database == description.kind
         assert str(description) == f"{description.kind} (lost on exit)"

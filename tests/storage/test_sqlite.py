@@ -308,7 +308,8 @@ def test_a_failing_run_is_retried_one_by_one(tmp_path: Path, statement_rows: int
 
     futures = [writer.submit(op(v)) for v in (1, 2, 2, 3)]  # the duplicate breaks the run
     gate.set()
-    assert futures[0].result(10) == 1 and futures[1].result(10) == 2
+    assert futures[0].result(10) == 1
+    assert futures[1].result(10) == 2
     with pytest.raises(sqlite3.IntegrityError):
         futures[2].result(10)
     assert futures[3].result(10) == 3

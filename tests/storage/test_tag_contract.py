@@ -29,7 +29,8 @@ def test_rename_tag_renames_it_on_every_message_and_feeds_search(store: MessageS
     assert store.tags() == {"brand new": 2, "keep": 1, "other": 1}
     assert store.ids('tag:"brand new"') == [b.id, a.id]
     assert store.ids("brand") == [b.id, a.id]  # the free-text index follows
-    assert store.ids("tag:old") == [] and store.ids("old") == []
+    assert store.ids("tag:old") == []
+    assert store.ids("old") == []
     # One event per new set of tags: an event gives all its ids the same tags.
     assert {e.ids: (e.kind, e.tags) for e in events} == {
         (a.id,): ("update", ("brand new", "keep")),
@@ -69,9 +70,11 @@ def test_delete_tag_takes_it_off_every_message_and_keeps_the_messages(
     assert store.delete_tag("GONE") == 2
 
     assert store.count() == 2
-    assert store.get(a.id).tags == ("kept",) and store.get(b.id).tags == ()
+    assert store.get(a.id).tags == ("kept",)
+    assert store.get(b.id).tags == ()
     assert store.tags() == {"kept": 1}
-    assert store.ids("tag:gone") == [] and store.ids("gone") == []
+    assert store.ids("tag:gone") == []
+    assert store.ids("gone") == []
     assert {e.ids: (e.kind, e.tags) for e in events} == {
         (a.id,): ("update", ("kept",)),
         (b.id,): ("update", ()),

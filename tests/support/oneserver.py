@@ -27,7 +27,7 @@ class OneResponse:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, format: str, *args: Any) -> None:
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (its name)
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -25,7 +25,8 @@ class Running:
     def __init__(self, proc: subprocess.Popen[str], banner: str) -> None:
         self.proc = proc
         smtp, web = SMTP_LINE.search(banner), WEB_LINE.search(banner)
-        assert smtp and web, banner
+        assert smtp, banner
+        assert web, banner
         self.smtp = (smtp.group(1), int(smtp.group(2)))
         self.url = web.group(1)
         self.banner = banner

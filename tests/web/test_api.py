@@ -158,7 +158,8 @@ def test_queries_no_store_can_run_are_a_400_on_every_endpoint(
     for endpoint, response in responses.items():
         assert response.status_code == 400, (endpoint, response.text)
         assert reason in response.json()["detail"], endpoint
-    assert store.count() == 1 and store.count(unread=True) == 1  # nothing was changed
+    assert store.count() == 1
+    assert store.count(unread=True) == 1
 
 
 def test_a_search_that_is_not_unicode_is_a_400(live: Live, store: MessageStore) -> None:
@@ -247,9 +248,11 @@ def test_set_read_by_ids_by_search_and_all(live: Live, store: MessageStore) -> N
     http.put("/api/v1/messages", json={"Read": False})  # neither: every message
     assert store.count(unread=True) == 2
     both = http.put("/api/v1/messages", json={"IDs": [a.id], "Search": "x", "Read": True})
-    assert both.status_code == 400 and "not both" in both.json()["detail"]
+    assert both.status_code == 400
+    assert "not both" in both.json()["detail"]
     bad = http.put("/api/v1/messages", content=b"{not json")
-    assert bad.status_code == 400 and "not valid JSON" in bad.json()["detail"]
+    assert bad.status_code == 400
+    assert "not valid JSON" in bad.json()["detail"]
     assert store.count(unread=True) == 2
 
 
@@ -296,7 +299,8 @@ def test_message_detail(live: Live, store: MessageStore) -> None:
         "Grüße",
         "alice@example.com",
     )
-    assert body["Text"].strip() == "plain" and body["HTML"].strip() == "<b>rich</b>"
+    assert body["Text"].strip() == "plain"
+    assert body["HTML"].strip() == "<b>rich</b>"
     assert body["ListUnsubscribe"]["Links"] == ["https://x.example/u", "mailto:u@x.example"]
     [pdf] = body["Attachments"]
     assert pdf == {
@@ -317,7 +321,8 @@ def test_message_detail(live: Live, store: MessageStore) -> None:
 def test_latest_and_missing_are_404s_with_json_reasons(live: Live, store: MessageStore) -> None:
     _, http = live
     empty = http.get("/api/v1/message/latest")
-    assert empty.status_code == 404 and "empty" in empty.json()["detail"]
+    assert empty.status_code == 404
+    assert "empty" in empty.json()["detail"]
     deliver(store, subject="old")
     deliver(store, subject="new")
     assert http.get("/api/v1/message/latest").json()["Subject"] == "new"
@@ -344,7 +349,8 @@ def test_headers_raw_and_parts(live: Live, store: MessageStore) -> None:
     headers = http.get(f"/api/v1/message/{summary.id}/headers").json()
     assert list(headers) == sorted(headers)
     assert headers["Subject"] == ["=?utf-8?q?caf=C3=A9?="]  # as sent, like Mailpit
-    assert headers["To"] == ["bob@example.com"] and "Message-Id" in headers
+    assert headers["To"] == ["bob@example.com"]
+    assert "Message-Id" in headers
 
     source = http.get(f"/api/v1/message/{summary.id}/raw")
     assert source.content == raw
@@ -376,7 +382,9 @@ def test_hostile_attachment_names_stay_harmless(live: Live, store: MessageStore,
     assert response.status_code == 200
     disposition = response.headers["content-disposition"]
     fallback = disposition.split('filename="')[1].split('"')[0]
-    assert "/" not in fallback and "\r" not in fallback and not fallback.startswith(".")
+    assert "/" not in fallback
+    assert "\r" not in fallback
+    assert not fallback.startswith(".")
     assert "x-evil" not in response.headers
 
 
@@ -446,7 +454,8 @@ def test_tags_beyond_what_a_message_may_carry_are_refused_not_cut(
         response = http.request("PUT" if path.endswith("tags") else "POST", path, json=body)
         assert response.status_code == 400, path
         assert reason in response.json()["detail"], path
-    assert store.get(a.id).tags == ("old",) and store.count() == 1
+    assert store.get(a.id).tags == ("old",)
+    assert store.count() == 1
 
 
 def test_send_stores_the_message_as_if_received(live: Live, store: MessageStore) -> None:
@@ -481,7 +490,8 @@ def test_send_stores_the_message_as_if_received(live: Live, store: MessageStore)
     assert [a.address for a in message.to] == ["user@example.com"]
     assert [a.address for a in message.bcc] == ["hidden@example.com"]
     assert message.envelope.rcpt_tos == ("user@example.com", "cc@example.com", "hidden@example.com")
-    assert message.text.strip() == "Hello" and "cid:logo" in message.html
+    assert message.text.strip() == "Hello"
+    assert "cid:logo" in message.html
     assert [(a.filename, a.data) for a in message.attachments] == [("terms.pdf", PDF)]
     assert [(p.content_id, p.data) for p in message.inline] == [("logo", logo)]
     assert message.tags == ("welcome",)
@@ -601,4 +611,5 @@ def test_an_unknown_tz_is_a_400_naming_it(live: Live, store: MessageStore) -> No
     ):
         assert response.status_code == 400, response.text
         assert "unknown time zone 'Mars/Olympus'" in response.json()["detail"]
-    assert store.count() == 1 and store.count(unread=True) == 1
+    assert store.count() == 1
+    assert store.count(unread=True) == 1

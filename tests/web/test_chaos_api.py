@@ -152,7 +152,8 @@ def test_rules_with_times_and_match(running: tuple[SMTPServer, httpx.Client]) ->
 def test_without_an_smtp_server_there_is_no_chaos() -> None:
     with LiveServer(create_app(MemoryStore())) as web:
         response = httpx.get(web.url + "/api/v1/chaos")
-    assert response.status_code == 404 and "no SMTP server" in response.json()["detail"]
+    assert response.status_code == 404
+    assert "no SMTP server" in response.json()["detail"]
 
 
 def test_remote_fail_next_sends_the_probability_and_checks_it_first(

@@ -214,8 +214,10 @@ def test_an_api_cors_origin_still_reads_the_api(page: Any, attacker: OneResponse
         body = page.evaluate(
             "async (base) => (await fetch(`${base}/api/v1/messages`)).json()", mailtrap.url
         )
-        assert body["total"] == 1 and body["messages"][0]["Subject"] == "Sign in"
-        assert mailtrap.seen[-1].site == "same-site" and mailtrap.seen[-1].status == 200
+        assert body["total"] == 1
+        assert body["messages"][0]["Subject"] == "Sign in"
+        assert mailtrap.seen[-1].site == "same-site"
+        assert mailtrap.seen[-1].status == 200
 
 
 def test_inline_images_still_show_in_the_sandboxed_mail(page: Any) -> None:

@@ -45,7 +45,8 @@ def test_events_follow_every_change(served: Served, store: MessageStore) -> None
         }
         summary = deliver(store, subject="live one")
         new = next_of(ws, "new")
-        assert new["Data"]["ID"] == summary.id and new["Data"]["Subject"] == "live one"
+        assert new["Data"]["ID"] == summary.id
+        assert new["Data"]["Subject"] == "live one"
         assert next_of(ws, "stats")["Data"]["Total"] == 1
         store.mark_read([summary.id])
         assert next_of(ws, "update")["Data"] == {"ID": summary.id, "Read": True}

@@ -76,11 +76,14 @@ def test_mailpit_api_reaches_the_issue_15_endpoints(
     assert out["config"]["MessageRelay"]["Enabled"] is False
     assert out["config"]["SpamAssassin"] is False
     assert 'the <a href="https://example.com/">HTML</a> part' in out["html"]
-    assert 'target="_blank"' in out["embedded"] and 'target="_blank"' not in out["html"]
+    assert 'target="_blank"' in out["embedded"]
+    assert 'target="_blank"' not in out["html"]
     assert out["text"].strip() == "the text part"
     assert out["thumbType"] == "image/jpeg"
     thumb = Image.open(io.BytesIO(base64.b64decode(out["thumb"])))
     assert (thumb.format, thumb.size) == ("JPEG", (180, 120))
-    assert out["rename"] == "ok" and out["tagsAfterRename"] == ["New Tag", "other"]
-    assert out["delete"] == "ok" and out["tagsAfterDelete"] == ["other"]
+    assert out["rename"] == "ok"
+    assert out["tagsAfterRename"] == ["New Tag", "other"]
+    assert out["delete"] == "ok"
+    assert out["tagsAfterDelete"] == ["other"]
     assert "404" in out["deleteAgain"]

@@ -32,7 +32,8 @@ def test_getting_a_message_marks_it_read_and_the_inbox_hears_it(
         ):
             pass
     assert event["Data"] == {"ID": summary.id, "Read": True}
-    assert store.get(summary.id).read is True and store.get(other.id).read is False
+    assert store.get(summary.id).read is True
+    assert store.get(other.id).read is False
     page = http.get("/api/v1/messages").json()
     assert (page["unread"], [m["Read"] for m in page["messages"]]) == (1, [False, True])
 

@@ -57,7 +57,8 @@ def test_the_api_and_the_pages_answer_through_the_proxy(proxied: Proxied) -> Non
     root = proxied.root
     with httpx.Client(base_url=proxied.https, verify=proxied.trust) as http:
         page = http.get(root)
-        assert page.status_code == 200 and f'data-root="{root}"' in page.text
+        assert page.status_code == 200
+        assert f'data-root="{root}"' in page.text
         assert "http://" not in page.text
         proxied.served.send("through the proxy")
         listed = http.get(f"{root}api/v1/messages").json()

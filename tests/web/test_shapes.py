@@ -125,7 +125,8 @@ def assert_shape(value: Any, shape: Shape, where: str = "answer") -> None:
             if inner is not None:
                 assert_shape(value[key], inner, f"{where}.{key}")
     elif isinstance(shape, list):
-        assert isinstance(value, list) and value, f"{where} is {value!r}, not a non-empty list"
+        assert isinstance(value, list), f"{where} is {value!r}, not a list"
+        assert value, f"{where} is an empty list"
         for index, item in enumerate(value):
             assert_shape(item, shape[0], f"{where}[{index}]")
 

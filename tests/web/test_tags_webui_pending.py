@@ -26,7 +26,8 @@ def test_rename_a_tag(live: Live, store: MessageStore) -> None:
     assert (response.status_code, response.text) == (200, "ok")
     assert response.headers["content-type"].startswith("text/plain")
     assert http.get("/api/v1/tags").json() == ["New Name", "other"]
-    assert store.get(a.id).tags == ("New Name", "other") and store.get(b.id).tags == ("New Name",)
+    assert store.get(a.id).tags == ("New Name", "other")
+    assert store.get(b.id).tags == ("New Name",)
     found = http.get("/api/v1/search", params={"query": 'tag:"new name"'}).json()
     assert found["messages_count"] == 2
 
@@ -67,7 +68,8 @@ def test_delete_a_tag(live: Live, store: MessageStore) -> None:
     a = deliver(store, headers={"X-Tags": "Gone Soon, kept"})
     response = http.delete(f"/api/v1/tags/{quote('gone soon')}")
     assert (response.status_code, response.text) == (200, "ok")
-    assert store.get(a.id).tags == ("kept",) and store.count() == 1
+    assert store.get(a.id).tags == ("kept",)
+    assert store.count() == 1
     again = http.delete(f"/api/v1/tags/{quote('gone soon')}")
     assert again.status_code == 404
     assert "no message carries the tag 'gone soon'" in again.json()["detail"]
@@ -99,7 +101,8 @@ def test_webui_says_what_mailtrap_has(live: Live) -> None:
     assert config["MessageRelay"] == RELAY
     assert config["Label"] == ""
     assert config["SpamAssassin"] is False
-    assert config["DuplicatesIgnored"] is False and config["HideDeleteAllButton"] is False
+    assert config["DuplicatesIgnored"] is False
+    assert config["HideDeleteAllButton"] is False
     # No SMTP server beside this app, so /api/v1/chaos has nothing to act on.
     assert config["ChaosEnabled"] is False
     assert http.get("/api/v1/chaos").status_code == 404
@@ -130,4 +133,5 @@ def test_features_to_come_answer_404_naming_what_is_missing(
         response = http.request(method, f"/api/v1/message/{id}/{path}", json={"To": ["x@y"]})
         assert response.status_code == 404
         detail = response.json()["detail"]
-        assert what in detail and "comes with a later mailtrap issue" in detail
+        assert what in detail
+        assert "comes with a later mailtrap issue" in detail
