@@ -17,7 +17,7 @@ from typing import Any, Literal, overload
 from mailtrap._filters import Predicate, Subject, describe, matches, ruled_out, table
 from mailtrap.errors import MessageNotFound
 from mailtrap.message.models import Message, MessageSummary
-from mailtrap.smtp.chaos import Chaos, Rule, Stage
+from mailtrap.smtp.chaos import Chaos, Rule, Stage, fail_next_rule
 from mailtrap.smtp.settings import SMTPSettings
 from mailtrap.storage.base import MessageStore, StoreEvent
 
@@ -84,6 +84,13 @@ class BaseMailbox:
         `mailtrap.smtp.chaos`; rules a test adds are removed when its mailbox closes.
 
         Raises ValueError for a rule that cannot work (stage, code, times, probability)."""
+        rule = fail_next_rule(
+            stage, code, times=times, match=match, text=text, probability=probability
+        )
+        self._add_rule(rule)  # checked first: a bad rule fails the same way in every mode
+
+    def _add_rule(self, rule: Rule) -> None:
+        """Have the server apply `rule` until it is used up or this mailbox closes."""
         raise NotImplementedError
 
     # -- what arrived --------------------------------------------------------------------
@@ -266,28 +273,11 @@ class Mailbox(BaseMailbox):
             self._arrival = [i for i in self._arrival if i not in set(ids)]
         self.store.delete(ids)
 
-    def fail_next(
-        self,
-        stage: Stage = "rcpt",
-        code: int = 451,
-        *,
-        times: int = 1,
-        match: str | None = None,
-        text: str = "",
-        probability: float = 1.0,
-    ) -> None:
+    def _add_rule(self, rule: Rule) -> None:
         if self.chaos is None:
             raise ValueError("this Mailbox has no server chaos to drive; pass chaos=server.chaos")
-        self._rules.append(
-            self.chaos.fail_next(
-                stage,
-                code,
-                times=times,
-                match=match,
-                text=text,
-                probability=probability,
-            )
-        )
+        self.chaos.add(rule)
+        self._rules.append(rule)
 
     def close(self) -> None:
         self._unsubscribe()

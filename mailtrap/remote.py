@@ -13,7 +13,7 @@ import contextlib
 from mailtrap.client import Client, WaitTimeout
 from mailtrap.mailbox import BaseMailbox
 from mailtrap.message.models import Message
-from mailtrap.smtp.chaos import Stage, fail_next_rule
+from mailtrap.smtp.chaos import Rule
 
 __all__ = ["RemoteMailbox"]
 
@@ -50,35 +50,17 @@ class RemoteMailbox(BaseMailbox):
     def _delete(self, ids: list[str]) -> None:
         self.client.delete(ids)
 
-    def fail_next(
-        self,
-        stage: Stage = "rcpt",
-        code: int = 451,
-        *,
-        times: int = 1,
-        match: str | None = None,
-        text: str = "",
-        probability: float = 1.0,
-    ) -> None:
-        # Checked here, so a bad rule fails as it does in-process and before any request.
-        checked = fail_next_rule(
-            stage,
-            code,
-            times=times,
-            match=match,
-            text=text,
-            probability=probability,
-        )
-        rule: dict[str, object] = {
-            "Stage": checked.stage,
-            "Code": checked.code,
-            "Text": checked.text,
-            "Times": checked.times,
-            "Match": checked.match,
-            "Probability": checked.probability,
+    def _add_rule(self, rule: Rule) -> None:
+        wire: dict[str, object] = {
+            "Stage": rule.stage,
+            "Code": rule.code,
+            "Text": rule.text,
+            "Times": rule.times,
+            "Match": rule.match,
+            "Probability": rule.probability,
         }
-        self._added.append(rule)
-        self.client.set_chaos_rules([*self.client.chaos_rules(), rule])
+        self._added.append(wire)
+        self.client.set_chaos_rules([*self.client.chaos_rules(), wire])
 
     def close(self) -> None:
         if self._added:  # remove what this test added, keep what others set

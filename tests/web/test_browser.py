@@ -9,14 +9,13 @@ from __future__ import annotations
 import re
 import smtplib
 import socket
-import struct
 import threading
-import zlib
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+import images
 import pytest
 from chromium import launched, require_chromium
 from liveserver import LiveServer
@@ -80,21 +79,7 @@ def mail(subject: str, text: str = "hello", html: str | None = None, **extra: st
 
 
 def png(width: int, height: int) -> bytes:
-    """A real (decodable) RGB PNG, all black."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    rows = b"".join(b"\x00" + b"\x00\x00\x00" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
+    return images.png(width, height, (0, 0, 0))
 
 
 @pytest.fixture(scope="module")

@@ -11,14 +11,13 @@ same holds without --webroot. Skipped only where no Chromium is installed (never
 from __future__ import annotations
 
 import smtplib
-import struct
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
 
 import httpx
+import images
 import pytest
 from chromium import CHROMIUM_ARGS, require_chromium
 from serving import Running, start
@@ -32,21 +31,7 @@ TLS_CERT = tls_pair("mail.test")  # one for the module: Chromium is told to trus
 
 
 def png(width: int, height: int) -> bytes:
-    """A real (decodable) grey RGB PNG."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    rows = b"".join(b"\x00" + b"\x80\x80\x80" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
+    return images.png(width, height, (128, 128, 128))
 
 
 def picture_mail(subject: str) -> EmailMessage:

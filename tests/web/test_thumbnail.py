@@ -15,7 +15,7 @@ from mailfactory import build_mail, envelope_for
 from PIL import Image
 
 from mailtrap import MessageStore
-from mailtrap.web.thumbnail import MAX_PIXELS
+from mailtrap.web.imaging import MAX_PIXELS
 
 Live = tuple[InProcess, httpx.Client]
 Served = tuple[LiveServer, httpx.Client]
