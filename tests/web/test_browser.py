@@ -17,7 +17,7 @@ from typing import Any
 
 import images
 import pytest
-from chromium import launched, require_chromium
+from chromium import require_chromium
 from liveserver import LiveServer
 from oneserver import OneResponse
 
@@ -80,12 +80,6 @@ def mail(subject: str, text: str = "hello", html: str | None = None, **extra: st
 
 def png(width: int, height: int) -> bytes:
     return images.png(width, height, (0, 0, 0))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launched() as chromium:
-        yield chromium
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from email.mime.text import MIMEText
 from typing import Any
 
 import pytest
-from chromium import launched, require_chromium
+from chromium import require_chromium
 from fastapi import Request
 from liveserver import LiveServer
 from mailfactory import deliver, envelope_for
@@ -119,12 +119,6 @@ class Mailtrap:
 
     def __exit__(self, *exc: Any) -> None:
         self.live.__exit__(*exc)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launched() as chromium:
-        yield chromium
 
 
 @pytest.fixture
