@@ -1,4 +1,4 @@
-"""Fixtures shared by the whole suite: test mail, and every store implementation."""
+"""Fixtures shared by the whole suite: test mail, every store implementation, and Chromium."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from chromium import launched
 from inprocess import InProcess
 from liveserver import LiveServer
 from mailfactory import build_mail, envelope_for
@@ -16,6 +17,16 @@ from mailtrap import Envelope, MemoryStore, MessageStore, SQLiteStore
 from mailtrap.web import create_app
 
 MakeMail = Callable[..., bytes]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One Chromium per test process (each xdist worker), shared by every browser module: a
+    launch costs about a second of CPU, and each test works in a context of its own, which
+    shares no cookies, storage or cache with any other. Modules that use it call
+    `chromium.require_chromium()` first, to skip (or fail under CI) where there is none."""
+    with launched() as chromium:
+        yield chromium
 
 
 @pytest.fixture

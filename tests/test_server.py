@@ -326,7 +326,7 @@ def test_a_store_failure_is_a_451_and_reaches_check() -> None:
 
 @pytest.mark.slow
 def test_parallel_senders_lose_nothing(server: SMTPServer, store: MessageStore) -> None:
-    senders, per_sender = 20, 500
+    senders, per_sender = 10, 100
     errors: list[BaseException] = []
 
     def send(n: int) -> None:

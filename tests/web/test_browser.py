@@ -349,6 +349,17 @@ class Tracker:
         self.sock.close()
 
 
+def settled(page: Any, remote: bool) -> None:
+    """Once the mail frame (with remote images or not) has loaded, plus a moment: Chromium
+    starts preconnects, hints and frame loads while it parses, before the load event."""
+    page.wait_for_function(
+        "remote => document.getElementById('html-frame').src.endsWith('?remote=1') === remote",
+        arg=remote,
+    )
+    page.locator("#html-frame").element_handle().content_frame().wait_for_load_state("load")
+    page.wait_for_timeout(300)
+
+
 def test_opening_mail_connects_to_no_remote_frame_or_hint(app: App) -> None:
     """Before mailhtml, the frames alone made Chromium connect (TCP, and TLS with the SNI)
     although the CSP refused them; with remote images on, prefetch and <base> did too."""
@@ -376,9 +387,9 @@ def test_opening_mail_connects_to_no_remote_frame_or_hint(app: App) -> None:
             app.open()
             app.page.locator("li", has_text=subject).locator("a.row").click()
             expect(app.page.locator("h1.subject")).to_have_text(subject)
-            app.page.wait_for_timeout(1500)  # Chromium connects within ms; leave it plenty
+            settled(app.page, remote=False)
             app.page.get_by_label("Load remote images").check()
-            app.page.wait_for_timeout(1500)
+            settled(app.page, remote=True)
         expect(app.page.frame_locator("#html-frame").locator("frameset")).to_have_count(1)
         assert tracker.connections == 0
 

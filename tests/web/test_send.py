@@ -382,7 +382,7 @@ def test_no_body_makes_send_fail_with_a_500(live: Live, store: MessageStore) -> 
     one From) or refused with a reason."""
     _, http = live
 
-    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
     @given(_BODY)
     def check(body: dict[str, Any]) -> None:
         response = send(http, body)
