@@ -19,12 +19,13 @@ from mailtrap.web import create_app
 MakeMail = Callable[..., bytes]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One Chromium per test process (each xdist worker), shared by every browser module: a
-    launch costs about a second of CPU, and each test works in a context of its own, which
-    shares no cookies, storage or cache with any other. Modules that use it call
-    `chromium.require_chromium()` first, to skip (or fail under CI) where there is none."""
+    """Chromium for one test module; each test works in a context of its own, which shares no
+    cookies, storage or cache with any other. Module-scoped, not session-scoped: Playwright's
+    sync API holds an event loop in the thread while it is open, and other tests in the same
+    process call asyncio.run(). Modules that use it call `chromium.require_chromium()` first,
+    to skip (or fail under CI) where there is none."""
     with launched() as chromium:
         yield chromium
 
