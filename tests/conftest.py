@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import oneshot
 import pytest
 from chromium import launched
 from inprocess import InProcess
@@ -94,5 +95,6 @@ def live(store: MessageStore) -> Iterator[tuple[InProcess, httpx.Client]]:
 def served(store: MessageStore) -> Iterator[tuple[LiveServer, httpx.Client]]:
     """`store` served by uvicorn over real HTTP, and a client for it: for what only a server
     does (WebSockets, bytes on the wire, other programs as clients)."""
-    with LiveServer(create_app(store)) as server, httpx.Client(base_url=server.url) as client:
+    server = LiveServer(create_app(store))
+    with server, httpx.Client(base_url=server.url, verify=oneshot.TLS) as client:
         yield server, client

@@ -4,13 +4,15 @@ the basic forms; this covers the rest: `latest`, paging, waiting, search with `t
 by search, rendering, tags, server info and web UI configuration, thumbnails, chaos, and the
 endpoints of later issues, which must answer 404 with a detail that says so.
 
-Each class runs one Node script (tests/compat/node/api-*.cjs) once and checks its steps.
+Each class runs one Node script (tests/compat/node/api-*.cjs) once and checks its steps; the
+classes share one server per store, emptied before each script.
 """
 
 from __future__ import annotations
 
 import base64
 import smtplib
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,12 +23,16 @@ from images import jpeg_size, png
 from tools import mailpit_api
 
 
-@pytest.fixture(scope="class", params=["sqlite", "memory"])
-def store_dir(
+@pytest.fixture(scope="module", params=["sqlite", "memory"])
+def shared(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Path | None:
-    """Where the server of a test class keeps its SQLite store; None: in memory."""
-    return tmp_path_factory.mktemp("store") if request.param == "sqlite" else None
+) -> Iterator[Served]:
+    """One `mailtrap serve` per store for the module (a start costs about a second of CPU);
+    each class empties it before its script runs (`_run`)."""
+    store_dir = tmp_path_factory.mktemp("store") if request.param == "sqlite" else None
+    server = serve(store_dir)
+    yield server
+    server.stop()
 
 
 @pytest.fixture
@@ -36,20 +42,20 @@ def served(tmp_path: Path) -> Iterator[Served]:
     server.stop()
 
 
-def _run(store_dir: Path | None, script: str, *args: str) -> Iterator[Steps]:
-    package = mailpit_api()
-    server = serve(store_dir)
-    try:
-        yield run_node(script, str(package), server.url, *args, log=server.log)
-    finally:
-        server.stop()
+def _run(server: Served, script: str, *args: str) -> Steps:
+    """Run a Node script against `server`, emptied first: every script starts from no mail
+    (deleting the mail takes its tags and read states with it)."""
+    request = urllib.request.Request(server.url + "/api/v1/messages", method="DELETE")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+    return run_node(script, str(mailpit_api()), server.url, *args, log=server.log)
 
 
 class TestMessages:
     @pytest.fixture(scope="class")
     @classmethod
-    def steps(cls, store_dir: Path | None) -> Iterator[Steps]:
-        yield from _run(store_dir, "api-messages.cjs")
+    def steps(cls, shared: Served) -> Steps:
+        return _run(shared, "api-messages.cjs")
 
     def test_send_answers_the_new_id(self, steps: Steps) -> None:
         sent = steps.ok("sendOrder")
@@ -113,8 +119,8 @@ class TestMessages:
 class TestRender:
     @pytest.fixture(scope="class")
     @classmethod
-    def steps(cls, store_dir: Path | None) -> Iterator[Steps]:
-        yield from _run(store_dir, "api-render.cjs")
+    def steps(cls, shared: Served) -> Steps:
+        return _run(shared, "api-render.cjs")
 
     def test_html_is_the_message_html(self, steps: Steps) -> None:
         html = steps.ok("html")
@@ -145,8 +151,8 @@ class TestRender:
 class TestTags:
     @pytest.fixture(scope="class")
     @classmethod
-    def steps(cls, store_dir: Path | None) -> Iterator[Steps]:
-        yield from _run(store_dir, "api-tags.cjs")
+    def steps(cls, shared: Served) -> Steps:
+        return _run(shared, "api-tags.cjs")
 
     def test_set_and_list(self, steps: Steps) -> None:
         assert steps.ok("setTags") == "ok"
@@ -176,8 +182,8 @@ class TestTags:
 class TestServer:
     @pytest.fixture(scope="class")
     @classmethod
-    def steps(cls, store_dir: Path | None) -> Iterator[Steps]:
-        yield from _run(store_dir, "api-server.cjs")
+    def steps(cls, shared: Served) -> Steps:
+        return _run(shared, "api-server.cjs")
 
     def test_info(self, steps: Steps) -> None:
         info = steps.ok("info")
@@ -206,12 +212,10 @@ class TestServer:
 class TestThumbnail:
     @pytest.fixture(scope="class")
     @classmethod
-    def steps(
-        cls, store_dir: Path | None, tmp_path_factory: pytest.TempPathFactory
-    ) -> Iterator[Steps]:
+    def steps(cls, shared: Served, tmp_path_factory: pytest.TempPathFactory) -> Steps:
         image = tmp_path_factory.mktemp("image") / "photo.png"
         image.write_bytes(png(300, 200))
-        yield from _run(store_dir, "api-thumbnail.cjs", str(image))
+        return _run(shared, "api-thumbnail.cjs", str(image))
 
     def test_image_thumbnail_is_a_180_by_120_jpeg(self, steps: Steps) -> None:
         assert steps.ok("send") == [["photo.png", "image/png"], ["notes.txt", "text/plain"]]
@@ -270,8 +274,8 @@ class TestLaterEndpoints:
 
     @pytest.fixture(scope="class")
     @classmethod
-    def steps(cls, store_dir: Path | None) -> Iterator[Steps]:
-        yield from _run(store_dir, "api-later.cjs")
+    def steps(cls, shared: Served) -> Steps:
+        return _run(shared, "api-later.cjs")
 
     @pytest.mark.parametrize(
         ("step", "name"),

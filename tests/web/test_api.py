@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import oneshot
 import pytest
 from inprocess import InProcess
 from liveserver import LiveServer
@@ -540,10 +541,10 @@ def test_no_cors_unless_asked(live: Live, store: MessageStore) -> None:
     assert "access-control-allow-origin" not in response.headers
     settings = Settings(api_cors=("http://localhost:3000",))
     with LiveServer(create_app(store, settings)) as server:
-        allowed = httpx.get(
+        allowed = oneshot.get(
             server.url + "/api/v1/messages", headers={"Origin": "http://localhost:3000"}
         )
-        other = httpx.get(
+        other = oneshot.get(
             server.url + "/api/v1/messages", headers={"Origin": "https://evil.example"}
         )
     assert allowed.headers["access-control-allow-origin"] == "http://localhost:3000"
@@ -564,9 +565,9 @@ def test_request_bodies_are_bounded_by_the_message_size_limit(store: MessageStor
             "To": [{"Email": "b@example.com"}],
             "Text": "x" * 300_000,
         }
-        too_big = httpx.post(server.url + "/api/v1/send", json=body)
+        too_big = oneshot.post(server.url + "/api/v1/send", json=body)
         assert too_big.status_code == 413
-        small = httpx.post(server.url + "/api/v1/send", json={**body, "Text": "fine"})
+        small = oneshot.post(server.url + "/api/v1/send", json={**body, "Text": "fine"})
         assert small.status_code == 200
     assert store.count() == 1
 

@@ -6,6 +6,7 @@ import smtplib
 from collections.abc import Iterator
 
 import httpx
+import oneshot
 import pytest
 from liveserver import LiveServer
 
@@ -151,7 +152,7 @@ def test_rules_with_times_and_match(running: tuple[SMTPServer, httpx.Client]) ->
 
 def test_without_an_smtp_server_there_is_no_chaos() -> None:
     with LiveServer(create_app(MemoryStore())) as web:
-        response = httpx.get(web.url + "/api/v1/chaos")
+        response = oneshot.get(web.url + "/api/v1/chaos")
     assert response.status_code == 404
     assert "no SMTP server" in response.json()["detail"]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import httpx
+import oneshot
 import pytest
 from inprocess import InProcess
 from liveserver import LiveServer
@@ -56,11 +57,11 @@ def test_reads_from_other_sites_get_no_cors_so_the_browser_hides_them(live: Live
 def test_rebound_host_names_are_refused(served: Served, store: MessageStore) -> None:
     server, _ = served
     for host in ("evil.example", "evil.example:8025", "192.168.1.20"):
-        response = httpx.get(server.url + "/api/v1/messages", headers={"Host": host})
+        response = oneshot.get(server.url + "/api/v1/messages", headers={"Host": host})
         assert response.status_code == 403, host
         assert "--allowed-hosts" in response.json()["detail"]
     for host in ("localhost", f"localhost:{server.port}", "127.0.0.1", "[::1]:8025"):
-        assert httpx.get(server.url + "/livez", headers={"Host": host}).status_code == 200
+        assert oneshot.get(server.url + "/livez", headers={"Host": host}).status_code == 200
     with pytest.raises(InvalidStatus):
         connect(
             server.url.replace("http", "ws") + "/api/events",
@@ -71,10 +72,10 @@ def test_rebound_host_names_are_refused(served: Served, store: MessageStore) -> 
 def test_allowed_hosts_extends_the_names(store: MessageStore) -> None:
     app = create_app(store, Settings(allowed_hosts=("mail.dev.test",)))
     with LiveServer(app) as server:
-        assert httpx.get(server.url + "/livez", headers={"Host": "mail.dev.test"}).text == "ok"
-        assert httpx.get(server.url + "/livez", headers={"Host": "other.test"}).status_code == 403
+        assert oneshot.get(server.url + "/livez", headers={"Host": "mail.dev.test"}).text == "ok"
+        assert oneshot.get(server.url + "/livez", headers={"Host": "other.test"}).status_code == 403
     with LiveServer(create_app(store, Settings(allowed_hosts=("*",)))) as server:
-        assert httpx.get(server.url + "/livez", headers={"Host": "other.test"}).text == "ok"
+        assert oneshot.get(server.url + "/livez", headers={"Host": "other.test"}).text == "ok"
 
 
 def test_a_wildcard_cors_origin_is_refused() -> None:
@@ -121,7 +122,7 @@ def test_reads_started_by_other_sites_are_refused(
 ) -> None:
     url, id = mailbox
     for mode, dest in (("no-cors", "image"), ("cors", "empty"), ("no-cors", "iframe")):
-        response = httpx.get(url + path.format(id=id), headers=fetched(site, mode, dest))
+        response = oneshot.get(url + path.format(id=id), headers=fetched(site, mode, dest))
         assert response.status_code == 403, (mode, dest)
         detail = response.json()["detail"]
         assert site in detail
@@ -135,7 +136,7 @@ def test_own_pages_typed_urls_and_clients_without_fetch_metadata_still_read(
 ) -> None:
     url, id = mailbox
     for headers in ({}, fetched("same-origin"), fetched("none", "navigate", "document")):
-        response = httpx.get(url + path.format(id=id), headers=headers)
+        response = oneshot.get(url + path.format(id=id), headers=headers)
         assert response.status_code == 200, headers
         assert response.headers["cross-origin-resource-policy"] == "same-origin"
 
@@ -147,14 +148,14 @@ def test_a_link_from_another_site_may_open_only_the_ui_pages(
     url, id = mailbox
     link = fetched(site, "navigate", "document")
     for page in ("/", "/?q=hello", f"/view/{id}"):
-        assert httpx.get(url + page, headers=link).status_code == 200, page
-        assert httpx.head(url + page, headers=link).status_code in (200, 405), page
+        assert oneshot.get(url + page, headers=link).status_code == 200, page
+        assert oneshot.head(url + page, headers=link).status_code in (200, 405), page
     for leaky in ("/api/v1/message/latest/raw?dl=1", f"/view/{id}/html", "/api/v1/messages"):
-        assert httpx.get(url + leaky, headers=link).status_code == 403, leaky
+        assert oneshot.get(url + leaky, headers=link).status_code == 403, leaky
     # Only top-level pages: the same UI page in a frame, or a form posted to it, is refused.
     framed = fetched(site, "navigate", "iframe")
-    assert httpx.get(url + "/", headers=framed).status_code == 403
-    assert httpx.post(url + "/", headers=link).status_code == 403
+    assert oneshot.get(url + "/", headers=framed).status_code == 403
+    assert oneshot.post(url + "/", headers=link).status_code == 403
 
 
 def test_an_api_cors_origin_keeps_working_from_its_own_site() -> None:
@@ -164,12 +165,12 @@ def test_an_api_cors_origin_keeps_working_from_its_own_site() -> None:
     with LiveServer(create_app(store, Settings(api_cors=(origin,)))) as server:
         for site in ("same-site", "cross-site"):
             headers = {**fetched(site, "cors"), "Origin": origin}
-            response = httpx.get(server.url + "/api/v1/messages", headers=headers)
+            response = oneshot.get(server.url + "/api/v1/messages", headers=headers)
             assert response.status_code == 200
             assert response.json()["total"] == 1
             assert response.headers["access-control-allow-origin"] == origin
             other = {**headers, "Origin": "http://localhost:3001"}
-            assert httpx.get(server.url + "/api/v1/messages", headers=other).status_code == 403
+            assert oneshot.get(server.url + "/api/v1/messages", headers=other).status_code == 403
         ws = server.url.replace("http", "ws") + "/api/events"
         with connect(
             ws, additional_headers={**fetched("same-site", "websocket"), "Origin": origin}
@@ -190,13 +191,13 @@ def test_the_event_socket_refuses_other_sites(mailbox: tuple[str, str]) -> None:
 def test_every_response_keeps_other_sites_and_openers_out(mailbox: tuple[str, str]) -> None:
     url, _ = mailbox
     answers = [
-        httpx.get(url + "/api/v1/message/no-such-id"),  # 404
-        httpx.get(url + "/api/v1/wait?query=nothing-matches&timeout=0.1"),  # 408
-        httpx.get(url + "/api/v1/wait?count=0"),  # 422
-        httpx.get(url + "/livez", headers={"Host": "evil.example"}),  # 403 from the Guard
-        httpx.post(url + "/api/v1/info"),  # 405
-        httpx.get(url + "/static/app.css"),
-        httpx.get(url + "/api/docs"),
+        oneshot.get(url + "/api/v1/message/no-such-id"),  # 404
+        oneshot.get(url + "/api/v1/wait?query=nothing-matches&timeout=0.1"),  # 408
+        oneshot.get(url + "/api/v1/wait?count=0"),  # 422
+        oneshot.get(url + "/livez", headers={"Host": "evil.example"}),  # 403 from the Guard
+        oneshot.post(url + "/api/v1/info"),  # 405
+        oneshot.get(url + "/static/app.css"),
+        oneshot.get(url + "/api/docs"),
     ]
     assert {a.status_code for a in answers} >= {200, 403, 404, 405, 408, 422}
     for answer in answers:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import oneshot
 import pytest
 from inprocess import InProcess
 from liveserver import LiveServer
@@ -47,7 +48,7 @@ def test_a_json_body_is_read_whatever_its_content_type(
 def test_under_a_webroot_too(store: MessageStore) -> None:
     summary = deliver(store)
     with LiveServer(create_app(store, Settings(webroot="/mail/"))) as server:
-        answer = httpx.put(
+        answer = oneshot.put(
             server.url + "/mail/api/v1/messages",
             content=json.dumps({"IDs": [summary.id], "Read": True}),
             headers={"Content-Type": "text/plain"},
@@ -176,8 +177,8 @@ def test_with_cors_a_preflight_needs_no_login_and_may_ask_for_any_header(
     allowed = preflight.headers["access-control-allow-headers"].lower()
     assert {"authorization", "content-type", "x-client"} <= {h.strip() for h in allowed.split(",")}
     assert httpx.options(url, headers={"Origin": ORIGIN}).status_code == 200
-    assert httpx.get(url, headers={"Origin": ORIGIN}).status_code == 401  # the rest: a login
-    logged_in = httpx.get(url, headers={"Origin": ORIGIN}, auth=("dev", "s3cret"))
+    assert oneshot.get(url, headers={"Origin": ORIGIN}).status_code == 401  # the rest: a login
+    logged_in = oneshot.get(url, headers={"Origin": ORIGIN}, auth=("dev", "s3cret"))
     assert logged_in.headers["access-control-allow-origin"] == ORIGIN
 
 

@@ -16,6 +16,7 @@ from urllib.request import urlopen
 
 import bcrypt
 import httpx
+import oneshot
 import pytest
 from liveserver import LiveServer
 from serving import start
@@ -39,18 +40,18 @@ def protected(tmp_path: Path) -> Iterator[LiveServer]:
 
 @pytest.mark.parametrize("path", ["/", "/api/v1/messages", "/static/app.css", "/openapi.json"])
 def test_everything_but_the_probes_needs_a_login(protected: LiveServer, path: str) -> None:
-    anonymous = httpx.get(protected.url + path)
+    anonymous = oneshot.get(protected.url + path)
     assert anonymous.status_code == 401
     assert anonymous.headers["www-authenticate"].startswith('Basic realm="mailtrap"')
-    assert httpx.get(protected.url + path, auth=("dev", "wrong")).status_code == 401
-    assert httpx.get(protected.url + path, auth=("nobody", "s3cret")).status_code == 401
-    assert httpx.get(protected.url + path, auth=("dev", "s3cret")).status_code == 200
-    assert httpx.get(protected.url + path, auth=("ops", "h4shed")).status_code == 200  # bcrypt
+    assert oneshot.get(protected.url + path, auth=("dev", "wrong")).status_code == 401
+    assert oneshot.get(protected.url + path, auth=("nobody", "s3cret")).status_code == 401
+    assert oneshot.get(protected.url + path, auth=("dev", "s3cret")).status_code == 200
+    assert oneshot.get(protected.url + path, auth=("ops", "h4shed")).status_code == 200  # bcrypt
 
 
 def test_probes_stay_open(protected: LiveServer) -> None:
-    assert httpx.get(protected.url + "/livez").text == "ok"
-    assert httpx.get(protected.url + "/readyz").text == "ok"
+    assert oneshot.get(protected.url + "/livez").text == "ok"
+    assert oneshot.get(protected.url + "/readyz").text == "ok"
 
 
 def test_the_event_socket_needs_a_login(protected: LiveServer) -> None:
@@ -174,10 +175,10 @@ def test_passwords_longer_than_bcrypt_reads_are_checked_as_htpasswd_does(
     hashed: LiveServer,
 ) -> None:
     # bcrypt 5 raises on more than 72 bytes; that must be a 401, never a 500.
-    assert httpx.get(hashed.url + "/", auth=("ops", "right" * 20)).status_code == 401
-    assert httpx.get(hashed.url + "/", auth=("nobody", "y" * 100)).status_code == 401
+    assert oneshot.get(hashed.url + "/", auth=("ops", "right" * 20)).status_code == 401
+    assert oneshot.get(hashed.url + "/", auth=("nobody", "y" * 100)).status_code == 401
     # htpasswd -B hashes the first 72 bytes, so whatever follows them does not count.
-    assert httpx.get(hashed.url + "/", auth=("long", "x" * 72 + "more")).status_code == 200
+    assert oneshot.get(hashed.url + "/", auth=("long", "x" * 72 + "more")).status_code == 200
 
 
 def test_a_malformed_hash_stops_the_server_before_it_starts(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from html import unescape
 from urllib.parse import urljoin
 
 import httpx
+import oneshot
 import pytest
 from liveserver import LiveServer
 from mailfactory import deliver
@@ -93,7 +94,7 @@ def test_every_url_in_the_pages_is_a_path_under_the_webroot_and_answers(
     origin, root, id = served
     pages = [root, f"{root}view/{id}", f"{root}api/docs"]
     for page in pages:
-        response = httpx.get(origin + page)
+        response = oneshot.get(origin + page)
         assert response.status_code == 200, page
         assert "://" not in response.text, page
         urls = [unescape(u) for u in URL_ATTRIBUTE.findall(response.text)]
@@ -103,26 +104,26 @@ def test_every_url_in_the_pages_is_a_path_under_the_webroot_and_answers(
                 continue  # the page's empty favicon
             target = urljoin(page, url)  # "?start=50" and the like: relative to the page
             assert target.startswith(root), (page, url)
-            assert httpx.get(origin + target).status_code == 200, (page, url)
+            assert oneshot.get(origin + target).status_code == 200, (page, url)
         assert len(urls) >= 3, page
 
 
 @pytest.mark.parametrize("served", ["/"], indirect=True)
 def test_without_a_webroot_everything_stays_where_it_was(served: tuple[str, str, str]) -> None:
     origin, _, id = served
-    inbox = httpx.get(origin + "/").text
+    inbox = oneshot.get(origin + "/").text
     assert 'href="/static/app.css"' in inbox
     assert 'src="/static/inbox.js"' in inbox
     assert f'href="/view/{id}"' in inbox
     assert 'action="/"' in inbox
-    view = httpx.get(f"{origin}/view/{id}").text
+    view = oneshot.get(f"{origin}/view/{id}").text
     assert f'src="/view/{id}/html"' in view
     assert f'href="/api/v1/message/{id}/raw?dl=1"' in view
-    assert 'data-openapi="/openapi.json"' in httpx.get(origin + "/api/docs").text
-    assert "servers" not in httpx.get(origin + "/openapi.json").json()
+    assert 'data-openapi="/openapi.json"' in oneshot.get(origin + "/api/docs").text
+    assert "servers" not in oneshot.get(origin + "/openapi.json").json()
     for path in ("/livez", "/readyz", "/api/v1/info", "/static/app.css"):
-        assert httpx.get(origin + path).status_code == 200, path
-    assert httpx.get(origin + "/mail/").status_code == 404
+        assert oneshot.get(origin + path).status_code == 200, path
+    assert oneshot.get(origin + "/mail/").status_code == 404
 
 
 @pytest.mark.parametrize("served", ["/mail/"], indirect=True)
@@ -131,15 +132,15 @@ def test_outside_the_webroot_nothing_answers_but_the_bare_prefix(
 ) -> None:
     origin, _, _ = served
     for path in ("/", "/api/v1/messages", "/livez", "/static/app.css", "/mailx/", "/openapi.json"):
-        response = httpx.get(origin + path)
+        response = oneshot.get(origin + path)
         assert response.status_code == 404, path
         assert "outside mailtrap's webroot /mail/" in response.json()["detail"]
         assert response.headers["x-content-type-options"] == "nosniff"  # the Guard's defaults
     for method in ("GET", "HEAD"):
-        bare = httpx.request(method, origin + "/mail?q=from%3Aa")
+        bare = oneshot.request(method, origin + "/mail?q=from%3Aa")
         assert (bare.status_code, bare.headers["location"]) == (302, "/mail/?q=from%3Aa")
-    assert httpx.post(origin + "/mail").status_code == 404
-    assert httpx.get(origin + "/mail", follow_redirects=True).url.path == "/mail/"
+    assert oneshot.post(origin + "/mail").status_code == 404
+    assert oneshot.get(origin + "/mail", follow_redirects=True).url.path == "/mail/"
     ws = origin.replace("http://", "ws://")
     with pytest.raises(InvalidStatus):
         connect(ws + "/api/events", open_timeout=10)
@@ -154,7 +155,7 @@ def test_redirects_name_a_path_not_the_scheme_and_host(served: tuple[str, str, s
     origin, root, _ = served
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "proxy.example"}
     for headers in ({}, forwarded):
-        response = httpx.get(f"{origin}{root}api/v1/messages/?limit=1", headers=headers)
+        response = oneshot.get(f"{origin}{root}api/v1/messages/?limit=1", headers=headers)
         assert response.status_code == 307
         assert response.headers["location"] == f"{root}api/v1/messages?limit=1"
 
@@ -162,7 +163,7 @@ def test_redirects_name_a_path_not_the_scheme_and_host(served: tuple[str, str, s
 @pytest.mark.parametrize("served", ["/", "/mail/"], indirect=True)
 def test_openapi_names_the_webroot_as_its_server(served: tuple[str, str, str]) -> None:
     origin, root, _ = served
-    schema = httpx.get(f"{origin}{root}openapi.json").json()
+    schema = oneshot.get(f"{origin}{root}openapi.json").json()
     assert schema.get("servers", [{"url": ""}])[0]["url"] == root.rstrip("/")
     assert "/api/v1/messages" in schema["paths"]  # the paths stay below the server's
 
@@ -175,21 +176,21 @@ def test_the_guard_judges_requests_below_the_webroot() -> None:
     options = WebOptions(webroot="/mail/", passwords=Passwords(parse_users(("u:p",))))
     with LiveServer(create_app(store, options)) as server:
         base, login = server.url + "/mail", ("u", "p")
-        assert httpx.get(base + "/livez").status_code == 200
-        assert httpx.get(base + "/readyz").status_code == 200
-        assert httpx.get(base + "/api/v1/messages").status_code == 401
-        assert httpx.get(base + "/api/v1/messages", auth=login).status_code == 200
+        assert oneshot.get(base + "/livez").status_code == 200
+        assert oneshot.get(base + "/readyz").status_code == 200
+        assert oneshot.get(base + "/api/v1/messages").status_code == 401
+        assert oneshot.get(base + "/api/v1/messages", auth=login).status_code == 200
         link = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"}
         link["Sec-Fetch-Dest"] = "document"
         for path, status in ((f"/view/{id}", 200), ("/", 200), ("/api/v1/messages", 403)):
-            response = httpx.get(base + path, headers=link, auth=login)
+            response = oneshot.get(base + path, headers=link, auth=login)
             assert response.status_code == status, path
-        rebound = httpx.get(base + "/api/v1/info", headers={"Host": "evil.example"}, auth=login)
+        rebound = oneshot.get(base + "/api/v1/info", headers={"Host": "evil.example"}, auth=login)
         assert rebound.status_code == 403
         assert "--allowed-hosts" in rebound.text
         body = {"IDs": [id], "Read": True}
         for origin, status in ((server.url, 200), ("https://evil.example", 403)):
-            response = httpx.put(
+            response = oneshot.put(
                 base + "/api/v1/messages", json=body, headers={"Origin": origin}, auth=login
             )
             assert response.status_code == status, origin
