@@ -31,8 +31,10 @@ class Proxied:
         return f"https://127.0.0.1:{self.proxy.port}"
 
 
-@pytest.fixture(params=["/mail/", "/"])
-def proxied(request: pytest.FixtureRequest) -> Iterator[Proxied]:
+@pytest.fixture(scope="module", params=["/mail/", "/"])
+def proxied_server(request: pytest.FixtureRequest) -> Iterator[Proxied]:
+    """One `mailtrap serve` and proxy per webroot for the module: a start costs about a second
+    of CPU."""
     root = request.param
     served = start("--memory", *(["--webroot", root] if root != "/" else []))
     try:
@@ -43,6 +45,13 @@ def proxied(request: pytest.FixtureRequest) -> Iterator[Proxied]:
             yield Proxied(served, proxy, tls.client, root, backend.port)
     finally:
         served.stop()
+
+
+@pytest.fixture
+def proxied(proxied_server: Proxied) -> Proxied:
+    """The module's server, holding no mail."""
+    Client(proxied_server.served.url).delete_all()
+    return proxied_server
 
 
 def test_the_banner_names_the_webroot_and_clients_take_it_as_their_base(

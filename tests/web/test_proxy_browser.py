@@ -23,6 +23,8 @@ from chromium import CHROMIUM_ARGS, require_chromium
 from serving import Running, start
 from tlsproxy import TLSProxy, tls_pair
 
+from mailtrap import Client
+
 playwright_api = pytest.importorskip("playwright.sync_api")
 require_chromium()  # skips this module where there is none (fails under CI)
 
@@ -83,40 +85,54 @@ class Site:
         return self.page.evaluate("async url => (await fetch(url)).json()", url)
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    """A browser per test: `site` closes it, and with it its idle and spare connections to
-    the proxy, before the proxy stops, so none is left open when the proxy's loop closes."""
-    with playwright_api.sync_playwright() as p:
-        args = [
-            *CHROMIUM_ARGS,
-            "--host-resolver-rules=MAP mail.test 127.0.0.1",  # no lookup leaves the machine
-            f"--ignore-certificate-errors-spki-list={TLS_CERT.spki}",
-        ]
-        launched = p.chromium.launch(executable_path=require_chromium(), args=args)
-        yield launched
-        launched.close()
+@dataclass
+class Deployment:
+    """`mailtrap serve` under one webroot, its proxy, and a browser trusting the proxy."""
+
+    served: Running
+    base: str  # https://mail.test:PORT
+    root: str
+    browser: Any
 
 
-@pytest.fixture(params=["/mail/", "/"])
-def site(request: pytest.FixtureRequest, browser: Any) -> Iterator[Site]:
+@pytest.fixture(scope="module", params=["/mail/", "/"])
+def deployment(request: pytest.FixtureRequest) -> Iterator[Deployment]:
+    """One per webroot for the module (a serve start and a browser launch each cost about a
+    second of CPU). The browser closes first, and with it its idle and spare connections to
+    the proxy, so none is left open when the proxy's loop closes."""
     root = request.param
     served = start("--memory", "--allowed-hosts", "mail.test", "--webroot", root)
     try:
         backend = httpx.URL(served.url).port
         assert backend is not None
         with TLSProxy(("127.0.0.1", backend), TLS_CERT.server) as proxy:
-            context = browser.new_context()
-            context.set_default_timeout(TIMEOUT_MS)
-            site = Site(served, context.new_page(), f"https://mail.test:{proxy.port}", root)
-            site.watch()
-            try:
-                yield site
-            finally:
-                context.close()
-                browser.close()  # its spare connections too, before the proxy stops
+            args = [
+                *CHROMIUM_ARGS,
+                "--host-resolver-rules=MAP mail.test 127.0.0.1",  # no lookup leaves the machine
+                f"--ignore-certificate-errors-spki-list={TLS_CERT.spki}",
+            ]
+            with playwright_api.sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=require_chromium(), args=args)
+                try:
+                    yield Deployment(served, f"https://mail.test:{proxy.port}", root, browser)
+                finally:
+                    browser.close()
     finally:
         served.stop()
+
+
+@pytest.fixture
+def site(deployment: Deployment) -> Iterator[Site]:
+    """A fresh page on the deployment, which holds no mail."""
+    Client(deployment.served.url).delete_all()
+    context = deployment.browser.new_context()
+    context.set_default_timeout(TIMEOUT_MS)
+    site = Site(deployment.served, context.new_page(), deployment.base, deployment.root)
+    site.watch()
+    try:
+        yield site
+    finally:
+        context.close()
 
 
 def test_the_inbox_a_message_and_live_mail_work_through_the_proxy(site: Site) -> None:
