@@ -151,8 +151,9 @@ def mail_html(message: Parsed, id: str, remote: bool = False) -> Response:
     """The message's HTML body, sandboxed and rewritten to connect nowhere on opening (see
     `mailhtml`); the stored message is unchanged. `cid:` images are embedded as `data:` URIs,
     up to `EMBED_LIMIT` characters in all: the sandboxed frame has an opaque origin, so to the
-    browser its requests come from another site, which mailtrap refuses (`fetch_metadata`)."""
-    return mail_html_response(message(id), remote=remote)
+    browser its requests come from another site, which mailtrap refuses (`fetch_metadata`).
+    Its links open in new tabs, so the preview stays where it is (`mailhtml.NEW_TABS_BASE`)."""
+    return mail_html_response(message(id), remote=remote, new_tabs=True)
 
 
 def mail_html_response(m: Message, *, remote: bool, new_tabs: bool = False) -> Response:
