@@ -146,6 +146,11 @@ def view(request: Request, store: Store, message: Parsed, id: str) -> HTMLRespon
     )
 
 
+def not_found_page(request: Request, what: str) -> HTMLResponse:
+    """The 404 page for a browser: `what` was not found (a sentence without its full stop)."""
+    return _render(request, "notfound.html", {"what": what}, status_code=404)
+
+
 @router.get("/view/{id}/html")
 def mail_html(message: Parsed, id: str, remote: bool = False) -> Response:
     """The message's HTML body, sandboxed and rewritten to connect nowhere on opening (see

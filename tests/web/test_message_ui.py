@@ -49,3 +49,25 @@ def test_a_link_in_mail_opens_a_new_tab_and_the_preview_stays(browser: Any) -> N
             assert app.page.url == inbox
             expect(frame.locator("#hi")).to_have_text("Hello")  # the preview is still there
             assert "/evil/" not in " ".join(shop.hits)
+
+
+def test_unknown_pages_answer_a_404_page_with_a_way_back(browser: Any) -> None:
+    with running(browser) as app:
+        for path, says in [
+            ("/view/doesnotexist", "No message has the ID 'doesnotexist'"),
+            ("/no/such/page", "There is no page at /no/such/page"),
+        ]:
+            response = app.open(path)
+            assert response.status == 404
+            assert response.headers["content-type"].startswith("text/html")
+            expect(app.page).to_have_title("Not found · mailtrap")
+            expect(app.page.get_by_role("heading", level=1)).to_have_text("Not found")
+            expect(app.page.locator("main")).to_contain_text(says)
+        app.page.get_by_role("link", name="Back to the inbox").click()
+        expect(app.page).to_have_url(app.web.url + "/")
+        expect(app.page.locator("#empty")).to_be_visible()
+        # What programs read stays JSON.
+        for path in ("/api/v1/nope", "/api/v1/message/doesnotexist", "/view/doesnotexist.html"):
+            answer = app.page.request.get(app.web.url + path)
+            assert answer.status == 404
+            assert answer.headers["content-type"] == "application/json"
