@@ -210,3 +210,30 @@ def test_unknown_pages_answer_a_404_page_with_a_way_back(browser: Any) -> None:
             answer = app.page.request.get(app.web.url + path)
             assert answer.status == 404
             assert answer.headers["content-type"] == "application/json"
+
+
+def test_a_phone_shows_every_preview_width_and_the_tabs_without_overflow(browser: Any) -> None:
+    with running(browser, viewport={"width": 390, "height": 844}) as app:
+        wide = "<table width='700'><tr><td id='wide'>newsletter</td></tr></table>"
+        msg = mail("Phone", html=wide)
+        msg.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf", filename="a.pdf")
+        msg.add_attachment(b"a,b\n", maintype="text", subtype="csv", filename="b.csv")
+        app.send(msg)
+        app.open()
+        app.page.locator("#messages a.row").first.click()
+        expect(app.page.frame_locator("#html-frame").locator("#wide")).to_be_visible()
+        frame = app.page.locator("#html-frame")
+        for preset, width in (("Tablet", 768), ("Phone", 375), ("Tablet", 768)):
+            app.page.get_by_role("button", name=preset).click()
+            expect(frame).to_have_js_property("offsetWidth", width)
+            assert app.page.evaluate(NO_SIDEWAYS_SCROLL), preset
+        attachments = app.page.get_by_role("tab", name="Attachments (2)")
+        text = app.page.get_by_role("tab", name="Text")
+        box, one_line = attachments.bounding_box(), text.bounding_box()
+        assert box is not None
+        assert one_line is not None
+        assert box["height"] == one_line["height"]  # one line, as a one-word tab
+        assert box["x"] + box["width"] <= 390  # and all of it on screen
+        attachments.click()
+        expect(app.page.locator("#panel-attachments")).to_contain_text("b.csv")
+        assert app.page.evaluate(NO_SIDEWAYS_SCROLL)
