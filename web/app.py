@@ -15,6 +15,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 from mailtrap._version import __version__
 from mailtrap.config import Settings
@@ -45,6 +46,7 @@ from mailtrap.web.errors import invalid_request
 from mailtrap.web.guard import Guard
 from mailtrap.web.hub import EventHub
 from mailtrap.web.lenient import MailpitRequests
+from mailtrap.web.notfound import not_found
 from mailtrap.web.parsed import ParsedCache
 from mailtrap.web.webroot import Webroot
 
@@ -103,6 +105,7 @@ def create_app(
         )
 
     app.add_exception_handler(RequestValidationError, invalid_request)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, not_found)
 
     @app.exception_handler(QueryError)
     async def bad_query(_request: Request, exc: QueryError) -> JSONResponse:

@@ -45,12 +45,17 @@ TOO_COMPLEX = (
 _FRAMES = frozenset({"iframe", "frame", "object", "embed", "applet", "portal", "fencedframe"})
 _FRAME_SOURCES = ("src", "srcdoc", "data", "codebase", "archive", "classid", "code")
 _START_TAG = re.compile(r"<[A-Za-z]")
+# Followed inside the frame, a link to another site would be refused by the inbox page's
+# `frame-src 'self'`, leaving Chromium's error page where the mail was.
+NEW_TABS_BASE = '<base target="_blank">'
 
 
 def served_html(html: str, *, new_tabs: bool = False) -> str:
     """`html` without anything that makes a browser connect out on opening it (see above).
     With `new_tabs`, every link also opens in a new tab, without a referrer or an opener (what
-    Mailpit's `/view/{ID}.html?embed=1` does)."""
+    Mailpit's `/view/{ID}.html?embed=1` does): each `<a>` and `<area>` gets `target=_blank`
+    (links to a place in the mail itself keep to the frame), and `NEW_TABS_BASE` comes first
+    in `<head>`, the only `<base>` left, so that any other way of following a link does too."""
     if len(_START_TAG.findall(html)) <= IN_PROCESS_TAGS:
         return rewrite(html, new_tabs=new_tabs)
     try:
@@ -80,6 +85,14 @@ def rewrite(html: str, *, new_tabs: bool = False) -> str:
         for node in reversed(doomed):
             node.decompose()
         roots.extend(root.template_fragments())
+    if new_tabs and tree.head is not None:  # the parser always makes a <head>
+        base = LexborHTMLParser(NEW_TABS_BASE).css_first("base")
+        assert base is not None
+        first = tree.head.child
+        if first is None:
+            tree.head.insert_child(base)
+        else:
+            first.insert_before(base)
     return tree.html or ""
 
 
@@ -87,8 +100,9 @@ def _neutralise(node: LexborNode, new_tabs: bool) -> bool:
     """Strips `node`'s fetching attributes; True when the whole element must go."""
     tag = node.tag or ""
     attrs = node.attrs
-    if new_tabs and tag == "a":
-        attrs["target"] = "_blank"
+    if new_tabs and tag in ("a", "area"):
+        in_mail = (node.attributes.get("href") or "").startswith("#")
+        attrs["target"] = "_self" if in_mail else "_blank"
         attrs["rel"] = "noreferrer noopener"
     if tag in _FRAMES:
         for name in _FRAME_SOURCES:

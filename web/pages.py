@@ -17,7 +17,7 @@ import base64
 import re
 import secrets
 from typing import Annotated, Any
-from urllib.parse import unquote, urlencode
+from urllib.parse import unquote
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -30,6 +30,7 @@ from mailtrap.message.search import QueryError
 from mailtrap.storage.base import MAX_START, Page
 from mailtrap.web.deps import Parsed, Store, app_context
 from mailtrap.web.mailhtml import served_html
+from mailtrap.web.navigation import list_query, place
 from mailtrap.web.paths import root_of
 
 router = APIRouter(include_in_schema=False)
@@ -88,22 +89,17 @@ def _render(
     return response
 
 
+Q = Annotated[str, Query(max_length=1000, description="the search of the list, if any")]
+Start = Annotated[int, Query(ge=0, le=MAX_START, description="the first row of the list page")]
+
+
 @router.get("/", response_class=HTMLResponse)
-def inbox(
-    request: Request,
-    store: Store,
-    q: Annotated[str, Query(max_length=1000)] = "",
-    start: Annotated[int, Query(ge=0, le=MAX_START)] = 0,
-) -> HTMLResponse:
+def inbox(request: Request, store: Store, q: Q = "", start: Start = 0) -> HTMLResponse:
     error = ""
     try:
         page = store.search(q, start, PAGE_SIZE) if q.strip() else store.list(start, PAGE_SIZE)
     except QueryError as exc:
         page, error = Page((), 0, 0, 0), str(exc)
-
-    def page_query(to: int) -> str:
-        return urlencode({k: v for k, v in (("q", q), ("start", max(0, to))) if v})
-
     return _render(
         request,
         "inbox.html",
@@ -115,7 +111,9 @@ def inbox(
             "limit": PAGE_SIZE,
             "query": q,
             "error": error,
-            "page_query": page_query,
+            "page_query": lambda to: list_query(q, to),
+            # Each message's page names this list, to walk it and come back to it.
+            "context": list_query(q, start),
             "live": not q.strip() and start == 0,
         },
         # The page still shows the form and the reason, but answers 400 like the API does.
@@ -124,14 +122,16 @@ def inbox(
 
 
 @router.get("/view/{id}", response_class=HTMLResponse)
-def view(request: Request, store: Store, message: Parsed, id: str) -> HTMLResponse:
+def view(
+    request: Request, store: Store, message: Parsed, id: str, *, q: Q = "", start: Start = 0
+) -> HTMLResponse:
+    """The message page. The raw source and the text are not in it: the page fetches them
+    when their tab is opened, so a large message's page stays small (`static/message.js`)."""
     m = message(id)
-    newer, older = store.neighbors(id)
     tabs = [("html", "HTML")] if m.html else []
     tabs += [("text", "Text"), ("headers", "Headers"), ("source", "Source")]
     parts = [*m.attachments, *m.inline]
     tabs.append(("attachments", f"Attachments ({len(parts)})"))
-    source = m.raw.decode("utf-8", "replace")
     return _render(
         request,
         "message.html",
@@ -139,11 +139,15 @@ def view(request: Request, store: Store, message: Parsed, id: str) -> HTMLRespon
             "m": m,
             "tabs": tabs,
             "parts": parts,
-            "source": source,
-            "prev_id": newer,
-            "next_id": older,
+            "query": q,
+            "at": place(store, id, q, start, PAGE_SIZE),
         },
     )
+
+
+def not_found_page(request: Request, what: str) -> HTMLResponse:
+    """The 404 page for a browser: `what` was not found (a sentence without its full stop)."""
+    return _render(request, "notfound.html", {"what": what}, status_code=404)
 
 
 @router.get("/view/{id}/html")
@@ -151,8 +155,9 @@ def mail_html(message: Parsed, id: str, remote: bool = False) -> Response:
     """The message's HTML body, sandboxed and rewritten to connect nowhere on opening (see
     `mailhtml`); the stored message is unchanged. `cid:` images are embedded as `data:` URIs,
     up to `EMBED_LIMIT` characters in all: the sandboxed frame has an opaque origin, so to the
-    browser its requests come from another site, which mailtrap refuses (`fetch_metadata`)."""
-    return mail_html_response(message(id), remote=remote)
+    browser its requests come from another site, which mailtrap refuses (`fetch_metadata`).
+    Its links open in new tabs, so the preview stays where it is (`mailhtml.NEW_TABS_BASE`)."""
+    return mail_html_response(message(id), remote=remote, new_tabs=True)
 
 
 def mail_html_response(m: Message, *, remote: bool, new_tabs: bool = False) -> Response:

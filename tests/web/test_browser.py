@@ -7,7 +7,6 @@ it). Hostile mail is opened and every tab visited; the test proves nothing in it
 from __future__ import annotations
 
 import re
-import smtplib
 import socket
 import threading
 from collections.abc import Iterator
@@ -17,65 +16,12 @@ from typing import Any
 
 import images
 import pytest
+from browserapp import App, mail, running
 from chromium import require_chromium
-from liveserver import LiveServer
 from oneserver import OneResponse
-
-from mailtrap import MemoryStore, MessageStore, SMTPServer
-from mailtrap.config import Settings
-from mailtrap.web import create_app
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 require_chromium()  # skips this module where there is none (fails under CI)
-
-
-class App:
-    """SMTP and the web app on one store, plus a Chromium page pointed at it."""
-
-    def __init__(self, store: MessageStore, smtp: SMTPServer, web: LiveServer, page: Any):
-        self.store, self.smtp, self.web, self.page = store, smtp, web, page
-        self.reached: list[str] = []  # requests that got an answer from a server
-        self.blocked: list[tuple[str, str]] = []  # requests the browser refused to send
-        self.dialogs: list[str] = []
-        self.confirm = False  # the answer to our own "Delete every message?" prompt
-        page.on("requestfinished", lambda r: self.reached.append(r.url))
-        page.on("requestfailed", lambda r: self.blocked.append((r.url, r.failure or "")))
-        page.on("dialog", self._dialog)
-
-    def _dialog(self, dialog: Any) -> None:
-        self.dialogs.append(dialog.message)
-        if self.confirm and dialog.type == "confirm":
-            dialog.accept()
-        else:
-            dialog.dismiss()
-
-    def send(self, msg: EmailMessage) -> None:
-        with smtplib.SMTP(self.smtp.host, self.smtp.port) as client:
-            client.send_message(msg)
-
-    def send_many(self, msgs: list[EmailMessage]) -> None:
-        with smtplib.SMTP(self.smtp.host, self.smtp.port) as client:
-            for msg in msgs:
-                client.send_message(msg)
-
-    def open(self, path: str = "/") -> None:
-        self.page.goto(self.web.url + path)
-
-    def api_read(self) -> dict[str, bool]:
-        """Subject -> Read, as GET /api/v1/messages reports it."""
-        body = self.page.request.get(self.web.url + "/api/v1/messages?limit=1000").json()
-        return {m["Subject"]: m["Read"] for m in body["messages"]}
-
-
-def mail(subject: str, text: str = "hello", html: str | None = None, **extra: str) -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = "App <app@example.com>", "bob@example.com", subject
-    for name, value in extra.items():
-        msg[name.replace("_", "-")] = value
-    msg.set_content(text)
-    if html is not None:
-        msg.add_alternative(html, subtype="html")
-    return msg
 
 
 def png(width: int, height: int) -> bytes:
@@ -84,15 +30,8 @@ def png(width: int, height: int) -> bytes:
 
 @pytest.fixture
 def app(browser: Any) -> Iterator[App]:
-    store = MemoryStore()
-    with SMTPServer(store, port=0) as smtp:
-        settings = Settings(smtp=(smtp.host, smtp.port))
-        with LiveServer(create_app(store, settings)) as web:
-            context = browser.new_context(viewport={"width": 1100, "height": 700})
-            context.set_default_timeout(10_000)
-            yield App(store, smtp, web, context.new_page())
-            context.close()
-    smtp.check()
+    with running(browser) as app:
+        yield app
 
 
 def test_new_mail_appears_live_and_the_title_counts_unread(app: App) -> None:
@@ -202,6 +141,7 @@ def test_hostile_mail_executes_nothing(app: App) -> None:
         app.page.get_by_role("tab", name=tab).click()
     app.page.wait_for_timeout(1500)  # time for a refresh, a beacon or an alert to fire
     assert app.dialogs == []
+    assert len(app.page.context.pages) == 1  # links may open tabs (new_tabs): these opened none
     assert [u for u in app.reached if "/pwned" in u] == []
     # The stylesheet loads were attempted and refused by the mail CSP, not by luck.
     assert {u.rsplit("/", 1)[1] for u, why in app.blocked if why == "csp"} >= {

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""How fast the inbox's message page opens for a 2 MB single-line HTML mail, in Chromium.
+
+    python benchmarks/message_page.py [--rounds 15] [--chromium /usr/bin/chromium]
+
+Stores `--rounds` copies of tests/data/broken-2mb-single-line-html.eml in a fresh SQLite
+store, serves it with uvicorn on a free loopback port, and opens each copy once in Chromium
+(driven by Playwright), so every open is a first one: the message is parsed and its HTML
+rewritten for that request, as when a user opens new mail. Reports the page's size, and the
+median and worst of: the page's HTML over HTTP alone, the page ready to use
+(DOMContentLoaded), and the page with its mail preview drawn (the load event, which waits for
+the frame).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from playwright.sync_api import sync_playwright
+
+from mailtrap import Envelope, SQLiteStore
+from mailtrap.web import create_app
+from mailtrap.web.serve import bind_http
+
+MAIL = Path(__file__).resolve().parents[1] / "tests" / "data" / "broken-2mb-single-line-html.eml"
+
+
+def report(label: str, samples: list[float]) -> None:
+    median, worst = statistics.median(samples), max(samples)
+    print(f"  {label:<38} median {median:6.0f} ms   worst {worst:6.0f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument(
+        "--chromium", default=os.environ.get("MAILTRAP_CHROMIUM", "/usr/bin/chromium")
+    )
+    args = parser.parse_args()
+    raw = MAIL.read_bytes()
+    store = SQLiteStore(Path(tempfile.mkdtemp(prefix="mailtrap-page-")) / "mail.db")
+    env = Envelope("reports@example.com", ("qa@example.org",))
+    # Two copies per round: one read over HTTP alone, one opened in the browser; each cold.
+    ids = [store.add(raw, env).id for _ in range(2 * args.rounds)]
+    sock = bind_http("127.0.0.1", 0)
+    server = uvicorn.Server(uvicorn.Config(create_app(store), log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    http_ms, ready_ms, drawn_ms, sizes = [], [], [], []
+    with httpx.Client(base_url=url, timeout=60) as client, sync_playwright() as p:
+        for id in ids[: args.rounds]:
+            started = time.perf_counter()
+            response = client.get(f"/view/{id}", headers={"Accept-Encoding": "identity"})
+            http_ms.append((time.perf_counter() - started) * 1000)
+            response.raise_for_status()
+            sizes.append(len(response.content))
+        browser = p.chromium.launch(executable_path=args.chromium, args=["--disable-gpu"])
+        page = browser.new_page()
+        page.goto(url + "/")  # the browser's own start-up is not the page's cost
+        for id in ids[args.rounds :]:
+            page.goto(f"{url}/view/{id}", wait_until="load")
+            timing: dict[str, Any] = page.evaluate(
+                "() => performance.getEntriesByType('navigation')[0].toJSON()"
+            )
+            ready_ms.append(timing["domContentLoadedEventEnd"])
+            drawn_ms.append(timing["loadEventEnd"])
+        browser.close()
+    print(f"message page of a {len(raw) / 1e6:.1f} MB single-line HTML mail, {args.rounds} rounds,")
+    print(f"each a message opened for the first time; the page's HTML is {max(sizes):,} bytes")
+    report("page HTML over HTTP", http_ms)
+    report("in Chromium: ready (DOMContentLoaded)", ready_ms)
+    report("in Chromium: preview drawn (load)", drawn_ms)
+    server.should_exit = True
+    thread.join()
+    store.close()
+
+
+if __name__ == "__main__":
+    main()
