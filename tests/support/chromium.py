@@ -40,8 +40,11 @@ def require_chromium() -> str:
 @contextlib.contextmanager
 def launched() -> Iterator[Any]:
     """Chromium driven by Playwright (which must be importable), closed at the end."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Assertions wait as long as actions do (10 s, not expect's 5 s): the suite keeps both
+    # cores busy, and the server answering the page runs in the test's own process.
+    expect.set_options(timeout=10_000)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=require_chromium(), args=CHROMIUM_ARGS)
         try:
