@@ -26,6 +26,7 @@ pytestmark = pytest.mark.slow
 # take tens of milliseconds, so the slowest of a few probes just before the delivery is added.
 PROMPT = 0.2
 BASELINE_PROBES = 10
+STALL = 1.0  # seconds: a single answer this late is a stall whatever the machine is doing
 DELIVERY_TIMEOUT = 120.0
 
 
@@ -60,6 +61,19 @@ def probe_smtp(running: Running) -> float:
     return time.perf_counter() - began
 
 
+def stalled(waits: list[tuple[str, float]], bound: float) -> list[tuple[str, float]]:
+    """The probes that show a stall: any over STALL seconds, and any over `bound` whose next
+    probe of the same kind is over it too. A server that stops answering (the bug: 6 to 112 s)
+    makes every probe in a row slow; one late answer alone is the OS scheduling this process
+    on a machine whose cores the rest of the suite keeps busy."""
+    found = []
+    for i, (what, seconds) in enumerate(waits):
+        later = [s for w, s in waits[i + 1 :] if w == what][:1]
+        if seconds > STALL or (seconds > bound and later and later[0] > bound):
+            found.append((what, round(seconds, 3)))
+    return found
+
+
 def deliver(running: Running, raw: bytes, outcome: list[object]) -> None:
     try:
         with smtplib.SMTP(*running.smtp, timeout=DELIVERY_TIMEOUT) as client:
@@ -89,8 +103,9 @@ def test_the_server_answers_while_a_bomb_is_delivered(server: Running, name: str
     assert isinstance(outcome[0], tuple), outcome[0]  # not an exception
     code, reply = outcome[0]
     assert code == 250, (code, reply)
-    slow = [(what, round(seconds, 3)) for what, seconds in waits if seconds > bound]
-    assert not slow, f"answers slower than {bound:.3f}s while {name} was delivered: {slow}"
+    assert not stalled(waits, bound), (
+        f"answers slower than {bound:.3f}s while {name} was delivered: {stalled(waits, bound)}"
+    )
     assert waits, "the delivery finished before a single probe; nothing was measured"
 
     # The bomb is then listed like any other message.
