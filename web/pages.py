@@ -171,8 +171,9 @@ def not_found_page(request: Request, what: str) -> HTMLResponse:
 def mail_html(message: Parsed, id: str, remote: bool = False) -> Response:
     """The message's HTML body, sandboxed and rewritten to connect nowhere on opening (see
     `mailhtml`); the stored message is unchanged. `cid:` images are embedded as `data:` URIs,
-    up to `EMBED_LIMIT` characters in all: the sandboxed frame has an opaque origin, so to the
-    browser its requests come from another site, which mailtrap refuses (`fetch_metadata`).
+    up to `EMBED_LIMIT` characters in all, so that the mail needs no request of ours (its CSP
+    allows none, below; and Mailpit's `/view/{ID}.html`, in an opaque origin, would count as
+    another site, which mailtrap refuses: `fetch_metadata`).
     Its links open in new tabs, so the preview stays where it is (`mailhtml.NEW_TABS_BASE`).
 
     The sandbox lifts `allow-same-origin` too (here, and on the page's `<iframe>`), never
