@@ -89,7 +89,7 @@ def test_html_source_is_highlighted_on_demand_and_text_links_are_links(browser: 
 
 def test_the_html_source_of_a_2mb_mail_is_bounded(browser: Any) -> None:
     raw = (DATA / "broken-2mb-single-line-html.eml").read_bytes()
-    with running(browser) as app:
+    with running(browser, timezone_id=ZONE) as app:
         id = app.store.add(raw, envelope_for(raw)).id
         app.open(f"/view/{id}#html-source")
         note = app.page.locator("#panel-html-source .note")

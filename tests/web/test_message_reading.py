@@ -146,7 +146,10 @@ def test_the_preview_is_as_tall_as_the_mail_at_every_width(browser: Any) -> None
 
 
 def test_a_measured_preview_is_still_inert(browser: Any) -> None:
-    with OneResponse(b"<p>elsewhere</p>", "text/html") as tracker, running(browser) as app:
+    with (
+        OneResponse(b"<p>elsewhere</p>", "text/html") as tracker,
+        running(browser, timezone_id=ZONE) as app,
+    ):
         app.send(mail("Other"))
         other = ids(app)["Other"]
         posts: list[str] = []
