@@ -29,6 +29,7 @@ from mailtrap.web import (
     docs,
     events,
     health,
+    htmlsource,
     info,
     message,
     messages,
@@ -124,6 +125,7 @@ def create_app(
         chaos_api,
         events,
         pages,
+        htmlsource,
         docs,
     ):
         _document_bad_bodies(module.router)

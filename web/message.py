@@ -6,7 +6,7 @@ import re
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from mailtrap.errors import MessageNotFound
@@ -36,15 +36,22 @@ def content_disposition(kind: str, filename: str) -> str:
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
+# What a browser says it is loading (Sec-Fetch-Dest) when it reads a message for a person or a
+# program: a page, or fetch(). Anything else (an image, a stylesheet) is no reader.
+_READERS = frozenset({"document", "empty"})
+
+
 @router.get("/{id}", summary="One message in full; marks it read", responses=NOT_FOUND)
 def get_message(
-    store: Store, message: Parsed, id: MessageID, extras: Extras = False
+    request: Request, store: Store, message: Parsed, id: MessageID, extras: Extras = False
 ) -> MessageExtrasOut | MessageOut:
     """`id` may be `latest` (with `query`, the newest match). Reading a message marks it read,
     as in Mailpit (clients rely on it), which the inbox hears as an update. `/stored` reads
-    one without marking it."""
+    one without marking it. Nor does a browser's load of it as an image: a mail shown in the
+    inbox's frame may name any URL of ours as an image once remote images are on
+    (`pages.mail_html`), and opening it must not mark other mail read."""
     m = message(id)
-    if not m.read:
+    if not m.read and request.headers.get("sec-fetch-dest", "empty") in _READERS:
         store.mark_read([m.id])
     return message_extras_out(m) if extras else message_out(m)
 

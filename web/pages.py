@@ -4,9 +4,10 @@ Safety, in layers:
 - every string from a message reaches the page through Jinja2 autoescaping (or, in the
   scripts, `textContent`);
 - app pages carry a CSP whose only allowed scripts are ours, by per-request nonce;
-- mail HTML is served from its own endpoint under `sandbox` (no scripts, no same-origin, no
-  forms, no top navigation) and `default-src 'none'`, shown in an `<iframe sandbox>`; remote
-  images load only when the user asks, per message;
+- mail HTML is served from its own endpoint under `sandbox` (no scripts, no forms, no top
+  navigation) and `default-src 'none'`, shown in an `<iframe sandbox>`; remote images load
+  only when the user asks, per message. The inbox's frame alone is also `allow-same-origin`,
+  so that the page can read the mail's height and grow the frame to it (`mail_html`);
 - that HTML is rewritten first (`mailhtml`) to name no frame source, resource hint, refresh or
   base URL, which Chromium would connect to despite the CSP.
 """
@@ -30,6 +31,13 @@ from mailtrap.message.search import QueryError
 from mailtrap.storage.base import MAX_START, Page
 from mailtrap.web.deps import Parsed, Store, app_context
 from mailtrap.web.mailhtml import served_html
+from mailtrap.web.messagepage import (
+    PREVIEWABLE,
+    part_kind,
+    previewable,
+    tag_search,
+    thumbnailed,
+)
 from mailtrap.web.navigation import list_query, place
 from mailtrap.web.paths import root_of
 
@@ -39,9 +47,10 @@ PAGE_SIZE = 50
 # Characters of data: URIs one served mail HTML may embed: more than the largest message.
 EMBED_LIMIT = 64 * 1024 * 1024
 _CID = re.compile(r"""cid:([^"'\s)>]+)""", re.IGNORECASE)
-_PREVIEWABLE = re.compile(r"image/(png|jpeg|gif|webp|bmp|avif)$")
+# No 'self' in img-src: `cid:` images are embedded, so the mail needs nothing of ours, and
+# with remote images off it fetches nothing at all (see `mail_html` for why that matters).
 MAIL_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; font-src data:; img-src 'self' data:{remote}; "
+    "default-src 'none'; style-src 'unsafe-inline'; font-src data:; img-src data:{remote}; "
     "sandbox; frame-ancestors 'self'"
 )
 
@@ -58,7 +67,14 @@ templates = Jinja2Templates(
         autoescape=select_autoescape(default=True),
     )
 )
-templates.env.globals.update(size=_size, version=__version__)
+templates.env.globals.update(
+    size=_size,
+    version=__version__,
+    part_kind=part_kind,
+    thumbnailed=thumbnailed,
+    previewable=previewable,
+    tag_search=tag_search,
+)
 
 
 def page_csp(nonce: str) -> str:
@@ -125,10 +141,11 @@ def inbox(request: Request, store: Store, q: Q = "", start: Start = 0) -> HTMLRe
 def view(
     request: Request, store: Store, message: Parsed, id: str, *, q: Q = "", start: Start = 0
 ) -> HTMLResponse:
-    """The message page. The raw source and the text are not in it: the page fetches them
-    when their tab is opened, so a large message's page stays small (`static/message.js`)."""
+    """The message page. The raw source, the text and the HTML source are not in it: the page
+    fetches them when their tab is opened, so a large message's page stays small
+    (`static/message.js`)."""
     m = message(id)
-    tabs = [("html", "HTML")] if m.html else []
+    tabs = [("html", "HTML"), ("html-source", "HTML source")] if m.html else []
     tabs += [("text", "Text"), ("headers", "Headers"), ("source", "Source")]
     parts = [*m.attachments, *m.inline]
     tabs.append(("attachments", f"Attachments ({len(parts)})"))
@@ -154,15 +171,28 @@ def not_found_page(request: Request, what: str) -> HTMLResponse:
 def mail_html(message: Parsed, id: str, remote: bool = False) -> Response:
     """The message's HTML body, sandboxed and rewritten to connect nowhere on opening (see
     `mailhtml`); the stored message is unchanged. `cid:` images are embedded as `data:` URIs,
-    up to `EMBED_LIMIT` characters in all: the sandboxed frame has an opaque origin, so to the
-    browser its requests come from another site, which mailtrap refuses (`fetch_metadata`).
-    Its links open in new tabs, so the preview stays where it is (`mailhtml.NEW_TABS_BASE`)."""
-    return mail_html_response(message(id), remote=remote, new_tabs=True)
+    up to `EMBED_LIMIT` characters in all, so that the mail needs no request of ours (its CSP
+    allows none, below; and Mailpit's `/view/{ID}.html`, in an opaque origin, would count as
+    another site, which mailtrap refuses: `fetch_metadata`).
+    Its links open in new tabs, so the preview stays where it is (`mailhtml.NEW_TABS_BASE`).
+
+    The sandbox lifts `allow-same-origin` too (here, and on the page's `<iframe>`), never
+    `allow-scripts`: the page reads the mail's height from its document, which it could not
+    do across an opaque origin. The mail still runs no script (the sandbox and CSP each
+    forbid it), submits no form and navigates nothing but new tabs. What the mail gains is our
+    origin for its own requests, and it makes none: no 'self' in img-src, frames, fonts and
+    stylesheets none or inline. With remote images on, `http:` takes in our origin too, so
+    an image load could GET our API; the one GET that changes anything, a message read, does
+    not mark it read when a browser loads it as an image (`message.get_message`)."""
+    return mail_html_response(message(id), remote=remote, new_tabs=True, same_origin=True)
 
 
-def mail_html_response(m: Message, *, remote: bool, new_tabs: bool = False) -> Response:
+def mail_html_response(
+    m: Message, *, remote: bool, new_tabs: bool = False, same_origin: bool = False
+) -> Response:
     """`m`'s HTML as `mail_html` serves it; `new_tabs` opens its links in new tabs (and lets
-    the sandbox open them: `allow-popups`, escaping the sandbox, but still no script)."""
+    the sandbox open them: `allow-popups`, escaping the sandbox, but still no script);
+    `same_origin` lets the sandboxed document keep our origin (`mail_html` says why)."""
     by_cid = {p.content_id: p for p in (*m.inline, *m.attachments) if p.content_id}
 
     embedded: dict[str, str] = {}
@@ -170,7 +200,7 @@ def mail_html_response(m: Message, *, remote: bool, new_tabs: bool = False) -> R
 
     def resolve(match: re.Match[str]) -> str:
         part = by_cid.get(match.group(1)) or by_cid.get(unquote(match.group(1)))
-        if part is None or not _PREVIEWABLE.fullmatch(part.content_type):
+        if part is None or not PREVIEWABLE.fullmatch(part.content_type):
             return match.group(0)
         if part.part_id not in embedded:
             encoded = base64.b64encode(part.data).decode()
@@ -182,9 +212,11 @@ def mail_html_response(m: Message, *, remote: bool, new_tabs: bool = False) -> R
         return uri
 
     html = served_html(_CID.sub(resolve, m.html), new_tabs=new_tabs)
-    csp = MAIL_CSP.format(remote=" http: https:" if remote else "")
+    lifted = " allow-same-origin" if same_origin else ""
     if new_tabs:
-        csp = csp.replace("sandbox;", "sandbox allow-popups allow-popups-to-escape-sandbox;")
+        lifted += " allow-popups allow-popups-to-escape-sandbox"
+    csp = MAIL_CSP.format(remote=" http: https:" if remote else "")
+    csp = csp.replace("sandbox;", f"sandbox{lifted};")
     return Response(
         html,
         media_type="text/html; charset=utf-8",
@@ -202,7 +234,7 @@ def image_part(message: Parsed, id: str, part_id: str) -> Response:
     """An image part for inline display (previews, `cid:` images). Other types: 404."""
     m = message(id)
     for part in (*m.inline, *m.attachments):
-        if part.part_id == part_id and _PREVIEWABLE.match(part.content_type):
+        if part.part_id == part_id and PREVIEWABLE.match(part.content_type):
             csp = {"Content-Security-Policy": "default-src 'none'; sandbox"}
             return Response(part.data, media_type=part.content_type, headers=csp)
     raise HTTPException(404, f"message {id!r} has no displayable image part {part_id!r}")

@@ -68,7 +68,7 @@ def test_open_a_message_and_switch_every_tab(app: App) -> None:
         ("Attachments (2)", "#panel-attachments", "terms.pdf"),
         ("HTML", "#panel-html", "Load remote images"),
     ]:
-        app.page.get_by_role("tab", name=tab).click()
+        app.page.get_by_role("tab", name=tab, exact=True).click()
         expect(app.page.locator(panel)).to_be_visible()
         expect(app.page.locator(panel)).to_contain_text(text)
     app.page.get_by_role("button", name="Phone").click()
@@ -138,7 +138,7 @@ def test_hostile_mail_executes_nothing(app: App) -> None:
     frame.locator("#js").click()
     frame.locator("#go").click()
     for tab in ("Text", "Headers", "Source", "Attachments (1)", "HTML"):
-        app.page.get_by_role("tab", name=tab).click()
+        app.page.get_by_role("tab", name=tab, exact=True).click()
     app.page.wait_for_timeout(1500)  # time for a refresh, a beacon or an alert to fire
     assert app.dialogs == []
     assert len(app.page.context.pages) == 1  # links may open tabs (new_tabs): these opened none
@@ -244,10 +244,17 @@ def test_attachment_preview_and_download_eml(app: App) -> None:
     app.page.locator("li", has_text="With picture").locator("a.row").click()
     expect(app.page.locator("h1.subject")).to_have_text("With picture")
     app.page.get_by_role("tab", name="Attachments (1)").click()
-    preview = app.page.locator("#panel-attachments img.preview")
-    expect(preview).to_be_visible()
-    expect(preview).to_have_js_property("naturalWidth", 4)
-    expect(preview).to_have_js_property("naturalHeight", 5)
+    # A thumbnail (180x120, Mailpit's), and the picture itself a click away.
+    thumb = app.page.locator("#panel-attachments img.thumb")
+    expect(thumb).to_be_visible()
+    expect(thumb).to_have_js_property("naturalWidth", 180)
+    expect(thumb).to_have_js_property("naturalHeight", 120)
+    with app.page.context.expect_page() as opened:
+        app.page.get_by_role("link", name="Open").click()
+    picture = opened.value.locator("img")
+    expect(picture).to_have_js_property("naturalWidth", 4)
+    expect(picture).to_have_js_property("naturalHeight", 5)
+    opened.value.close()
     id = app.page.locator("article.view").get_attribute("data-id")
     raw = app.page.request.get(f"{app.web.url}/api/v1/message/{id}/raw").body()
     with app.page.expect_download() as download:

@@ -217,8 +217,9 @@ def test_an_api_cors_origin_still_reads_the_api(page: Any, attacker: OneResponse
 
 
 def test_inline_images_still_show_in_the_sandboxed_mail(page: Any) -> None:
-    # The mail frame is sandboxed (an opaque origin), so its own requests would count as
-    # another site's; its cid: images must need none.
+    # The mail's CSP allows no image of ours ('self' is not in its img-src), and a sandboxed
+    # page in an opaque origin (Mailpit's /view/{ID}.html) counts as another site: its cid:
+    # images must need no request.
     html = MIMEText('<p>hi</p><img id="logo" src="cid:logo@x">', "html")
     image = MIMEImage(PNG, "png")
     image["Content-ID"] = "<logo@x>"

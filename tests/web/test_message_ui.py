@@ -35,7 +35,12 @@ def test_a_link_in_mail_opens_a_new_tab_and_the_preview_stays(browser: Any) -> N
             frame = app.page.frame_locator("#html-frame")
             expect(frame.locator("#hi")).to_have_text("Hello")
             sandbox = app.page.locator("#html-frame").get_attribute("sandbox") or ""
-            assert sorted(sandbox.split()) == ["allow-popups", "allow-popups-to-escape-sandbox"]
+            # allow-same-origin lets the page measure the mail (part B2); never allow-scripts.
+            assert sorted(sandbox.split()) == [
+                "allow-popups",
+                "allow-popups-to-escape-sandbox",
+                "allow-same-origin",
+            ]
             # Ours is the only <base> left, and the first thing in <head>.
             bases = frame.locator("base").evaluate_all("all => all.map(b => b.outerHTML)")
             assert bases == ['<base target="_blank">']
@@ -85,7 +90,8 @@ def test_message_navigation_keeps_the_search_and_the_page(browser: Any) -> None:
         rows.first.locator("a.row").click()
         subject = app.page.locator("h1.subject")
         expect(subject).to_have_text("Billing 09")
-        expect(app.page.get_by_role("link", name="← Inbox")).to_have_attribute("href", listed)
+        back = app.page.get_by_role("link", name="← Inbox")
+        expect(back).to_have_attribute("href", re.compile(re.escape(listed) + "#m-"))
         # Newer is the last row of the search's first page, older the next billing mail,
         # not the "Other" mail between them.
         newer, older = app.page.locator("#prev"), app.page.locator("#next")
@@ -93,9 +99,7 @@ def test_message_navigation_keeps_the_search_and_the_page(browser: Any) -> None:
         expect(older).to_have_attribute("href", re.compile(r"\?q=from%3Abilling&start=50$"))
         app.page.keyboard.press("k")
         expect(subject).to_have_text("Billing 10")
-        expect(app.page.get_by_role("link", name="← Inbox")).to_have_attribute(
-            "href", "/?q=from%3Abilling"
-        )
+        expect(back).to_have_attribute("href", re.compile(r"^/\?q=from%3Abilling#m-"))
         app.page.keyboard.press("j")
         expect(subject).to_have_text("Billing 09")
         for n in range(8, -1, -1):  # past "Other 0", between Billing 01 and 00 in the inbox
@@ -104,7 +108,7 @@ def test_message_navigation_keeps_the_search_and_the_page(browser: Any) -> None:
         expect(older).to_have_count(0)  # "Other first" is older, but outside the search
         # Mark unread: back to the list it came from, not to the inbox.
         app.page.get_by_role("button", name="Mark unread").click()
-        expect(app.page).to_have_url(app.web.url + listed)
+        expect(app.page).to_have_url(re.compile(re.escape(app.web.url + listed) + "#m-"))
         assert app.api_read()["Billing 00"] is False
         # Delete: on to the next message of the search, still in it.
         rows.filter(has_text="Billing 02").locator("a.row").click()
@@ -120,13 +124,13 @@ def test_the_tab_is_in_the_url_and_arrow_keys_scroll_it(browser: Any) -> None:
         app.send_many([billing(n) for n in range(3)])
         app.open()
         app.page.locator("li", has_text="Billing 01").locator("a.row").click()
-        app.page.get_by_role("tab", name="Source").click()
+        app.page.get_by_role("tab", name="Source", exact=True).click()
         expect(app.page).to_have_url(re.compile(r"#source$"))
         source = app.page.locator("#panel-source pre")
         expect(source).to_contain_text("line 299 of the invoice, <b>not bold</b>")
         assert source.locator("b").count() == 0  # the source is text, never markup
         app.page.reload()
-        tab = app.page.get_by_role("tab", name="Source")
+        tab = app.page.get_by_role("tab", name="Source", exact=True)
         expect(tab).to_have_attribute("aria-selected", "true")
         expect(source).to_contain_text("line 299")
         url = app.page.url
@@ -139,7 +143,8 @@ def test_the_tab_is_in_the_url_and_arrow_keys_scroll_it(browser: Any) -> None:
         expect(app.page.locator("h1.subject")).to_have_text("Billing 00")
         expect(app.page).to_have_url(re.compile(r"#source$"))
         expect(source).to_contain_text("line 299")
-        app.page.get_by_role("tab", name="HTML").click()  # the first tab: a bare URL again
+        # The first tab: a bare URL again.
+        app.page.get_by_role("tab", name="HTML", exact=True).click()
         expect(app.page).to_have_url(re.compile(r"/view/[\w-]+$"))
 
 
@@ -155,7 +160,7 @@ def test_a_2mb_mail_has_a_small_page_and_loads_source_and_text_on_demand(browser
         )
         fetched = [u for u in app.reached if "/raw" in u or u.endswith(".txt")]
         assert fetched == []
-        app.page.get_by_role("tab", name="Source").click()
+        app.page.get_by_role("tab", name="Source", exact=True).click()
         source = app.page.locator("#panel-source pre")
         expect(source).to_contain_text("Subject: 2 MB single-line HTML body")
         expect(source).to_contain_text("Report end.")
@@ -233,7 +238,15 @@ def test_a_phone_shows_every_preview_width_and_the_tabs_without_overflow(browser
         assert box is not None
         assert one_line is not None
         assert box["height"] == one_line["height"]  # one line, as a one-word tab
-        assert box["x"] + box["width"] <= 390  # and all of it on screen
-        attachments.click()
+        # Six tabs (part B2 added "HTML source") are wider than a phone: the strip scrolls
+        # sideways, not the page, and a tab chosen by keyboard is scrolled into view whole.
+        text.focus()
+        app.page.keyboard.press("End")
+        expect(attachments).to_be_focused()
+        expect(attachments).to_have_attribute("aria-selected", "true")
+        box = attachments.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= 390  # all of it on screen
         expect(app.page.locator("#panel-attachments")).to_contain_text("b.csv")
         assert app.page.evaluate(NO_SIDEWAYS_SCROLL)

@@ -52,6 +52,7 @@
     pick.type = "checkbox";
     pick.setAttribute("aria-label", "Select message");
     const link = el("a", "row");
+    link.id = `m-${m.ID}`;  // a message page's way back names it (#m-ID)
     link.href = `${root}view/${encodeURIComponent(m.ID)}${data.context ? `?${data.context}` : ""}`;
     const from = (m.From && (m.From.Name || m.From.Address)) || "(no sender)";
     link.append(el("span", "from", from), el("span", "subject", m.Subject || "(no subject)"), el("span", "snippet", m.Snippet));
