@@ -10,6 +10,7 @@ same holds without --webroot. Skipped only where no Chromium is installed (never
 
 from __future__ import annotations
 
+import re
 import smtplib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -37,7 +38,7 @@ def png(width: int, height: int) -> bytes:
 
 
 def picture_mail(subject: str) -> EmailMessage:
-    """HTML with a cid: image, and a PNG attachment (previewed on the Attachments tab)."""
+    """HTML with a cid: image, and a PNG attachment (thumbnailed on the Attachments tab)."""
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"] = "App <app@example.com>", "bob@example.com", subject
     msg.set_content("text part")
@@ -153,16 +154,16 @@ def test_the_inbox_a_message_and_live_mail_work_through_the_proxy(site: Site) ->
     logo.wait_for()
     assert logo.evaluate("img => img.complete && img.naturalWidth") == 24
     page.click("#tab-attachments")
-    previews = page.locator("img.preview")  # the attachment and the cid: image
+    thumbs = page.locator("img.thumb")  # the attachment's and the cid: image's, 180x120 each
     page.wait_for_function(
-        "() => [...document.querySelectorAll('img.preview')].every(i => i.complete)"
+        "() => [...document.querySelectorAll('img.thumb')].every(i => i.complete)"
     )
-    assert sorted(previews.evaluate_all("imgs => imgs.map(i => i.naturalWidth)")) == [24, 40]
+    assert thumbs.evaluate_all("imgs => imgs.map(i => i.naturalWidth)") == [180, 180]
     read = {m["Subject"]: m["Read"] for m in site.api("messages")["messages"]}
     assert read == {"with pictures": True, "arrived live": False}  # opening it said so
 
-    page.click("#mark-unread")  # a PUT through the proxy, then back to the inbox
-    page.wait_for_url(base + root)
+    page.click("#mark-unread")  # a PUT through the proxy, then back to the inbox, at the row
+    page.wait_for_url(re.compile(re.escape(base + root) + "#m-"))
     assert not any(m["Read"] for m in site.api("messages")["messages"])
 
     page.goto(f"{base}{root}api/docs")
