@@ -52,21 +52,26 @@ def smtp_source() -> str:
 
 
 def npm_package(name: str) -> Path:
-    """The directory of npm package `name` (one of Mailpit's clients), as
-    .ci/install-mailpit-api installs it, with `node` on PATH to run it."""
+    """The directory of npm package `name` (a Mailpit client, or axe-core), as
+    .ci/install-npm-packages installs it, with `node` on PATH to run it."""
     require_tool("node", "install Node.js (apt-get install nodejs)")
     cache = Path(
         os.environ.get("MAILTRAP_COMPAT_CACHE", Path.home() / ".cache" / "mailtrap-compat")
     )
     package = cache / "node_modules" / name
     if not (package / "package.json").exists():
-        _missing(f"the {name} npm package is not installed; run .ci/install-mailpit-api")
+        _missing(f"the {name} npm package is not installed; run .ci/install-npm-packages")
     return package
 
 
 def mailpit_api() -> Path:
     """The `mailpit-api` npm package."""
     return npm_package("mailpit-api")
+
+
+def axe_core() -> Path:
+    """axe-core's browser bundle, `axe.min.js`."""
+    return npm_package("axe-core") / "axe.min.js"
 
 
 def python_package(name: str) -> None:
