@@ -162,9 +162,10 @@ class Message(MessageSummary):
     """A summary plus the full parse of the raw bytes.
 
     `raw` is exactly what the client sent after dot-unstuffing, with mailtrap's `Received`
-    trace field in front. `headers` are decoded (RFC 2047, UTF-8); `raw_headers` are as sent,
-    only unfolded. `defects` lists what the lenient parser had to work around; a message with
-    defects is still complete in `raw`.
+    trace field in front. `text` and `html` are the bodies decoded, their line endings made
+    LF (SMTP sends CRLF); `raw` keeps them as sent. `headers` are decoded (RFC 2047, UTF-8);
+    `raw_headers` are as sent, only unfolded. `defects` lists what the lenient parser had to
+    work around; a message with defects is still complete in `raw`.
     """
 
     envelope: Envelope
