@@ -36,10 +36,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 
-# Only pytest and the standard library at import: pytest loads this module in every run, and a
-# run that never asks for a mailtrap fixture must not pay for the server, the stores and the
-# parser (about 100 to 200 ms, against under 10 ms; benchmarks/pytest_overhead.py measures it).
-# Each fixture imports what it needs; tests/plugin/test_plugin.py holds this to it.
+# pytest loads this module in every run: it imports pytest and the standard library only, and
+# each fixture the core it needs (a run with no mailtrap fixture never pays for the server).
 if TYPE_CHECKING:
     from mailtrap.mailbox import BaseMailbox
     from mailtrap.options import SMTPOptions
@@ -55,6 +53,8 @@ __all__ = [
     "mailtrap_server",
     "mailtrap_server_options",
 ]
+
+MAILBOX = pytest.StashKey["BaseMailbox"]()  # the test's mailbox, for reports of its failure
 
 _INI = {
     "mailtrap_host": ("MAILTRAP_PYTEST_HOST", "127.0.0.1", "address the SMTP server binds"),
@@ -79,6 +79,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="use the mailtrap server at URL (e.g. http://127.0.0.1:8025) instead of starting "
         "one in-process",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("htmlpath", None):  # pytest-html writes a report: add failed tests' mail
+        from mailtrap.pytest_plugin.report import HtmlReport
+
+        config.pluginmanager.register(HtmlReport(), "mailtrap-html-report")
 
 
 def _setting(config: pytest.Config, name: str) -> str:
@@ -238,6 +245,7 @@ def mailtrap(request: pytest.FixtureRequest) -> Iterator[BaseMailbox]:
         from mailtrap.remote import RemoteMailbox
 
         remote_box = RemoteMailbox(Client(url), host=host, port=port)
+        request.node.stash[MAILBOX] = remote_box
         try:
             yield remote_box
         finally:
@@ -253,6 +261,7 @@ def mailtrap(request: pytest.FixtureRequest) -> Iterator[BaseMailbox]:
         chaos=server.chaos,
         settings=_settings(server, certs),
     )
+    request.node.stash[MAILBOX] = mailbox
     try:
         yield mailbox
     finally:
