@@ -73,9 +73,12 @@ def idle_cost(runs: int) -> None:
                 )
                 timings[loaded].append((time.perf_counter() - started) * 1000)
     bare, loaded_ms = min(timings[False]), min(timings[True])
+    # The spread of one variant's best few runs: a difference below it is noise, not cost.
+    spread = max(sorted(t)[min(2, runs - 1)] - min(t) for t in timings.values())
     print(
         f"a one-test run without fixtures, best of {runs}: {bare:.0f} ms with -p no:mailtrap, "
-        f"{loaded_ms:.0f} ms with the plugin: it costs {loaded_ms - bare:.1f} ms"
+        f"{loaded_ms:.0f} ms with the plugin: {loaded_ms - bare:+.1f} ms "
+        f"(noise: the best three runs of one kind span {spread:.1f} ms)"
     )
 
 
