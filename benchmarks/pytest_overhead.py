@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
-"""What the pytest plugin costs: fixture time per test, and delivery-to-`wait_for` latency.
+"""What the pytest plugin costs: to a run that never uses it, per test that does, and the
+delivery-to-`wait_for` latency.
 
     python benchmarks/pytest_overhead.py [--tests 2000] [--messages 500] [--best-of 3]
+                                         [--idle-runs 20]
 
+0. What installing the plugin costs a pytest run that requests no mailtrap fixture: the
+   plugin's import on top of pytest's (median of fresh processes), and a one-test run with the
+   plugin against one with `-p no:mailtrap` (the best of `--idle-runs` each, interleaved).
 1. Runs two generated suites of N trivial tests in fresh pytest processes, one requesting the
    `mailtrap` fixture and one not, and reports the difference per test; and times the
    session server's start-up on its own.
@@ -30,6 +35,51 @@ import pytest
 def test_it({fixture}n):
     pass
 """
+
+
+IMPORT_TIME = """
+import sys, time
+import pytest
+started = time.perf_counter()
+import mailtrap.pytest_plugin.plugin
+print((time.perf_counter() - started) * 1000)
+"""
+
+
+def idle_cost(runs: int) -> None:
+    """What a run that never requests a fixture pays for the plugin being installed."""
+    imports = [
+        float(
+            subprocess.run(
+                [sys.executable, "-c", IMPORT_TIME], check=True, capture_output=True, text=True
+            ).stdout
+        )
+        for _ in range(runs)
+    ]
+    print(f"plugin import on top of pytest's: median {statistics.median(imports):.1f} ms")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "test_idle.py"
+        path.write_text("def test_it():\n    pass\n")
+        timings: dict[bool, list[float]] = {True: [], False: []}
+        for _ in range(runs):  # interleaved, so load on the machine hits both alike
+            for loaded in (False, True):
+                command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+                started = time.perf_counter()
+                subprocess.run(
+                    [*command, *([] if loaded else ["-p", "no:mailtrap"]), str(path)],
+                    cwd=tmp,
+                    check=True,
+                    capture_output=True,
+                )
+                timings[loaded].append((time.perf_counter() - started) * 1000)
+    bare, loaded_ms = min(timings[False]), min(timings[True])
+    # The spread of one variant's best few runs: a difference below it is noise, not cost.
+    spread = max(sorted(t)[min(2, runs - 1)] - min(t) for t in timings.values())
+    print(
+        f"a one-test run without fixtures, best of {runs}: {bare:.0f} ms with -p no:mailtrap, "
+        f"{loaded_ms:.0f} ms with the plugin: {loaded_ms - bare:+.1f} ms "
+        f"(noise: the best three runs of one kind span {spread:.1f} ms)"
+    )
 
 
 def run_suite(tests: int, with_fixture: bool) -> float:
@@ -91,7 +141,9 @@ def main() -> None:
     parser.add_argument("--tests", type=int, default=2000)
     parser.add_argument("--messages", type=int, default=500)
     parser.add_argument("--best-of", type=int, default=3, help="runs of each suite")
+    parser.add_argument("--idle-runs", type=int, default=20, help="runs of the idle comparison")
     args = parser.parse_args()
+    idle_cost(args.idle_runs)
     fixture_overhead(args.tests, args.best_of)
     server_startup()
     delivery_latency(args.messages)

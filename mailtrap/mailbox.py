@@ -7,13 +7,13 @@ expected and tabulates what did arrive.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import threading
 import time
 from dataclasses import replace
 from typing import Any, Literal, overload
 
+from mailtrap._aio import AsyncMethods, refuse_on_a_loop
 from mailtrap._filters import Predicate, Subject, describe, matches, ruled_out, table
 from mailtrap.errors import MessageNotFound
 from mailtrap.message.models import Message, MessageSummary
@@ -24,9 +24,10 @@ from mailtrap.storage.base import MessageStore, StoreEvent
 __all__ = ["BaseMailbox", "Mailbox", "SMTPSettings"]
 
 
-class BaseMailbox:
+class BaseMailbox(AsyncMethods):
     """What a test sees of a mail server: the messages since the mailbox opened, oldest
-    first, and ways to wait for them. Subclasses say where messages come from."""
+    first, and ways to wait for them (`..._async` to await them). Subclasses say where
+    messages come from."""
 
     def __init__(self, *, host: str, port: int, settings: SMTPSettings | None = None) -> None:
         self.settings = settings or SMTPSettings(host, port)
@@ -144,6 +145,7 @@ class BaseMailbox:
         sender: str | None = None,
         subject: Subject = None,
         match: Predicate = None,
+        exactly: bool = False,
     ) -> Message: ...
 
     @overload
@@ -156,6 +158,7 @@ class BaseMailbox:
         sender: str | None = None,
         subject: Subject = None,
         match: Predicate = None,
+        exactly: bool = False,
     ) -> list[Message]: ...
 
     def wait_for(
@@ -167,13 +170,18 @@ class BaseMailbox:
         sender: str | None = None,
         subject: Subject = None,
         match: Predicate = None,
+        exactly: bool = False,
     ) -> Message | list[Message]:
         """Wait until `count` matching messages have arrived; return the message (or, when
-        `count > 1`, the list, oldest first). Raises AssertionError on timeout.
+        `count > 1`, the list, oldest first). Raises AssertionError on timeout, and with
+        `exactly`, if more than `count` match by then. RuntimeError on an event loop's thread:
+        await `wait_for_async` there.
 
         `to` matches any recipient (To, Cc, Bcc or envelope), `sender` the From address or
         the envelope sender, `subject` a substring or a compiled regex, `match` a predicate.
         """
+        __tracebackhide__ = True  # a failure shows the test's line, not this method's
+        refuse_on_a_loop("wait_for")
         if count < 1:
             raise ValueError(f"count must be 1 or more, got {count}; see assert_no_message")
         deadline = time.monotonic() + timeout
@@ -181,6 +189,11 @@ class BaseMailbox:
             ids = self._ids()
             candidates = self._messages(ids, to, sender, subject)
             found = [m for m in candidates if matches(m, to, sender, subject, match)]
+            if len(found) > count and exactly:
+                raise AssertionError(
+                    f"expected exactly {describe(count, to, sender, subject, match)}, "
+                    f"but {len(found)} match:\n{table(found)}"
+                )
             if len(found) >= count:
                 return found[0] if count == 1 else found[:count]
             remaining = deadline - time.monotonic()
@@ -192,19 +205,12 @@ class BaseMailbox:
             f"expected {wanted} within {timeout:g}s; {self._report(to, sender, subject, match)}"
         )
 
-    @overload
-    async def wait_for_async(self, count: Literal[1] = 1, **kwargs: Any) -> Message: ...
-
-    @overload
-    async def wait_for_async(self, count: int, **kwargs: Any) -> list[Message]: ...
-
-    async def wait_for_async(self, count: int = 1, **kwargs: Any) -> Message | list[Message]:
-        """`wait_for` for asyncio tests: waits on a worker thread, not the event loop."""
-        return await asyncio.to_thread(lambda: self.wait_for(count, **kwargs))
-
     def assert_no_message(self, within: float = 0.5, **filters: Any) -> None:
         """Fail if a message matching `filters` (as for `wait_for`) arrives within `within`
-        seconds (or has already arrived)."""
+        seconds (or has already arrived). RuntimeError on an event loop's thread, whose mail
+        could not arrive meanwhile: await `assert_no_message_async` there."""
+        __tracebackhide__ = True
+        refuse_on_a_loop("assert_no_message")
         deadline = time.monotonic() + within
         while True:
             ids = self._ids()

@@ -1,7 +1,8 @@
 """pytest fixtures: an in-process SMTP sink per session (per xdist worker), a mailbox per test.
 
 Thin by design: the work is in `mailtrap.SMTPServer` and `mailtrap.Mailbox`, which run
-without pytest. Importing this module loads the core only (no FastAPI, Jinja2 or uvicorn).
+without pytest. Importing this module loads pytest and the standard library only; the core
+loads when a fixture is first requested (never FastAPI, Jinja2 or uvicorn).
 
 Settings, each an ini option with an environment variable that overrides it:
 
@@ -31,22 +32,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any, Literal
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 
-from mailtrap.client import Client
-from mailtrap.config import parse_address
-from mailtrap.mailbox import BaseMailbox, Mailbox
-from mailtrap.options import TLS_MODES, SMTPOptions, open_store, smtp_options
-from mailtrap.remote import RemoteMailbox
-from mailtrap.smtp.auth import parse_users
-from mailtrap.smtp.server import SMTPServer
-from mailtrap.smtp.settings import SMTPSettings
-from mailtrap.smtp.tls import Certificates, self_signed, server_context
-from mailtrap.storage.base import MessageStore
+# pytest loads this module in every run: it imports pytest and the standard library only, and
+# each fixture the core it needs (a run with no mailtrap fixture never pays for the server).
+if TYPE_CHECKING:
+    from mailtrap.mailbox import BaseMailbox
+    from mailtrap.options import SMTPOptions
+    from mailtrap.smtp.server import SMTPServer
+    from mailtrap.smtp.settings import SMTPSettings
+    from mailtrap.smtp.tls import Certificates
+    from mailtrap.storage.base import MessageStore
 
 __all__ = [
     "mailtrap",
@@ -55,6 +53,8 @@ __all__ = [
     "mailtrap_server",
     "mailtrap_server_options",
 ]
+
+MAILBOX = pytest.StashKey["BaseMailbox"]()  # the test's mailbox, for reports of its failure
 
 _INI = {
     "mailtrap_host": ("MAILTRAP_PYTEST_HOST", "127.0.0.1", "address the SMTP server binds"),
@@ -81,6 +81,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("htmlpath", None):  # pytest-html writes a report: add failed tests' mail
+        from mailtrap.pytest_plugin.report import HtmlReport
+
+        config.pluginmanager.register(HtmlReport(), "mailtrap-html-report")
+
+
 def _setting(config: pytest.Config, name: str) -> str:
     if name == "mailtrap_url" and config.getoption("mailtrap_url"):
         return str(config.getoption("mailtrap_url"))
@@ -91,6 +98,10 @@ def _setting(config: pytest.Config, name: str) -> str:
 
 def _remote(config: pytest.Config) -> tuple[str, str, int] | None:
     """(url, smtp host, smtp port) in remote mode, else None."""
+    from urllib.parse import urlsplit
+
+    from mailtrap.config import parse_address
+
     url = _setting(config, "mailtrap_url")
     if not url:
         return None
@@ -106,6 +117,8 @@ def _remote(config: pytest.Config) -> tuple[str, str, int] | None:
 def mailtrap_server_options(pytestconfig: pytest.Config) -> dict[str, Any]:
     """Arguments for the session's SMTPServer, plus `store` ("memory" or a path), `tls` and
     `auth` (the ini settings). Override it to pass any other SMTPServer argument."""
+    from mailtrap.options import TLS_MODES
+
     port_text = _setting(pytestconfig, "mailtrap_port")
     if not port_text.isdigit():
         raise pytest.UsageError(
@@ -137,12 +150,18 @@ def mailtrap_certificates(
     `mailtrap.settings.ca` / `.ssl_context()` let a client verify the server with them."""
     if mailtrap_server_options.get("tls", "off") == "off":
         return None
+    from mailtrap.smtp.tls import self_signed
+
     return self_signed(tmp_path_factory.mktemp("mailtrap-tls"))
 
 
 def _smtp_options(values: dict[str, Any], certs: Certificates | None) -> SMTPOptions:
     """The `mailtrap_server_options` dict (less `store`) as SMTPOptions: `tls` and `auth` go
     through `smtp_options`, as `mailtrap serve`'s flags do, and the rest are SMTPServer's."""
+    from mailtrap.options import SMTPOptions, smtp_options
+    from mailtrap.smtp.auth import parse_users
+    from mailtrap.smtp.tls import server_context
+
     values = dict(values)
     tls, auth = values.pop("tls", "off"), values.pop("auth", "")
     logins: dict[str, str] | Literal["any"] = "any" if auth == "any" else {}
@@ -166,6 +185,10 @@ def _smtp_options(values: dict[str, Any], certs: Certificates | None) -> SMTPOpt
 
 
 def _open_store(spec: str | MessageStore, worker: str) -> MessageStore:
+    from pathlib import Path
+
+    from mailtrap.options import open_store
+
     if not isinstance(spec, str):
         return spec
     if spec == "memory":  # a test session must never lose mail to pruning: no limit
@@ -213,10 +236,16 @@ def mailtrap(request: pytest.FixtureRequest) -> Iterator[BaseMailbox]:
     """This test's mailbox: the mail that arrives during the test, and ways to wait for it.
 
     In-process by default; with `--mailtrap-url`, on that server, through its API."""
+    from mailtrap.mailbox import Mailbox
+
     remote = _remote(request.config)
     if remote is not None:
         url, host, port = remote
+        from mailtrap.client import Client
+        from mailtrap.remote import RemoteMailbox
+
         remote_box = RemoteMailbox(Client(url), host=host, port=port)
+        request.node.stash[MAILBOX] = remote_box
         try:
             yield remote_box
         finally:
@@ -232,6 +261,7 @@ def mailtrap(request: pytest.FixtureRequest) -> Iterator[BaseMailbox]:
         chaos=server.chaos,
         settings=_settings(server, certs),
     )
+    request.node.stash[MAILBOX] = mailbox
     try:
         yield mailbox
     finally:
@@ -242,6 +272,8 @@ def mailtrap(request: pytest.FixtureRequest) -> Iterator[BaseMailbox]:
 
 
 def _settings(server: SMTPServer, certs: Certificates | None) -> SMTPSettings:
+    from mailtrap.smtp.settings import SMTPSettings
+
     tls = "smtps" if server.implicit_tls else "starttls" if server.starttls else "off"
     user, password = "", ""
     if server.auth is not None and server.auth.users:

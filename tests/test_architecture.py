@@ -46,9 +46,42 @@ def test_public_api_is_declared_once() -> None:
         assert hasattr(mailtrap, name), name
 
 
+def test_the_lazy_names_are_the_ones_type_checkers_see() -> None:
+    """`mailtrap/__init__.py` names each public name twice: imported for type checkers, and
+    in `_HOMES` for the import on first use. Both say the same module for the same names."""
+    import ast
+
+    tree = ast.parse(Path(mailtrap.__file__).read_text())
+    [block] = [n for n in tree.body if isinstance(n, ast.If)]  # `if _typing.TYPE_CHECKING:`
+    imported = {
+        alias.name: node.module
+        for node in block.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert imported == mailtrap._HOMES
+    assert {*imported, "__version__"} == set(mailtrap.__all__)
+
+
+def test_importing_the_package_imports_none_of_its_parts() -> None:
+    """pytest imports `mailtrap` for its plugin in every run: that must cost next to nothing."""
+    script = (
+        "import sys, mailtrap\n"
+        "print(sorted(m for m in sys.modules if m.startswith('mailtrap.')))\n"
+        "mailtrap.Mailbox\n"
+        "print('mailtrap.mailbox' in sys.modules, 'Mailbox' in vars(mailtrap))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.splitlines() == ["['mailtrap._version']", "True True"]
+
+
 def test_every_public_name_is_exported_and_documented() -> None:
     """As httpx's test_exported_members: the package's public names are exactly `__all__`,
     each has a docstring, and README's table of the public API names each one."""
+    for name in mailtrap.__all__:  # imported on first use: load them all, then look
+        getattr(mailtrap, name)
     public = sorted(
         name
         for name, value in vars(mailtrap).items()

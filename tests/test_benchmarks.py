@@ -31,7 +31,19 @@ def run(script: str, *args: str) -> str:
 
 
 def test_pytest_overhead_runs() -> None:
-    out = run("pytest_overhead.py", "--tests", "3", "--messages", "3", "--best-of", "1")
+    out = run(
+        "pytest_overhead.py",
+        "--tests",
+        "3",
+        "--messages",
+        "3",
+        "--best-of",
+        "1",
+        "--idle-runs",
+        "1",
+    )
+    assert "plugin import on top of pytest's" in out
+    assert "a one-test run without fixtures" in out
     assert "fixture cost per test" in out
     assert "delivery to wait_for return over 3 messages" in out
 

@@ -54,6 +54,24 @@ def test_tags_from_x_tags_and_plus_addresses() -> None:
     assert message.tags == ("alerts", "Alpha", "beta", "signup")  # envelope spelling first
 
 
+def test_text_and_html_end_lines_with_lf_and_the_raw_bytes_keep_crlf() -> None:
+    """Issue 17: `.text` came back as 'Hi\\r\\nOrder', where Django's `mailoutbox` (and any
+    Python string a test compares it with) says 'Hi\\nOrder'."""
+    raw = (
+        b"Subject: s\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/alternative; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain\r\n\r\nHi\r\nOrder 7\rshipped\r\n"
+        b"--b\r\nContent-Type: text/html\r\nContent-Transfer-Encoding: quoted-printable\r\n"
+        b"\r\n<p>Hi</p>=0D=0A<p>Order</p>\r\n--b--\r\n"
+    )
+    message = parse(raw)
+    assert message.text == "Hi\nOrder 7\nshipped"  # the last CRLF belongs to the boundary
+    assert message.html == "<p>Hi</p>\n<p>Order</p>"
+    assert message.raw == raw
+    single = parse(b"Subject: s\r\n\r\none\r\ntwo\r\n")  # the one-part shortcut too
+    assert single.text == "one\ntwo\n"
+
+
 def test_bodies_attachments_and_inline_parts_are_classified() -> None:
     raw = build_mail(
         text="plain",

@@ -49,7 +49,7 @@ def assert_rich(store: MessageStore, summary: MessageSummary, *rcpts: str) -> No
     assert [a.address for a in message.to] == ["bob@example.com", "carol@example.com"]
     named = {"bob@example.com", "carol@example.com"}
     assert [a.address for a in message.bcc] == [r for r in rcpts if r not in named]
-    assert message.text.strip() == "Hello Bob,\r\n.leading dot survives\r\nBye"
+    assert message.text.strip() == "Hello Bob,\n.leading dot survives\nBye"
     assert message.html.strip() == "<p>Hello <b>Bob</b></p>"
     [pdf] = message.attachments
     assert (pdf.filename, pdf.content_type, pdf.data, pdf.size) == (
@@ -428,7 +428,7 @@ def test_8bitmime_bodies_are_stored_byte_for_byte(store: MessageStore) -> None:
         client.sendmail("a@example.com", ["b@example.com"], raw, mail_options=["BODY=8BITMIME"])
     message = store.get(only_message(store).id)
     assert message.raw.endswith(raw)
-    assert message.text == body.decode()
+    assert message.text == body.decode().replace("\r\n", "\n")  # raw bytes: exact, above
 
 
 def test_data_arriving_in_pieces_is_stored_exactly(store: MessageStore) -> None:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from fnmatch import fnmatchcase
 
 from mailtrap.message import extract
 
@@ -162,9 +163,10 @@ class Message(MessageSummary):
     """A summary plus the full parse of the raw bytes.
 
     `raw` is exactly what the client sent after dot-unstuffing, with mailtrap's `Received`
-    trace field in front. `headers` are decoded (RFC 2047, UTF-8); `raw_headers` are as sent,
-    only unfolded. `defects` lists what the lenient parser had to work around; a message with
-    defects is still complete in `raw`.
+    trace field in front. `text` and `html` are the bodies decoded, their line endings made
+    LF (SMTP sends CRLF); `raw` keeps them as sent. `headers` are decoded (RFC 2047, UTF-8);
+    `raw_headers` are as sent, only unfolded. `defects` lists what the lenient parser had to
+    work around; a message with defects is still complete in `raw`.
     """
 
     envelope: Envelope
@@ -191,16 +193,64 @@ class Message(MessageSummary):
         """Every link: HTML hrefs (entities decoded) and URLs in the text, each once."""
         return extract.links(self.text, self.html)
 
-    def link(self, pattern: str | re.Pattern[str] | None = None) -> str:
-        """The one link containing `pattern` (or matching it, if a compiled regex).
+    def link(self, pattern: extract.Pattern = None, *, text: extract.Pattern = None) -> str:
+        """The one link containing `pattern` (a str is a plain substring, never a regex) or
+        matching it (a compiled `re.Pattern`, searched), and, with `text`, whose anchor text
+        (an HTML link's visible text, an image's alt text included) contains `text`, ignoring
+        case and runs of whitespace, or matches it if compiled.
 
         Raises ExtractionError (an AssertionError) listing the links if not exactly one."""
-        return extract.only("link", self.links(), pattern)
+        __tracebackhide__ = True  # pytest shows the test's line, not this one
+        if text is None:
+            return extract.only("link", self.links(), pattern)
+        texts: dict[str, list[str]] = {}
+        for href, label in extract.anchors(self.html):
+            texts.setdefault(href, []).append(label)
+        wanted = text if isinstance(text, re.Pattern) else " ".join(text.split()).casefold()
+
+        def shown(link: str) -> bool:
+            if isinstance(wanted, re.Pattern):
+                return any(wanted.search(t) for t in texts.get(link, []))
+            return any(wanted in t.casefold() for t in texts.get(link, []))
+
+        return extract.only(
+            "link",
+            self.links(),
+            pattern,
+            wanted=f"with text {extract.describe(text)}",
+            keep=shown,
+            label=lambda link: " ".join([link, *(repr(t) for t in texts.get(link, []))]),
+        )
 
     def codes(self) -> list[str]:
         """One-time-code-like tokens in the body, in order (see `mailtrap.message.extract`)."""
         return extract.codes(self.text, self.html)
 
-    def code(self, pattern: str | re.Pattern[str] | None = None) -> str:
-        """The one code (containing or matching `pattern`); ExtractionError if not one."""
+    def code(self, pattern: extract.Pattern = None) -> str:
+        """The one code of `codes()` containing `pattern` (a str is a plain substring, never a
+        regex) or matching it (a compiled `re.Pattern`, searched); ExtractionError if not
+        exactly one."""
+        __tracebackhide__ = True
         return extract.only("code", self.codes(), pattern)
+
+    def attachment(self, pattern: extract.Pattern = None) -> Attachment:
+        """The one attachment whose file name matches `pattern`: a str is a shell-style glob,
+        case ignored (`"*.pdf"`, `"invoice-??.PDF"`; without wildcards, the whole name), a
+        compiled `re.Pattern` is searched. Inline parts (`inline`) are not attachments.
+
+        Raises ExtractionError (an AssertionError) listing the attachments if not exactly
+        one matches."""
+        __tracebackhide__ = True
+        names = [a.filename for a in self.attachments]
+        if isinstance(pattern, str):
+            glob = pattern.casefold()
+            name = extract.only(
+                "attachment",
+                names,
+                None,
+                wanted=f"named {pattern!r} (a glob, case ignored)",
+                keep=lambda n: fnmatchcase(n.casefold(), glob),
+            )
+        else:
+            name = extract.only("attachment", names, pattern)
+        return self.attachments[names.index(name)]

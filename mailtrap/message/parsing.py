@@ -3,7 +3,8 @@
 Mail catchers exist to show developers what their code really sent, so nothing here raises on
 bad input: a header that will not parse falls back to its raw text, an unknown charset falls
 back to UTF-8 with replacement characters, and each workaround is recorded as a defect string.
-The raw bytes are never altered; callers keep them as the source of truth. Past the limits
+The raw bytes are never altered; callers keep them as the source of truth (a message's
+`text` and `html` end every line with LF, whatever the wire said). Past the limits
 (`_headers.MAX_FIELDS`/`MAX_HEAD_SIZE`, `_mime.MAX_PARTS`/`MAX_DEPTH`) parsing stops with a
 defect, the same way in both paths, and the rest stays in the raw bytes.
 
@@ -265,12 +266,19 @@ def parse_message(raw: bytes, summary: MessageSummary, envelope: Envelope) -> Me
         raw=raw,
         headers=decoded,
         raw_headers=headers,
-        text=body.text,
-        html=body.html,
+        text=newlines(body.text),
+        html=newlines(body.html),
         attachments=tuple(_attachment(p) for p in body.attachments),
         inline=tuple(_attachment(p) for p in body.inline),
         defects=tuple(dict.fromkeys(defects)),
     )
+
+
+def newlines(body: str) -> str:
+    """`body` with every line ending LF: SMTP sends CRLF, and a test comparing `.text` with
+    a Python string (or Django's `mailoutbox`) expects LF. A lone CR counts too, as
+    `str.splitlines` and email clients read it. The raw bytes keep what was sent."""
+    return body.replace("\r\n", "\n").replace("\r", "\n") if "\r" in body else body
 
 
 def _decoded_header(name: str, unfolded: str, defects: list[str], budget: Budget) -> str:

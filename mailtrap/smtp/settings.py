@@ -48,3 +48,23 @@ class SMTPSettings:
             "EMAIL_USE_TLS": self.tls == "starttls",
             "EMAIL_USE_SSL": self.tls == "smtps",
         }
+
+    @property
+    def flask(self) -> dict[str, Any]:
+        """Flask-Mail's and Flask-Mailman's MAIL_* settings, pointed here; pass them to the app
+        factory, since both extensions read the config once, in `init_app`.
+
+        `MAIL_SUPPRESS_SEND=False` (Flask-Mail) and `MAIL_BACKEND="smtp"` (Flask-Mailman)
+        send for real even with `TESTING=True`, which would otherwise stop Flask-Mail from
+        sending and switch Flask-Mailman to its in-memory backend. Each extension ignores the
+        other's keys."""
+        return {
+            "MAIL_SERVER": self.host,
+            "MAIL_PORT": self.port,
+            "MAIL_USE_TLS": self.tls == "starttls",
+            "MAIL_USE_SSL": self.tls == "smtps",
+            "MAIL_USERNAME": self.username or None,  # None: both skip the login
+            "MAIL_PASSWORD": self.password or None,
+            "MAIL_SUPPRESS_SEND": False,
+            "MAIL_BACKEND": "smtp",
+        }

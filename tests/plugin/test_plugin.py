@@ -279,6 +279,30 @@ def test_importing_the_plugin_loads_no_web_stack() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_loading_the_plugin_imports_nothing_but_itself() -> None:
+    """pytest loads the plugin in every run. A run that requests no mailtrap fixture pays for
+    the plugin's own modules only, not the server, stores and parser (issue 17: 100 ms, now
+    under 10 ms; benchmarks/pytest_overhead.py times it)."""
+    script = (
+        "import sys, pytest\n"
+        "before = set(sys.modules)\n"
+        "import mailtrap.pytest_plugin.plugin\n"
+        "print(sorted(set(sys.modules) - before))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == str(
+        [
+            "mailtrap",
+            "mailtrap._clash",
+            "mailtrap._version",
+            "mailtrap.pytest_plugin",
+            "mailtrap.pytest_plugin.plugin",
+        ]
+    )
+
+
 def test_mailtrap_django_routes_django_mail_through_smtp(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(
         """
