@@ -14,7 +14,7 @@ from mailtrap.errors import MessageNotFound
 from mailtrap.message.search import QueryError
 from mailtrap.storage.base import MessageStore, Page
 
-__all__ = ["DEFAULT_PAGE_SIZE", "PAGE_SIZES", "Place", "list_query", "place"]
+__all__ = ["DEFAULT_PAGE_SIZE", "PAGE_SIZES", "Place", "list_query", "place", "tag_query"]
 
 PAGE_SIZES = (25, 50, 100, 200)  # the choices the inbox offers; any other is refused
 DEFAULT_PAGE_SIZE = 50
@@ -25,6 +25,13 @@ def list_query(q: str, start: int, limit: int = DEFAULT_PAGE_SIZE) -> str:
     at the default size, so its URLs stay bare."""
     given = {"q": q, "start": max(0, start), "limit": 0 if limit == DEFAULT_PAGE_SIZE else limit}
     return urlencode({k: v for k, v in given.items() if v})
+
+
+def tag_query(tag: str) -> str:
+    """The search for the messages tagged `tag` (as `static/inbox.js` and `sidebar.js` write
+    it): quoted when the tag has a space, which tags may; they never hold a double quote
+    (`parsing.clean_tag`)."""
+    return f'tag:"{tag}"' if " " in tag else f"tag:{tag}"
 
 
 @dataclass(frozen=True, slots=True)
