@@ -61,6 +61,12 @@ def test_query_speed_runs() -> None:
     assert "UI inbox page" in out
 
 
+def test_inbox_page_runs() -> None:
+    out = run("inbox_page.py", "--messages", "200", "--rounds", "3")
+    assert "tags with their counts" in out
+    assert re.search(r"^inbox page median [\d.]+ ms: (within|OVER) the 150 ms target$", out, re.M)
+
+
 def test_serve_startup_runs() -> None:
     out = run("serve_startup.py", "--rounds", "1", "--messages", "5")
     assert "mailtrap serve ready" in out

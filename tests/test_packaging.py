@@ -64,6 +64,8 @@ def test_wheel_holds_one_mailtrap_package_with_web_and_plugin_inside(wheel: Path
         "mailtrap/web/static/app.css",
         "mailtrap/web/static/inbox.js",
         "mailtrap/web/static/docs.js",
+        "mailtrap/web/static/live.js",
+        "mailtrap/web/static/favicon.svg",
         "mailtrap/web/mailhtml.py",  # also run as a child process by its path
     ):
         assert required in names

@@ -11,7 +11,7 @@ import re
 
 from mailtrap.message.models import Attachment
 from mailtrap.web.imaging import FORMATS
-from mailtrap.web.navigation import list_query
+from mailtrap.web.navigation import list_query, tag_query
 
 __all__ = ["PREVIEWABLE", "THUMBNAILED", "part_kind", "previewable", "tag_search", "thumbnailed"]
 
@@ -72,4 +72,4 @@ def previewable(part: Attachment) -> bool:
 def tag_search(tag: str) -> str:
     """The inbox's query string for the messages tagged `tag`: `q=tag:name`, quoted when the
     name has a space (tags hold no quotes: `parsing.clean_tag`)."""
-    return list_query(f'tag:"{tag}"' if " " in tag else f"tag:{tag}", 0)
+    return list_query(tag_query(tag), 0)

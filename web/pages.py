@@ -24,6 +24,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
+from pydantic import AfterValidator
 
 from mailtrap._version import __version__
 from mailtrap.message.models import Message
@@ -38,12 +39,17 @@ from mailtrap.web.messagepage import (
     tag_search,
     thumbnailed,
 )
-from mailtrap.web.navigation import list_query, place
+from mailtrap.web.navigation import (
+    DEFAULT_PAGE_SIZE,
+    PAGE_SIZES,
+    list_query,
+    place,
+    tag_query,
+)
 from mailtrap.web.paths import root_of
 
 router = APIRouter(include_in_schema=False)
 
-PAGE_SIZE = 50
 # Characters of data: URIs one served mail HTML may embed: more than the largest message.
 EMBED_LIMIT = 64 * 1024 * 1024
 _CID = re.compile(r"""cid:([^"'\s)>]+)""", re.IGNORECASE)
@@ -61,6 +67,12 @@ def _size(n: int) -> str:
     return f"{n / 1024:.1f} kB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB"
 
 
+def _thousands(n: int) -> str:
+    """`n` with thousands separators, "1,234", as the scripts' `Intl.NumberFormat("en-US")`
+    writes it: the page is in English, so a count drawn here and one updated live agree."""
+    return f"{n:,}"
+
+
 templates = Jinja2Templates(
     env=Environment(
         loader=PackageLoader("mailtrap.web", "templates"),
@@ -74,7 +86,9 @@ templates.env.globals.update(
     thumbnailed=thumbnailed,
     previewable=previewable,
     tag_search=tag_search,
+    tag_query=tag_query,
 )
+templates.env.filters["thousands"] = _thousands
 
 
 def page_csp(nonce: str) -> str:
@@ -89,11 +103,15 @@ def _render(
     request: Request, name: str, context: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
     nonce = secrets.token_urlsafe(16)
-    smtp = app_context(request).options.smtp
+    app = app_context(request)
     context = {
         "nonce": nonce,
         "query": "",
-        "smtp": "{}:{}".format(*smtp),
+        "limit": DEFAULT_PAGE_SIZE,
+        "default_limit": DEFAULT_PAGE_SIZE,
+        "smtp": "{}:{}".format(*app.options.smtp),
+        # Every page's title counts the unread mail (`static/live.js` keeps it current).
+        "unread": app.store.count(unread=True),
         # Every URL in a page is this path plus a route, never absolute: Starlette's url_for
         # names the scheme of the hop the request came by, which behind a proxy that
         # terminates TLS is http: and the browser blocks it as mixed content.
@@ -105,15 +123,29 @@ def _render(
     return response
 
 
+def _page_size(n: int) -> int:
+    if n not in PAGE_SIZES:
+        *most, last = PAGE_SIZES
+        raise ValueError(f"a list page has {', '.join(map(str, most))} or {last} rows, not {n}")
+    return n
+
+
 Q = Annotated[str, Query(max_length=1000, description="the search of the list, if any")]
 Start = Annotated[int, Query(ge=0, le=MAX_START, description="the first row of the list page")]
+Limit = Annotated[int, Query(description="rows a list page"), AfterValidator(_page_size)]
 
 
 @router.get("/", response_class=HTMLResponse)
-def inbox(request: Request, store: Store, q: Q = "", start: Start = 0) -> HTMLResponse:
+def inbox(
+    request: Request, store: Store, q: Q = "", start: Start = 0, limit: Limit = DEFAULT_PAGE_SIZE
+) -> HTMLResponse:
+    """The inbox, or a search's matches, `limit` rows from row `start`, beside the sidebar:
+    the mailbox's counts, its tags and the server's particulars. Each of those is one cheap
+    query (counters kept by triggers, the tags table), so the page stays fast at 100,000
+    messages (`benchmarks/inbox_page.py`)."""
     error = ""
     try:
-        page = store.search(q, start, PAGE_SIZE) if q.strip() else store.list(start, PAGE_SIZE)
+        page = store.search(q, start, limit) if q.strip() else store.list(start, limit)
     except QueryError as exc:
         page, error = Page((), 0, 0, 0), str(exc)
     return _render(
@@ -121,15 +153,20 @@ def inbox(request: Request, store: Store, q: Q = "", start: Start = 0) -> HTMLRe
         "inbox.html",
         {
             "messages": page.messages,
-            "total": page.total,
-            "unread": store.count(unread=True),
+            "total": page.total,  # of the list shown: the mailbox, or the search's matches
+            "list_unread": page.unread,
+            "mailbox": store.count(),
+            "tags": store.tags(),
+            "db_size": store.storage_size(),
             "start": start,
-            "limit": PAGE_SIZE,
+            "limit": limit,
+            "page_sizes": PAGE_SIZES,
             "query": q,
             "error": error,
-            "page_query": lambda to: list_query(q, to),
+            "page_query": lambda to: list_query(q, to, limit),
+            "list_link": lambda q: list_query(q, 0, limit),
             # Each message's page names this list, to walk it and come back to it.
-            "context": list_query(q, start),
+            "context": list_query(q, start, limit),
             "live": not q.strip() and start == 0,
         },
         # The page still shows the form and the reason, but answers 400 like the API does.
@@ -139,7 +176,14 @@ def inbox(request: Request, store: Store, q: Q = "", start: Start = 0) -> HTMLRe
 
 @router.get("/view/{id}", response_class=HTMLResponse)
 def view(
-    request: Request, store: Store, message: Parsed, id: str, *, q: Q = "", start: Start = 0
+    request: Request,
+    store: Store,
+    message: Parsed,
+    id: str,
+    *,
+    q: Q = "",
+    start: Start = 0,
+    limit: Limit = DEFAULT_PAGE_SIZE,
 ) -> HTMLResponse:
     """The message page. The raw source, the text and the HTML source are not in it: the page
     fetches them when their tab is opened, so a large message's page stays small
@@ -157,7 +201,8 @@ def view(
             "tabs": tabs,
             "parts": parts,
             "query": q,
-            "at": place(store, id, q, start, PAGE_SIZE),
+            "limit": limit,
+            "at": place(store, id, q, start, limit),
         },
     )
 

@@ -38,7 +38,7 @@ def test_new_mail_appears_live_and_the_title_counts_unread(app: App) -> None:
     app.open()
     expect = playwright_api.expect
     expect(app.page.locator("#empty")).to_be_visible()
-    app.page.wait_for_function("document.getElementById('counts').textContent !== ''")
+    expect(app.page.locator("#counts")).not_to_have_text("")  # the event socket is open
     app.send(mail("Live delivery <b>works</b>"))
     row = app.page.locator("#messages li").first
     expect(row.locator(".subject")).to_have_text("Live delivery <b>works</b>")

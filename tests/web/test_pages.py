@@ -17,7 +17,7 @@ from mailfactory import build_mail, deliver, envelope_for
 from mailtrap import MessageStore
 from mailtrap.message.search import MAX_SIZE, MAX_TERMS
 from mailtrap.storage.base import MAX_START
-from mailtrap.web import mailhtml, pages
+from mailtrap.web import mailhtml, navigation, pages
 from mailtrap.web.mailhtml import IN_PROCESS_TAGS
 
 Live = tuple[InProcess, httpx.Client]
@@ -173,6 +173,30 @@ def test_a_start_out_of_range_is_a_422_naming_it(live: Live, start: int) -> None
         detail = response.json()["detail"][0]
         assert detail["loc"] == ["query", "start"]
         assert str(0 if start < 0 else MAX_START) in detail["msg"]
+
+
+def test_a_list_page_has_25_50_100_or_200_rows(live: Live, store: MessageStore) -> None:
+    _, http = live
+    for n in range(3):
+        deliver(store, subject=f"m{n}")
+    for limit in (30, 0, 1000):
+        response = http.get("/", params={"limit": limit, "q": "m"})
+        assert response.status_code == 422
+        assert f"a list page has 25, 50, 100 or 200 rows, not {limit}" in response.text
+    page = http.get("/", params={"limit": 100, "q": "subject:m"}).text
+    # The search box keeps the size; the default size is left out of every URL.
+    assert '<input type="hidden" name="limit" value="100">' in page
+    assert 'name="limit"' not in http.get("/").text
+    # Each message's link names the list, so the message page's links keep the size.
+    assert len(re.findall(r'href="/view/[\w-]+\?q=subject%3Am&amp;limit=100"', page)) == 3
+    assert "<option selected>100</option>" in page
+
+
+def test_counts_have_thousands_separators_and_tags_are_searches() -> None:
+    thousands = pages.templates.env.filters["thousands"]
+    assert [thousands(n) for n in (0, 999, 1234, 1234567)] == ["0", "999", "1,234", "1,234,567"]
+    assert navigation.tag_query("billing") == "tag:billing"
+    assert navigation.tag_query("two words") == 'tag:"two words"'
 
 
 TRACKER = "tracker.example"
