@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Render the README's screenshots (docs/*.png): the inbox and a message, light and dark.
+"""Render the README's screenshots (docs/*.png): the inbox and a message, light and dark, on a
+desktop and on a phone.
 
     python scripts/screenshots.py [--chromium /usr/bin/chromium]
 
@@ -91,18 +92,19 @@ def main() -> None:
             browser = p.chromium.launch(
                 executable_path=args.chromium, args=["--disable-background-networking"]
             )
-            for scheme in ("light", "dark"):
-                page = browser.new_page(
-                    viewport={"width": 1100, "height": 560}, color_scheme=scheme
-                )
-                page.goto(url + "/")
-                page.wait_for_selector("#messages li")
-                page.wait_for_timeout(300)
-                page.screenshot(path=DOCS / f"inbox-{scheme}.png")
-                page.locator("li", has_text="shipped").locator("a.row").click()
-                page.frame_locator("#html-frame").locator("h2").wait_for()
-                page.screenshot(path=DOCS / f"message-{scheme}.png")
-                page.close()
+            screens = {"": {"width": 1100, "height": 560}, "-phone": {"width": 390, "height": 760}}
+            for suffix, viewport in screens.items():
+                for scheme in ("light", "dark"):
+                    page = browser.new_page(viewport=viewport, color_scheme=scheme)
+                    page.goto(url + "/")
+                    page.wait_for_selector("#messages li")
+                    page.wait_for_timeout(300)
+                    page.screenshot(path=DOCS / f"inbox{suffix}-{scheme}.png")
+                    page.locator("li", has_text="shipped").locator("a.row").click()
+                    page.frame_locator("#html-frame").locator("h2").wait_for()
+                    page.wait_for_timeout(300)
+                    page.screenshot(path=DOCS / f"message{suffix}-{scheme}.png")
+                    page.close()
             browser.close()
         server.should_exit = True
         thread.join()
