@@ -156,15 +156,28 @@ class SQLiteStore:
         wanted = list(dict.fromkeys(ids))
 
         def apply(conn: sqlite3.Connection) -> tuple[int, list[StoreEvent]]:
-            found, changed = 0, []
-            for id in wanted:
-                row = conn.execute("SELECT read FROM messages WHERE id = ?", (id,)).fetchone()
-                if row is None:
-                    continue
-                found += 1
-                if bool(row[0]) != read:
-                    conn.execute("UPDATE messages SET read = ? WHERE id = ?", (int(read), id))
-                    changed.append(id)
+            # Set-based, through a temporary table of the ids: a SELECT and an UPDATE per id
+            # grew worse than linearly (16,000 ids took 1.1 s; 100,000 did not end in minutes).
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id TEXT PRIMARY KEY)")
+            conn.execute("DELETE FROM temp.wanted")
+            conn.executemany("INSERT INTO temp.wanted VALUES (?)", ((id,) for id in wanted))
+            found = conn.execute(
+                "SELECT count(*) FROM messages WHERE id IN (SELECT id FROM temp.wanted)"
+            ).fetchone()[0]
+            changed = [
+                id
+                for (id,) in conn.execute(
+                    "SELECT id FROM messages WHERE read != ? AND id IN (SELECT id FROM temp.wanted)"
+                    " ORDER BY seq",
+                    (int(read),),
+                )
+            ]
+            conn.execute(
+                "UPDATE messages SET read = ?1"
+                " WHERE read != ?1 AND id IN (SELECT id FROM temp.wanted)",
+                (int(read),),
+            )
+            conn.execute("DELETE FROM temp.wanted")
             events = [StoreEvent("update", tuple(changed), read=read)] if changed else []
             return found, events
 
