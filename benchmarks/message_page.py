@@ -18,18 +18,16 @@ import argparse
 import os
 import statistics
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
+from inthread import served
 from playwright.sync_api import sync_playwright
 
 from mailtrap import Envelope, SQLiteStore
 from mailtrap.web import create_app
-from mailtrap.web.serve import bind_http
 
 MAIL = Path(__file__).resolve().parents[1] / "tests" / "data" / "broken-2mb-single-line-html.eml"
 
@@ -51,39 +49,32 @@ def main() -> None:
     env = Envelope("reports@example.com", ("qa@example.org",))
     # Two copies per round: one read over HTTP alone, one opened in the browser; each cold.
     ids = [store.add(raw, env).id for _ in range(2 * args.rounds)]
-    sock = bind_http("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn.Config(create_app(store), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    http_ms, ready_ms, drawn_ms, sizes = [], [], [], []
-    with httpx.Client(base_url=url, timeout=60) as client, sync_playwright() as p:
-        for id in ids[: args.rounds]:
-            started = time.perf_counter()
-            response = client.get(f"/view/{id}", headers={"Accept-Encoding": "identity"})
-            http_ms.append((time.perf_counter() - started) * 1000)
-            response.raise_for_status()
-            sizes.append(len(response.content))
-        browser = p.chromium.launch(executable_path=args.chromium, args=["--disable-gpu"])
-        page = browser.new_page()
-        page.goto(url + "/")  # the browser's own start-up is not the page's cost
-        for id in ids[args.rounds :]:
-            page.goto(f"{url}/view/{id}", wait_until="load")
-            timing: dict[str, Any] = page.evaluate(
-                "() => performance.getEntriesByType('navigation')[0].toJSON()"
-            )
-            ready_ms.append(timing["domContentLoadedEventEnd"])
-            drawn_ms.append(timing["loadEventEnd"])
-        browser.close()
-    print(f"message page of a {len(raw) / 1e6:.1f} MB single-line HTML mail, {args.rounds} rounds,")
-    print(f"each a message opened for the first time; the page's HTML is {max(sizes):,} bytes")
-    report("page HTML over HTTP", http_ms)
-    report("in Chromium: ready (DOMContentLoaded)", ready_ms)
-    report("in Chromium: preview drawn (load)", drawn_ms)
-    server.should_exit = True
-    thread.join()
+    with served(create_app(store)) as url:
+        http_ms, ready_ms, drawn_ms, sizes = [], [], [], []
+        with httpx.Client(base_url=url, timeout=60) as client, sync_playwright() as p:
+            for id in ids[: args.rounds]:
+                started = time.perf_counter()
+                response = client.get(f"/view/{id}", headers={"Accept-Encoding": "identity"})
+                http_ms.append((time.perf_counter() - started) * 1000)
+                response.raise_for_status()
+                sizes.append(len(response.content))
+            browser = p.chromium.launch(executable_path=args.chromium, args=["--disable-gpu"])
+            page = browser.new_page()
+            page.goto(url + "/")  # the browser's own start-up is not the page's cost
+            for id in ids[args.rounds :]:
+                page.goto(f"{url}/view/{id}", wait_until="load")
+                timing: dict[str, Any] = page.evaluate(
+                    "() => performance.getEntriesByType('navigation')[0].toJSON()"
+                )
+                ready_ms.append(timing["domContentLoadedEventEnd"])
+                drawn_ms.append(timing["loadEventEnd"])
+            browser.close()
+        size = f"{len(raw) / 1e6:.1f} MB"
+        print(f"message page of a {size} single-line HTML mail, {args.rounds} rounds,")
+        print(f"each a message opened for the first time; the page's HTML is {max(sizes):,} bytes")
+        report("page HTML over HTTP", http_ms)
+        report("in Chromium: ready (DOMContentLoaded)", ready_ms)
+        report("in Chromium: preview drawn (load)", drawn_ms)
     store.close()
 
 

@@ -16,17 +16,15 @@ import argparse
 import random
 import statistics
 import tempfile
-import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
-import uvicorn
+from inthread import served
 
 from mailtrap import Envelope, SQLiteStore
 from mailtrap.web import create_app
-from mailtrap.web.serve import bind_http
 
 WORDS = [
     "invoice",
@@ -126,14 +124,7 @@ def main() -> None:
         started = time.perf_counter()
         fill(store, args.messages - have)
         print(f"stored {args.messages - have} messages in {time.perf_counter() - started:.0f}s")
-    sock = bind_http("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn.Config(create_app(store), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    with httpx.Client(base_url=url, timeout=30) as client:
+    with served(create_app(store)) as url, httpx.Client(base_url=url, timeout=30) as client:
         some_id = client.get(
             "/api/v1/messages", params={"start": store.count() // 2, "limit": 1}
         ).json()["messages"][0]["ID"]
@@ -154,8 +145,6 @@ def main() -> None:
                 if target.startswith("/api/v1/search"):
                     found = f"   {first.json()['messages_count']:>7,} found"
                 print(f"  {label:<24} median {median:6.1f} ms   p95 {p95:6.1f} ms{found}")
-    server.should_exit = True
-    thread.join()
     store.close()
 
 
