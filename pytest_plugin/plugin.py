@@ -214,6 +214,8 @@ def mailtrap_server(
     mailtrap_certificates: Certificates | None,
 ) -> Iterator[SMTPServer]:
     """A running SMTP server for the whole session (one per xdist worker)."""
+    from mailtrap.smtp.server import PortInUse
+
     options = dict(mailtrap_server_options)
     spec = options.pop("store", "memory")
     smtp = _smtp_options(options, mailtrap_certificates)  # refuses bad options before a store
@@ -221,6 +223,11 @@ def mailtrap_server(
     try:
         server = smtp.server(store)
         server.start()
+    except PortInUse as exc:
+        store.close()
+        fix = "stop it, or set mailtrap_port (MAILTRAP_PYTEST_PORT) to another port, or to 0 "
+        fix += "for a free one (xdist worker N listens on mailtrap_port + N)"
+        raise PortInUse(exc.host, exc.port, fix) from None
     except Exception:
         store.close()
         raise

@@ -31,7 +31,7 @@ from mailtrap.smtp.handler import (
 from mailtrap.smtp.protocol import UNLIMITED_LINE_LENGTH, ProtocolFactory, SMTPProtocol
 from mailtrap.storage.base import MessageStore
 
-__all__ = ["SMTPServer"]
+__all__ = ["PortInUse", "SMTPServer"]
 
 _START_TIMEOUT = 30.0
 
@@ -211,6 +211,8 @@ class SMTPServer:
                 ssl=self.tls_context if self.implicit_tls else None,
             )
         except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise PortInUse(host, port) from exc
             raise MailtrapError(_bind_error(host, port, exc)) from exc
         self._server = server
         bound = server.sockets[0].getsockname()
@@ -273,12 +275,26 @@ class SMTPServer:
         self.stop()
 
 
-def _bind_error(host: str, port: int, exc: OSError) -> str:
-    if exc.errno == errno.EADDRINUSE:
+class PortInUse(MailtrapError):
+    """The SMTP port `host`:`port` is taken. The message names the fix in Python terms; a
+    front end with settings of its own (the CLI's flags, the pytest plugin's ini options)
+    names its own with `saying` or `fix`."""
+
+    def __init__(
+        self, host: str, port: int, fix: str = "stop it or pass another port (0 picks a free one)"
+    ) -> None:
+        self.host, self.port = host, port
+        super().__init__(self.saying(fix))
+
+    def saying(self, fix: str) -> str:
+        """The message, ending in `fix` (what the user should change, in their own terms)."""
         return (
-            f"cannot listen for SMTP on {host}:{port}: the port is in use (another mailtrap "
-            "or mail catcher?); stop it or pass another port, e.g. --smtp 127.0.0.1:2525"
+            f"cannot listen for SMTP on {self.host}:{self.port}: the port is in use (another "
+            f"mailtrap or mail catcher?); {fix}"
         )
+
+
+def _bind_error(host: str, port: int, exc: OSError) -> str:
     if exc.errno == errno.EACCES:
         return f"cannot listen for SMTP on {host}:{port}: permission denied; use a port above 1023"
     return f"cannot listen for SMTP on {host}:{port}: {exc.strerror or exc}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 
@@ -75,3 +77,21 @@ def test_server_arguments_given_directly_still_reach_the_server(
     )
     # A subprocess: cryptography's native types do not survive pytester's in-process reload.
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_a_taken_port_names_the_ini_setting_and_its_variable(pytester: pytest.Pytester) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        pytester.makeini(f"[pytest]\nmailtrap_port = {port}\n")
+        pytester.makepyfile("def test_send(mailtrap):\n    pass\n")
+        result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            f"*cannot listen for SMTP on 127.0.0.1:{port}: the port is in use*; stop it, or set "
+            "mailtrap_port (MAILTRAP_PYTEST_PORT) to another port, or to 0 for a free one*"
+        ]
+    )
+    assert "--smtp" not in result.stdout.str()
