@@ -13,6 +13,8 @@ Settings, each an ini option with an environment variable that overrides it:
     mailtrap_tls    MAILTRAP_PYTEST_TLS    off, starttls, require-starttls or smtps (with a
                                            generated CA: mailtrap.settings.ca/.ssl_context())
     mailtrap_auth   MAILTRAP_PYTEST_AUTH   "any", or USER:PASS,... to require a login
+    mailtrap_auth_allow_insecure           false; true offers AUTH without TLS (needed for
+        MAILTRAP_PYTEST_AUTH_ALLOW_INSECURE       mailtrap_auth when mailtrap_tls is off)
 
 or override the `mailtrap_server_options` fixture (a dict of SMTPServer arguments plus
 `store`, `tls` and `auth`) in a conftest.py. Asking for the fixture of the same name keeps
@@ -62,6 +64,11 @@ _INI = {
     "mailtrap_store": ("MAILTRAP_PYTEST_STORE", "memory", "'memory' or a SQLite file path"),
     "mailtrap_tls": ("MAILTRAP_PYTEST_TLS", "off", "off, starttls, require-starttls or smtps"),
     "mailtrap_auth": ("MAILTRAP_PYTEST_AUTH", "", "'any', or USER:PASS,... to require AUTH"),
+    "mailtrap_auth_allow_insecure": (
+        "MAILTRAP_PYTEST_AUTH_ALLOW_INSECURE",
+        "false",
+        "offer AUTH without TLS (RFC 4954 forbids it; for apps that cannot do TLS)",
+    ),
     "mailtrap_url": ("MAILTRAP_PYTEST_URL", "", "a running mailtrap's URL: remote mode"),
     "mailtrap_smtp": ("MAILTRAP_PYTEST_SMTP", "", "remote mode: where apps send (HOST:PORT)"),
 }
@@ -117,6 +124,7 @@ def _remote(config: pytest.Config) -> tuple[str, str, int] | None:
 def mailtrap_server_options(pytestconfig: pytest.Config) -> dict[str, Any]:
     """Arguments for the session's SMTPServer, plus `store` ("memory" or a path), `tls` and
     `auth` (the ini settings). Override it to pass any other SMTPServer argument."""
+    from mailtrap.flags import parse_bool
     from mailtrap.options import TLS_MODES
 
     port_text = _setting(pytestconfig, "mailtrap_port")
@@ -133,12 +141,19 @@ def mailtrap_server_options(pytestconfig: pytest.Config) -> dict[str, Any]:
         raise pytest.UsageError(
             f"mailtrap_tls / MAILTRAP_PYTEST_TLS must be one of {', '.join(TLS_MODES)}, got {tls!r}"
         )
+    try:
+        insecure = parse_bool(_setting(pytestconfig, "mailtrap_auth_allow_insecure"))
+    except ValueError as exc:
+        raise pytest.UsageError(
+            f"mailtrap_auth_allow_insecure / MAILTRAP_PYTEST_AUTH_ALLOW_INSECURE: {exc}"
+        ) from None
     return {
         "host": _setting(pytestconfig, "mailtrap_host"),
         "port": port,
         "store": _setting(pytestconfig, "mailtrap_store"),
         "tls": tls,
         "auth": _setting(pytestconfig, "mailtrap_auth"),
+        "auth_allow_insecure": insecure,
     }
 
 
@@ -177,11 +192,22 @@ def _smtp_options(values: dict[str, Any], certs: Certificates | None) -> SMTPOpt
         )
     try:
         context = server_context(certs) if certs is not None and tls != "off" else None
-        return smtp_options(
+        options = smtp_options(
             SMTPOptions.from_mapping(values), tls=tls, tls_context=context, logins=logins
         )
     except ValueError as exc:
         raise pytest.UsageError(f"mailtrap_server_options: {exc}") from None
+    encrypted = options.starttls or options.require_starttls or options.implicit_tls
+    if auth and not encrypted and not options.auth_allow_insecure:
+        # aiosmtpd would start, then refuse every message with 530 while never offering AUTH:
+        # clients fail with "SMTP AUTH extension not supported", far from the cause.
+        raise pytest.UsageError(
+            "mailtrap_auth is set but mailtrap_tls is off, and the server never offers AUTH on "
+            "plain text (RFC 4954), so no client could log in; set mailtrap_tls = starttls (or "
+            "smtps) and log in over TLS with mailtrap.settings.ssl_context(), or "
+            "mailtrap_auth_allow_insecure = true (MAILTRAP_PYTEST_AUTH_ALLOW_INSECURE=1)"
+        )
+    return options
 
 
 def _open_store(spec: str | MessageStore, worker: str) -> MessageStore:

@@ -186,7 +186,7 @@ def test_extending_the_server_options_sets_idle_timeout_and_seeds_chaos(
 ) -> None:
     """The README's recipe: ask for the plugin's options, add `idle_timeout` and a seeded
     Chaos; ini settings survive, and fail_next with a probability repeats across sessions."""
-    pytester.makeini("[pytest]\nmailtrap_auth = any\n")
+    pytester.makeini("[pytest]\nmailtrap_auth = any\nmailtrap_auth_allow_insecure = true\n")
     pytester.makeconftest(
         """
         import pytest
