@@ -28,6 +28,9 @@ probabilities:
 Remote mode: `--mailtrap-url http://host:8025` (ini `mailtrap_url`, env MAILTRAP_PYTEST_URL)
 makes `mailtrap` talk to a running `mailtrap serve` instead; the app under test then sends to
 `mailtrap_smtp` (env MAILTRAP_PYTEST_SMTP, HOST:PORT, default the URL's host on port 1025).
+Each test sees and refuses only mail to its own `address()`es there, unless
+`mailtrap_remote_scope` (MAILTRAP_PYTEST_REMOTE_SCOPE) is `server`; see `remote.py`, which
+also takes a `--ui-auth` login from the URL or MAILTRAP_PYTEST_UI_AUTH.
 """
 
 from __future__ import annotations
@@ -71,6 +74,11 @@ _INI = {
     ),
     "mailtrap_url": ("MAILTRAP_PYTEST_URL", "", "a running mailtrap's URL: remote mode"),
     "mailtrap_smtp": ("MAILTRAP_PYTEST_SMTP", "", "remote mode: where apps send (HOST:PORT)"),
+    "mailtrap_remote_scope": (
+        "MAILTRAP_PYTEST_REMOTE_SCOPE",
+        "addresses",
+        "remote mode: what a test sees and refuses, 'addresses' (its own) or 'server'",
+    ),
 }
 
 
@@ -101,23 +109,6 @@ def _setting(config: pytest.Config, name: str) -> str:
     env, _, _ = _INI[name]
     value = os.environ.get(env)
     return value if value is not None else str(config.getini(name))
-
-
-def _remote(config: pytest.Config) -> tuple[str, str, int] | None:
-    """(url, smtp host, smtp port) in remote mode, else None."""
-    from urllib.parse import urlsplit
-
-    from mailtrap.config import parse_address
-
-    url = _setting(config, "mailtrap_url")
-    if not url:
-        return None
-    smtp = _setting(config, "mailtrap_smtp") or f"{urlsplit(url).hostname or '127.0.0.1'}:1025"
-    try:
-        host, port = parse_address(smtp)
-    except ValueError as exc:
-        raise pytest.UsageError(f"mailtrap_smtp / MAILTRAP_PYTEST_SMTP: {exc}") from None
-    return url, host, port
 
 
 @pytest.fixture(scope="session")
@@ -271,13 +262,11 @@ def mailtrap(request: pytest.FixtureRequest) -> Iterator[BaseMailbox]:
     In-process by default; with `--mailtrap-url`, on that server, through its API."""
     from mailtrap.mailbox import Mailbox
 
-    remote = _remote(request.config)
-    if remote is not None:
-        url, host, port = remote
-        from mailtrap.client import Client
-        from mailtrap.remote import RemoteMailbox
+    if _setting(request.config, "mailtrap_url"):  # remote mode: its modules load only then
+        from mailtrap.pytest_plugin.remote import open_mailbox, remote
 
-        remote_box = RemoteMailbox(Client(url), host=host, port=port)
+        config = request.config
+        remote_box = open_mailbox(remote(lambda name: _setting(config, name)), _worker(config))
         request.node.stash[MAILBOX] = remote_box
         try:
             yield remote_box

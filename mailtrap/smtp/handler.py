@@ -125,8 +125,10 @@ class DeliveryHandler:
         envelope.mail_options.extend(mail_options)
         return "250 2.1.0 OK"
 
-    def _refuse(self, stage: Stage, *addresses: str) -> str | None:
-        refusal = self.chaos.check(stage, addresses)
+    def _refuse(
+        self, stage: Stage, *addresses: str, recipients: tuple[str, ...] = ()
+    ) -> str | None:
+        refusal = self.chaos.check(stage, addresses, recipients)
         if refusal:
             self.refused()
         return refusal
@@ -164,7 +166,7 @@ class DeliveryHandler:
         address: str,
         rcpt_options: list[str],
     ) -> str:
-        if refusal := self._refuse("rcpt", address):
+        if refusal := self._refuse("rcpt", address, recipients=(address,)):
             return refusal
         if self.max_recipients and len(envelope.rcpt_tos) >= self.max_recipients:
             self.refused()
@@ -173,7 +175,10 @@ class DeliveryHandler:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: SMTPEnvelope) -> str:
-        if refusal := self._refuse("data", envelope.mail_from or "", *envelope.rcpt_tos):
+        recipients = tuple(envelope.rcpt_tos)
+        if refusal := self._refuse(
+            "data", envelope.mail_from or "", *recipients, recipients=recipients
+        ):
             return refusal
         content = envelope.original_content or b""
         raw = self._received(session, envelope) + content
