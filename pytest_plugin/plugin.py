@@ -316,10 +316,16 @@ def mailtrap_django(mailtrap: BaseMailbox) -> Iterator[BaseMailbox]:
 
     Django's test runner swaps in the in-memory `locmem` backend; this puts the real SMTP
     backend back, aimed at the session's server, so mail goes through SMTP as in production.
+    Over TLS it is `mailtrap.pytest_plugin.django.EmailBackend`, which trusts the session's
+    CA (Django has no setting for one).
     """
     try:
         from django.test.utils import override_settings
     except ImportError:  # pragma: no cover - depends on the user's environment
         pytest.fail("the mailtrap_django fixture needs Django: pip install django")
-    with override_settings(**mailtrap.settings.django):
+    overrides = dict(mailtrap.settings.django)
+    if mailtrap.settings.ca is not None:
+        overrides["EMAIL_BACKEND"] = "mailtrap.pytest_plugin.django.EmailBackend"
+        overrides["MAILTRAP_CA_FILE"] = str(mailtrap.settings.ca)
+    with override_settings(**overrides):
         yield mailtrap
