@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -45,11 +45,9 @@ import pytest
 # each fixture the core it needs (a run with no mailtrap fixture never pays for the server).
 if TYPE_CHECKING:
     from mailtrap.mailbox import BaseMailbox
-    from mailtrap.options import SMTPOptions
     from mailtrap.smtp.server import SMTPServer
     from mailtrap.smtp.settings import SMTPSettings
     from mailtrap.smtp.tls import Certificates
-    from mailtrap.storage.base import MessageStore
 
 __all__ = [
     "mailtrap",
@@ -161,61 +159,6 @@ def mailtrap_certificates(
     return self_signed(tmp_path_factory.mktemp("mailtrap-tls"))
 
 
-def _smtp_options(values: dict[str, Any], certs: Certificates | None) -> SMTPOptions:
-    """The `mailtrap_server_options` dict (less `store`) as SMTPOptions: `tls` and `auth` go
-    through `smtp_options`, as `mailtrap serve`'s flags do, and the rest are SMTPServer's."""
-    from mailtrap.options import SMTPOptions, smtp_options
-    from mailtrap.smtp.auth import parse_users
-    from mailtrap.smtp.tls import server_context
-
-    values = dict(values)
-    tls, auth = values.pop("tls", "off"), values.pop("auth", "")
-    logins: dict[str, str] | Literal["any"] = "any" if auth == "any" else {}
-    try:
-        if auth and auth != "any":
-            logins = parse_users(auth.split(","))
-    except ValueError as exc:
-        raise pytest.UsageError(f"mailtrap_auth / MAILTRAP_PYTEST_AUTH: {exc}") from None
-    if tls != "off" and certs is None:
-        raise pytest.UsageError(
-            f"mailtrap tls is {tls!r}, but the mailtrap_certificates fixture gave no "
-            "certificates; return mailtrap.self_signed(directory) from it, or set tls to 'off'"
-        )
-    try:
-        context = server_context(certs) if certs is not None and tls != "off" else None
-        options = smtp_options(
-            SMTPOptions.from_mapping(values), tls=tls, tls_context=context, logins=logins
-        )
-    except ValueError as exc:
-        raise pytest.UsageError(f"mailtrap_server_options: {exc}") from None
-    encrypted = options.starttls or options.require_starttls or options.implicit_tls
-    if auth and not encrypted and not options.auth_allow_insecure:
-        # aiosmtpd would start, then refuse every message with 530 while never offering AUTH:
-        # clients fail with "SMTP AUTH extension not supported", far from the cause.
-        raise pytest.UsageError(
-            "mailtrap_auth is set but mailtrap_tls is off, and the server never offers AUTH on "
-            "plain text (RFC 4954), so no client could log in; set mailtrap_tls = starttls (or "
-            "smtps) and log in over TLS with mailtrap.settings.ssl_context(), or "
-            "mailtrap_auth_allow_insecure = true (MAILTRAP_PYTEST_AUTH_ALLOW_INSECURE=1)"
-        )
-    return options
-
-
-def _open_store(spec: str | MessageStore, worker: str) -> MessageStore:
-    from pathlib import Path
-
-    from mailtrap.options import open_store
-
-    if not isinstance(spec, str):
-        return spec
-    if spec == "memory":  # a test session must never lose mail to pruning: no limit
-        return open_store(None, max_messages=0)
-    path = Path(spec)
-    if worker:  # SQLite files are per worker too, so workers never share a writer
-        path = path.with_name(f"{path.stem}-{worker}{path.suffix}")
-    return open_store(path, max_messages=0)
-
-
 def _worker(config: pytest.Config) -> str:
     """This process's xdist worker id ("gw0", ...), or "" when not a worker. Read from the
     config, as pytest-django does: the environment variable leaks into pytest runs that a
@@ -231,12 +174,13 @@ def mailtrap_server(
     mailtrap_certificates: Certificates | None,
 ) -> Iterator[SMTPServer]:
     """A running SMTP server for the whole session (one per xdist worker)."""
+    from mailtrap.pytest_plugin.server_options import open_session_store, smtp_options_from
     from mailtrap.smtp.server import PortInUse
 
     options = dict(mailtrap_server_options)
     spec = options.pop("store", "memory")
-    smtp = _smtp_options(options, mailtrap_certificates)  # refuses bad options before a store
-    store = _open_store(spec, _worker(pytestconfig))
+    smtp = smtp_options_from(options, mailtrap_certificates)  # refuses bad options before a store
+    store = open_session_store(spec, _worker(pytestconfig))
     try:
         server = smtp.server(store)
         server.start()
@@ -275,7 +219,7 @@ def mailtrap(request: pytest.FixtureRequest) -> Iterator[BaseMailbox]:
         return
     server: SMTPServer = request.getfixturevalue("mailtrap_server")
     certs: Certificates | None = request.getfixturevalue("mailtrap_certificates")
-    errors_before = len(server.errors)
+    errors_before, connections_before = len(server.errors), server.handler.connections
     mailbox = Mailbox(
         server.store,
         host=server.host,
@@ -288,8 +232,10 @@ def mailtrap(request: pytest.FixtureRequest) -> Iterator[BaseMailbox]:
         yield mailbox
     finally:
         mailbox.close()
+    if server.handler.active or server.handler.connections != connections_before:
+        server.settle()  # what this test's clients sent is dealt with: its errors are in
     errors = server.errors[errors_before:]
-    if errors:  # a server-side failure during this test fails this test
+    if errors:  # a failure caused by what was sent during this test fails this test
         pytest.fail(f"the mailtrap SMTP server failed during this test: {errors[0]!r}")
 
 

@@ -23,7 +23,7 @@ from mailtrap.options import (
     smtp_options,
     web_options,
 )
-from mailtrap.pytest_plugin import plugin
+from mailtrap.pytest_plugin.server_options import smtp_options_from
 from mailtrap.smtp.tls import Certificates, self_signed, server_context
 
 MAIL = b"From: app@example.com\r\nTo: bob@example.com\r\nSubject: typed\r\n\r\nhi\r\n"
@@ -169,7 +169,7 @@ def test_the_cli_and_the_plugin_build_the_same_server(
     from_cli = served[-1]  # with --smtps, the SMTPS listener comes after the plain one
     options: dict[str, Any] = {"host": "127.0.0.1", "port": 0, "tls": mode, "auth": auth}
     options["auth_allow_insecure"] = mode == "off"  # else the plugin refuses AUTH without TLS
-    from_plugin = plugin._smtp_options(options, certs if mode != "off" else None)
+    from_plugin = smtp_options_from(options, certs if mode != "off" else None)
     assert _flags(from_cli) == _flags(from_plugin)
     if mode == "smtps":  # the plain listener beside it offers no STARTTLS
         assert _flags(served[0])[1:4] == (False, False, False)

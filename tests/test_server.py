@@ -16,7 +16,7 @@ from mailfactory import build_mail
 from tools import SMTP_SOURCE_LIBS, require_tool, smtp_source
 
 from mailtrap import Envelope, MailtrapError, MemoryStore, MessageStore, MessageSummary
-from mailtrap.smtp.server import SMTPServer
+from mailtrap.smtp.server import PortInUse, SMTPServer
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 SUBJECT = "Grüße aus Köln ✓ — 日本語"
@@ -270,7 +270,7 @@ def test_port_zero_binds_a_free_port_and_host_port_are_exposed(store: MessageSto
 
 
 def test_port_in_use_is_a_clear_error(store: MessageStore, server: SMTPServer) -> None:
-    with pytest.raises(MailtrapError, match=rf"{server.port}: the port is in use.*--smtp"):
+    with pytest.raises(PortInUse, match=rf"{server.port}: the port is in use.*another port \(0"):
         SMTPServer(store, port=server.port).start()
 
 
@@ -326,6 +326,45 @@ def test_a_store_failure_is_a_451_and_reaches_check() -> None:
     with pytest.raises(MailtrapError, match="No space left") as raised:
         server.check()
     assert isinstance(raised.value.__cause__, OSError)
+
+
+class SlowFailingStore(MemoryStore):
+    """Fails every submission, a while after it was made: a disk that is slow, then full."""
+
+    def submit(self, raw: bytes, envelope: Envelope) -> Future[MessageSummary]:  # noqa: ARG002
+        future: Future[MessageSummary] = Future()
+        error = OSError(28, "No space left on device")
+        threading.Timer(0.3, future.set_exception, args=(error,)).start()
+        return future
+
+
+def test_settle_waits_until_what_clients_sent_has_been_dealt_with() -> None:
+    """A client that sends a message and does not wait for the reply: the failure it causes
+    comes later, and `settle()` returns only once it is in `errors`."""
+    with SMTPServer(SlowFailingStore(), port=0) as server:
+        assert server.settle(timeout=1)  # nothing to wait for
+        with socket.create_connection((server.host, server.port), timeout=10) as client:
+            client.recv(1024)
+            client.sendall(b"HELO x\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@x>\r\nDATA\r\n")
+            client.sendall(b"Subject: slow\r\n\r\nx\r\n.\r\n")  # the reply is not read
+            started = time.monotonic()
+            assert server.settle()
+            assert time.monotonic() - started > 0.2  # it waited for the store
+            assert [type(e) for e in server.errors] == [OSError]
+            client.settimeout(10)
+            replies = b""
+            while b"451" not in replies:  # the reply came, and the connection is alive
+                replies += client.recv(1024)
+
+
+def test_settle_gives_up_after_its_timeout() -> None:
+    with SMTPServer(SlowFailingStore(), port=0) as server:
+        with socket.create_connection((server.host, server.port), timeout=10) as client:
+            client.recv(1024)
+            client.sendall(b"HELO x\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@x>\r\nDATA\r\n")
+            client.sendall(b"Subject: slow\r\n\r\nx\r\n.\r\n")
+            assert not server.settle(timeout=0.05)
+            assert server.settle()
 
 
 @pytest.mark.slow

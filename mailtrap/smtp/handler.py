@@ -83,6 +83,7 @@ class DeliveryHandler:
         self.chaos = chaos or Chaos()
         self.max_connections = max_connections
         self.active = 0  # open connections: see opened() and closed()
+        self.connections = 0  # connections made since the start
         self.hostname = hostname
         self.max_recipients = max_recipients
         self._on_error = on_error or (lambda _exc: None)
@@ -139,6 +140,7 @@ class DeliveryHandler:
     def opened(self) -> None:
         """A connection was made (once per connection, not again after STARTTLS)."""
         self.active += 1
+        self.connections += 1
 
     def closed(self) -> None:
         """A connection was lost; pairs with `opened`."""
