@@ -331,7 +331,12 @@ def test_a_store_failure_is_a_451_and_reaches_check() -> None:
 class SlowFailingStore(MemoryStore):
     """Fails every submission, a while after it was made: a disk that is slow, then full."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.submitted = threading.Event()
+
     def submit(self, raw: bytes, envelope: Envelope) -> Future[MessageSummary]:  # noqa: ARG002
+        self.submitted.set()
         future: Future[MessageSummary] = Future()
         error = OSError(28, "No space left on device")
         threading.Timer(0.3, future.set_exception, args=(error,)).start()
@@ -490,3 +495,21 @@ def test_data_arriving_in_pieces_is_stored_exactly(store: MessageStore) -> None:
             assert [r[:3] for r in read_replies(sock, 2)] == [b"250", b"221"]
     raw = store.get(only_message(store).id).raw
     assert raw.endswith(b"\r\n\r\n.stuffed\r\nends with a dot.\r\n")
+
+
+def test_a_store_failure_after_the_client_hung_up_is_not_lost() -> None:
+    """The client gives up waiting for the reply and goes while the store is still at work:
+    the reply has nobody to go to, but the store's failure still reaches `errors` (and so
+    `check()` and the test that caused it)."""
+    store = SlowFailingStore()
+    with SMTPServer(store, port=0) as server:
+        with socket.create_connection((server.host, server.port), timeout=10) as client:
+            client.recv(1024)
+            client.sendall(b"HELO x\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@x>\r\nDATA\r\n")
+            client.sendall(b"Subject: gone\r\n\r\nx\r\n.\r\n")
+            assert store.submitted.wait(10)  # the store has it; the client hangs up now
+        deadline = time.monotonic() + 10
+        while not server.errors:  # the store fails 0.3 s after it was given the message
+            assert time.monotonic() < deadline, "the store's failure was lost"
+            time.sleep(0.01)
+    assert [type(e) for e in server.errors] == [OSError]

@@ -192,10 +192,16 @@ class DeliveryHandler:
             tls=session.ssl is not None,
             login=_login(session),
         )
+        stored = self.store.submit(raw, meta)
         try:
             # The store parses on a thread of its own (MessageStore.submit's promise): this
             # loop serves every other connection, and under `mailtrap serve` the web API.
-            summary = await self._settled(self.store.submit(raw, meta))
+            summary = await self._settled(stored)
+        except asyncio.CancelledError:
+            # The client hung up before the reply. The store goes on; a failure of its must
+            # still be recorded (on the store's thread: list.append is atomic).
+            stored.add_done_callback(self._failed_unheard)
+            raise
         except Exception as exc:
             log.exception("could not store a message from %s", meta.peer)
             self.refused()
@@ -205,6 +211,12 @@ class DeliveryHandler:
         self.stats.accepted += 1
         self.stats.accepted_bytes += summary.size
         return f"250 2.0.0 OK: queued as {summary.id}"
+
+    def _failed_unheard(self, stored: Future[MessageSummary]) -> None:
+        exc = stored.exception()
+        if exc is not None:
+            log.error("could not store a message whose client had gone", exc_info=exc)
+            self._on_error(exc)
 
     def _now(self) -> str:
         # Formatting the date costs more than the rest of the trace field; once a second will do.

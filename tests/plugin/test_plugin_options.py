@@ -133,6 +133,7 @@ def test_auth_allow_insecure_logs_in_on_plain_text(
         def test_login(mailtrap):
             s = mailtrap.settings
             assert s.tls == "off" and (s.username, s.password) == ("app", "s3cret")
+            assert "s3cret" not in repr(s)
             assert s.django["EMAIL_HOST_USER"] == "app"
             with smtplib.SMTP(s.host, s.port, timeout=10) as client:
                 with pytest.raises(smtplib.SMTPSenderRefused):  # a login is still required
