@@ -89,8 +89,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--mailtrap-url",
         metavar="URL",
         default=None,
-        help="use the mailtrap server at URL (e.g. http://127.0.0.1:8025) instead of starting "
-        "one in-process",
+        help="use the mailtrap server at URL (e.g. http://127.0.0.1:8025, or "
+        "http://USER:PASS@host:8025 for one started with --ui-auth) instead of starting one "
+        "in-process",
     )
 
 
