@@ -24,6 +24,7 @@ from mailtrap._version import __version__
 from mailtrap.config import OPTIONS, Settings, default_db_path, parse_address
 from mailtrap.errors import MailtrapError
 from mailtrap.options import open_store, serve_options
+from mailtrap.smtp.server import PortInUse
 
 if TYPE_CHECKING:
     from mailtrap.smtp.server import SMTPServer
@@ -164,6 +165,11 @@ def serve(settings: Settings, environ: Mapping[str, str], out: TextIO) -> int:
     sys.setswitchinterval(SWITCH_INTERVAL)
     try:
         asyncio.run(run(store, options, announce=announce))
+    except PortInUse as exc:
+        flag = "--smtps" if (exc.host, exc.port) == settings.smtps else "--smtp"
+        fix = f"stop it or pass another port, e.g. {flag} 127.0.0.1:2525"
+        print(f"mailtrap: {exc.saying(fix)}", file=out)
+        return 1
     except MailtrapError as exc:
         print(f"mailtrap: {exc}", file=out)
         return 1

@@ -30,16 +30,39 @@ class WaitTimeout(MailtrapError, TimeoutError):
 
 class Client:
     """The v1 API at `base_url` (e.g. "http://127.0.0.1:8025"). `timeout` bounds each request,
-    except `wait`, which allows its own timeout on top."""
+    except `wait`, which allows its own timeout on top.
 
-    def __init__(self, base_url: str = "http://127.0.0.1:8025", *, timeout: float = 10.0):
+    A server started with `--ui-auth` wants a login: `auth=(user, password)`, or in the URL
+    (`http://user:password@host:8025`, percent-escaped as URLs are). Either way it is sent as
+    HTTP Basic and kept apart: `base_url` is the URL without it, and no repr or error carries
+    the password. Raises ValueError for a URL that is not http(s), or a login given twice or
+    without its password."""
+
+    def __init__(
+        self,
+        base_url: str = "http://127.0.0.1:8025",
+        *,
+        timeout: float = 10.0,
+        auth: tuple[str, str] | None = None,
+    ):
         if not base_url.startswith(("http://", "https://")):
-            raise ValueError(f"base_url must start with http:// or https://, got {base_url!r}")
+            # The URL may hold a password: name its scheme only.
+            scheme = base_url.partition(":")[0] if ":" in base_url else base_url[:20]
+            raise ValueError(f"base_url must start with http:// or https://, not {scheme!r}...")
+        base_url, in_url = _split_login(base_url)
+        if in_url is not None and auth is not None:
+            raise ValueError("a login in the URL and auth=; give one")
+        login = in_url or auth
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.username = login[0] if login else ""
+        self._authorization = (
+            "Basic " + base64.b64encode(f"{login[0]}:{login[1]}".encode()).decode() if login else ""
+        )
 
     def __repr__(self) -> str:
-        return f"Client({self.base_url!r})"
+        login = f", username={self.username!r}" if self.username else ""
+        return f"Client({self.base_url!r}{login})"
 
     # -- reading -------------------------------------------------------------------------
 
@@ -140,6 +163,15 @@ class Client:
         """Replace every rule (Mailpit's triggers included, which are rules here too)."""
         self._request("PUT", "/api/v1/chaos", body={"Rules": list(rules)})
 
+    def add_chaos_rules(self, rules: Iterable[dict[str, Any]]) -> None:
+        """Add rules after the active ones, keeping every other client's (mailtrap only)."""
+        self._request("POST", "/api/v1/chaos/rules", body={"Rules": list(rules)})
+
+    def remove_chaos_rules(self, rules: Iterable[dict[str, Any]]) -> None:
+        """Remove the active rules equal to `rules`, whatever `Times` they have left, keeping
+        every other client's (mailtrap only)."""
+        self._request("DELETE", "/api/v1/chaos/rules", body={"Rules": list(rules)})
+
     def set_tags(self, ids: Iterable[str], tags: Iterable[str]) -> None:
         self._request("PUT", "/api/v1/tags", body={"IDs": list(ids), "Tags": list(tags)})
 
@@ -164,6 +196,8 @@ class Client:
         request = urllib.request.Request(url, data=data, method=method)
         if data is not None:
             request.add_header("Content-Type", "application/json")
+        if self._authorization:
+            request.add_header("Authorization", self._authorization)
         try:
             with urllib.request.urlopen(request, timeout=_timeout or self.timeout) as response:
                 return response.read()  # type: ignore[no-any-return]
@@ -171,12 +205,38 @@ class Client:
             detail = _detail(exc)
             if exc.code == 404 and path.startswith("/api/v1/message/"):
                 raise MessageNotFound(path.split("/")[4]) from None
+            if exc.code == 401:
+                detail = self._login_problem(detail)
             raise _HTTPError(exc.code, detail, method, url) from None
         except urllib.error.URLError as exc:
             raise MailtrapError(
                 f"cannot reach mailtrap at {self.base_url} ({exc.reason}); is `mailtrap serve` "
                 "running there?"
             ) from None
+
+    def _login_problem(self, detail: str) -> str:
+        """401's detail, with the fix: the server's own words say nothing of this client."""
+        if self.username:
+            return f"{detail}; it refused the login as {self.username!r} (check the password)"
+        return (
+            f"{detail}; this mailtrap requires a login (--ui-auth): pass "
+            "Client(auth=(user, password)) or put user:password@ in the URL"
+        )
+
+
+def _split_login(url: str) -> tuple[str, tuple[str, str] | None]:
+    """`url` without its `user:password@`, and that login (percent-decoded), if any."""
+    parts = urllib.parse.urlsplit(url)
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    if not at:
+        return url, None
+    user, colon, password = userinfo.partition(":")
+    if not colon or not user:
+        raise ValueError(
+            "the URL's login needs a user name and a password (http://user:password@host:port)"
+        )
+    bare = urllib.parse.urlunsplit(parts._replace(netloc=hostport))
+    return bare, (urllib.parse.unquote(user), urllib.parse.unquote(password))
 
 
 class _HTTPError(MailtrapError):

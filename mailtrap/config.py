@@ -291,7 +291,8 @@ OPTIONS: tuple[Option, ...] = (
         "--chaos",
         "RULE",
         parse_rules,
-        "refuse on purpose: STAGE:CODE[:times=N,match=GLOB,probability=P] (repeatable)",
+        "refuse on purpose: STAGE:CODE[:times=N,match=GLOB,recipients=GLOB,probability=P,text=T]"
+        " (repeatable)",
         repeatable=True,
     ),
     Option(

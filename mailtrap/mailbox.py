@@ -10,7 +10,6 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from dataclasses import replace
 from typing import Any, Literal, overload
 
 from mailtrap._aio import AsyncMethods, refuse_on_a_loop
@@ -288,8 +287,5 @@ class Mailbox(BaseMailbox):
     def close(self) -> None:
         self._unsubscribe()
         if self.chaos is not None and self._rules:  # a test's rules never outlive it
-            # A partly used rule is stored with fewer `times` left than it was added with.
-            ours = {replace(r, times=None) for r in self._rules}
-            kept = [r for r in self.chaos.rules() if replace(r, times=None) not in ours]
-            self.chaos.set_rules(kept)
+            self.chaos.remove(self._rules)
             self._rules.clear()

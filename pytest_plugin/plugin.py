@@ -13,6 +13,8 @@ Settings, each an ini option with an environment variable that overrides it:
     mailtrap_tls    MAILTRAP_PYTEST_TLS    off, starttls, require-starttls or smtps (with a
                                            generated CA: mailtrap.settings.ca/.ssl_context())
     mailtrap_auth   MAILTRAP_PYTEST_AUTH   "any", or USER:PASS,... to require a login
+    mailtrap_auth_allow_insecure           false; true offers AUTH without TLS (needed for
+        MAILTRAP_PYTEST_AUTH_ALLOW_INSECURE       mailtrap_auth when mailtrap_tls is off)
 
 or override the `mailtrap_server_options` fixture (a dict of SMTPServer arguments plus
 `store`, `tls` and `auth`) in a conftest.py. Asking for the fixture of the same name keeps
@@ -26,13 +28,16 @@ probabilities:
 Remote mode: `--mailtrap-url http://host:8025` (ini `mailtrap_url`, env MAILTRAP_PYTEST_URL)
 makes `mailtrap` talk to a running `mailtrap serve` instead; the app under test then sends to
 `mailtrap_smtp` (env MAILTRAP_PYTEST_SMTP, HOST:PORT, default the URL's host on port 1025).
+Each test sees and refuses only mail to its own `address()`es there, unless
+`mailtrap_remote_scope` (MAILTRAP_PYTEST_REMOTE_SCOPE) is `server`; see `remote.py`, which
+also takes a `--ui-auth` login from the URL or MAILTRAP_PYTEST_UI_AUTH.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -40,11 +45,9 @@ import pytest
 # each fixture the core it needs (a run with no mailtrap fixture never pays for the server).
 if TYPE_CHECKING:
     from mailtrap.mailbox import BaseMailbox
-    from mailtrap.options import SMTPOptions
     from mailtrap.smtp.server import SMTPServer
     from mailtrap.smtp.settings import SMTPSettings
     from mailtrap.smtp.tls import Certificates
-    from mailtrap.storage.base import MessageStore
 
 __all__ = [
     "mailtrap",
@@ -62,8 +65,18 @@ _INI = {
     "mailtrap_store": ("MAILTRAP_PYTEST_STORE", "memory", "'memory' or a SQLite file path"),
     "mailtrap_tls": ("MAILTRAP_PYTEST_TLS", "off", "off, starttls, require-starttls or smtps"),
     "mailtrap_auth": ("MAILTRAP_PYTEST_AUTH", "", "'any', or USER:PASS,... to require AUTH"),
+    "mailtrap_auth_allow_insecure": (
+        "MAILTRAP_PYTEST_AUTH_ALLOW_INSECURE",
+        "false",
+        "offer AUTH without TLS (RFC 4954 forbids it; for apps that cannot do TLS)",
+    ),
     "mailtrap_url": ("MAILTRAP_PYTEST_URL", "", "a running mailtrap's URL: remote mode"),
     "mailtrap_smtp": ("MAILTRAP_PYTEST_SMTP", "", "remote mode: where apps send (HOST:PORT)"),
+    "mailtrap_remote_scope": (
+        "MAILTRAP_PYTEST_REMOTE_SCOPE",
+        "addresses",
+        "remote mode: what a test sees and refuses, 'addresses' (its own) or 'server'",
+    ),
 }
 
 
@@ -76,8 +89,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--mailtrap-url",
         metavar="URL",
         default=None,
-        help="use the mailtrap server at URL (e.g. http://127.0.0.1:8025) instead of starting "
-        "one in-process",
+        help="use the mailtrap server at URL (e.g. http://127.0.0.1:8025, or "
+        "http://USER:PASS@host:8025 for one started with --ui-auth) instead of starting one "
+        "in-process",
     )
 
 
@@ -96,27 +110,11 @@ def _setting(config: pytest.Config, name: str) -> str:
     return value if value is not None else str(config.getini(name))
 
 
-def _remote(config: pytest.Config) -> tuple[str, str, int] | None:
-    """(url, smtp host, smtp port) in remote mode, else None."""
-    from urllib.parse import urlsplit
-
-    from mailtrap.config import parse_address
-
-    url = _setting(config, "mailtrap_url")
-    if not url:
-        return None
-    smtp = _setting(config, "mailtrap_smtp") or f"{urlsplit(url).hostname or '127.0.0.1'}:1025"
-    try:
-        host, port = parse_address(smtp)
-    except ValueError as exc:
-        raise pytest.UsageError(f"mailtrap_smtp / MAILTRAP_PYTEST_SMTP: {exc}") from None
-    return url, host, port
-
-
 @pytest.fixture(scope="session")
 def mailtrap_server_options(pytestconfig: pytest.Config) -> dict[str, Any]:
     """Arguments for the session's SMTPServer, plus `store` ("memory" or a path), `tls` and
     `auth` (the ini settings). Override it to pass any other SMTPServer argument."""
+    from mailtrap.flags import parse_bool
     from mailtrap.options import TLS_MODES
 
     port_text = _setting(pytestconfig, "mailtrap_port")
@@ -133,12 +131,19 @@ def mailtrap_server_options(pytestconfig: pytest.Config) -> dict[str, Any]:
         raise pytest.UsageError(
             f"mailtrap_tls / MAILTRAP_PYTEST_TLS must be one of {', '.join(TLS_MODES)}, got {tls!r}"
         )
+    try:
+        insecure = parse_bool(_setting(pytestconfig, "mailtrap_auth_allow_insecure"))
+    except ValueError as exc:
+        raise pytest.UsageError(
+            f"mailtrap_auth_allow_insecure / MAILTRAP_PYTEST_AUTH_ALLOW_INSECURE: {exc}"
+        ) from None
     return {
         "host": _setting(pytestconfig, "mailtrap_host"),
         "port": port,
         "store": _setting(pytestconfig, "mailtrap_store"),
         "tls": tls,
         "auth": _setting(pytestconfig, "mailtrap_auth"),
+        "auth_allow_insecure": insecure,
     }
 
 
@@ -153,50 +158,6 @@ def mailtrap_certificates(
     from mailtrap.smtp.tls import self_signed
 
     return self_signed(tmp_path_factory.mktemp("mailtrap-tls"))
-
-
-def _smtp_options(values: dict[str, Any], certs: Certificates | None) -> SMTPOptions:
-    """The `mailtrap_server_options` dict (less `store`) as SMTPOptions: `tls` and `auth` go
-    through `smtp_options`, as `mailtrap serve`'s flags do, and the rest are SMTPServer's."""
-    from mailtrap.options import SMTPOptions, smtp_options
-    from mailtrap.smtp.auth import parse_users
-    from mailtrap.smtp.tls import server_context
-
-    values = dict(values)
-    tls, auth = values.pop("tls", "off"), values.pop("auth", "")
-    logins: dict[str, str] | Literal["any"] = "any" if auth == "any" else {}
-    try:
-        if auth and auth != "any":
-            logins = parse_users(auth.split(","))
-    except ValueError as exc:
-        raise pytest.UsageError(f"mailtrap_auth / MAILTRAP_PYTEST_AUTH: {exc}") from None
-    if tls != "off" and certs is None:
-        raise pytest.UsageError(
-            f"mailtrap tls is {tls!r}, but the mailtrap_certificates fixture gave no "
-            "certificates; return mailtrap.self_signed(directory) from it, or set tls to 'off'"
-        )
-    try:
-        context = server_context(certs) if certs is not None and tls != "off" else None
-        return smtp_options(
-            SMTPOptions.from_mapping(values), tls=tls, tls_context=context, logins=logins
-        )
-    except ValueError as exc:
-        raise pytest.UsageError(f"mailtrap_server_options: {exc}") from None
-
-
-def _open_store(spec: str | MessageStore, worker: str) -> MessageStore:
-    from pathlib import Path
-
-    from mailtrap.options import open_store
-
-    if not isinstance(spec, str):
-        return spec
-    if spec == "memory":  # a test session must never lose mail to pruning: no limit
-        return open_store(None, max_messages=0)
-    path = Path(spec)
-    if worker:  # SQLite files are per worker too, so workers never share a writer
-        path = path.with_name(f"{path.stem}-{worker}{path.suffix}")
-    return open_store(path, max_messages=0)
 
 
 def _worker(config: pytest.Config) -> str:
@@ -214,13 +175,21 @@ def mailtrap_server(
     mailtrap_certificates: Certificates | None,
 ) -> Iterator[SMTPServer]:
     """A running SMTP server for the whole session (one per xdist worker)."""
+    from mailtrap.pytest_plugin.server_options import open_session_store, smtp_options_from
+    from mailtrap.smtp.server import PortInUse
+
     options = dict(mailtrap_server_options)
     spec = options.pop("store", "memory")
-    smtp = _smtp_options(options, mailtrap_certificates)  # refuses bad options before a store
-    store = _open_store(spec, _worker(pytestconfig))
+    smtp = smtp_options_from(options, mailtrap_certificates)  # refuses bad options before a store
+    store = open_session_store(spec, _worker(pytestconfig))
     try:
         server = smtp.server(store)
         server.start()
+    except PortInUse as exc:
+        store.close()
+        fix = "stop it, or set mailtrap_port (MAILTRAP_PYTEST_PORT) to another port, or to 0 "
+        fix += "for a free one (xdist worker N listens on mailtrap_port + N)"
+        raise PortInUse(exc.host, exc.port, fix) from None
     except Exception:
         store.close()
         raise
@@ -238,13 +207,11 @@ def mailtrap(request: pytest.FixtureRequest) -> Iterator[BaseMailbox]:
     In-process by default; with `--mailtrap-url`, on that server, through its API."""
     from mailtrap.mailbox import Mailbox
 
-    remote = _remote(request.config)
-    if remote is not None:
-        url, host, port = remote
-        from mailtrap.client import Client
-        from mailtrap.remote import RemoteMailbox
+    if _setting(request.config, "mailtrap_url"):  # remote mode: its modules load only then
+        from mailtrap.pytest_plugin.remote import open_mailbox, remote
 
-        remote_box = RemoteMailbox(Client(url), host=host, port=port)
+        config = request.config
+        remote_box = open_mailbox(remote(lambda name: _setting(config, name)), _worker(config))
         request.node.stash[MAILBOX] = remote_box
         try:
             yield remote_box
@@ -253,7 +220,7 @@ def mailtrap(request: pytest.FixtureRequest) -> Iterator[BaseMailbox]:
         return
     server: SMTPServer = request.getfixturevalue("mailtrap_server")
     certs: Certificates | None = request.getfixturevalue("mailtrap_certificates")
-    errors_before = len(server.errors)
+    errors_before, connections_before = len(server.errors), server.handler.connections
     mailbox = Mailbox(
         server.store,
         host=server.host,
@@ -266,8 +233,10 @@ def mailtrap(request: pytest.FixtureRequest) -> Iterator[BaseMailbox]:
         yield mailbox
     finally:
         mailbox.close()
+    if server.handler.active or server.handler.connections != connections_before:
+        server.settle()  # what this test's clients sent is dealt with: its errors are in
     errors = server.errors[errors_before:]
-    if errors:  # a server-side failure during this test fails this test
+    if errors:  # a failure caused by what was sent during this test fails this test
         pytest.fail(f"the mailtrap SMTP server failed during this test: {errors[0]!r}")
 
 
@@ -294,10 +263,16 @@ def mailtrap_django(mailtrap: BaseMailbox) -> Iterator[BaseMailbox]:
 
     Django's test runner swaps in the in-memory `locmem` backend; this puts the real SMTP
     backend back, aimed at the session's server, so mail goes through SMTP as in production.
+    Over TLS it is `mailtrap.pytest_plugin.django.EmailBackend`, which trusts the session's
+    CA (Django has no setting for one).
     """
     try:
         from django.test.utils import override_settings
     except ImportError:  # pragma: no cover - depends on the user's environment
         pytest.fail("the mailtrap_django fixture needs Django: pip install django")
-    with override_settings(**mailtrap.settings.django):
+    overrides = dict(mailtrap.settings.django)
+    if mailtrap.settings.ca is not None:
+        overrides["EMAIL_BACKEND"] = "mailtrap.pytest_plugin.django.EmailBackend"
+        overrides["MAILTRAP_CA_FILE"] = str(mailtrap.settings.ca)
+    with override_settings(**overrides):
         yield mailtrap

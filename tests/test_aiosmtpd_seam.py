@@ -52,3 +52,14 @@ def test_a_live_connection_still_carries_the_private_state() -> None:
 
     missing = asyncio.run(connect())
     assert missing == [], f"aiosmtpd {aiosmtpd.smtp.__version__} no longer sets {missing}"
+
+
+def test_the_asyncio_stream_members_line_reader_uses_are_still_there() -> None:
+    """`mailtrap.smtp.lines.LineReader` sets `_limit` and overrides `_wait_for_data`, where
+    every read that finds too little buffered waits (what `SMTPServer.settle` reads)."""
+
+    async def members() -> tuple[bool, bool]:
+        reader = asyncio.StreamReader()
+        return callable(getattr(reader, "_wait_for_data", None)), hasattr(reader, "_limit")
+
+    assert asyncio.run(members()) == (True, True)

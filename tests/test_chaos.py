@@ -162,3 +162,46 @@ def test_auth_stage() -> None:
             client.auth("PLAIN", client.auth_plain)
         assert refused.value.smtp_code == 535
         assert client.auth("PLAIN", client.auth_plain)[0] == 235  # the rule is used up
+
+
+def test_a_recipients_glob_keeps_a_rule_to_that_mail() -> None:
+    """How a test on a shared server refuses only its own mail: at RCPT the recipient being
+    added must match, at DATA any recipient; `match` still reads what it always read."""
+    chaos = Chaos([Rule("rcpt", 550, times=2, recipients="*.t0k3n@mailtrap.test")])
+    assert chaos.check("rcpt", ["other@example.com"], ["other@example.com"]) is None
+    mine = "user.t0k3n@mailtrap.test"
+    assert chaos.check("rcpt", [mine], [mine]) is not None
+    chaos.set_rules([Rule("data", 451, match="app@*", recipients="*.t0k3n@mailtrap.test")])
+    assert chaos.check("data", ["app@x", "a@x"], ["a@x"]) is None  # no recipient of ours
+    assert chaos.check("data", ["bad@x", mine], [mine]) is None  # `match` still applies
+    assert chaos.check("data", ["app@x", "a@x", mine], ["a@x", mine]) is not None
+    assert parse_rule("rcpt:550:recipients=*.t@mailtrap.test").recipients == "*.t@mailtrap.test"
+
+
+@pytest.mark.parametrize("stage", ["connect", "auth", "mail"])
+def test_a_recipients_glob_where_no_recipient_is_known_is_refused(stage: str) -> None:
+    with pytest.raises(ValueError, match=rf"recipients= needs .*\(rcpt or data\), not '{stage}'"):
+        Rule(stage, 451, recipients="*@x")  # type: ignore[arg-type]
+
+
+def test_remove_takes_away_the_same_rules_whatever_their_count_left() -> None:
+    mine = Rule("rcpt", 451, times=3, recipients="*.a@mailtrap.test")
+    theirs = Rule("rcpt", 451, times=3, recipients="*.b@mailtrap.test")
+    chaos = Chaos([mine, theirs])
+    assert chaos.check("rcpt", ["u.a@mailtrap.test"], ["u.a@mailtrap.test"]) is not None
+    chaos.remove([mine])  # stored with times=2 by now
+    assert chaos.rules() == [theirs]
+
+
+def test_only_the_scoped_recipient_is_refused_by_a_real_server() -> None:
+    store = MemoryStore()
+    with SMTPServer(store, port=0) as server:
+        server.chaos.add(Rule("rcpt", 550, recipients="*.mine@mailtrap.test"))
+        with smtplib.SMTP(server.host, server.port) as client:
+            refused = client.sendmail(
+                "app@example.com", ["a.mine@mailtrap.test", "someone@example.com"], MAIL
+            )
+    assert refused == {
+        "a.mine@mailtrap.test": (550, b"5.1.1 Mailbox unavailable (mailtrap fault injection)")
+    }
+    assert store.get(store.list().messages[0].id).envelope.rcpt_tos == ("someone@example.com",)

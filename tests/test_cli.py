@@ -199,6 +199,7 @@ def test_port_in_use_exits_1_naming_the_port_and_the_fix(db: Path) -> None:
         proc = run_once("--db", str(db), "--smtp", f"127.0.0.1:{port}")
     assert proc.returncode == 1
     assert f"cannot listen for SMTP on 127.0.0.1:{port}: the port is in use" in proc.stderr
+    assert "pass another port, e.g. --smtp 127.0.0.1:2525" in proc.stderr
 
 
 def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:

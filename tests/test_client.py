@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
+import urllib.parse
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import httpx
@@ -12,6 +14,9 @@ from liveserver import LiveServer
 from mailfactory import build_mail, deliver, envelope_for
 
 from mailtrap import Client, MailtrapError, MessageNotFound, MessageStore, WaitTimeout
+from mailtrap.options import WebOptions
+from mailtrap.smtp.auth import Passwords
+from mailtrap.web import create_app
 
 Live = tuple[LiveServer, httpx.Client]
 
@@ -84,3 +89,61 @@ def test_errors_are_clear(client: Client) -> None:
         Client("http://127.0.0.1:9", timeout=2).messages()
     with pytest.raises(ValueError, match=r"http://"):
         Client("localhost:8025")
+
+
+PASSWORD = "pw-Zq9%x"  # with a character that URLs must escape
+
+
+def quoted_password() -> str:
+    return urllib.parse.quote(PASSWORD, safe="")
+
+
+@pytest.fixture
+def guarded(store: MessageStore) -> Iterator[str]:
+    """`store` served behind `--ui-auth qa:PASSWORD`; yields the URL without credentials."""
+    options = WebOptions(passwords=Passwords({"qa": PASSWORD}))
+    with LiveServer(create_app(store, options)) as server:
+        yield server.url
+
+
+@pytest.mark.parametrize("how", ["url", "auth"])
+def test_a_login_in_the_url_or_as_auth_reaches_a_guarded_server(
+    guarded: str, store: MessageStore, how: str
+) -> None:
+    deliver(store, subject="behind a login")
+    if how == "url":
+        quoted = urllib.parse.quote(PASSWORD, safe="")
+        client = Client(guarded.replace("http://", f"http://qa:{quoted}@"), timeout=10)
+    else:
+        client = Client(guarded, auth=("qa", PASSWORD), timeout=10)
+    assert client.base_url == guarded  # the login is kept apart from the URL
+    assert client.username == "qa"
+    assert [m.subject for m in client.messages().messages] == ["behind a login"]
+    assert PASSWORD not in repr(client)
+    assert quoted_password() not in repr(client)
+    assert repr(client) == f"Client({guarded!r}, username='qa')"
+
+
+def test_a_missing_or_wrong_login_is_named_without_the_password(guarded: str) -> None:
+    with pytest.raises(MailtrapError, match=r"answered 401: .*requires a login \(--ui-auth\)"):
+        Client(guarded, timeout=10).messages()
+    wrong = Client(guarded, auth=("qa", "Wr0ng-" + PASSWORD), timeout=10)
+    with pytest.raises(MailtrapError, match=r"refused the login as 'qa'") as refused:
+        wrong.messages()
+    unreachable = Client(f"http://qa:{quoted_password()}@127.0.0.1:9", timeout=2)
+    with pytest.raises(
+        MailtrapError, match=r"cannot reach mailtrap at http://127\.0\.0\.1:9 "
+    ) as gone:
+        unreachable.messages()
+    for error in (refused, gone):
+        assert PASSWORD not in str(error.value)
+        assert quoted_password() not in str(error.value)
+
+
+def test_a_login_given_twice_or_half_is_refused_without_echoing_it() -> None:
+    with pytest.raises(ValueError, match="a login in the URL and auth=; give one") as twice:
+        Client(f"http://qa:{PASSWORD}@127.0.0.1:8025", auth=("qa", PASSWORD))
+    with pytest.raises(ValueError, match=r"a user name and a password") as half:
+        Client("http://qa@127.0.0.1:8025")
+    for error in (twice, half):
+        assert PASSWORD not in str(error.value)

@@ -23,7 +23,7 @@ from mailtrap.options import (
     smtp_options,
     web_options,
 )
-from mailtrap.pytest_plugin import plugin
+from mailtrap.pytest_plugin.server_options import smtp_options_from
 from mailtrap.smtp.tls import Certificates, self_signed, server_context
 
 MAIL = b"From: app@example.com\r\nTo: bob@example.com\r\nSubject: typed\r\n\r\nhi\r\n"
@@ -144,6 +144,7 @@ def _flags(options: SMTPOptions) -> tuple[Any, ...]:
         options.implicit_tls,
         options.auth is not None,
         users,
+        options.auth_allow_insecure,
     )
 
 
@@ -162,11 +163,13 @@ def test_the_cli_and_the_plugin_build_the_same_server(
         smtp_tls_key=certs.key if mode != "off" else None,
         smtp_auth_accept_any=auth == "any",
         smtp_auth=(auth,) if ":" in auth else (),
+        smtp_auth_allow_insecure=mode == "off",
     )
     served = serve_options(settings, tmp_path).listeners
     from_cli = served[-1]  # with --smtps, the SMTPS listener comes after the plain one
-    options = {"host": "127.0.0.1", "port": 0, "tls": mode, "auth": auth}
-    from_plugin = plugin._smtp_options(options, certs if mode != "off" else None)
+    options: dict[str, Any] = {"host": "127.0.0.1", "port": 0, "tls": mode, "auth": auth}
+    options["auth_allow_insecure"] = mode == "off"  # else the plugin refuses AUTH without TLS
+    from_plugin = smtp_options_from(options, certs if mode != "off" else None)
     assert _flags(from_cli) == _flags(from_plugin)
     if mode == "smtps":  # the plain listener beside it offers no STARTTLS
         assert _flags(served[0])[1:4] == (False, False, False)

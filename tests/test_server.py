@@ -16,7 +16,7 @@ from mailfactory import build_mail
 from tools import SMTP_SOURCE_LIBS, require_tool, smtp_source
 
 from mailtrap import Envelope, MailtrapError, MemoryStore, MessageStore, MessageSummary
-from mailtrap.smtp.server import SMTPServer
+from mailtrap.smtp.server import PortInUse, SMTPServer
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 SUBJECT = "Grüße aus Köln ✓ — 日本語"
@@ -270,7 +270,7 @@ def test_port_zero_binds_a_free_port_and_host_port_are_exposed(store: MessageSto
 
 
 def test_port_in_use_is_a_clear_error(store: MessageStore, server: SMTPServer) -> None:
-    with pytest.raises(MailtrapError, match=rf"{server.port}: the port is in use.*--smtp"):
+    with pytest.raises(PortInUse, match=rf"{server.port}: the port is in use.*another port \(0"):
         SMTPServer(store, port=server.port).start()
 
 
@@ -326,6 +326,50 @@ def test_a_store_failure_is_a_451_and_reaches_check() -> None:
     with pytest.raises(MailtrapError, match="No space left") as raised:
         server.check()
     assert isinstance(raised.value.__cause__, OSError)
+
+
+class SlowFailingStore(MemoryStore):
+    """Fails every submission, a while after it was made: a disk that is slow, then full."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.submitted = threading.Event()
+
+    def submit(self, raw: bytes, envelope: Envelope) -> Future[MessageSummary]:  # noqa: ARG002
+        self.submitted.set()
+        future: Future[MessageSummary] = Future()
+        error = OSError(28, "No space left on device")
+        threading.Timer(0.3, future.set_exception, args=(error,)).start()
+        return future
+
+
+def test_settle_waits_until_what_clients_sent_has_been_dealt_with() -> None:
+    """A client that sends a message and does not wait for the reply: the failure it causes
+    comes later, and `settle()` returns only once it is in `errors`."""
+    with SMTPServer(SlowFailingStore(), port=0) as server:
+        assert server.settle(timeout=1)  # nothing to wait for
+        with socket.create_connection((server.host, server.port), timeout=10) as client:
+            client.recv(1024)
+            client.sendall(b"HELO x\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@x>\r\nDATA\r\n")
+            client.sendall(b"Subject: slow\r\n\r\nx\r\n.\r\n")  # the reply is not read
+            started = time.monotonic()
+            assert server.settle()
+            assert time.monotonic() - started > 0.2  # it waited for the store
+            assert [type(e) for e in server.errors] == [OSError]
+            client.settimeout(10)
+            replies = b""
+            while b"451" not in replies:  # the reply came, and the connection is alive
+                replies += client.recv(1024)
+
+
+def test_settle_gives_up_after_its_timeout() -> None:
+    with SMTPServer(SlowFailingStore(), port=0) as server:
+        with socket.create_connection((server.host, server.port), timeout=10) as client:
+            client.recv(1024)
+            client.sendall(b"HELO x\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@x>\r\nDATA\r\n")
+            client.sendall(b"Subject: slow\r\n\r\nx\r\n.\r\n")
+            assert not server.settle(timeout=0.05)
+            assert server.settle()
 
 
 @pytest.mark.slow
@@ -451,3 +495,21 @@ def test_data_arriving_in_pieces_is_stored_exactly(store: MessageStore) -> None:
             assert [r[:3] for r in read_replies(sock, 2)] == [b"250", b"221"]
     raw = store.get(only_message(store).id).raw
     assert raw.endswith(b"\r\n\r\n.stuffed\r\nends with a dot.\r\n")
+
+
+def test_a_store_failure_after_the_client_hung_up_is_not_lost() -> None:
+    """The client gives up waiting for the reply and goes while the store is still at work:
+    the reply has nobody to go to, but the store's failure still reaches `errors` (and so
+    `check()` and the test that caused it)."""
+    store = SlowFailingStore()
+    with SMTPServer(store, port=0) as server:
+        with socket.create_connection((server.host, server.port), timeout=10) as client:
+            client.recv(1024)
+            client.sendall(b"HELO x\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@x>\r\nDATA\r\n")
+            client.sendall(b"Subject: gone\r\n\r\nx\r\n.\r\n")
+            assert store.submitted.wait(10)  # the store has it; the client hangs up now
+        deadline = time.monotonic() + 10
+        while not server.errors:  # the store fails 0.3 s after it was given the message
+            assert time.monotonic() < deadline, "the store's failure was lost"
+            time.sleep(0.01)
+    assert [type(e) for e in server.errors] == [OSError]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import smtplib
+import socket
 import ssl
 import subprocess
 from collections.abc import Iterator
@@ -203,3 +204,25 @@ def test_swaks(serve: Any, options: dict[str, Any], args: list[str]) -> None:
     assert message.subject == "via swaks"
     assert message.envelope.tls == ("--tls" in args or "--tlsc" in args)
     assert message.username == ("app" if mechanism else None)
+
+
+def test_a_client_that_refuses_the_certificate_is_no_server_failure(
+    serve: Any, client_tls: ssl.SSLContext
+) -> None:
+    """The client's verification fails (it does not know the CA) and it breaks off the
+    handshake: the client reports that; the server goes on and records no error."""
+    server = serve(starttls=True)
+    with smtplib.SMTP("localhost", server.port, timeout=10) as client:
+        with pytest.raises(ssl.SSLCertVerificationError):
+            client.starttls(context=ssl.create_default_context())
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as raw:
+        raw.recv(1024)
+        raw.sendall(b"EHLO x\r\nSTARTTLS\r\n")
+        raw.recv(1024)
+        raw.sendall(b"this is no TLS hello\r\n\r\n")  # a client that speaks no TLS
+    assert server.settle()
+    assert server.errors == []
+    with smtplib.SMTP("localhost", server.port, timeout=10) as client:
+        client.starttls(context=client_tls)
+        client.sendmail("app@example.com", ["bob@example.com"], MAIL)
+    assert [m.subject for m in stored(server)] == ["secure"]

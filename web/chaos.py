@@ -5,12 +5,18 @@ Mailpit's shape, exactly: `{"Sender": …, "Recipient": …, "Authentication": �
 is reset (0%, its default code: 451, 451 and 535 as in Mailpit), so `{}` resets them all.
 
 mailtrap's `Rules` go beside them: every stage, a count (`Times`), an address glob (`Match`),
-a text. A PUT's `Rules` (none if left out) follow the triggers; `extras=1` lists every rule,
-the triggers' included, after the triggers.
+a recipient glob (`Recipients`), a text. A PUT's `Rules` (none if left out) follow the
+triggers; `extras=1` lists every rule, the triggers' included, after the triggers.
+
+`POST /api/v1/chaos/rules` adds rules and `DELETE /api/v1/chaos/rules` removes them (the same
+rules, whatever `Times` they have left), each in one step: clients that share the server (the
+pytest plugin's xdist workers) change their own rules without a read-modify-write PUT that
+would drop or revive one another's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
@@ -59,6 +65,27 @@ class RuleModel(StrictIn):
     Times: int | None = Field(default=None, ge=1, description="how many; null for always")
     Match: str | None = Field(default=None, description="address glob, e.g. *@blocked.example")
     Probability: float = Field(default=1.0, ge=0, le=1)
+    Recipients: str | None = Field(
+        default=None, description="recipient glob a transaction must have (rcpt and data only)"
+    )
+
+    def rule(self) -> Rule:
+        """As a `Rule`; raises ValueError for one that cannot work."""
+        return Rule(
+            as_stage(self.Stage),
+            self.Code,
+            self.Text,
+            times=self.Times,
+            match=self.Match,
+            probability=self.Probability,
+            recipients=self.Recipients,
+        )
+
+
+class RulesIn(StrictIn):
+    """Rules to add or remove."""
+
+    Rules: list[RuleModel]
 
 
 class ChaosIn(StrictIn):
@@ -96,12 +123,17 @@ ServerChaos = Annotated[Chaos, Depends(_chaos)]
 
 
 def _is_trigger(rule: Rule, stage: Stage) -> bool:
-    return rule.stage == stage and rule.match is None and rule.times is None and not rule.text
+    plain = rule.match is None and rule.recipients is None and rule.times is None
+    return rule.stage == stage and plain and not rule.text
 
 
 def _out(chaos: Chaos, extras: bool) -> ChaosExtrasOut | ChaosOut:
-    """Each trigger is the first plain rule (no match, count or text) at its stage."""
-    rules = chaos.rules()
+    return _listed(chaos) if extras else _triggers(chaos.rules())
+
+
+def _triggers(rules: list[Rule]) -> ChaosOut:
+    """Each trigger is the first plain rule (no match, recipients, count or text) at its
+    stage."""
     triggers: dict[str, TriggerOut] = {}
     for name, (stage, default) in TRIGGERS.items():
         rule = next((r for r in rules if _is_trigger(r, stage)), None)
@@ -110,8 +142,12 @@ def _out(chaos: Chaos, extras: bool) -> ChaosExtrasOut | ChaosOut:
             if rule
             else TriggerOut(ErrorCode=default, Probability=0)
         )
-    if not extras:
-        return ChaosOut(**triggers)
+    return ChaosOut(**triggers)
+
+
+def _listed(chaos: Chaos) -> ChaosExtrasOut:
+    """The triggers, and every rule after them."""
+    rules = chaos.rules()
     listed = [
         RuleModel(
             Stage=r.stage,
@@ -120,10 +156,11 @@ def _out(chaos: Chaos, extras: bool) -> ChaosExtrasOut | ChaosOut:
             Times=r.times,
             Match=r.match,
             Probability=r.probability,
+            Recipients=r.recipients,
         )
         for r in rules
     ]
-    return ChaosExtrasOut(**triggers, Rules=listed)
+    return ChaosExtrasOut(**_triggers(rules).model_dump(), Rules=listed)
 
 
 def _trigger_rules(body: ChaosIn) -> list[Rule]:
@@ -156,19 +193,38 @@ def put_chaos(
     chaos: ServerChaos, body: ChaosIn, extras: Extras = False
 ) -> ChaosExtrasOut | ChaosOut:
     """Replaces every trigger and rule: a trigger left out is reset, and so are `Rules`."""
-    try:
-        rules = _trigger_rules(body) + [
-            Rule(
-                as_stage(r.Stage),
-                r.Code,
-                r.Text,
-                times=r.Times,
-                match=r.Match,
-                probability=r.Probability,
-            )
-            for r in body.Rules or ()
-        ]
-    except ValueError as exc:
-        raise HTTPException(400, str(exc)) from None
+    rules = _trigger_rules(body) + _rules(body.Rules or ())
     chaos.set_rules(rules)
     return _out(chaos, extras)
+
+
+def _rules(models: Iterable[RuleModel]) -> list[Rule]:
+    try:
+        return [m.rule() for m in models]
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
+
+
+@router.post(
+    "/chaos/rules",
+    summary="Add fault-injection rules (mailtrap only)",
+    responses={400: error("a rule cannot work"), 404: error("no SMTP server here")},
+)
+def add_chaos_rules(chaos: ServerChaos, body: RulesIn) -> ChaosExtrasOut:
+    """Appends `Rules` after those active (each in one step: no rule of another client's is
+    lost); answers like `GET ?extras=1`."""
+    for rule in _rules(body.Rules):
+        chaos.add(rule)
+    return _listed(chaos)
+
+
+@router.delete(
+    "/chaos/rules",
+    summary="Remove fault-injection rules (mailtrap only)",
+    responses={400: error("a rule cannot work"), 404: error("no SMTP server here")},
+)
+def remove_chaos_rules(chaos: ServerChaos, body: RulesIn) -> ChaosExtrasOut:
+    """Removes every active rule equal to one of `Rules`, whatever `Times` it has left (a
+    used rule counts down), in one step; answers like `GET ?extras=1`."""
+    chaos.remove(_rules(body.Rules))
+    return _listed(chaos)

@@ -1,11 +1,12 @@
 """Deterministic fault injection: make the sink refuse at a chosen SMTP stage, on purpose.
 
 A rule says where (connect, auth, mail, rcpt or data), with what reply code and text, how
-many times (or always), for which addresses (a glob such as `*@blocked.example`), and with
-what probability. Rules are checked in order and the first that fires answers; a rule with
-`times` left at 0 is dropped. Probabilities draw from one generator per `Chaos`, seeded by
-`Chaos(seed=N)` (`--chaos-seed N`): with a seed, the same transactions in the same order fail
-on every run; without one the seed is random.
+many times (or always), for which addresses (a glob such as `*@blocked.example`), for which
+recipients (a second glob, which is how a test on a shared server keeps a rule to its own
+mail), and with what probability. Rules are checked in order and the first that fires
+answers; a rule with `times` left at 0 is dropped. Probabilities draw from one generator per
+`Chaos`, seeded by `Chaos(seed=N)` (`--chaos-seed N`): with a seed, the same transactions in
+the same order fail on every run; without one the seed is random.
 
     chaos.fail_next("rcpt", code=451)          # the next RCPT gets a 451, then all is well
     chaos.add(Rule("mail", 550, match="*@blocked.example"))   # always, for those senders
@@ -20,7 +21,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Literal
 
-__all__ = ["STAGES", "Chaos", "Rule", "as_stage", "fail_next_rule", "parse_rule"]
+__all__ = [
+    "RECIPIENT_STAGES",
+    "STAGES",
+    "Chaos",
+    "Rule",
+    "as_stage",
+    "fail_next_rule",
+    "parse_rule",
+]
 
 Stage = Literal["connect", "auth", "mail", "rcpt", "data"]
 STAGES: tuple[Stage, ...] = ("connect", "auth", "mail", "rcpt", "data")
@@ -47,11 +56,17 @@ _TEXT = {
 }
 
 
+# Where a transaction's recipients are known: at RCPT (the one being added) and at DATA.
+RECIPIENT_STAGES: tuple[Stage, ...] = ("rcpt", "data")
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """Refuse at `stage` with `code` (400-599) and `text`. `times` None means always; `match`
     is a glob on the address (sender at mail, recipient at rcpt, any of them at data; the
-    client's IP at connect) and None matches all; `probability` is from 0 to 1."""
+    client's IP at connect) and None matches all; `recipients` is a glob that a recipient
+    must match too (the one being added at rcpt, any at data), so it only works at those two
+    stages; `probability` is from 0 to 1."""
 
     stage: Stage
     code: int
@@ -59,9 +74,15 @@ class Rule:
     times: int | None = None
     match: str | None = None
     probability: float = 1.0
+    recipients: str | None = None
 
     def __post_init__(self) -> None:
         as_stage(self.stage)  # a caller may pass any string at run time
+        if self.recipients is not None and self.stage not in RECIPIENT_STAGES:
+            raise ValueError(
+                f"recipients= needs a stage that knows the recipients (rcpt or data), "
+                f"not {self.stage!r}: it would never fire"
+            )
         if not 400 <= self.code <= 599:
             raise ValueError(f"code {self.code} is not an SMTP failure; use 400 to 599")
         if self.times is not None and self.times < 1:
@@ -75,11 +96,20 @@ class Rule:
             f"{self.code} {self.text or _TEXT.get(self.code, 'Failure (mailtrap fault injection)')}"
         )
 
-    def matches(self, addresses: Iterable[str]) -> bool:
-        if self.match is None:
-            return True
-        pattern = self.match.lower()
-        return any(fnmatch.fnmatchcase(a.lower(), pattern) for a in addresses)
+    def matches(self, addresses: Iterable[str], recipients: Iterable[str] = ()) -> bool:
+        """Whether `addresses` (as `match` reads them) and `recipients` satisfy both globs."""
+        return _glob(self.match, addresses) and _glob(self.recipients, recipients)
+
+    def same(self, other: Rule) -> bool:
+        """The same rule, whatever `times` each has left (a used rule counts down)."""
+        return replace(self, times=None) == replace(other, times=None)
+
+
+def _glob(pattern: str | None, values: Iterable[str]) -> bool:
+    if pattern is None:
+        return True
+    folded = pattern.lower()
+    return any(fnmatch.fnmatchcase(v.lower(), folded) for v in values)
 
 
 class Chaos:
@@ -105,6 +135,13 @@ class Chaos:
         with self._lock:
             self._rules.append(rule)
 
+    def remove(self, rules: Iterable[Rule]) -> None:
+        """Drop every active rule that is `same` as one of `rules`, in one step: what a test
+        added goes, whatever its count, and rules added meanwhile by others stay."""
+        gone = list(rules)
+        with self._lock:
+            self._rules = [r for r in self._rules if not any(r.same(g) for g in gone)]
+
     def clear(self) -> None:
         self.set_rules(())
 
@@ -126,12 +163,15 @@ class Chaos:
         self.add(rule)
         return rule
 
-    def check(self, stage: Stage, addresses: Iterable[str] = ()) -> str | None:
-        """The reply to refuse with at `stage` (using up one of the rule's `times`), or None."""
-        candidates = list(addresses)
+    def check(
+        self, stage: Stage, addresses: Iterable[str] = (), recipients: Iterable[str] = ()
+    ) -> str | None:
+        """The reply to refuse with at `stage` (using up one of the rule's `times`), or None.
+        `addresses` are what `match` reads, `recipients` what `recipients` reads."""
+        candidates, rcpts = list(addresses), list(recipients)
         with self._lock:
             for index, rule in enumerate(self._rules):
-                if rule.stage != stage or not rule.matches(candidates):
+                if rule.stage != stage or not rule.matches(candidates, rcpts):
                     continue
                 if rule.probability < 1.0 and self._random.random() >= rule.probability:
                     continue
@@ -153,6 +193,7 @@ def fail_next_rule(
     text: str = "",
     match: str | None = None,
     probability: float = 1.0,
+    recipients: str | None = None,
 ) -> Rule:
     """The rule `fail_next` adds. With `probability` below 1, each matching transaction is
     refused only that often (so the `times` refusals spread over more transactions).
@@ -165,13 +206,22 @@ def fail_next_rule(
             f"fail_next probability must be above 0 and at most 1 (1: every time), got "
             f"{probability!r}; e.g. 0.5 refuses about half"
         )
-    return Rule(stage, code, text, times=times, match=match, probability=probability)
+    return Rule(
+        stage,
+        code,
+        text,
+        times=times,
+        match=match,
+        probability=probability,
+        recipients=recipients,
+    )
 
 
 def parse_rule(text: str) -> Rule:
     """`STAGE:CODE[:key=value,...]`, e.g. `rcpt:451:times=2` or `mail:550:match=*@x.example`.
 
-    Keys: times, match, probability, text. Raises ValueError naming what is wrong."""
+    Keys: times, match, recipients, probability, text. Raises ValueError naming what is
+    wrong."""
     stage, _, rest = text.strip().partition(":")
     code_text, _, options = rest.partition(":")
     if not code_text.isdigit():
@@ -179,8 +229,10 @@ def parse_rule(text: str) -> Rule:
     values: dict[str, str] = {}
     for item in filter(None, (o.strip() for o in options.split(","))):
         key, sep, value = item.partition("=")
-        if not sep or key not in ("times", "match", "probability", "text"):
-            raise ValueError(f"{item!r} in {text!r}: use times=, match=, probability= or text=")
+        if not sep or key not in ("times", "match", "recipients", "probability", "text"):
+            raise ValueError(
+                f"{item!r} in {text!r}: use times=, match=, recipients=, probability= or text="
+            )
         values[key] = value
     try:
         return Rule(
@@ -190,6 +242,7 @@ def parse_rule(text: str) -> Rule:
             times=int(values["times"]) if "times" in values else None,
             match=values.get("match"),
             probability=float(values.get("probability", 1.0)),
+            recipients=values.get("recipients"),
         )
     except ValueError as exc:
         raise ValueError(f"{text!r}: {exc}") from None

@@ -83,6 +83,7 @@ class DeliveryHandler:
         self.chaos = chaos or Chaos()
         self.max_connections = max_connections
         self.active = 0  # open connections: see opened() and closed()
+        self.connections = 0  # connections made since the start
         self.hostname = hostname
         self.max_recipients = max_recipients
         self._on_error = on_error or (lambda _exc: None)
@@ -125,8 +126,10 @@ class DeliveryHandler:
         envelope.mail_options.extend(mail_options)
         return "250 2.1.0 OK"
 
-    def _refuse(self, stage: Stage, *addresses: str) -> str | None:
-        refusal = self.chaos.check(stage, addresses)
+    def _refuse(
+        self, stage: Stage, *addresses: str, recipients: tuple[str, ...] = ()
+    ) -> str | None:
+        refusal = self.chaos.check(stage, addresses, recipients)
         if refusal:
             self.refused()
         return refusal
@@ -137,6 +140,7 @@ class DeliveryHandler:
     def opened(self) -> None:
         """A connection was made (once per connection, not again after STARTTLS)."""
         self.active += 1
+        self.connections += 1
 
     def closed(self) -> None:
         """A connection was lost; pairs with `opened`."""
@@ -164,7 +168,7 @@ class DeliveryHandler:
         address: str,
         rcpt_options: list[str],
     ) -> str:
-        if refusal := self._refuse("rcpt", address):
+        if refusal := self._refuse("rcpt", address, recipients=(address,)):
             return refusal
         if self.max_recipients and len(envelope.rcpt_tos) >= self.max_recipients:
             self.refused()
@@ -173,7 +177,10 @@ class DeliveryHandler:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: SMTPEnvelope) -> str:
-        if refusal := self._refuse("data", envelope.mail_from or "", *envelope.rcpt_tos):
+        recipients = tuple(envelope.rcpt_tos)
+        if refusal := self._refuse(
+            "data", envelope.mail_from or "", *recipients, recipients=recipients
+        ):
             return refusal
         content = envelope.original_content or b""
         raw = self._received(session, envelope) + content
@@ -185,10 +192,16 @@ class DeliveryHandler:
             tls=session.ssl is not None,
             login=_login(session),
         )
+        stored = self.store.submit(raw, meta)
         try:
             # The store parses on a thread of its own (MessageStore.submit's promise): this
             # loop serves every other connection, and under `mailtrap serve` the web API.
-            summary = await self._settled(self.store.submit(raw, meta))
+            summary = await self._settled(stored)
+        except asyncio.CancelledError:
+            # The client hung up before the reply. The store goes on; a failure of its must
+            # still be recorded (on the store's thread: list.append is atomic).
+            stored.add_done_callback(self._failed_unheard)
+            raise
         except Exception as exc:
             log.exception("could not store a message from %s", meta.peer)
             self.refused()
@@ -198,6 +211,12 @@ class DeliveryHandler:
         self.stats.accepted += 1
         self.stats.accepted_bytes += summary.size
         return f"250 2.0.0 OK: queued as {summary.id}"
+
+    def _failed_unheard(self, stored: Future[MessageSummary]) -> None:
+        exc = stored.exception()
+        if exc is not None:
+            log.error("could not store a message whose client had gone", exc_info=exc)
+            self._on_error(exc)
 
     def _now(self) -> str:
         # Formatting the date costs more than the rest of the trace field; once a second will do.

@@ -13,9 +13,9 @@ one socket read.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, SupportsIndex
 
 __all__ = ["COMMAND_LINE_LIMIT", "LineReader", "LineTooLong"]
 
@@ -52,6 +52,9 @@ class LineReader(asyncio.StreamReader):
         self.data_limit = data_limit
         self._in_data = False
         self._skipping = False  # the rest of an overlong line is still to come
+        # True while the connection waits for its client and nothing has arrived since: the
+        # server has dealt with all the client sent (`SMTPServer.settle` reads it).
+        self.idle = False
 
     @contextmanager
     def data_section(self) -> Iterator[None]:
@@ -65,6 +68,23 @@ class LineReader(asyncio.StreamReader):
         finally:
             self._in_data = False
             self._limit = self._command_limit
+
+    # Every read that finds too little buffered waits here (CPython 3.8 to 3.13; asyncio has
+    # no public hook), and every arrival goes through feed_data or feed_eof.
+    async def _wait_for_data(self, func_name: str) -> None:
+        self.idle = True
+        try:
+            await super()._wait_for_data(func_name)  # type: ignore[misc]
+        finally:
+            self.idle = False
+
+    def feed_data(self, data: Iterable[SupportsIndex]) -> None:  # typeshed's type for bytes
+        self.idle = False  # at once: the reading task resumes only on a later loop pass
+        super().feed_data(data)
+
+    def feed_eof(self) -> None:
+        self.idle = False
+        super().feed_eof()
 
     # `separator` is passed through as given; its stub type differs between Python versions.
     async def readuntil(self, separator: Any = b"\n") -> bytes:

@@ -9,13 +9,15 @@ depends on the class and the arguments, so `ProtocolFactory` builds one template
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import secrets
+import ssl
 import time
 import types
 from typing import Any
 
-from aiosmtpd.smtp import MISSING, SMTP, AuthResult, syntax
+from aiosmtpd.smtp import MISSING, SMTP, AuthResult, TLSSetupException, syntax
 
 from mailtrap.message.values import ATEXT
 from mailtrap.smtp.auth import CramMD5
@@ -23,7 +25,9 @@ from mailtrap.smtp.data import TooMuchData, read_data, unstuff
 from mailtrap.smtp.handler import DeliveryHandler, peer_host
 from mailtrap.smtp.lines import COMMAND_LINE_LIMIT, LineReader, LineTooLong
 
-__all__ = ["UNLIMITED_LINE_LENGTH", "ProtocolFactory", "SMTPProtocol"]
+__all__ = ["UNLIMITED_LINE_LENGTH", "ProtocolFactory", "SMTPProtocol", "client_ended_tls"]
+
+log = logging.getLogger("mailtrap.smtp.protocol")
 
 UNLIMITED_LINE_LENGTH = 64 * 1024 * 1024
 
@@ -62,6 +66,7 @@ class SMTPProtocol(SMTP):
     def new_streams(self, loop: asyncio.AbstractEventLoop) -> None:
         """Give this protocol fresh stream state around a `LineReader` of its own."""
         self._lines = LineReader(data_limit=self.line_length_limit, loop=loop)
+        self._lost = False
         # Re-running the stream protocol's constructor sets all of asyncio's per-connection
         # state (reader, "closed" future, flow control); aiosmtpd's built a plain reader.
         asyncio.StreamReaderProtocol.__init__(
@@ -135,6 +140,14 @@ class SMTPProtocol(SMTP):
         # overlong line is the client's mistake, not a server fault for the handler to record.
         if isinstance(error, LineTooLong):
             return str(error)
+        if client_ended_tls(error):
+            # aiosmtpd closes the connection after a failed STARTTLS; the reply is unused.
+            log.info(
+                "%r ended the TLS handshake: %r",
+                self.session and self.session.peer,
+                error.__cause__,
+            )
+            return "454 4.7.0 TLS not available"
         status: str = await super().handle_exception(error)
         return status
 
@@ -171,8 +184,15 @@ class SMTPProtocol(SMTP):
         return self._authenticate("CRAM-MD5", data)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._lost = True
         self.event_handler.closed()  # once per connection, STARTTLS or not
         super().connection_lost(exc)
+
+    @property
+    def settled(self) -> bool:
+        """Whether everything the client sent has been dealt with: the connection waits for
+        more, or is gone (its task is cancelled then, and can record nothing more)."""
+        return self._lost or self._lines.idle
 
     def _timeout_cb(self) -> None:
         # aiosmtpd just drops an idle connection; RFC 5321 4.5.3.2 wants a 421 reply first.
@@ -180,6 +200,16 @@ class SMTPProtocol(SMTP):
         if isinstance(transport, asyncio.WriteTransport) and not transport.is_closing():
             transport.write(b"421 4.4.2 Idle timeout, closing connection\r\n")
         super()._timeout_cb()  # type: ignore[no-untyped-call]
+
+
+def client_ended_tls(error: BaseException) -> bool:
+    """Whether `error` is a STARTTLS handshake the client broke off: it refused the server's
+    certificate (an alert, as `ssl.create_default_context()` sends for an unknown CA), spoke
+    no TLS, or hung up. That is the client's outcome to report, not a server failure."""
+    cause = error.__cause__
+    return isinstance(error, TLSSetupException) and isinstance(
+        cause, (ssl.SSLError, ConnectionError, EOFError)
+    )
 
 
 class ProtocolFactory:

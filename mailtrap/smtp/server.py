@@ -20,6 +20,7 @@ from typing import Any
 from mailtrap._version import __version__
 from mailtrap.errors import MailtrapError
 from mailtrap.smtp.auth import Authenticator
+from mailtrap.smtp.binding import PortInUse, bind_error
 from mailtrap.smtp.chaos import Chaos
 from mailtrap.smtp.handler import (
     DEFAULT_IDLE_TIMEOUT,
@@ -31,9 +32,10 @@ from mailtrap.smtp.handler import (
 from mailtrap.smtp.protocol import UNLIMITED_LINE_LENGTH, ProtocolFactory, SMTPProtocol
 from mailtrap.storage.base import MessageStore
 
-__all__ = ["SMTPServer"]
+__all__ = ["PortInUse", "SMTPServer"]  # PortInUse: what start() raises for a taken port
 
 _START_TIMEOUT = 30.0
+_SETTLE_TIMEOUT = 5.0  # far beyond a store's commit; a client that stalls mid-command is idle
 
 
 class SMTPServer:
@@ -142,6 +144,33 @@ class SMTPServer:
             raise MailtrapError("the SMTP server is not running; call start() first")
         return self._bound
 
+    def settle(self, timeout: float = _SETTLE_TIMEOUT) -> bool:
+        """Wait until the server has dealt with everything its clients sent so far: each
+        open connection waits for more, or is closed. Then `errors` holds every failure that
+        what they sent caused (the pytest plugin charges them to the test that just ended).
+        Returns False if `timeout` seconds passed first, and at once for a server not
+        started with `start()`."""
+        loop = self._loop
+        if loop is None:
+            return True
+        settling = asyncio.run_coroutine_threadsafe(self._settle(timeout), loop)
+        return settling.result(timeout + _START_TIMEOUT)
+
+    async def _settle(self, timeout: float) -> bool:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        # Two passes of the loop: in the first the selector finds what clients have sent
+        # (this task ran ahead of those callbacks), in the second it has been fed.
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        while not all(connection.settled for connection in list(self._connections)):
+            if loop.time() >= deadline:
+                return False
+            # Rare (a store still writing, a handshake under way) and bounded: a poll keeps
+            # every connection's read path free of a notification it would almost never need.
+            await asyncio.sleep(0.001)
+        return True
+
     def check(self) -> None:
         """Raise the first error the server hit while handling mail, if any."""
         if self.errors:
@@ -211,7 +240,9 @@ class SMTPServer:
                 ssl=self.tls_context if self.implicit_tls else None,
             )
         except OSError as exc:
-            raise MailtrapError(_bind_error(host, port, exc)) from exc
+            if exc.errno == errno.EADDRINUSE:
+                raise PortInUse(host, port) from exc
+            raise MailtrapError(bind_error(host, port, exc)) from exc
         self._server = server
         bound = server.sockets[0].getsockname()
         self._bound = (bound[0], bound[1])
@@ -271,14 +302,3 @@ class SMTPServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
-
-
-def _bind_error(host: str, port: int, exc: OSError) -> str:
-    if exc.errno == errno.EADDRINUSE:
-        return (
-            f"cannot listen for SMTP on {host}:{port}: the port is in use (another mailtrap "
-            "or mail catcher?); stop it or pass another port, e.g. --smtp 127.0.0.1:2525"
-        )
-    if exc.errno == errno.EACCES:
-        return f"cannot listen for SMTP on {host}:{port}: permission denied; use a port above 1023"
-    return f"cannot listen for SMTP on {host}:{port}: {exc.strerror or exc}"

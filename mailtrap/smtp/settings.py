@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,7 +21,7 @@ class SMTPSettings:
     tls: Literal["off", "starttls", "smtps"] = "off"
     ca: Path | None = None
     username: str = ""
-    password: str = ""
+    password: str = field(default="", repr=False)  # a repr ends up in logs and tracebacks
 
     def as_dict(self) -> dict[str, Any]:
         return {"host": self.host, "port": self.port}

@@ -186,7 +186,7 @@ def test_extending_the_server_options_sets_idle_timeout_and_seeds_chaos(
 ) -> None:
     """The README's recipe: ask for the plugin's options, add `idle_timeout` and a seeded
     Chaos; ini settings survive, and fail_next with a probability repeats across sessions."""
-    pytester.makeini("[pytest]\nmailtrap_auth = any\n")
+    pytester.makeini("[pytest]\nmailtrap_auth = any\nmailtrap_auth_allow_insecure = true\n")
     pytester.makeconftest(
         """
         import pytest
@@ -548,8 +548,8 @@ def test_remote_fail_next_refuses_mail_and_close_keeps_other_rules(
                     stages = [r["Stage"] for r in mailtrap.client.chaos_rules()]
                     assert stages == ["mail", "rcpt"]
                     with pytest.raises(smtplib.SMTPRecipientsRefused):
-                        send(mailtrap, "b@example.com", "first try")
-                    send(mailtrap, "b@example.com", "second try")
+                        send(mailtrap, mailtrap.address("b"), "first try")
+                    send(mailtrap, mailtrap.address("b"), "second try")
                     assert mailtrap.wait_for(timeout=10).subject == "second try"
 
                 def test_unused_rule_is_removed_at_the_end(mailtrap):
@@ -558,8 +558,8 @@ def test_remote_fail_next_refuses_mail_and_close_keeps_other_rules(
 
                 def test_other_rules_still_apply(mailtrap):
                     with pytest.raises(smtplib.SMTPSenderRefused):
-                        send(mailtrap, "b@example.com", "x", sender="x@blocked.example")
-                    send(mailtrap, "b@example.com", "fine", sender="x@nobody.example")
+                        send(mailtrap, mailtrap.address(), "x", sender="x@blocked.example")
+                    send(mailtrap, mailtrap.address(), "fine", sender="x@nobody.example")
                     assert mailtrap.wait_for(timeout=10).subject == "fine"
                 """
             )
@@ -595,6 +595,92 @@ def test_remote_mode_against_a_real_mailtrap_serve(
         result = pytester.runpytest("-p", "no:cacheprovider", "--mailtrap-url", running.url)
         result.assert_outcomes(passed=1)
         assert running.get("/api/v1/messages")["total"] == 1
+    finally:
+        code, err = running.stop()
+    assert code == 0, err
+
+
+XDIST_NEIGHBOURS = """
+import os, smtplib, time
+from pathlib import Path
+import pytest
+from conftest import send
+
+SYNC = Path({sync!r})
+
+
+def wait_for_file(name):  # a barrier between the two workers, bounded
+    deadline = time.monotonic() + 30
+    while not (SYNC / name).exists():
+        assert time.monotonic() < deadline, f"{{name}} never appeared"
+        time.sleep(0.005)
+
+
+def mark(name):
+    (SYNC / name).write_text(os.environ["PYTEST_XDIST_WORKER"])
+
+
+@pytest.mark.xdist_group("chaos")
+def test_chaos(mailtrap):
+    mailtrap.fail_next("rcpt", 550, times=3)
+    mark("armed")
+    try:
+        wait_for_file("innocent-sent")
+        me = mailtrap.address("chaos")
+        for _ in range(3):
+            with pytest.raises(smtplib.SMTPRecipientsRefused):
+                send(mailtrap, me, "refused")
+        send(mailtrap, me, "chaos")
+        assert mailtrap.wait_for(timeout=10).subject == "chaos"
+        assert [m.subject for m in mailtrap.messages] == ["chaos"]
+    finally:
+        mark("chaos-done")
+
+
+@pytest.mark.xdist_group("innocent")
+def test_innocent(mailtrap):
+    wait_for_file("armed")  # the other worker's rule is in place
+    try:
+        send(mailtrap, mailtrap.address(), "innocent")
+    finally:
+        mark("innocent-sent")
+    assert mailtrap.wait_for(timeout=10).subject == "innocent"
+    wait_for_file("chaos-done")  # the other worker's mail has arrived too
+    assert [m.subject for m in mailtrap.messages] == ["innocent"]
+    mailtrap.clear()  # deletes this test's mail only
+    mailtrap.assert_no_message(within=0.1)  # unfiltered: the other worker's is not in sight
+"""
+
+
+def test_remote_mode_under_xdist_keeps_each_tests_mail_and_rules_to_itself(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Two workers share one `mailtrap serve`: one test refuses its next three recipients
+    with 550 while the other, at the same moment on the other worker, sends and counts."""
+    running = start("--memory", env={"XDG_DATA_HOME": str(tmp_path)})
+    try:
+        host, port = running.smtp
+        monkeypatch.setenv("MAILTRAP_PYTEST_SMTP", f"{host}:{port}")
+        sync = tmp_path / "sync"
+        sync.mkdir()
+        pytester.makeconftest(SEND)
+        pytester.makepyfile(test_neighbours=XDIST_NEIGHBOURS.format(sync=str(sync)))
+        result = pytester.runpytest_subprocess(
+            "-n",
+            "2",
+            "--dist",
+            "loadgroup",
+            "-p",
+            "no:cacheprovider",
+            "--mailtrap-url",
+            running.url,
+        )
+        result.assert_outcomes(passed=2)
+        workers = {(sync / name).read_text() for name in ("chaos-done", "innocent-sent")}
+        assert workers == {"gw0", "gw1"}  # the two tests ran side by side
+        assert running.get("/api/v1/chaos?extras=1")["Rules"] == []  # none outlived its test
+        [left] = running.get("/api/v1/messages")["messages"]
+        assert left["Subject"] == "chaos"
     finally:
         code, err = running.stop()
     assert code == 0, err

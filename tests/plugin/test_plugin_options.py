@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 
@@ -75,3 +77,82 @@ def test_server_arguments_given_directly_still_reach_the_server(
     )
     # A subprocess: cryptography's native types do not survive pytester's in-process reload.
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_a_taken_port_names_the_ini_setting_and_its_variable(pytester: pytest.Pytester) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        pytester.makeini(f"[pytest]\nmailtrap_port = {port}\n")
+        pytester.makepyfile("def test_send(mailtrap):\n    pass\n")
+        result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            f"*cannot listen for SMTP on 127.0.0.1:{port}: the port is in use*; stop it, or set "
+            "mailtrap_port (MAILTRAP_PYTEST_PORT) to another port, or to 0 for a free one*"
+        ]
+    )
+    assert "--smtp" not in result.stdout.str()
+
+
+@pytest.mark.parametrize("auth", ["app:s3cret", "any"])
+def test_auth_without_tls_is_a_start_up_error_naming_both_fixes(
+    pytester: pytest.Pytester, auth: str
+) -> None:
+    """Without TLS the server may not offer AUTH (RFC 4954): a login list would refuse every
+    message with 530, and `login()` would fail with "SMTP AUTH extension not supported"."""
+    pytester.makeini(f"[pytest]\nmailtrap_auth = {auth}\n")
+    pytester.makepyfile("def test_send(mailtrap):\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*mailtrap_auth is set but mailtrap_tls is off*never offers AUTH on plain text*"
+            "set mailtrap_tls = starttls*or mailtrap_auth_allow_insecure = true*"
+            "MAILTRAP_PYTEST_AUTH_ALLOW_INSECURE=1*",
+        ]
+    )
+
+
+@pytest.mark.parametrize("how", ["ini", "env"])
+def test_auth_allow_insecure_logs_in_on_plain_text(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    ini = "[pytest]\nmailtrap_auth = app:s3cret\n"
+    if how == "ini":
+        ini += "mailtrap_auth_allow_insecure = true\n"
+    else:
+        monkeypatch.setenv("MAILTRAP_PYTEST_AUTH_ALLOW_INSECURE", "1")
+    pytester.makeini(ini)
+    pytester.makepyfile(
+        """
+        import smtplib, pytest
+
+        def test_login(mailtrap):
+            s = mailtrap.settings
+            assert s.tls == "off" and (s.username, s.password) == ("app", "s3cret")
+            assert "s3cret" not in repr(s)
+            assert s.django["EMAIL_HOST_USER"] == "app"
+            with smtplib.SMTP(s.host, s.port, timeout=10) as client:
+                with pytest.raises(smtplib.SMTPSenderRefused):  # a login is still required
+                    client.sendmail("a@example.com", ["b@example.com"], b"Subject: no\\r\\n\\r\\nx")
+                client.login(s.username, s.password)
+                client.sendmail("a@example.com", ["b@example.com"], b"Subject: yes\\r\\n\\r\\nx")
+            assert mailtrap.wait_for().username == "app"
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_a_bad_allow_insecure_value_is_named(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MAILTRAP_PYTEST_AUTH_ALLOW_INSECURE", "sure")
+    pytester.makepyfile("def test_send(mailtrap):\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["*mailtrap_auth_allow_insecure / MAILTRAP_PYTEST_AUTH_ALLOW_INSECURE: 'sure' is not a*"]
+    )

@@ -13,7 +13,7 @@ from liveserver import LiveServer
 from mailtrap import MemoryStore, SMTPServer
 from mailtrap.client import Client
 from mailtrap.remote import RemoteMailbox
-from mailtrap.smtp.chaos import Rule
+from mailtrap.smtp.chaos import Rule, Stage
 from mailtrap.web import create_app
 
 
@@ -163,9 +163,87 @@ def test_remote_fail_next_sends_the_probability_and_checks_it_first(
     smtp, http = running
     mailbox = RemoteMailbox(Client(str(http.base_url)), host=smtp.host, port=smtp.port)
     mailbox.fail_next("rcpt", 451, times=3, probability=0.5)
-    assert smtp.chaos.rules() == [Rule("rcpt", 451, times=3, probability=0.5)]
+    scoped = Rule("rcpt", 451, times=3, probability=0.5, recipients=mailbox.recipients)
+    assert smtp.chaos.rules() == [scoped]
+    assert mailbox.recipients == mailbox.address("*")  # NAME.TOKEN@mailtrap.test, any NAME
     with pytest.raises(ValueError, match="probability must be above 0 and at most 1"):
         mailbox.fail_next("rcpt", 451, probability=0)  # refused here, never sent
     assert len(smtp.chaos.rules()) == 1
     mailbox.close()
+    assert smtp.chaos.rules() == []
+
+
+def test_rules_are_added_and_removed_without_touching_anyone_elses(
+    running: tuple[SMTPServer, httpx.Client],
+) -> None:
+    """What xdist workers sharing a server do at once: a PUT of (what was read + one) would
+    drop a rule another worker added in between, or revive one it had removed."""
+    smtp, http = running
+    theirs = {"Stage": "rcpt", "Code": 451, "Recipients": "*.b@mailtrap.test", "Times": 3}
+    mine = {"Stage": "rcpt", "Code": 550, "Recipients": "*.a@mailtrap.test", "Times": 3}
+    idle = {"ErrorCode": 550, "Probability": 0}  # a trigger that never fires, kept all along
+    http.put("/api/v1/chaos", json={"Sender": idle, "Rules": [theirs]})
+    added = http.post("/api/v1/chaos/rules", json={"Rules": [mine]})
+    assert added.status_code == 200
+    assert [r["Recipients"] for r in added.json()["Rules"]] == [
+        None,
+        "*.b@mailtrap.test",
+        "*.a@mailtrap.test",
+    ]
+    assert added.json()["Sender"] == idle
+    with smtplib.SMTP(smtp.host, smtp.port) as client:  # uses one of each: 2 left
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+            client.sendmail("x@example.com", ["u.a@mailtrap.test", "v.b@mailtrap.test"], b"x")
+    assert {a: r[0] for a, r in refused.value.recipients.items()} == {
+        "u.a@mailtrap.test": 550,
+        "v.b@mailtrap.test": 451,
+    }
+    gone = http.request("DELETE", "/api/v1/chaos/rules", json={"Rules": [mine]})
+    assert gone.status_code == 200
+    assert smtp.chaos.rules() == [
+        Rule("mail", 550, probability=0.0),
+        Rule("rcpt", 451, times=2, recipients="*.b@mailtrap.test"),
+    ]
+
+
+def test_a_recipients_rule_at_a_stage_without_recipients_is_a_400(
+    running: tuple[SMTPServer, httpx.Client],
+) -> None:
+    _, http = running
+    body = {"Rules": [{"Stage": "mail", "Code": 451, "Recipients": "*@x"}]}
+    for answer in (
+        http.post("/api/v1/chaos/rules", json=body),
+        http.put("/api/v1/chaos", json=body),
+    ):
+        assert answer.status_code == 400
+        assert "recipients= needs a stage that knows the recipients" in answer.json()["detail"]
+    assert http.get("/api/v1/chaos", params={"extras": 1}).json()["Rules"] == []
+
+
+@pytest.mark.parametrize("stage", ["connect", "auth", "mail"])
+def test_remote_fail_next_refuses_what_a_shared_server_cannot_keep_to_one_test(
+    running: tuple[SMTPServer, httpx.Client], stage: Stage
+) -> None:
+    smtp, http = running
+    mailbox = RemoteMailbox(Client(str(http.base_url)), host=smtp.host, port=smtp.port)
+    with pytest.raises(
+        ValueError,
+        match=rf"fail_next\('{stage}'\) on a shared mailtrap .* would "
+        "refuse other tests' mail too",
+    ) as refused:
+        mailbox.fail_next(stage, 451)
+    assert "Use 'rcpt' or 'data'" in str(refused.value)
+    assert "mailtrap_remote_scope = server without xdist" in str(refused.value)
+    assert smtp.chaos.rules() == []
+    mailbox.fail_next("mail", 550, match=mailbox.address("app"))  # a sender of its own is fine
+    server_wide = RemoteMailbox(
+        Client(str(http.base_url)), host=smtp.host, port=smtp.port, scope="server"
+    )
+    server_wide.fail_next(stage, 421)
+    assert smtp.chaos.rules() == [
+        Rule("mail", 550, times=1, match=mailbox.address("app")),
+        Rule(stage, 421, times=1),
+    ]
+    mailbox.close()
+    server_wide.close()
     assert smtp.chaos.rules() == []

@@ -30,6 +30,7 @@ DOCUMENTED = {
     "/api/v1/send",
     "/api/v1/wait",
     "/api/v1/chaos",
+    "/api/v1/chaos/rules",
     "/api/v1/tags/{tag}",
     "/api/v1/webui",
     "/api/v1/message/{id}/part/{part_id}/thumb",
