@@ -173,9 +173,9 @@ class SQLiteStore:
                 )
             ]
             conn.execute(
-                "UPDATE messages SET read = ?1"
-                " WHERE read != ?1 AND id IN (SELECT id FROM temp.wanted)",
-                (int(read),),
+                "UPDATE messages SET read = ?"
+                " WHERE read != ? AND id IN (SELECT id FROM temp.wanted)",
+                (int(read), int(read)),
             )
             conn.execute("DELETE FROM temp.wanted")
             events = [StoreEvent("update", tuple(changed), read=read)] if changed else []
