@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import smtplib
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,8 @@ import pytest
 from clients import Served, Steps, error_detail, run_node, serve
 from images import jpeg_size, png
 from tools import mailpit_api
+
+from mailtrap import Client
 
 
 @pytest.fixture(scope="module", params=["sqlite", "memory"])
@@ -45,9 +46,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
 def _run(server: Served, script: str, *args: str) -> Steps:
     """Run a Node script against `server`, emptied first: every script starts from no mail
     (deleting the mail takes its tags and read states with it)."""
-    request = urllib.request.Request(server.url + "/api/v1/messages", method="DELETE")
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 200
+    Client(server.url).delete_all()
     return run_node(script, str(mailpit_api()), server.url, *args, log=server.log)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from serving import Running, start
 
-__all__ = ["NODE_DIR", "Served", "Steps", "error_detail", "run_node", "serve"]
+__all__ = ["NODE_DIR", "Served", "Steps", "error_detail", "node_json", "run_node", "serve"]
 
 NODE_DIR = Path(__file__).resolve().parents[1] / "compat" / "node"
 
@@ -105,18 +105,24 @@ class Steps(Mapping[str, Any]):
         return message
 
 
-def run_node(script: str, *args: str, log: list[str] | None = None) -> Steps:
-    """Run tests/compat/node/`script` with `args`; its steps, or a failure with its stderr."""
+def node_json(script: Path, *args: str) -> Any:
+    """Run the Node script `script` with `args`; the JSON it printed, or a failure with its
+    stderr."""
     run = subprocess.run(
-        ["node", str(NODE_DIR / script), *args],
+        ["node", str(script), *args],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
     if run.returncode != 0:
-        pytest.fail(f"node {script} exited {run.returncode}:\n{run.stderr}{run.stdout}")
-    return Steps(json.loads(run.stdout), log if log is not None else [])
+        pytest.fail(f"node {script.name} exited {run.returncode}:\n{run.stderr}{run.stdout}")
+    return json.loads(run.stdout)
+
+
+def run_node(script: str, *args: str, log: list[str] | None = None) -> Steps:
+    """Run tests/compat/node/`script` with `args`; its steps, or a failure with its stderr."""
+    return Steps(node_json(NODE_DIR / script, *args), log if log is not None else [])
 
 
 def error_detail(message: str) -> tuple[int, Any]:

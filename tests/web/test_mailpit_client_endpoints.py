@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import base64
 import io
-import json
-import subprocess
 from pathlib import Path
 
 import httpx
+from clients import node_json
 from liveserver import LiveServer
 from mailfactory import build_mail, envelope_for
 from PIL import Image
@@ -64,15 +63,7 @@ def test_mailpit_api_reaches_the_issue_15_endpoints(
     store.add(raw, envelope_for(raw))
     script = tmp_path / "client.cjs"
     script.write_text(SCRIPT)
-    run = subprocess.run(
-        ["node", str(script), str(package), server.url],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr
-    out = json.loads(run.stdout)
+    out = node_json(script, str(package), server.url)
     assert out["config"]["MessageRelay"]["Enabled"] is False
     assert out["config"]["SpamAssassin"] is False
     assert 'the <a href="https://example.com/">HTML</a> part' in out["html"]

@@ -7,11 +7,10 @@ or return the wrong thing here.
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 
 import httpx
+from clients import node_json
 from liveserver import LiveServer
 from mailfactory import build_mail, envelope_for
 from tools import mailpit_api
@@ -77,15 +76,7 @@ def test_the_mailpit_api_npm_client_works_unchanged(
     store.add(raw, envelope_for(raw))
     script = tmp_path / "client.cjs"
     script.write_text(SCRIPT)
-    run = subprocess.run(
-        ["node", str(script), str(package), server.url],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr
-    out = json.loads(run.stdout)
+    out = node_json(script, str(package), server.url)
     assert out["listTotal"] == 2
     assert out["listSubjects"] == ["Sent through mailpit-api", "preloaded"]
     assert out["text"].strip() == "Your code is 424242"

@@ -4,13 +4,13 @@ that names them, OPTIONS answered, and error text Mailpit's own client shows rea
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import oneshot
 import pytest
+from clients import node_json
 from inprocess import InProcess
 from liveserver import LiveServer
 from mailfactory import deliver
@@ -215,15 +215,7 @@ def test_mailpit_api_reads_chaos_and_shows_our_error_text(
     package = mailpit_api()
     script = tmp_path / "client.cjs"
     script.write_text(SCRIPT)
-    run = subprocess.run(
-        ["node", str(script), str(package), str(everything.base_url)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr
-    out = json.loads(run.stdout)
+    out = node_json(script, str(package), str(everything.base_url))
     defaults = {
         "Sender": {"ErrorCode": 451, "Probability": 0},
         "Recipient": {"ErrorCode": 451, "Probability": 0},
