@@ -9,12 +9,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "launched", "require_chromium"]
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "launched", "require_chromium", "wait_until"]
 
 CHROMIUM = os.environ.get("MAILTRAP_CHROMIUM", "/usr/bin/chromium")
 # Chromium's own network chatter is refused on this machine; keep it quiet.
@@ -51,3 +52,19 @@ def launched() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+def wait_until(page: Any, predicate: str, arg: Any = None, timeout: float = 10.0) -> Any:
+    """Poll the JavaScript function `predicate` (called with `arg`) until it returns a truthy
+    value, and return that; fail after `timeout` seconds.
+
+    Playwright's own `wait_for_function` re-evaluates a string with `eval` in the page after
+    its first try, which the inbox's CSP (no 'unsafe-eval') refuses: it failed whenever it had
+    to poll. `page.evaluate` runs over the DevTools protocol, which the CSP does not govern.
+    """
+    deadline = time.monotonic() + timeout
+    while not (value := page.evaluate(predicate, arg)):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout:g} s: {predicate}")
+        page.wait_for_timeout(50)
+    return value

@@ -17,7 +17,7 @@ from typing import Any
 import images
 import pytest
 from browserapp import App, mail, running
-from chromium import require_chromium
+from chromium import require_chromium, wait_until
 from oneserver import OneResponse
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -299,9 +299,10 @@ class Tracker:
 def settled(page: Any, remote: bool) -> None:
     """Once the mail frame (with remote images or not) has loaded, plus a moment: Chromium
     starts preconnects, hints and frame loads while it parses, before the load event."""
-    page.wait_for_function(
+    wait_until(
+        page,
         "remote => document.getElementById('html-frame').src.endsWith('?remote=1') === remote",
-        arg=remote,
+        remote,
     )
     page.locator("#html-frame").element_handle().content_frame().wait_for_load_state("load")
     page.wait_for_timeout(300)

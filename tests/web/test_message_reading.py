@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from browserapp import App, mail, running
-from chromium import require_chromium
+from chromium import require_chromium, wait_until
 from oneserver import OneResponse
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -95,7 +95,7 @@ def frame_height(app: App) -> float:
 
 def fitted(app: App) -> None:
     """Wait until the frame is exactly as tall as the mail in it (no scrollbar of its own)."""
-    app.page.wait_for_function(FIT)
+    wait_until(app.page, FIT)
 
 
 def test_the_preview_is_as_tall_as_the_mail_at_every_width(browser: Any) -> None:
@@ -123,8 +123,10 @@ def test_the_preview_is_as_tall_as_the_mail_at_every_width(browser: Any) -> None
         # A <details> opened in the mail (no script needed) grows the frame with it.
         before = frame_height(app)
         app.page.frame_locator("#html-frame").locator("#more").click()
-        app.page.wait_for_function(
-            "(before) => document.getElementById('html-frame').clientHeight > before", arg=before
+        wait_until(
+            app.page,
+            "(before) => document.getElementById('html-frame').clientHeight > before",
+            before,
         )
         fitted(app)
         # Shown again after another tab, it is measured again.
@@ -137,7 +139,7 @@ def test_the_preview_is_as_tall_as_the_mail_at_every_width(browser: Any) -> None
         # A mail as tall as its frame plus its padding fits no height: it keeps a small
         # scrollbar, and its height does not feed on itself.
         app.open(f"/view/{known['Viewport']}")
-        app.page.wait_for_function("() => document.getElementById('html-frame').style.height")
+        wait_until(app.page, "() => document.getElementById('html-frame').style.height")
         settled = app.page.evaluate(SETTLED)
         assert settled < 300
         assert app.page.evaluate(SETTLED) == settled
@@ -175,11 +177,12 @@ def test_a_measured_preview_is_still_inert(browser: Any) -> None:
         # Remote images on: the mail may now name our API as an image; it reads nothing.
         app.page.get_by_label("Load remote images").check()
         expect(app.page.locator("#html-frame")).to_have_attribute("src", re.compile(r"remote=1$"))
-        app.page.wait_for_function(
+        wait_until(
+            app.page,
             """() => {
               const doc = document.getElementById("html-frame").contentDocument;
               return doc.readyState === "complete" && doc.URL.endsWith("remote=1");
-            }"""
+            }""",
         )
         fitted(app)
         read = frame.locator("#read")
@@ -243,6 +246,6 @@ def test_the_tabs_by_keyboard_and_text_direction(browser: Any) -> None:
         url = app.page.url
         for _ in range(5):
             app.page.keyboard.press("ArrowDown")
-        app.page.wait_for_function("() => window.scrollY > 0")
+        wait_until(app.page, "() => window.scrollY > 0")
         assert app.page.url == url
         expect(app.page.get_by_role("tab", name="Text")).to_have_attribute("aria-selected", "true")

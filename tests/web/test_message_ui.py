@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from browserapp import App, mail, running
-from chromium import require_chromium
+from chromium import require_chromium, wait_until
 from mailfactory import envelope_for
 from oneserver import OneResponse
 
@@ -136,7 +136,7 @@ def test_the_tab_is_in_the_url_and_arrow_keys_scroll_it(browser: Any) -> None:
         url = app.page.url
         for _ in range(5):
             app.page.keyboard.press("ArrowDown")
-        app.page.wait_for_function("window.scrollY > 0")  # it scrolled...
+        wait_until(app.page, "window.scrollY > 0")  # it scrolled...
         assert app.page.url == url  # ...and went nowhere
         expect(tab).to_have_attribute("aria-selected", "true")
         app.page.keyboard.press("j")  # older, on the same tab

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import images
 import pytest
-from chromium import CHROMIUM_ARGS, require_chromium
+from chromium import CHROMIUM_ARGS, require_chromium, wait_until
 from serving import Running, start
 from tlsproxy import TLSProxy, tls_pair
 
@@ -155,9 +155,7 @@ def test_the_inbox_a_message_and_live_mail_work_through_the_proxy(site: Site) ->
     assert logo.evaluate("img => img.complete && img.naturalWidth") == 24
     page.click("#tab-attachments")
     thumbs = page.locator("img.thumb")  # the attachment's and the cid: image's, 180x120 each
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('img.thumb')].every(i => i.complete)"
-    )
+    wait_until(page, "() => [...document.querySelectorAll('img.thumb')].every(i => i.complete)")
     assert thumbs.evaluate_all("imgs => imgs.map(i => i.naturalWidth)") == [180, 180]
     read = {m["Subject"]: m["Read"] for m in site.api("messages")["messages"]}
     assert read == {"with pictures": True, "arrived live": False}  # opening it said so
