@@ -60,6 +60,33 @@ def test_events_follow_every_change(served: Served, store: MessageStore) -> None
         assert next_of(ws, "stats")["Data"]["Total"] == 0
 
 
+def frames_until_stats(ws: ClientConnection) -> list[str]:
+    """The types of the frames up to and including the next `stats`."""
+    types: list[str] = []
+    while not types or types[-1] != "stats":
+        types.append(json.loads(ws.recv(timeout=10))["Type"])
+    return types
+
+
+def test_a_bulk_change_is_one_prune_not_a_frame_per_message(
+    served: Served, store: MessageStore
+) -> None:
+    """Marking or deleting more than 200 at once sends one `prune` (reload), as Mailpit does,
+    instead of a frame per message; 200 or fewer still go one by one."""
+    server, _ = served
+    ids = [deliver(store, subject=f"bulk {n}").id for n in range(201)]
+    with connect(ws_url(server)) as ws:
+        assert frames_until_stats(ws) == ["stats"]
+        store.mark_read(ids)
+        assert frames_until_stats(ws) == ["prune", "stats"]
+        store.mark_read(ids[:200], read=False)
+        assert frames_until_stats(ws) == ["update"] * 200 + ["stats"]
+        store.set_tags(ids, ["bulk"])
+        assert frames_until_stats(ws) == ["prune", "stats"]
+        store.delete(ids)
+        assert frames_until_stats(ws) == ["prune", "stats"]
+
+
 def test_a_foreign_origin_is_refused_but_the_own_origin_and_tools_are_not(
     served: Served,
 ) -> None:
