@@ -26,7 +26,10 @@ pytestmark = pytest.mark.slow
 # take tens of milliseconds, so the slowest of a few probes just before the delivery is added.
 PROMPT = 0.2
 BASELINE_PROBES = 10
-STALL = 1.0  # seconds: a single answer this late is a stall whatever the machine is doing
+# Seconds: a single answer this late is a stall whatever the machine is doing. The bug stalled
+# for 6 to 112 s; a lone 1.09 s answer was seen with the suite sharing its 2 cores with other
+# work, so 1 s was the machine, not the server.
+STALL = 2.0
 DELIVERY_TIMEOUT = 120.0
 
 

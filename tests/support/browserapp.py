@@ -51,6 +51,16 @@ class App:
         """Go to `path` on the app; the navigation's response."""
         return self.page.goto(self.web.url + path)
 
+    def read(self, subject: str) -> None:
+        """Open the listed message `subject` from the page's list, and wait until its page's
+        scripts have run: a click does not wait for them, and a button clicked before they
+        run does nothing (seen once on a loaded machine)."""
+        from playwright.sync_api import expect
+
+        self.page.locator("li", has_text=subject).locator("a.row").first.click()
+        expect(self.page.locator("h1.subject")).to_have_text(subject)
+        self.page.wait_for_load_state("domcontentloaded")
+
     def api_read(self) -> dict[str, bool]:
         """Subject -> Read, as GET /api/v1/messages reports it."""
         body = self.page.request.get(self.web.url + "/api/v1/messages?limit=1000").json()

@@ -111,8 +111,7 @@ def test_message_navigation_keeps_the_search_and_the_page(browser: Any) -> None:
         expect(app.page).to_have_url(re.compile(re.escape(app.web.url + listed) + "#m-"))
         assert app.api_read()["Billing 00"] is False
         # Delete: on to the next message of the search, still in it.
-        rows.filter(has_text="Billing 02").locator("a.row").click()
-        expect(subject).to_have_text("Billing 02")
+        app.read("Billing 02")
         app.page.get_by_role("button", name="Delete").click()
         expect(subject).to_have_text("Billing 01")
         expect(app.page).to_have_url(re.compile(r"\?q=from%3Abilling&start=50$"))
@@ -123,7 +122,7 @@ def test_the_tab_is_in_the_url_and_arrow_keys_scroll_it(browser: Any) -> None:
     with running(browser) as app:
         app.send_many([billing(n) for n in range(3)])
         app.open()
-        app.page.locator("li", has_text="Billing 01").locator("a.row").click()
+        app.read("Billing 01")
         app.page.get_by_role("tab", name="Source", exact=True).click()
         expect(app.page).to_have_url(re.compile(r"#source$"))
         source = app.page.locator("#panel-source pre")
@@ -173,7 +172,7 @@ def test_deleting_shows_progress_and_disables_the_buttons(browser: Any) -> None:
     with running(browser) as app:
         app.send_many([mail("Keep"), mail("Doomed")])
         app.open()
-        app.page.locator("li", has_text="Doomed").locator("a.row").click()
+        app.read("Doomed")
         held: list[Any] = []
 
         def hold_deletes(route: Any) -> None:
