@@ -13,6 +13,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from liveserver import LiveServer
 from mailfactory import build_mail, envelope_for
 
@@ -275,6 +277,26 @@ def test_malformed_html_and_css_get_a_result(html: str) -> None:
     assert 0 <= check.partial <= 100
     assert check.supported == pytest.approx(100 - check.partial - check.unsupported)
     assert check.tests == len(checked_slugs())
+
+
+# Pieces of HTML and CSS, glued at random: unclosed, misnested, cut anywhere.
+PIECES = st.sampled_from(
+    [
+        "<div>", "</div>", "<p style='", "'>", '"', "<style>", "</style>", "{", "}", "(", ")",
+        ";", ":", "::", "@media", "@font-face", "a:hover", "display:flex", "!important",
+        "rgb(", "1px", "--x:", "var(--x)", "<!--", "-->", "<img src=", "x.png", "<script>",
+        "<template>", "<svg>", "[", "]", ",", ">", "+", "~", "#id", ".c", "*", "\\", "\x00",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(PIECES | st.text(max_size=5), max_size=60).map("".join))
+def test_any_mix_of_markup_and_css_gets_a_result(html: str) -> None:
+    check = check_html(html)
+    assert 0 <= check.unsupported <= 100
+    assert 0 <= check.partial <= 100 - check.unsupported
+    assert all(w.found > 0 for w in check.warnings)
 
 
 def test_every_corpus_mail_gets_a_check_or_a_400_never_a_500(
