@@ -39,8 +39,8 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from mailtrap.checks._words import words as _words
 from mailtrap.checks.caniemail import Feature, Score, database
-from mailtrap.checks.css import SLUGS as CSS_SLUGS
 from mailtrap.checks.css import CSSScan
+from mailtrap.checks.cssnames import SLUGS as CSS_SLUGS
 
 __all__ = [
     "CSS_SECONDS",
@@ -118,7 +118,6 @@ _IMAGE_TYPES = {"jpeg": "jpg", "svg+xml": "svg", "x-icon": "ico", "vnd.microsoft
 # Script types that are data, not code: Mailpit does not count them either.
 _DATA_SCRIPTS = frozenset({"application/ld+json", "application/json"})
 _START_TAG = re.compile(r"<[A-Za-z]")
-_DOCTYPE = re.compile(r"\s*<!doctype\s", re.IGNORECASE)
 _BODY_TAG = re.compile(r"<body[\s/>]", re.IGNORECASE)
 _NOT_NODES = frozenset({"html", "head", "body", "meta"})
 
@@ -173,12 +172,19 @@ def check_html(html: str) -> HTMLCheck:
     html = _first_tags(html, MAX_TAGS)
     found: Counter[str] = Counter()
     css = CSSScan(max_chars=MAX_CSS_CHARS, max_tokens=MAX_CSS_TOKENS, seconds=CSS_SECONDS)
-    if _DOCTYPE.match(html):
-        found["html-doctype"] = 1
     if _BODY_TAG.search(html):
-        found["html-body"] = 1  # the parser adds a <body> to every document; was one written?
+        # The tree cannot say: the parser makes a <body> for every document, written or not.
+        found["html-body"] = 1
     tree = LexborHTMLParser(html, scripting=False)
     nodes = 0
+    # What comes before <html>: the doctype, and comments.
+    before = tree.root.prev if tree.root is not None else None
+    while before is not None:
+        if before.tag == "-doctype":
+            found["html-doctype"] = 1
+        elif before.tag == "-comment":
+            found["html-comments"] += 1
+        before = before.prev
     # Template contents are fragments of their own, and templates nest: a worklist.
     roots: list[LexborNode] = [tree.root] if tree.root is not None else []
     while roots:
@@ -192,7 +198,7 @@ def check_html(html: str) -> HTMLCheck:
                 nodes += 1
             _element(node, tag, found, css)
         roots.extend(root.template_fragments())
-    found |= css.found
+    found.update(css.found)
     features = {**db.features, SCRIPT.slug: SCRIPT}
     # A slug a future refresh of the data dropped is left out rather than invented.
     warnings = [Finding(features[slug], n) for slug, n in found.items() if slug in features]
