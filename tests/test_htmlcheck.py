@@ -240,6 +240,14 @@ def test_html_elements_attributes_and_images() -> None:
     assert not any(slug.startswith("css-") for slug in got)
 
 
+def test_the_doctype_and_comments_before_html_are_read_from_the_tree() -> None:
+    got = found("<!-- generated --><!DOCTYPE html><html><body><p>x</p></body></html>")
+    assert got["html-doctype"] == got["html-comments"] == got["html-body"] == 1
+    # "<!doctype" inside a comment, or late in the text, is no doctype.
+    assert "html-doctype" not in found("<!-- <!DOCTYPE html> --><p>x</p>")
+    assert "html-doctype" not in found("<p>x</p><!DOCTYPE html>")
+
+
 def test_a_fragment_without_body_is_not_html_body() -> None:
     got = found("<p>just a fragment</p>")
     assert got == {"html-p": 1}
