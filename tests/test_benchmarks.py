@@ -206,3 +206,10 @@ def test_ingest_rounds_names_a_missing_ingest_script(tmp_path: Path) -> None:
     )
     assert out.returncode == 2
     assert f"{tmp_path / 'no.py'} does not exist; pass --ingest PATH" in out.stderr
+
+
+def test_html_check_runs() -> None:
+    out = run("html_check.py", "--rounds", "2")
+    assert "HTML check of marketing-large-newsletter.eml" in out
+    assert "check_html in-process" in out
+    assert "over HTTP" in out

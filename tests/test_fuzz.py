@@ -123,3 +123,5 @@ def test_every_input_is_stored_exactly_and_renders(
         f"/view/{id}/html",
     ):
         assert http.get(path).status_code == 200, path
+    # The HTML check: a result, or a 400 for mail without HTML; never a 500.
+    assert http.get(f"/api/v1/message/{id}/html-check").status_code in (200, 400)

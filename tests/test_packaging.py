@@ -67,6 +67,8 @@ def test_wheel_holds_one_mailtrap_package_with_web_and_plugin_inside(wheel: Path
         "mailtrap/web/static/live.js",
         "mailtrap/web/static/favicon.svg",
         "mailtrap/web/mailhtml.py",  # also run as a child process by its path
+        "mailtrap/checks/data/caniemail.json",  # the HTML check's data, with its licence
+        "mailtrap/checks/data/CANIEMAIL-LICENSE.md",
     ):
         assert required in names
 

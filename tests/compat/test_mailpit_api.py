@@ -267,8 +267,53 @@ def test_chaos_get_set_and_reset(served: Served) -> None:
     served.send(mail, "app@example.com", ["ann@example.com"])
 
 
+class TestHTMLCheck:
+    """htmlCheck gets Mailpit's HTMLCheckResponse; the mail is the hand-worked one of
+    tests/test_htmlcheck.py, so the figures are checked there and only carried here."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def steps(cls, shared: Served) -> Steps:
+        return _run(shared, "api-htmlcheck.cjs")
+
+    def test_the_check_has_mailpits_shape_and_the_known_score(self, steps: Steps) -> None:
+        check = steps.ok("htmlCheck")
+        assert set(check) == {"Warnings", "Platforms", "Total"}
+        total = check["Total"]
+        assert set(total) == {"Tests", "Nodes", "Supported", "Partial", "Unsupported"}
+        assert total["Nodes"] == 4
+        assert round(total["Unsupported"], 2) == 17.98
+        assert round(total["Partial"], 2) == 10.87
+        assert round(total["Supported"], 2) == 71.15
+        first = check["Warnings"][0]
+        assert set(first) == {
+            "Slug", "Title", "Description", "URL", "Category", "Tags", "Keywords",
+            "Results", "NotesByNumber", "Score",
+        }  # fmt: skip
+        assert (first["Slug"], first["Category"], first["Score"]["Found"]) == (
+            "html-video",
+            "html",
+            1,
+        )
+        assert set(first["Results"][0]) == {
+            "Name", "Platform", "Family", "Version", "Support", "NoteNumber",
+        }  # fmt: skip
+        assert "Apple Mail" in check["Platforms"]["ios"]
+
+    def test_latest_is_the_default_id(self, steps: Steps) -> None:
+        assert steps.ok("htmlCheckOfLatest") == steps.ok("htmlCheck")["Total"]
+
+    def test_a_message_without_html_is_400_with_a_reason(self, steps: Steps) -> None:
+        status, body = error_detail(steps.error("htmlCheckOfText"))
+        assert status == 400
+        assert "does not contain HTML" in body["detail"]
+
+    def test_a_missing_message_is_404(self, steps: Steps) -> None:
+        assert error_detail(steps.error("htmlCheckOfMissing"))[0] == 404
+
+
 class TestLaterEndpoints:
-    """html-check, link-check, sa-check and release come with later issues: until then each
+    """link-check, sa-check and release come with later issues: until then each
     answers 404 with a `detail` that names what is missing, not a bare "Not Found"."""
 
     @pytest.fixture(scope="class")
@@ -279,7 +324,6 @@ class TestLaterEndpoints:
     @pytest.mark.parametrize(
         ("step", "name"),
         [
-            ("htmlCheck", "html-check"),
             ("linkCheck", "link-check"),
             ("spamAssassinCheck", "sa-check"),
             ("releaseMessage", "release"),

@@ -119,14 +119,40 @@ def test_read_status_tags_and_delete(mailpit, mailpit_inbox, mailpit_smtp):
     assert mailpit_inbox.messages() == []
 
 
-@pytest.mark.parametrize("check", ["check_html", "check_links"])
+@pytest.mark.parametrize("check", ["check_links"])
 def test_checks_of_later_issues_are_a_clear_404(mailpit_inbox, mailpit_smtp, check):
     send(mailpit_smtp, mailpit_inbox.address, "Checked", html='<a href="https://example.com">x</a>')
     message = mailpit_inbox.wait_for_message()
     with pytest.raises(MailpitAPIError) as error:
         getattr(message, check)()
     assert error.value.status_code == 404
-    assert ("html-check" if check == "check_html" else "link-check") in error.value.detail
+    assert "link-check" in error.value.detail
+
+
+def test_check_html(mailpit, mailpit_inbox, mailpit_smtp):
+    # The hand-worked mail of mailtrap's tests/test_htmlcheck.py.
+    html = (
+        '<div><p style="display: flex">Hello</p>'
+        '<p>from the <video src="https://shop.example/clip.mp4"></video></p></div>'
+    )
+    send(mailpit_smtp, mailpit_inbox.address, "Styled", html=html)
+    message = mailpit_inbox.wait_for_message()
+    check = message.check_html()
+    assert check == mailpit.check_html(message.id)
+    assert check.nodes == 4 and check.tests > 250
+    assert (round(check.unsupported, 2), round(check.partial, 2)) == (17.98, 10.87)
+    assert round(check.supported, 2) == 71.15
+    video = check.warnings[0]
+    assert (video.slug, video.category, video.found) == ("html-video", "html", 1)
+    assert video.url.startswith("https://www.caniemail.com/features/")
+    assert round(video.unsupported, 2) == 71.93
+    assert "Apple Mail" in check.platforms["ios"]
+    send(mailpit_smtp, mailpit_inbox.address, "Plain", text="no HTML here")
+    plain = mailpit_inbox.wait_for_message(subject="Plain")
+    with pytest.raises(MailpitAPIError) as error:
+        plain.check_html()
+    assert error.value.status_code == 400
+    assert "does not contain HTML" in error.value.detail
 """
 
 CHAOS = r"""

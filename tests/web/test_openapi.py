@@ -102,6 +102,7 @@ def test_real_responses_match_the_schema(live: Live, store: MessageStore, spec: 
     check(http.get(f"/api/v1/message/{id}/stored"), "/api/v1/message/{id}/stored")
     check(http.get("/api/v1/message/missing/stored"), "/api/v1/message/{id}/stored")
     check(http.get(f"/api/v1/message/{id}/part/9"), "/api/v1/message/{id}/part/{part_id}")
+    check(http.get(f"/api/v1/message/{id}/html-check"), "/api/v1/message/{id}/html-check")
     check(http.get("/api/v1/info"), "/api/v1/info")
     check(http.get("/api/v1/tags"), "/api/v1/tags")
     check(http.put("/api/v1/tags", json={"Tags": []}), "/api/v1/tags")
