@@ -36,6 +36,7 @@ from mailtrap.web import (
     pages,
     pending,
     send,
+    spamcheck,
     tags,
     thumbnail,
     view,
@@ -113,7 +114,7 @@ def create_app(
         return JSONResponse({"detail": str(exc)}, status_code=400)
 
     # view before pages: its /view/{id}.html and /view/latest are not pages' /view/{id}.
-    routers = (view, tags, webui, thumbnail, pending)
+    routers = (view, tags, webui, thumbnail, spamcheck, pending)
     for module in (
         *routers,
         health,

@@ -120,7 +120,6 @@ def test_webui_reports_chaos_when_the_chaos_api_works() -> None:
     [
         ("GET", "html-check", "HTML compatibility check"),
         ("GET", "link-check", "link check"),
-        ("GET", "sa-check", "SpamAssassin check"),
         ("POST", "release", "Releasing (relaying) a message"),
     ],
 )

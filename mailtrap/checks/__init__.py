@@ -1,0 +1,1 @@
+"""Checks of a stored message: what a receiving mail system or a reader would make of it."""
