@@ -1,5 +1,5 @@
 // mailpit-api's methods for endpoints mailtrap does not serve yet (HTML check, link check,
-// SpamAssassin, release): each must fail with a 404 whose detail says so.
+// release): each must fail with a 404 whose detail says so.
 // argv: mailpit-api's directory, mailtrap's URL.
 "use strict";
 const { run } = require("./harness.cjs");
@@ -20,6 +20,5 @@ run([
   }],
   ["htmlCheck", async () => mailpit.htmlCheck(id)],
   ["linkCheck", async () => mailpit.linkCheck(id, true)],
-  ["spamAssassinCheck", async () => mailpit.spamAssassinCheck(id)],
   ["releaseMessage", async () => mailpit.releaseMessage(id, ["someone@example.com"])],
 ]);
