@@ -1,9 +1,13 @@
 """Ask a SpamAssassin daemon (`spamd`) what it makes of a message, over the spamc protocol.
 
-The protocol (SpamAssassin's spamd/PROTOCOL) is a small text exchange, so it is written here
-rather than taken from a library: the PyPI clients are unmaintained or synchronous. One
-connection per check: `REPORT SPAMC/1.5`, a `Content-length` header, a blank line, the raw
-message, then the write side is closed. spamd answers `SPAMD/1.1 0 EX_OK`, headers (`Spam: True
+The protocol (SpamAssassin's spamd/PROTOCOL) is a small text exchange, so it is written here.
+The one maintained asyncio client, aiospamc, would bring typer (pinned below 0.17) and loguru
+into every environment the pytest plugin is installed in, reads spamd's answer without a size
+limit, and still leaves the report's rule table to parse; the others are synchronous or
+unmaintained.
+
+One connection per check: `REPORT SPAMC/1.5`, a `Content-length` header, a blank line, the
+raw message, then the write side is closed. spamd answers `SPAMD/1.1 0 EX_OK`, headers (`Spam: True
 ; 1005.2 / 5.0`), a blank line and its human-readable report, whose table after "Content
 analysis details" lists each rule hit: points, name, description (long descriptions wrap onto
 indented lines).

@@ -188,6 +188,30 @@ def test_contrast_follows_inline_colours_down_the_tree(
     }, details
 
 
+@pytest.mark.parametrize(
+    "colour",
+    ["#999", "#999999", "#999999ff", "darkgrey", "DarkGray", "rgb(153, 153, 153)",
+     "rgb(60% 60% 60%)", "rgba(153,153,153,1)", "hsl(0, 0%, 60%)", "hsl(120deg 0% 60% / 100%)"],
+)  # fmt: skip
+def test_every_css_colour_form_is_read(http: httpx.Client, store: MemoryStore, colour: str) -> None:
+    # darkgrey is #a9a9a9 (2.35:1 on white); the others are #999999 (2.85:1).
+    html = f'{LANG}{TEXT}<p style="color: {colour} !important">Grey small print.</p>'
+    (occurrence,) = _findings(_check(http, store, html))["color-contrast"]["Occurrences"]
+    grey = "#a9a9a9" if "dark" in colour.lower() else "#999999"
+    assert occurrence["Detail"].split(" (", 1)[1] == f"{grey} on #ffffff), needs 4.5:1"
+
+
+@pytest.mark.parametrize(
+    "colour", ["currentcolor", "inherit", "#99", "rgb(1, 2)", "notacolour", "url(x)"]
+)
+def test_an_unreadable_colour_keeps_the_inherited_one(
+    http: httpx.Client, store: MemoryStore, colour: str
+) -> None:
+    html = f'{LANG}{TEXT}<div style="color: #aaa"><p style="color: {colour}">Grey text.</p></div>'
+    (occurrence,) = _findings(_check(http, store, html))["color-contrast"]["Occurrences"]
+    assert "(#aaaaaa on #ffffff)" in occurrence["Detail"]
+
+
 def test_hidden_content_is_not_judged(http: httpx.Client, store: MemoryStore) -> None:
     html = (
         f'{LANG}{TEXT}<div style="display:none; color:#fafafa">preheader text</div>'
