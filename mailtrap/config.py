@@ -28,6 +28,7 @@ from mailtrap.flags import (
     parse_rules,
     parse_seconds,
     parse_size,
+    parse_spamd,
     parse_webroot,
 )
 from mailtrap.smtp.chaos import Rule
@@ -95,6 +96,7 @@ class Settings:
     smtp_auth_allow_insecure: bool = False
     chaos: tuple[Rule, ...] = ()
     chaos_seed: int | None = None  # None: a random seed, so probabilities differ per run
+    smtp_spamassassin: tuple[str, int] | None = None
 
     def check(self) -> None:
         """Raise ValueError for combinations that cannot work, naming the flags."""
@@ -302,5 +304,12 @@ OPTIONS: tuple[Option, ...] = (
         parse_count,
         "seed chaos probabilities, so the same seed and traffic refuse the same "
         "transactions (off: random)",
+    ),
+    Option(
+        "smtp_spamassassin",
+        "--smtp-spamassassin",
+        "HOST:PORT",
+        parse_spamd,
+        "check mail with the SpamAssassin daemon (spamd) there: GET /api/v1/message/ID/sa-check",
     ),
 )

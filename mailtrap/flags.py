@@ -23,6 +23,7 @@ __all__ = [
     "parse_rules",
     "parse_seconds",
     "parse_size",
+    "parse_spamd",
     "parse_webroot",
 ]
 
@@ -47,6 +48,13 @@ def parse_address(value: str) -> tuple[str, int]:
     if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
         raise ValueError(f"port in {value!r} must be a number from 0 to 65535")
     return host or LOOPBACK, int(port_text)
+
+
+def parse_spamd(value: str) -> tuple[str, int]:
+    """Where a SpamAssassin daemon listens, as `parse_address` reads it. A function of its own
+    because it is an address mailtrap connects to, not one it listens on (`mailtrap.cli`
+    warns about listeners beyond loopback by their parser)."""
+    return parse_address(value)
 
 
 def parse_size(value: str) -> int:

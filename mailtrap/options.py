@@ -135,7 +135,8 @@ class WebOptions:
     the API; `passwords`: the logins it requires (empty: none); `max_message_size`: the limit
     of /send (0: none), which also bounds request bodies; `smtp`: where its pages say to send
     mail; `webroot`: the path every page and endpoint is served under ("/": none), normalized
-    as `--webroot` is (`mail` becomes "/mail/"; ValueError for characters it does not allow).
+    as `--webroot` is (`mail` becomes "/mail/"; ValueError for characters it does not allow);
+    `spamassassin`: the (host, port) of the spamd that /sa-check asks (None: no such check).
     """
 
     smtp: tuple[str, int] = (LOOPBACK, 1025)
@@ -144,6 +145,7 @@ class WebOptions:
     allowed_hosts: tuple[str, ...] = ()
     passwords: Passwords = field(default_factory=lambda: Passwords({}))
     webroot: str = "/"
+    spamassassin: tuple[str, int] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "webroot", parse_webroot(self.webroot))
@@ -164,6 +166,7 @@ def web_options(settings: Settings) -> WebOptions:
         allowed_hosts=(*settings.allowed_hosts, *own),
         passwords=Passwords(users),
         webroot=settings.webroot,
+        spamassassin=settings.smtp_spamassassin,
     )
 
 

@@ -23,6 +23,7 @@ from serving import Running, start
 
 from mailtrap.cli import build_parser, exposed_listeners, main, resolve_settings
 from mailtrap.config import OPTIONS, Settings, default_db_path, parse_address
+from mailtrap.flags import parse_spamd
 
 
 def settings_for(argv: list[str], env: dict[str, str] | None = None) -> Settings:
@@ -87,6 +88,23 @@ def test_idle_timeout_and_chaos_seed_from_flags_and_environment() -> None:
     assert (from_env.smtp_idle_timeout, from_env.chaos_seed) == (30.0, 7)
     flags = settings_for(["--smtp-idle-timeout", "0.5", "--chaos-seed", "0"], env)
     assert (flags.smtp_idle_timeout, flags.chaos_seed) == (0.5, 0)
+
+
+def test_spamassassin_address_from_flag_and_environment() -> None:
+    assert settings_for([]).smtp_spamassassin is None
+    env = {"MAILTRAP_SMTP_SPAMASSASSIN": "spamd.internal:783"}
+    assert settings_for([], env).smtp_spamassassin == ("spamd.internal", 783)
+    flags = settings_for(["--smtp-spamassassin", "[::1]:7830"], env)
+    assert flags.smtp_spamassassin == ("::1", 7830)
+    # A spamd elsewhere is where mailtrap connects, not a listener exposed to the network.
+    assert (
+        exposed_listeners(settings_for(["--smtp-spamassassin", "0.0.0.0:783"]), web_login=False)
+        == []
+    )
+    with pytest.raises(
+        ValueError, match=re.escape("--smtp-spamassassin: 'spamd' is not HOST:PORT")
+    ):
+        settings_for(["--smtp-spamassassin", "spamd"])
 
 
 def test_main_reports_bad_values_as_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
@@ -422,8 +440,9 @@ def test_binding_beyond_loopback_warns_loudly(
 
 
 def test_every_listener_is_checked_for_exposure() -> None:
-    # Every HOST:PORT option is a listener, including any added later.
-    flags = [o.flag for o in OPTIONS if o.metavar == "HOST:PORT"]
+    # Every HOST:PORT option is a listener, including any added later; but for where spamd
+    # listens, which mailtrap connects to.
+    flags = [o.flag for o in OPTIONS if o.metavar == "HOST:PORT" and o.parse is not parse_spamd]
     argv = [arg for flag in flags for arg in (flag, "0.0.0.0:1")]
     exposed = exposed_listeners(settings_for(argv), web_login=False)
     assert len(exposed) == len(flags) >= 3

@@ -24,8 +24,8 @@ from mailtrap.options import WebOptions, web_options
 from mailtrap.smtp.chaos import Chaos
 from mailtrap.smtp.handler import SMTPStats
 from mailtrap.storage.base import MessageStore
-from mailtrap.web import chaos as chaos_api
 from mailtrap.web import (
+    a11ycheck,
     docs,
     events,
     health,
@@ -37,12 +37,14 @@ from mailtrap.web import (
     pages,
     pending,
     send,
+    spamcheck,
     tags,
     thumbnail,
     view,
     wait,
     webui,
 )
+from mailtrap.web import chaos as chaos_api
 from mailtrap.web.deps import AppContext, error
 from mailtrap.web.errors import invalid_request
 from mailtrap.web.guard import Guard
@@ -114,7 +116,7 @@ def create_app(
         return JSONResponse({"detail": str(exc)}, status_code=400)
 
     # view before pages: its /view/{id}.html and /view/latest are not pages' /view/{id}.
-    routers = (view, tags, webui, thumbnail, pending)
+    routers = (view, tags, webui, thumbnail, spamcheck, a11ycheck, pending)
     for module in (
         *routers,
         health,

@@ -26,13 +26,6 @@ def link_check(id: str) -> None:
     raise _missing(f"The link check (GET /api/v1/message/{id}/link-check)")
 
 
-@router.get(
-    "/{id}/sa-check", summary="SpamAssassin check (not yet in mailtrap)", responses=_MISSING
-)
-def sa_check(id: str) -> None:
-    raise _missing(f"The SpamAssassin check (GET /api/v1/message/{id}/sa-check)")
-
-
 @router.post(
     "/{id}/release", summary="Release (relay) a message (not yet in mailtrap)", responses=_MISSING
 )

@@ -1,8 +1,9 @@
 """`GET /api/v1/webui`: Mailpit's web UI configuration, saying what mailtrap really has.
 
-mailtrap relays no mail, runs no SpamAssassin, stores every message even with a duplicate
-Message-ID, never hides "delete all" and has no instance label: those are off or empty. The
-chaos API (`/api/v1/chaos`) works whenever an SMTP server runs beside the app.
+mailtrap relays no mail, stores every message even with a duplicate Message-ID, never hides
+"delete all" and has no instance label: those are off or empty. SpamAssassin is on when
+`--smtp-spamassassin` names a spamd; the chaos API (`/api/v1/chaos`) works whenever an SMTP
+server runs beside the app.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def webui(context: Context) -> WebUIOut:
     return WebUIOut(
         Label="",
         MessageRelay=MessageRelayOut(),
-        SpamAssassin=False,
+        SpamAssassin=context.options.spamassassin is not None,
         ChaosEnabled=context.chaos is not None,
         DuplicatesIgnored=False,
         HideDeleteAllButton=False,

@@ -1,2 +1,4 @@
-"""Checks run on a stored message on request: `html.check_html` (how well email clients
-support the message's HTML and CSS, from caniemail.com's data)."""
+"""Checks run on a stored message on request, each what a receiving mail system or a reader
+would make of it: `html.check_html` (how well email clients support its HTML and CSS, from
+caniemail.com's data), `a11y` (whether a screen-reader or low-vision reader can read it) and
+`spamassassin` (what a spamd says of it)."""

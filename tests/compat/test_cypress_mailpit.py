@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from clients import Steps, run_node, serve
+from spamd import GTUBE, running_spamd
 from tools import npm_package
 
 DEFAULT_SEND = {  # what mailpitSendMail() sends when given nothing
@@ -83,12 +84,39 @@ def test_html_and_text_bodies(steps: Steps) -> None:
 
 
 @pytest.mark.parametrize("step", ["spamAssassin", "spamAssassinOldName"])
-def test_spamassassin_summary_is_a_clear_404(steps: Steps, step: str) -> None:
-    # sa-check comes with a later issue; until then a 404 that says what is missing.
+def test_spamassassin_summary_without_a_spamd_is_a_400_naming_the_flag(
+    steps: Steps, step: str
+) -> None:
     error = steps.error(step)
-    assert ": 404: " in error, error
-    assert "sa-check" in error.split(": 404: ", 1)[1], error
-    assert '"detail":"Not Found"' not in error.replace(" ", ""), error
+    assert ": 400: " in error, error
+    assert "--smtp-spamassassin HOST:PORT" in error.split(": 400: ", 1)[1], error
+
+
+@pytest.fixture(scope="module")
+def spam_steps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Steps]:
+    """The SpamAssassin commands against `mailtrap serve --smtp-spamassassin` and a spamd."""
+    package = npm_package("cypress-mailpit")
+    chosen = "sendReset,spamAssassin,spamAssassinOldName,sendGtube,spamAssassinGtube,requests"
+    with running_spamd() as spamd:
+        server = serve(tmp_path_factory.mktemp("store"), "--smtp-spamassassin", spamd.flag)
+        try:
+            yield run_node("cypress.cjs", str(package), server.url, chosen, GTUBE, log=server.log)
+        finally:
+            server.stop()
+
+
+def test_spamassassin_summary_with_a_spamd(spam_steps: Steps) -> None:
+    reset_id = spam_steps.ok("sendReset")["ID"]
+    for step in ("spamAssassin", "spamAssassinOldName"):  # the old name calls the new one
+        summary = spam_steps.ok(step)
+        assert set(summary) == {"IsSpam", "Score", "Rules", "Error"}
+        assert (summary["IsSpam"], summary["Error"]) == (False, ""), summary
+        assert summary["Score"] < 5
+    spam = spam_steps.ok("spamAssassinGtube")
+    assert (spam["IsSpam"], spam["Error"]) == (True, ""), spam
+    assert "GTUBE" in {rule["Name"] for rule in spam["Rules"]}
+    seen = [(r["method"], r["url"].split("/", 3)[3]) for r in spam_steps.ok("requests")]
+    assert seen.count(("GET", f"api/v1/message/{reset_id}/sa-check")) == 2
 
 
 def test_searches(steps: Steps) -> None:

@@ -37,6 +37,7 @@ DOCUMENTED = {
     "/api/v1/message/{id}/html-check",
     "/api/v1/message/{id}/link-check",
     "/api/v1/message/{id}/sa-check",
+    "/api/v1/message/{id}/a11y-check",
     "/api/v1/message/{id}/release",
     "/view/{id}.html",
     "/view/{id}.txt",
@@ -120,6 +121,10 @@ def test_real_responses_match_the_schema(live: Live, store: MessageStore, spec: 
     check(http.post("/api/v1/send", json={"From": {"Email": "a@example.com"}}), "/api/v1/send")
     check(http.post("/api/v1/send", json={"To": []}), "/api/v1/send")
     check(http.put("/api/v1/messages", json={"IDs": [id], "Search": "x"}), "/api/v1/messages")
+    a11y = "/api/v1/message/{id}/a11y-check"
+    check(http.get(f"/api/v1/message/{id}/a11y-check"), a11y)  # findings: no lang
+    check(http.get(f"/api/v1/message/{sent.json()['ID']}/a11y-check"), a11y)  # no HTML: 400
+    check(http.get("/api/v1/message/missing/a11y-check"), a11y)
     statuses = {status for _, _, status in spec.checked}
     assert statuses == {200, 400, 404, 408, 422}
 

@@ -119,7 +119,6 @@ def test_webui_reports_chaos_when_the_chaos_api_works() -> None:
     ("method", "path", "what"),
     [
         ("GET", "link-check", "link check"),
-        ("GET", "sa-check", "SpamAssassin check"),
         ("POST", "release", "Releasing (relaying) a message"),
     ],
 )

@@ -1,4 +1,4 @@
-// mailpit-api's methods for endpoints mailtrap does not serve yet (link check, SpamAssassin,
+// mailpit-api's methods for endpoints mailtrap does not serve yet (link check,
 // release): each must fail with a 404 whose detail says so.
 // argv: mailpit-api's directory, mailtrap's URL.
 "use strict";
@@ -19,6 +19,5 @@ run([
     return id;
   }],
   ["linkCheck", async () => mailpit.linkCheck(id, true)],
-  ["spamAssassinCheck", async () => mailpit.spamAssassinCheck(id)],
   ["releaseMessage", async () => mailpit.releaseMessage(id, ["someone@example.com"])],
 ]);

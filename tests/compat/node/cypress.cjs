@@ -2,7 +2,9 @@
 // `Cypress` and `cy` are stand-ins and cy.request is Node's fetch with cy.request's defaults
 // (JSON bodies, `qs` query strings, redirects followed, a failure on any status but 2xx/3xx).
 // The requests are the package's own, unchanged; `requests` lists them all.
-// argv: cypress-mailpit's directory, mailtrap's URL (its MAILPIT_URL).
+// argv: cypress-mailpit's directory, mailtrap's URL (its MAILPIT_URL), and optionally the
+// comma-separated steps to run (default: all but the GTUBE ones, which need a spamd) and the
+// GTUBE string they send.
 "use strict";
 const fs = require("node:fs");
 const os = require("node:os");
@@ -10,7 +12,9 @@ const path = require("node:path");
 const { pathToFileURL } = require("node:url");
 const { run } = require("./harness.cjs");
 
-const [packageDir, baseUrl] = process.argv.slice(2);
+const [packageDir, baseUrl, only, gtube] = process.argv.slice(2);
+const chosen = only ? new Set(only.split(",")) : null;
+const needSpamd = new Set(["sendGtube", "spamAssassinGtube"]);
 const requests = [];
 
 /** A Cypress chain: `.then(fn)` passes the subject on; a chain returned by `fn` is awaited. */
@@ -90,8 +94,9 @@ globalThis.cy = {
   const unread = async () => (await mp.mailpitGetAllMails().promise).unread;
   let welcome;
   let reset;
+  let spam;
 
-  await run([
+  const steps = [
     ["commands", async () => [...MailpitCommands.parentCypressCommands,
       ...MailpitCommands.childCypressCommands].sort()],
     ["deleteAllFirst", () => response(mp.mailpitDeleteAllEmails())],
@@ -131,6 +136,13 @@ globalThis.cy = {
     ["textBody", () => mp.mailpitGetMailTextBody(reset).promise],
     ["spamAssassin", () => mp.mailpitGetMailSpamAssassinSummary(reset).promise],
     ["spamAssassinOldName", () => mp.mailpitGetMailSpamAssainSummary(reset).promise],
+    ["sendGtube", async () => (spam = await mp.mailpitSendMail({
+      from: { Email: "offers@example.com" },
+      to: [{ Email: "ann@example.com" }],
+      subject: "A special offer",
+      textBody: `Buy now.\n${gtube}\n`,
+    }).promise)],
+    ["spamAssassinGtube", () => mp.mailpitGetMailSpamAssassinSummary(spam).promise],
     ["search", async () => (await mp.mailpitSearchEmails("tag:auth").promise).messages_count],
     ["bySubject", async () =>
       (await mp.mailpitGetEmailsBySubject("Hello Mailpit").promise).messages_count],
@@ -169,7 +181,8 @@ globalThis.cy = {
     ["deleteAll", () => response(mp.mailpitDeleteAllEmails())],
     ["afterDeleteAll", async () => (await mp.mailpitGetAllMails().promise).total],
     ["requests", async () => requests],
-  ]);
+  ];
+  await run(steps.filter(([name]) => (chosen ? chosen.has(name) : !needSpamd.has(name))));
 })().catch((error) => {
   console.error(error);
   process.exit(1);
