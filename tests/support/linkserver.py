@@ -64,6 +64,7 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    request_queue_size = 128  # the default 5 drops concurrent connects: a 1 s SYN retry each
 
     def __init__(self, host: str) -> None:
         super().__init__((host, 0), _Handler)
