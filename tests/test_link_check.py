@@ -135,17 +135,19 @@ def test_what_cannot_be_fetched_says_why(site: LinkSite) -> None:
             closed.url("/ok"),
             "http://no-such-host.invalid/",
             site.url("/to?url=ftp://example.com/"),
+            "http://[::1",
         ],
         follow=True,
     )
     codes = [link.status_code for link in report.links]
-    assert codes == [0, 0, 0, 0]
-    ftp, refused, unknown, redirect = (link.status for link in report.links)
+    assert codes == [0, 0, 0, 0, 0]
+    ftp, refused, unknown, redirect, invalid = (link.status for link in report.links)
+    assert invalid.startswith("invalid URL: http://[::1 (")
     assert ftp == "not checked: ftp://example.com/file is not an http or https URL"
     assert "connect" in refused or "refused" in refused
     assert unknown.startswith("no such host: no-such-host.invalid")
     assert redirect == "not checked: redirect to ftp://example.com/ is not an http or https URL"
-    assert report.errors == 4
+    assert report.errors == 5
 
 
 def test_the_request_goes_to_the_checked_address_with_the_name_kept(site: LinkSite) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import http
+import logging
 import ssl
 import time
 from collections.abc import Callable
@@ -44,6 +45,7 @@ from mailtrap.checks.addresses import (
 
 __all__ = ["BLOCKED_STATUS", "LinkCheckOptions", "LinkReport", "LinkResult", "check_links"]
 
+_log = logging.getLogger(__name__)
 BLOCKED_STATUS = 451  # Mailpit's code for a refused internal address (pytest-mailpit reads it)
 _BLOCKED = "Blocked private/reserved address"
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -130,6 +132,9 @@ async def check_links(
             except TimeoutError:
                 why = f"not checked: the link check's {options.budget:g} s budget ran out"
                 return LinkResult(url, 0, why)
+            except Exception as exc:  # one odd link must not cost the others their results
+                _log.exception("link check of %r failed", url)
+                return LinkResult(url, 0, f"not checked: {type(exc).__name__}: {exc}")
 
         results = await asyncio.gather(*(one(url) for url in urls))
     return LinkReport(tuple(results))
@@ -149,7 +154,7 @@ class _Checker:
                 status, location = await self._hop(target)
                 if not (self._follow and status in _REDIRECTS and location):
                     return LinkResult(url, status, _phrase(status))
-                target = _parse(str(target.join(location)), redirect=True)
+                target = _parse(_join(target, location), redirect=True)
             raise _Stop(0, f"stopped after {self._options.max_redirects} redirects")
         except _Stop as stop:
             return LinkResult(url, stop.status_code, stop.status)
@@ -223,6 +228,14 @@ def _parse(url: str, *, redirect: bool = False) -> httpx.URL:
     if not parsed.raw_host:
         raise _Stop(0, f"invalid URL: {where}{url} has no host")
     return parsed
+
+
+def _join(base: httpx.URL, location: str) -> str:
+    """A redirect's `location` (relative or absolute) as an absolute URL, or _Stop."""
+    try:
+        return str(base.join(location))
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise _Stop(0, f"invalid URL: redirect to {location} ({exc})") from None
 
 
 def _phrase(status: int) -> str:
