@@ -203,6 +203,15 @@ def test_localhost_is_refused_with_the_real_resolver(site: LinkSite) -> None:
     assert site.requests == []
 
 
+@pytest.mark.parametrize("host", ["2130706433", "0x7f.1", "127.1", "0.0.0.0", "[::]"])
+def test_other_spellings_of_this_machine_are_refused(site: LinkSite, host: str) -> None:
+    """The resolver reads old IPv4 forms (a decimal number, hex, short) as inet_aton does: the
+    check is on what it answers, so every spelling is caught."""
+    report = asyncio.run(check_links([site.url("/ok", host=host)]))
+    assert _blocked(report) == [True], report
+    assert site.requests == []
+
+
 def test_a_redirect_from_an_allowed_host_to_loopback_is_refused(
     site: LinkSite, public_site: LinkSite
 ) -> None:
