@@ -17,7 +17,7 @@ import trustme
 from linkserver import SLOW, LinkSite
 
 from mailtrap.checks.addresses import IPAddress, is_internal, resolve
-from mailtrap.checks.linkextract import MAX_LINKS, extract_links
+from mailtrap.checks.linkextract import MAX_LINKS, MAX_URL_CHARS, extract_links
 from mailtrap.checks.links import BLOCKED_STATUS, LinkCheckOptions, LinkReport, check_links
 
 ALLOW = LinkCheckOptions(allow_internal=True, timeout=2, budget=10)
@@ -365,6 +365,25 @@ def test_at_most_max_links_and_the_html_comes_first() -> None:
     assert len(links) == MAX_LINKS
     assert not any(link.startswith("http://text.example/") for link in links)
     assert len(extract_links("", text, limit=7)) == 7
+
+
+def test_hostile_text_is_searched_in_linear_time() -> None:
+    """Never-closed "<http://" after "<http://": a bracket pattern that rescans to the end from
+    each one took minutes on this 1.8 MB text."""
+    started = time.monotonic()
+    assert extract_links("", "<http://a" * 200_000) == []
+    assert time.monotonic() - started < 5
+
+
+def test_an_overlong_url_is_reported_not_fetched(site: LinkSite) -> None:
+    long = site.url("/ok?" + "a" * MAX_URL_CHARS)
+    report = run([long, site.url(f"/to-long?n={MAX_URL_CHARS}")], follow=True)
+    over = f"a URL of {len(long):,} characters (over {MAX_URL_CHARS:,})"
+    assert statuses(report) == [
+        (0, f"not checked: {over}"),
+        (0, f"not checked: redirect to {over}"),
+    ]
+    assert [p for _, p, _ in site.requests] == [f"/to-long?n={MAX_URL_CHARS}"]
 
 
 @pytest.mark.parametrize(

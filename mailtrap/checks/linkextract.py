@@ -17,14 +17,17 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser
 
-__all__ = ["MAX_LINKS", "extract_links"]
+__all__ = ["MAX_LINKS", "MAX_URL_CHARS", "extract_links"]
 
 MAX_LINKS = 100  # as Mailpit: the first 100 distinct URLs are checked, the rest are not
+MAX_URL_CHARS = 8192  # longer bracketed URLs are no links (browsers and servers cap near here)
 _URL_CHARS = r"[-\w@:%_+'!.~#?,&/=;]"
 _HTTP_URL = re.compile(r"https?://", re.IGNORECASE)
 # A URL right after "<" is left to the bracket form, which keeps its spaces.
 _TEXT_URL = re.compile(rf"(?<!<)\b(https?://{_URL_CHARS}+)", re.IGNORECASE)
-_BRACKET_URL = re.compile(rf"<(https?://{_URL_CHARS}[^>]+)>", re.IGNORECASE)
+# Never across another "<", and bounded: "[^>]+" alone rescans to the end of the text from each
+# "<http://" that is never closed, quadratic time (a 2 MB text of them took minutes).
+_BRACKET_URL = re.compile(rf"<(https?://{_URL_CHARS}[^<>]{{0,{MAX_URL_CHARS}}})>", re.IGNORECASE)
 _HTML_SOURCES = (("a[href]", "href"), ('link[rel="stylesheet"]', "href"), ("img[src]", "src"))
 
 

@@ -42,6 +42,7 @@ from mailtrap.checks.addresses import (
     resolve,
     resolve_checked,
 )
+from mailtrap.checks.linkextract import MAX_URL_CHARS
 
 __all__ = ["BLOCKED_STATUS", "LinkCheckOptions", "LinkReport", "LinkResult", "check_links"]
 
@@ -224,6 +225,11 @@ class _Checker:
 def _parse(url: str, *, redirect: bool = False) -> httpx.URL:
     """`url` as an httpx URL, or _Stop saying why it cannot be fetched."""
     where = "redirect to " if redirect else ""
+    if len(url) > MAX_URL_CHARS:
+        return_text = (
+            f"not checked: {where}a URL of {len(url):,} characters (over {MAX_URL_CHARS:,})"
+        )
+        raise _Stop(0, return_text)
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, ValueError) as exc:

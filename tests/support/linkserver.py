@@ -1,7 +1,8 @@
 """A local website for the link check to request: real HTTP on a loopback address, on threads.
 
 Paths: `/ok` 200, `/missing` 404, `/broken` 500, `/no-head` 405 to HEAD and 200 to GET,
-`/chain/N` a 302 to `/chain/N-1` down to `/chain/0` (200), `/to?url=U` a 302 to `U`, `/slow`
+`/chain/N` a 302 to `/chain/N-1` down to `/chain/0` (200), `/to?url=U` a 302 to `U`,
+`/to-long?n=N` a 302 to `/ok?` and N letters, `/slow`
 answers only after `SLOW` seconds (or when the server stops), and `/count` 200. Every request
 is recorded in `requests` as (method, path, Host header).
 """
@@ -45,6 +46,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200)
         if path == "/to":
             return self._send(302, location=parse_qs(url.query)["url"][0])
+        if path == "/to-long":
+            return self._send(302, location="/ok?" + "a" * int(parse_qs(url.query)["n"][0]))
         if path == "/no-head":
             return self._send(405 if self.command == "HEAD" else 200)
         status = {"/ok": 200, "/count": 200, "/slow": 200, "/missing": 404, "/broken": 500}
