@@ -7,7 +7,7 @@ in order, and `errors`, how many answered 400 or more or not at all (`status_cod
 
 Bounded: each request by `timeout` (connect to last header byte, whatever the server's pace),
 the whole check by `budget` (what is unfinished then is reported as not checked), redirects by
-`max_redirects`.
+`max_redirects`, URLs by `MAX_URL_CHARS` (a longer one is reported, not requested).
 
 Safe by default (see mailtrap.checks.addresses): only http and https URLs are fetched; every
 hop's host is resolved once and each of its addresses checked; the request then goes to one of
@@ -98,7 +98,7 @@ class LinkCheckOptions:
 
 
 class _Stop(Exception):
-    """This URL's check ends here with `result` (refused, failed, or not fetchable)."""
+    """This URL's check ends here, with this outcome (refused, failed, or not fetchable)."""
 
     def __init__(self, status_code: int, status: str) -> None:
         super().__init__(status)
@@ -226,10 +226,8 @@ def _parse(url: str, *, redirect: bool = False) -> httpx.URL:
     """`url` as an httpx URL, or _Stop saying why it cannot be fetched."""
     where = "redirect to " if redirect else ""
     if len(url) > MAX_URL_CHARS:
-        return_text = (
-            f"not checked: {where}a URL of {len(url):,} characters (over {MAX_URL_CHARS:,})"
-        )
-        raise _Stop(0, return_text)
+        why = f"not checked: {where}a URL of {len(url):,} characters (over {MAX_URL_CHARS:,})"
+        raise _Stop(0, why)
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, ValueError) as exc:
