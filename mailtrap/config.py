@@ -79,6 +79,7 @@ class Settings:
     log_level: str = "info"
     api_cors: tuple[str, ...] = ()
     allowed_hosts: tuple[str, ...] = ()
+    allow_internal_http_requests: bool = False
     ui_auth: tuple[str, ...] = ()
     ui_auth_file: Path | None = None
     smtp_max_recipients: int = DEFAULT_MAX_RECIPIENTS
@@ -196,6 +197,14 @@ OPTIONS: tuple[Option, ...] = (
         "NAMES",
         parse_names,
         "extra host names the web UI and API answer to (DNS-rebinding guard; '*': any)",
+    ),
+    Option(
+        "allow_internal_http_requests",
+        "--allow-internal-http-requests",
+        None,
+        parse_bool,
+        "let the link check fetch loopback, private and link-local addresses (SSRF risk: "
+        "a mail's links then reach this machine and its network)",
     ),
     Option(
         "ui_auth",

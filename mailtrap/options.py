@@ -137,6 +137,8 @@ class WebOptions:
     mail; `webroot`: the path every page and endpoint is served under ("/": none), normalized
     as `--webroot` is (`mail` becomes "/mail/"; ValueError for characters it does not allow);
     `spamassassin`: the (host, port) of the spamd that /sa-check asks (None: no such check).
+    `allow_internal_http_requests`: the link check may fetch loopback, private and link-local
+    addresses (off: it refuses them, its guard against SSRF).
     """
 
     smtp: tuple[str, int] = (LOOPBACK, 1025)
@@ -146,6 +148,7 @@ class WebOptions:
     passwords: Passwords = field(default_factory=lambda: Passwords({}))
     webroot: str = "/"
     spamassassin: tuple[str, int] | None = None
+    allow_internal_http_requests: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "webroot", parse_webroot(self.webroot))
@@ -167,6 +170,7 @@ def web_options(settings: Settings) -> WebOptions:
         passwords=Passwords(users),
         webroot=settings.webroot,
         spamassassin=settings.smtp_spamassassin,
+        allow_internal_http_requests=settings.allow_internal_http_requests,
     )
 
 

@@ -67,6 +67,12 @@ def test_inbox_page_runs() -> None:
     assert re.search(r"^inbox page median [\d.]+ ms: (within|OVER) the 150 ms target$", out, re.M)
 
 
+def test_link_check_runs() -> None:
+    out = run("link_check.py", "--links", "6", "--delay", "0", "--rounds", "1")
+    assert "link check of a 6-link mail" in out
+    assert re.search(r"follow=true +median +\d+ ms +worst +\d+ ms +\d+ requests, 2 errors", out)
+
+
 def test_serve_startup_runs() -> None:
     out = run("serve_startup.py", "--rounds", "1", "--messages", "5")
     assert "mailtrap serve ready" in out

@@ -213,6 +213,19 @@ def test_web_options_answer_to_the_bound_name_but_not_to_every_address(tmp_path:
         web_options(Settings(ui_auth_file=tmp_path / "missing"))
 
 
+def test_allow_internal_http_requests_reaches_the_web_options() -> None:
+    """The flag and its variable both end up where the link check reads them."""
+    from mailtrap.cli import build_parser, resolve_settings
+
+    assert web_options(Settings()).allow_internal_http_requests is False
+    by_env = Settings.from_env({"MAILTRAP_ALLOW_INTERNAL_HTTP_REQUESTS": "yes"})
+    assert web_options(by_env).allow_internal_http_requests is True
+    args = build_parser().parse_args(["serve", "--allow-internal-http-requests"])
+    assert web_options(resolve_settings(args, {})).allow_internal_http_requests is True
+    with pytest.raises(ValueError, match="MAILTRAP_ALLOW_INTERNAL_HTTP_REQUESTS: 'maybe'"):
+        Settings.from_env({"MAILTRAP_ALLOW_INTERNAL_HTTP_REQUESTS": "maybe"})
+
+
 def test_open_store_keeps_sqlite_in_a_private_new_directory(tmp_path: Path) -> None:
     store = open_store(tmp_path / "new" / "mail.db", max_messages=5)
     try:

@@ -21,11 +21,6 @@ def _missing(what: str) -> HTTPException:
     )
 
 
-@router.get("/{id}/link-check", summary="Link check (not yet in mailtrap)", responses=_MISSING)
-def link_check(id: str) -> None:
-    raise _missing(f"The link check (GET /api/v1/message/{id}/link-check)")
-
-
 @router.post(
     "/{id}/release", summary="Release (relay) a message (not yet in mailtrap)", responses=_MISSING
 )

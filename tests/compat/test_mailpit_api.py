@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from clients import Served, Steps, error_detail, run_node, serve
 from images import jpeg_size, png
+from linkserver import LinkSite
 from spamd import GTUBE, running_spamd
 from tools import mailpit_api
 
@@ -342,9 +343,60 @@ class TestSpamAssassin:
         assert "GTUBE" not in {rule["Name"] for rule in plain["Rules"]}
 
 
+class TestLinkCheck:
+    """`linkCheck` against a server started with --allow-internal-http-requests, the links on
+    a local site; and against one without it, which refuses them as Mailpit does."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def site(cls) -> Iterator[LinkSite]:
+        with LinkSite() as served:
+            yield served
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def steps(cls, site: LinkSite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Steps]:
+        server = serve(tmp_path_factory.mktemp("links"), "--allow-internal-http-requests")
+        try:
+            yield _run(server, "api-links.cjs", site.url(""))
+        finally:
+            server.stop()
+
+    def test_each_link_with_its_status(self, steps: Steps, site: LinkSite) -> None:
+        assert steps.ok("check") == {
+            "Errors": 1,
+            "Links": [
+                {"URL": site.url("/ok"), "StatusCode": 200, "Status": "OK"},
+                {"URL": site.url("/missing"), "StatusCode": 404, "Status": "Not Found"},
+                {"URL": site.url("/chain/2"), "StatusCode": 302, "Status": "Found"},
+            ],
+        }
+
+    def test_follow_ends_where_the_redirects_do(self, steps: Steps, site: LinkSite) -> None:
+        followed = steps.ok("followed")
+        assert followed["Links"][2] == {
+            "URL": site.url("/chain/2"),
+            "StatusCode": 200,
+            "Status": "OK",
+        }
+        assert followed["Errors"] == 1
+
+    def test_the_default_id_is_latest(self, steps: Steps) -> None:
+        assert steps.ok("latest") == steps.ok("check")
+
+    def test_without_the_flag_every_internal_link_is_blocked(self, shared: Served) -> None:
+        with LinkSite() as site:
+            steps = _run(shared, "api-links.cjs", site.url(""))
+            answer = steps.ok("check")
+            assert answer["Errors"] == 3
+            assert {link["StatusCode"] for link in answer["Links"]} == {451}
+            assert all("private/reserved" in link["Status"] for link in answer["Links"])
+            assert site.requests == []
+
+
 class TestLaterEndpoints:
-    """link-check and release come with later issues: until then each
-    answers 404 with a `detail` that names what is missing, not a bare "Not Found"."""
+    """release comes with a later issue: until then it answers 404 with a `detail` that
+    names what is missing, not a bare "Not Found"."""
 
     @pytest.fixture(scope="class")
     @classmethod
@@ -354,7 +406,6 @@ class TestLaterEndpoints:
     @pytest.mark.parametrize(
         ("step", "name"),
         [
-            ("linkCheck", "link-check"),
             ("releaseMessage", "release"),
         ],
     )

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from clients import Served, serve
+from linkserver import LinkSite
 from tools import python_package
 
 HELPERS = r"""
@@ -23,7 +24,7 @@ from email.message import EmailMessage
 
 import pytest
 import requests
-from pytest_mailpit import MailpitAPIError
+from pytest_mailpit import MailpitAPIError, MailpitAssertionError
 
 
 def send(smtp, to, subject, text="hello", html=None, attachment=None):
@@ -119,16 +120,6 @@ def test_read_status_tags_and_delete(mailpit, mailpit_inbox, mailpit_smtp):
     assert mailpit_inbox.messages() == []
 
 
-@pytest.mark.parametrize("check", ["check_links"])
-def test_checks_of_later_issues_are_a_clear_404(mailpit_inbox, mailpit_smtp, check):
-    send(mailpit_smtp, mailpit_inbox.address, "Checked", html='<a href="https://example.com">x</a>')
-    message = mailpit_inbox.wait_for_message()
-    with pytest.raises(MailpitAPIError) as error:
-        getattr(message, check)()
-    assert error.value.status_code == 404
-    assert "link-check" in error.value.detail
-
-
 def test_check_html(mailpit, mailpit_inbox, mailpit_smtp):
     # The hand-worked mail of mailtrap's tests/test_htmlcheck.py.
     html = (
@@ -153,6 +144,51 @@ def test_check_html(mailpit, mailpit_inbox, mailpit_smtp):
         plain.check_html()
     assert error.value.status_code == 400
     assert "does not contain HTML" in error.value.detail
+
+
+def test_links_to_this_machine_are_blocked_by_default(mailpit_inbox, mailpit_smtp):
+    send(mailpit_smtp, mailpit_inbox.address, "Dev", html='<a href="http://localhost:8000/a">a</a>')
+    message = mailpit_inbox.wait_for_message()
+    check = message.check_links()
+    assert [(link.url, link.status_code, link.blocked) for link in check.links] == [
+        ("http://localhost:8000/a", 451, True)
+    ]
+    assert check.errors == 1
+    with pytest.raises(MailpitAssertionError, match="allow-internal-http-requests"):
+        message.assert_links_work()
+"""
+
+LINKS = r"""
+import os
+
+SITE = os.environ["LINK_SITE"]
+
+
+def test_check_links_gives_each_status(mailpit_inbox, mailpit_smtp):
+    html = f'<a href="{SITE}/ok">ok</a> <a href="{SITE}/missing">gone</a>'
+    send(mailpit_smtp, mailpit_inbox.address, "Links", text=f"See {SITE}/chain/2", html=html)
+    message = mailpit_inbox.wait_for_message()
+    check = message.check_links()
+    assert [(link.url, link.status_code, link.status) for link in check.links] == [
+        (f"{SITE}/ok", 200, "OK"),
+        (f"{SITE}/missing", 404, "Not Found"),
+        (f"{SITE}/chain/2", 302, "Found"),
+    ]
+    assert check.errors == 1
+    assert [link.url for link in check.broken] == [f"{SITE}/missing"]
+    followed = message.check_links(follow_redirects=True)
+    assert [link.status_code for link in followed.links] == [200, 404, 200]
+
+
+def test_assert_links_work(mailpit_inbox, mailpit_smtp):
+    html = f'<a href="{SITE}/ok">ok</a> <a href="{SITE}/broken">broken</a>'
+    send(mailpit_smtp, mailpit_inbox.address, "Links", html=html)
+    message = mailpit_inbox.wait_for_message()
+    assert len(message.assert_links_work(ignore=["/broken"]).links) == 2
+    with pytest.raises(MailpitAssertionError) as failed:
+        message.assert_links_work()
+    assert "500 Internal Server Error" in str(failed.value)
+    assert f"{SITE}/broken" in str(failed.value)
 """
 
 CHAOS = r"""
@@ -243,6 +279,21 @@ def test_ordinary_fixture_tests_pass(
 ) -> None:
     result = _run_inner(pytester, monkeypatch, served, FIXTURES)
     _assert_all_passed(result, 9, served)
+
+
+def test_link_check_tests_pass(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """check_links and assert_links_work against a server started with
+    --allow-internal-http-requests, the links on a local site."""
+    server = serve(tmp_path, "--allow-internal-http-requests")
+    try:
+        with LinkSite() as site:
+            monkeypatch.setenv("LINK_SITE", site.url(""))
+            result = _run_inner(pytester, monkeypatch, server, LINKS)
+            _assert_all_passed(result, 2, server)
+    finally:
+        server.stop()
 
 
 def test_chaos_fixture_tests_pass(

@@ -149,7 +149,11 @@ def test_the_issue_15_endpoints_answer_as_documented(
     check(http.get(f"/view/{id}.html"), "/view/{id}.html")  # no HTML part: 404
     check(http.get("/view/latest.txt", params={"query": "nope:x"}), "/view/{id}.txt")
     check(http.get("/api/v1/message/latest", params={"query": "zzz"}), "/api/v1/message/{id}")
-    for name in ("html-check", "link-check", "sa-check"):
+    for name in ("html-check", "sa-check"):
         check(http.get(f"/api/v1/message/{id}/{name}"), f"/api/v1/message/{{id}}/{name}")
     check(http.post(f"/api/v1/message/{id}/release"), "/api/v1/message/{id}/release")
+    link_check = "/api/v1/message/{id}/link-check"
+    check(http.get(f"/api/v1/message/{id}/link-check"), link_check)  # no links: no requests
+    check(http.get("/api/v1/message/nope/link-check"), link_check)
+    check(http.get(f"/api/v1/message/{id}/link-check", params={"follow": "x"}), link_check)
     assert {status for _, _, status in spec.checked} == {200, 400, 404, 409}

@@ -118,7 +118,6 @@ def test_webui_reports_chaos_when_the_chaos_api_works() -> None:
 @pytest.mark.parametrize(
     ("method", "path", "what"),
     [
-        ("GET", "link-check", "link check"),
         ("POST", "release", "Releasing (relaying) a message"),
     ],
 )
