@@ -123,7 +123,7 @@ def test_the_accessibility_tab_lists_an_image_without_alt(browser: Any) -> None:
         finding = panel.locator("details", has_text="image-alt")
         expect(finding.locator("summary")).to_contain_text("Images without alternative text")
         expect(finding.locator(".selector")).to_contain_text("img")
-        expect(finding.locator(".snippet")).to_have_text('<img src="banner.png" width="600">')
+        expect(finding.locator(".markup")).to_have_text('<img src="banner.png" width="600">')
         nodes = api["Total"]["Nodes"]
         expect(panel.get_by_role("status")).to_have_text(
             f"Accessibility: 1 error and 0 warnings in {nodes} elements."

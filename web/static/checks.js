@@ -81,13 +81,13 @@ function drawA11y(check) {
     out.append(el("h2", { textContent: `${heading} (${findings.length})` }),
       el("ul", { className: "findings" }, ...findings.map((f) => el("li", {},
         el("details", { open: severity === "error" },
-          el("summary", {}, el("span", { className: `severity ${severity}`, textContent: label }),
+          el("summary", {}, el("span", { className: `severity sev-${severity}`, textContent: label }),
             el("span", { className: "w-title", textContent: f.Title }), el("code", { textContent: f.Rule }),
             el("span", { className: "badge", title: "places", textContent: `×${count(f.Count)}` })),
           el("p", { textContent: f.Description }),
           el("ol", { className: "places" }, ...f.Occurrences.map((o) => el("li", {},
             el("code", { className: "selector", textContent: o.Selector }),
-            el("code", { className: "snippet", textContent: o.Snippet }),
+            el("code", { className: "markup", textContent: o.Snippet }),
             o.Detail ? el("span", { className: "detail", textContent: o.Detail }) : null))),
           f.Count > f.Occurrences.length
             ? el("p", { className: "muted", textContent: `… and ${plural(f.Count - f.Occurrences.length, "more place")}.` }) : null)))));
