@@ -221,3 +221,26 @@ def test_the_spam_tab_shows_only_with_spamassassin(browser: Any, spamd: Spamd) -
         expect(gtube.locator("td").first).to_have_text("1000")
         expect(gtube).to_contain_text("Generic Test for Unsolicited Bulk Email")
         expect(panel.get_by_role("status")).to_contain_text("SpamAssassin: Spam, score")
+
+
+def test_mail_strings_stay_text_in_the_check_tabs(browser: Any) -> None:
+    """Markup in a link's URL and in the accessibility check's snippets is shown, not run."""
+    hostile = '<img src=x onerror="window.pwned=1">'
+    url = "http://127.0.0.1:1/" + hostile  # port 1: refused at once
+    html = f"<p>{hostile} what a lovely sale today</p><a href='{url}'>here</a>"
+    with running(browser, server={"allow_internal_http_requests": True}) as app:
+        app.send(mail("Hostile", html=html))
+        app.open()
+        app.read("Hostile")
+        app.page.get_by_role("tab", name="Accessibility").click()
+        loaded(app, "a11y-check")
+        markup = app.page.locator("#panel-a11y-check .markup").filter(has_text="onerror")
+        expect(markup.first).to_contain_text('onerror="window.pwned=1"')
+        app.page.get_by_role("tab", name="Link check").click()
+        app.page.get_by_role("button", name="Check links").click()
+        loaded(app, "link-check")
+        cell = app.page.locator("#panel-link-check td.url")
+        expect(cell).to_contain_text("onerror")
+        assert app.page.locator(".check-result img").count() == 0
+        assert app.page.evaluate("window.pwned") is None
+        assert app.dialogs == []
