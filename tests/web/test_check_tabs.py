@@ -244,3 +244,15 @@ def test_mail_strings_stay_text_in_the_check_tabs(browser: Any) -> None:
         assert app.page.locator(".check-result img").count() == 0
         assert app.page.evaluate("window.pwned") is None
         assert app.dialogs == []
+
+
+def test_a_spamd_that_is_down_is_named_in_the_spam_tab(browser: Any) -> None:
+    with running(browser, server={"smtp_spamassassin": ("127.0.0.1", 1)}) as app:  # refused
+        app.send(mail("Unchecked"))
+        app.open()
+        app.read("Unchecked")
+        app.page.get_by_role("tab", name="Spam").click()
+        status = app.page.locator("#panel-spam-check .check-status")
+        expect(status).to_contain_text("The spam check failed: SpamAssassin gave no verdict: ")
+        expect(status).to_contain_text("127.0.0.1:1")
+        expect(app.page.locator("#panel-spam-check .check-result")).to_be_empty()

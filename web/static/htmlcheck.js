@@ -110,7 +110,7 @@ export function drawHTMLCheck(check) {
 
   function draw() {
     const off = new Set(boxes.map((b) => b.firstChild).filter((b) => !b.checked).map((b) => b.value));
-    localStorage.setItem(HIDDEN, JSON.stringify([...off]));
+    try { localStorage.setItem(HIDDEN, JSON.stringify([...off])); } catch { /* storage off: not kept */ }
     chosen.textContent = `(${boxes.length - off.size} of ${boxes.length})`;
     const open = new Set([...shown.querySelectorAll("details[open]")].map((d) => d.dataset.slug));
     const warnings = check.Warnings.map((w) => rescored(w, (r) => !off.has(r.Family))).filter(Boolean);
