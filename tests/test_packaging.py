@@ -65,6 +65,11 @@ def test_wheel_holds_one_mailtrap_package_with_web_and_plugin_inside(wheel: Path
         "mailtrap/web/static/inbox.js",
         "mailtrap/web/static/docs.js",
         "mailtrap/web/static/live.js",
+        "mailtrap/web/static/checks.js",  # the check tabs' modules import the other two
+        "mailtrap/web/static/checkdom.js",
+        "mailtrap/web/static/htmlcheck.js",
+        "mailtrap/web/static/checks.css",
+        "mailtrap/web/templates/_checks.html",
         "mailtrap/web/static/favicon.svg",
         "mailtrap/web/mailhtml.py",  # also run as a child process by its path
         "mailtrap/checks/data/caniemail.json",  # the HTML check's data, with its licence

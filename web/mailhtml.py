@@ -98,6 +98,8 @@ def rewrite(html: str, *, new_tabs: bool = False) -> str:
 
 def _neutralise(node: LexborNode, new_tabs: bool) -> bool:
     """Strips `node`'s fetching attributes; True when the whole element must go."""
+    if not node.is_element_node:  # a comment: nothing to strip, and no attrs (they raise)
+        return False
     tag = node.tag or ""
     attrs = node.attrs
     if new_tabs and tag in ("a", "area"):

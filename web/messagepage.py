@@ -1,7 +1,8 @@
 """What the message page's template asks of its parts and tags (`templates/message.html`).
 
 `part_kind` picks an attachment's icon, `thumbnailed` and `previewable` whether it gets a
-thumbnail and a link to view it; `tag_search` is the
+thumbnail and a link to view it; `check_tabs` are the tabs of the message checks
+(`templates/_checks.html`, `static/checks.js`); `tag_search` is the
 inbox's query string for one tag, so a tag on the page is a link that filters the inbox.
 """
 
@@ -9,11 +10,19 @@ from __future__ import annotations
 
 import re
 
-from mailtrap.message.models import Attachment
+from mailtrap.message.models import Attachment, Message
 from mailtrap.web.imaging import FORMATS
 from mailtrap.web.navigation import list_query, tag_query
 
-__all__ = ["PREVIEWABLE", "THUMBNAILED", "part_kind", "previewable", "tag_search", "thumbnailed"]
+__all__ = [
+    "PREVIEWABLE",
+    "THUMBNAILED",
+    "check_tabs",
+    "part_kind",
+    "previewable",
+    "tag_search",
+    "thumbnailed",
+]
 
 # Raster types every browser shows, served for display by `pages.image_part`.
 PREVIEWABLE = re.compile(r"image/(png|jpeg|gif|webp|bmp|avif)$")
@@ -73,3 +82,14 @@ def tag_search(tag: str) -> str:
     """The inbox's query string for the messages tagged `tag`: `q=tag:name`, quoted when the
     name has a space (tags hold no quotes: `parsing.clean_tag`)."""
     return list_query(tag_query(tag), 0)
+
+
+def check_tabs(m: Message, *, spam: bool) -> list[tuple[str, str]]:
+    """The check tabs of `m`'s page, as (key, label), in the issue's order. The link check
+    reads the HTML and text bodies, so every message has it; the HTML and accessibility checks
+    read the HTML part, so a mail without one has neither (their APIs would answer 400); the
+    spam check only when a spamd is configured (`spam`: --smtp-spamassassin), as in Mailpit."""
+    tabs = [("link-check", "Link check")]
+    if m.html:
+        tabs += [("html-check", "HTML check"), ("a11y-check", "Accessibility")]
+    return tabs + ([("spam-check", "Spam")] if spam else [])

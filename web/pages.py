@@ -34,6 +34,7 @@ from mailtrap.web.deps import Parsed, Store, app_context
 from mailtrap.web.mailhtml import served_html
 from mailtrap.web.messagepage import (
     PREVIEWABLE,
+    check_tabs,
     part_kind,
     previewable,
     tag_search,
@@ -193,6 +194,7 @@ def view(
     tabs += [("text", "Text"), ("headers", "Headers"), ("source", "Source")]
     parts = [*m.attachments, *m.inline]
     tabs.append(("attachments", f"Attachments ({len(parts)})"))
+    tabs += check_tabs(m, spam=app_context(request).options.spamassassin is not None)
     return _render(
         request,
         "message.html",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import smtplib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from email.message import EmailMessage
 from typing import Any
 
@@ -81,12 +81,15 @@ def mail(subject: str, text: str = "hello", html: str | None = None, **extra: st
 
 
 @contextlib.contextmanager
-def running(browser: Any, **options: Any) -> Iterator[App]:
+def running(
+    browser: Any, *, server: Mapping[str, Any] | None = None, **options: Any
+) -> Iterator[App]:
     """mailtrap on fresh ports and a new browser context (`options`: Playwright's, a
-    1100x700 viewport unless given), closed at the end."""
+    1100x700 viewport unless given), closed at the end. `server` holds further `Settings`
+    of mailtrap's (`{"smtp_spamassassin": ...}`)."""
     store = MemoryStore()
     with SMTPServer(store, port=0) as smtp:
-        settings = Settings(smtp=(smtp.host, smtp.port))
+        settings = Settings(smtp=(smtp.host, smtp.port), **(server or {}))
         with LiveServer(create_app(store, settings)) as web:
             context = browser.new_context(**{"viewport": {"width": 1100, "height": 700}, **options})
             context.set_default_timeout(10_000)

@@ -187,7 +187,7 @@ window.Notification = Recorded;
 
 
 def test_new_mail_is_told_to_screen_readers_and_notified_when_asked(browser: Any) -> None:
-    options = {"permissions": ["notifications"], "timezone_id": "America/Sao_Paulo"}
+    options: dict[str, Any] = {"permissions": ["notifications"], "timezone_id": "America/Sao_Paulo"}
     with running(browser, **options) as app:
         app.page.add_init_script(RECORD_NOTIFICATIONS)
         app.open()

@@ -218,17 +218,21 @@ def test_the_tabs_by_keyboard_and_text_direction(browser: Any) -> None:
         assert app.page.locator("table.headers td:not([dir=auto])").count() == 0
         tabs = app.page.get_by_role("tab")
         names = ["HTML", "HTML source", "Text", "Headers", "Source", "Attachments (0)"]
+        names += ["Link check", "HTML check", "Accessibility"]  # the checks (issue 18)
         expect(tabs).to_have_text(names)
         # A roving tabindex: only the selected tab is in the Tab order.
-        assert tabs.evaluate_all("all => all.map(t => t.tabIndex)") == [0, -1, -1, -1, -1, -1]
+        assert tabs.evaluate_all("all => all.map(t => t.tabIndex)") == [0] + [-1] * 8
         tabs.first.focus()
         for key, name in [
             ("ArrowRight", "HTML source"),
             ("ArrowRight", "Text"),
-            ("End", "Attachments (0)"),
+            ("End", "Accessibility"),
             ("ArrowRight", "HTML"),  # round to the first
-            ("ArrowLeft", "Attachments (0)"),
+            ("ArrowLeft", "Accessibility"),
             ("Home", "HTML"),
+            ("ArrowLeft", "Accessibility"),
+            ("ArrowLeft", "HTML check"),
+            ("ArrowLeft", "Link check"),
             ("ArrowLeft", "Attachments (0)"),
             ("ArrowLeft", "Source"),
         ]:

@@ -241,6 +241,19 @@ def test_frameset_frames_lose_their_sources(live: Live, store: MessageStore) -> 
     assert TRACKER not in served
 
 
+def test_mail_html_with_comments_is_served(live: Live, store: MessageStore) -> None:
+    """A comment anywhere in the mail (a newsletter's `<!--[if mso]>`) is kept, not a 500."""
+    _, http = live
+    html = (
+        "<!-- a --><p>Hi<!-- b --></p><table><tr><td><!--[if mso]>x<![endif]--></td></tr></table>"
+    )
+    id = store.add(raw := build_mail(html=html), envelope_for(raw)).id
+    response = http.get(f"/view/{id}/html")
+    assert response.status_code == 200, response.text
+    assert "<p>Hi<!-- b --></p>" in response.text
+    assert "<!--[if mso]>x<![endif]-->" in response.text
+
+
 @pytest.mark.slow
 def test_deeply_nested_html_is_answered_within_the_rewrite_bound(
     live: Live, store: MessageStore, monkeypatch: pytest.MonkeyPatch

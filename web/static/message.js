@@ -110,7 +110,9 @@
     if (focus) tab.focus();
     // On a phone the strip scrolls sideways (app.css): the tab chosen is shown whole.
     if (chosen) tab.scrollIntoView({ block: "nearest", inline: "nearest" });
-    load(document.getElementById(tab.getAttribute("aria-controls")));
+    const panel = document.getElementById(tab.getAttribute("aria-controls"));
+    load(panel);
+    panel.dispatchEvent(new Event("tab-shown"));  // the check tabs load then (static/checks.js)
     const hash = tab === tabs[0] ? "" : tab.id.replace(/^tab-/, "#");
     history.replaceState(history.state, "", hash || location.pathname + location.search);
     for (const link of [prev, next]) if (link) link.hash = hash;
