@@ -82,10 +82,10 @@ def test_php_mail_with_t_and_i_and_bare_lfs(server: serving.Running, client: Cli
     assert b"\n" not in raw.replace(b"\r\n", b"")  # every line end went out as CRLF
     assert b"\r\n\r\nfirst line\r\n.\r\n..two dots\r\n.one dot\r\nlast line\r\n" in raw
     assert mail.text == "first line\n.\n..two dots\n.one dot\nlast line\n"
-    assert "Bcc" not in mail.raw_headers  # removed, as sendmail -t does
+    assert mail.raw_headers.get("Bcc") is None  # removed, as sendmail -t does
     assert mail.headers.get("X-PHP-Originating-Script") == "1000:mail.php"
     for added in ("From", "Date", "Message-ID"):  # as an MTA adds them when missing
-        assert added in mail.headers
+        assert mail.headers.get(added) is not None
 
 
 def test_recipients_as_arguments_with_f_and_full_name(
