@@ -184,3 +184,18 @@ def test_bad_command_lines_and_messages(
     done = sendmail(server, *args, stdin=stdin)
     assert done.returncode == code
     assert saying in done.stderr
+
+
+def test_cron_invocation(server: serving.Running, client: Client) -> None:
+    """Debian's cron: `sendmail -FCronDaemon -i -B8BITMIME -oem USER`, its own headers."""
+    subject = f"Cron <root@box> echo {uuid.uuid4().hex[:8]}"
+    message = (
+        f"From: root (Cron Daemon)\nTo: dev\nSubject: {subject}\n"
+        "MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n\nhello from cron\n"
+    ).encode()
+    done = sendmail(server, "-FCronDaemon", "-i", "-B8BITMIME", "-oem", "dev", stdin=message)
+    assert (done.returncode, done.stderr) == (0, "")
+    mail = arrived(client, subject)
+    assert mail.envelope.rcpt_tos == ("dev",)
+    assert mail.headers.get("From") == "root (Cron Daemon)"  # theirs: only a missing one is added
+    assert mail.text == "hello from cron\n"
