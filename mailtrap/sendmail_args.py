@@ -88,9 +88,15 @@ def parse_args(argv: Sequence[str]) -> Invocation:
     for arg in args[index:]:  # each may be a list: "a@example.com, Bee <b@example.com>"
         if any(ord(c) < 0x20 or c == "\x7f" for c in arg):  # would end an SMTP command
             raise UsageError(f"recipient {arg!r} is not an e-mail address")
-        found = [address for _, address in getaddresses([arg]) if address]
-        if not found:
-            raise UsageError(f"recipient {arg!r} is not an e-mail address")
+        pairs = getaddresses([arg])
+        found = [address for _, address in pairs if address]
+        # getaddresses makes something of anything ("not an address" -> "not"): what it
+        # did not use must be only the list's punctuation.
+        leftover = arg
+        for name, address in pairs:
+            leftover = leftover.replace(address, "", 1).replace(name, "", 1)
+        if not found or leftover.strip(' ,<>"\t'):
+            raise UsageError(f"recipient {arg!r} is not an e-mail address (or a list of them)")
         for address in found:
             _check_address(address, "recipient")
         result.recipients += found

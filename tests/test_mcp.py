@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import smtplib
+import subprocess
 import sys
 import time
 import uuid
@@ -207,6 +208,10 @@ def test_delete_needs_to_be_told_what(server: serving.Running) -> None:
         assert (await call(s, "delete_messages", ids=[listed[0]["ID"]])) == {"Requested": 1}
         assert (await call(s, "delete_messages", query=f"subject:{tag}")) == {"Deleted": 2}
         assert (await call(s, "list_messages", query=f"subject:{tag}"))["Total"] == 0
+        await anyio.to_thread.run_sync(send, server, build_mail(f"last {tag}"))
+        everything = await call(s, "delete_messages", everything=True)
+        assert everything["Deleted"] >= 1
+        assert (await call(s, "list_messages"))["Total"] == 0
 
     with_session(server.url, scenario)
 
@@ -230,3 +235,33 @@ def test_a_login_from_the_environment() -> None:
         with_session(running.url, refused, {"MAILTRAP_MCP_UI_AUTH": "qa:wrong"})
     finally:
         running.stop()
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "saying"),
+    [
+        (["--url", "ftp://host"], {}, "--url / MAILTRAP_URL: base_url must start with http://"),
+        ([], {"MAILTRAP_URL": "localhost:8025"}, "--url / MAILTRAP_URL: base_url must start"),
+        ([], {"MAILTRAP_MCP_UI_AUTH": "qa"}, "MAILTRAP_MCP_UI_AUTH must be USER:PASSWORD"),
+        (
+            ["--url", "http://qa:pw@127.0.0.1:8025"],
+            {"MAILTRAP_MCP_UI_AUTH": "qa:pw"},
+            "the URL has a login and MAILTRAP_MCP_UI_AUTH is set too: give one",
+        ),
+    ],
+)
+def test_bad_settings_stop_it_before_it_serves(
+    args: list[str], env: dict[str, str], saying: str
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "mailtrap", "mcp", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""  # stdout is the protocol's
+    assert f"mailtrap mcp: {saying}" in done.stderr

@@ -176,6 +176,13 @@ def test_refusals_map_to_sysexits(server: serving.Running, client: Client) -> No
         (["-t"], b"Subject: x\n\nx\n", 65, "no recipients in the To, Cc or Bcc headers"),
         (["a@example.com\r\nRCPT TO:<b@example.com>"], b"", 64, "is not an e-mail address"),
         (["--smtp-addr", "nowhere", "a@example.com"], b"", 64, "--smtp-addr: 'nowhere' is not"),
+        (["--smtp-addr=[::1", "a@example.com"], b"", 64, "--smtp-addr: '[::1' is not [IPv6]"),
+        (["--smtp-address", "a@example.com"], b"", 64, "unknown option '--smtp-address'"),
+        (["--verbose"], b"", 64, "unknown option '--verbose'"),
+        (["-f"], b"", 64, "-f needs a value"),
+        (["-o"], b"", 64, "-o needs an option letter, e.g. -oi"),
+        (["-i", "not an address"], b"", 64, "recipient 'not an address' is not an e-mail"),
+        (["--help"], b"", 0, "usage: mailtrap-sendmail [-t] [-i] [-f SENDER]"),
     ],
 )
 def test_bad_command_lines_and_messages(
