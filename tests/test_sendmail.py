@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import serving
+from tools import require_tool
 
 from mailtrap import Client, Message
 
@@ -206,3 +207,58 @@ def test_cron_invocation(server: serving.Running, client: Client) -> None:
     assert mail.envelope.rcpt_tos == ("dev",)
     assert mail.headers.get("From") == "root (Cron Daemon)"  # theirs: only a missing one is added
     assert mail.text == "hello from cron\n"
+
+
+def test_git_send_email(server: serving.Running, client: Client, tmp_path: Path) -> None:
+    """git send-email with sendemail.sendmailcmd: git runs it with -i, -f and recipients."""
+    git = require_tool("git", "apt-get install git")
+    exec_path = subprocess.run(
+        [git, "--exec-path"], capture_output=True, text=True, check=True, timeout=30
+    ).stdout.strip()
+    require_tool("git-send-email", "apt-get install git-email", search=exec_path)
+    tag = uuid.uuid4().hex[:8]
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),  # no one's own git config
+        "GIT_CONFIG_NOSYSTEM": "1",
+        **{k: os.environ[k] for k in serving.UNTRACED if k in os.environ},
+    }
+    identity = ["-c", "user.name=Dev", "-c", "user.email=dev@example.com"]
+
+    def run(*args: str) -> str:
+        done = subprocess.run(
+            [git, *identity, *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    run("init", "-q", ".")
+    (tmp_path / "feature.txt").write_text("a line\n.\n")
+    run("add", "feature.txt")
+    run("commit", "-q", "-m", f"Add the feature {tag}")
+    [patch] = run("format-patch", "-1", "-o", "patches").split()
+    command = f"{SCRIPT} --smtp-addr {server.smtp[0]}:{server.smtp[1]}"
+    run(
+        "-c",
+        f"sendemail.sendmailcmd={command}",
+        "send-email",
+        "--to=reviewer@example.com",
+        "--from=Dev <dev@example.com>",
+        "--envelope-sender=bounces@example.com",
+        "--suppress-cc=all",
+        "--confirm=never",
+        patch,
+    )
+    mail = arrived(client, f"[PATCH] Add the feature {tag}")
+    assert mail.envelope.mail_from == "bounces@example.com"
+    assert mail.envelope.rcpt_tos == ("reviewer@example.com",)
+    assert "+a line\n+.\n" in mail.text  # the patch, whole
+    raw = client.raw(mail.id)
+    assert b"\n" not in raw.replace(b"\r\n", b"")
