@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from mailtrap import mcp_tools
-from mailtrap.client import Client
 from mailtrap.errors import MailtrapError
 
 if TYPE_CHECKING:
@@ -28,8 +27,9 @@ ignores mail from before the call), then get_message or extract for links and co
 T = TypeVar("T")
 
 
-def build(client: Client) -> "MCPServer[Any]":
-    """An MCP server whose tools read and delete the mail of the mailtrap `client` talks to.
+def build(client: mcp_tools.Source) -> "MCPServer[Any]":
+    """An MCP server whose tools read and delete the mail `client` (a `mailtrap.Client`, or
+    the store of the server it runs in) holds.
 
     Raises ImportError (with the fix) when the `mcp` extra is not installed."""
     try:

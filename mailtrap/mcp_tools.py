@@ -1,6 +1,8 @@
-"""What `mailtrap mcp`'s tools do, over a running mailtrap's HTTP API (`mailtrap.client`).
+"""What `mailtrap mcp`'s tools do, over a `Source` of mail: a running mailtrap's HTTP API
+(`mailtrap.client.Client`, for `mailtrap mcp`), or the store inside `mailtrap serve`
+(`mailtrap.web.mcp_http`, for `--mcp-http`).
 
-Plain functions of a `Client`, free of the MCP SDK (`mailtrap.mcp_server` registers them), so
+Plain functions of a `Source`, free of the MCP SDK (`mailtrap.mcp_server` registers them), so
 that importing the core never imports it. Each returns a small JSON-able dict in Mailpit's
 field names: a coding agent's context is precious, so lists give summaries only, a message's
 bodies come on request and are cut at `max_chars` (with how much more there is), and every
@@ -10,16 +12,18 @@ list is capped. Each raises `MailtrapError` or ValueError with a reason the agen
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
-from mailtrap.client import Client
 from mailtrap.message.htmltext import html_to_text
-from mailtrap.message.models import Address, Attachment, MessageSummary
+from mailtrap.message.models import Address, Attachment, Message, MessageSummary
+from mailtrap.storage.base import Page
 
 __all__ = [
     "MAX_CHARS",
     "MAX_LIMIT",
     "MAX_WAIT",
+    "Source",
     "delete_messages",
     "extract",
     "get_message",
@@ -32,6 +36,28 @@ MAX_CHARS = 100_000  # characters of one body in one answer
 MAX_ITEMS = 100  # links, codes, headers or attachments in one answer
 MAX_HEADER_CHARS = 1_000  # of one header value
 MAX_WAIT = 300.0  # the server's own cap on one wait (web/wait.py)
+
+
+class Source(Protocol):
+    """Where the tools read and delete mail: `mailtrap.Client`'s methods of these names, whose
+    docstrings give the contracts. Queries are Mailpit's syntax; `get("latest")` is the newest
+    message; `wait` raises `WaitTimeout` when fewer than `count` match in time."""
+
+    def messages(self, start: int = 0, limit: int = 50) -> Page: ...
+    def search(self, query: str, start: int = 0, limit: int = 50) -> Page: ...
+    def get(self, id: str = "latest") -> Message: ...
+    def server_time(self) -> datetime: ...
+    def wait(
+        self,
+        query: str = "",
+        count: int = 1,
+        timeout: float = 10.0,
+        *,
+        since: datetime | None = None,
+    ) -> list[MessageSummary]: ...
+    def delete(self, ids: Iterable[str]) -> None: ...
+    def delete_search(self, query: str) -> None: ...
+    def delete_all(self) -> None: ...
 
 
 def summary(message: MessageSummary) -> dict[str, Any]:
@@ -52,7 +78,7 @@ def summary(message: MessageSummary) -> dict[str, Any]:
 
 
 def list_messages(
-    client: Client, query: str = "", start: int = 0, limit: int = 20
+    client: Source, query: str = "", start: int = 0, limit: int = 20
 ) -> dict[str, Any]:
     """The newest messages, or those matching `query` (Mailpit's search syntax)."""
     limit = _bounded("limit", limit, 1, MAX_LIMIT)
@@ -67,7 +93,7 @@ def list_messages(
 
 
 def get_message(
-    client: Client,
+    client: Source,
     id: str = "latest",
     *,
     body: bool = True,
@@ -101,7 +127,7 @@ def get_message(
 
 
 def wait_for_message(
-    client: Client, query: str = "", count: int = 1, timeout: float = 30.0, new_only: bool = False
+    client: Source, query: str = "", count: int = 1, timeout: float = 30.0, new_only: bool = False
 ) -> dict[str, Any]:
     """Once at least `count` messages match `query`, their summaries, newest first (`count`
     of them at most). `new_only` counts only mail that arrives from this call on. Raises
@@ -114,7 +140,7 @@ def wait_for_message(
     return {"Matched": len(found), "Messages": [summary(m) for m in found[:count]]}
 
 
-def extract(client: Client, id: str = "latest", contains: str = "") -> dict[str, Any]:
+def extract(client: Source, id: str = "latest", contains: str = "") -> dict[str, Any]:
     """The message's links and one-time codes, those containing `contains` if given."""
     message = client.get(id)
     links = [link for link in message.links() if contains in link]
@@ -128,7 +154,7 @@ def extract(client: Client, id: str = "latest", contains: str = "") -> dict[str,
 
 
 def delete_messages(
-    client: Client, ids: Sequence[str] = (), query: str = "", everything: bool = False
+    client: Source, ids: Sequence[str] = (), query: str = "", everything: bool = False
 ) -> dict[str, Any]:
     """Delete the messages `ids`, or those matching `query`, or (`everything`) all of them:
     exactly one of the three, so that a forgotten argument never empties the inbox."""
