@@ -312,6 +312,13 @@ def test_served_over_http_at_mcp_behind_the_api_login() -> None:
                 assert "0 of 1 wanted messages matched" in late
                 missing = await failure(s, "get_message", id="nope")
                 assert "no message with id 'nope'" in missing
+                searched = await call(s, "list_messages", query="subject:already")
+                [first] = searched["Messages"]
+                assert await call(s, "delete_messages", ids=[first["ID"]]) == {"Requested": 1}
+                assert await call(s, "delete_messages", query=subject) == {"Deleted": 1}
+                assert (await call(s, "list_messages"))["Total"] == 0
+                await anyio.to_thread.run_sync(send, running, build_mail("one more"))
+                assert await call(s, "delete_messages", everything=True) == {"Deleted": 1}
 
         anyio.run(scenario)
     finally:
