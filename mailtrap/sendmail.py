@@ -5,8 +5,9 @@ message on stdin to a mailtrap SMTP server, for programs that pipe mail to sendm
 The command line is sendmail's (`mailtrap.sendmail_args`); the message is prepared as an MTA's
 submission would (`mailtrap.sendmail_message`); this module connects, sends, and turns each
 outcome into one line on stderr and a sysexits code: 0 sent, 64 a bad command line, 65 a
-message with no recipient, 66 stdin unreadable, 69 the server refused (5xx), 75 the server is
-down or deferred (4xx): try again later, as sendmail's callers expect of 75.
+message with no recipient, 66 stdin unreadable, 67 every recipient refused, 69 the message
+refused (5xx), 75 the server down or deferring (4xx): try again later, as sendmail's callers
+expect of 75. Recipients refused beside accepted ones are named on stderr; the exit is 0.
 """
 
 from __future__ import annotations
