@@ -4,7 +4,6 @@ runs it, against `mailtrap serve` in a subprocess; mail goes in over SMTP."""
 from __future__ import annotations
 
 import os
-import smtplib
 import subprocess
 import sys
 import time
@@ -13,13 +12,11 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import anyio
-import httpx
-import httpx2
 import pytest
 import serving
 from mailfactory import build_mail
 from mcp import ClientSession, StdioServerParameters, stdio_client
-from mcp.client.streamable_http import streamable_http_client
+from mcpcalls import call, failure, send
 
 Session = Callable[[ClientSession], Awaitable[None]]
 
@@ -29,11 +26,6 @@ def server() -> Iterator[serving.Running]:
     running = serving.start("--memory")
     yield running
     running.stop()
-
-
-def send(server: serving.Running, raw: bytes, to: str = "bob@example.com") -> None:
-    with smtplib.SMTP(*server.smtp, timeout=10) as smtp:
-        smtp.sendmail("alice@example.com", [to], raw)
 
 
 def with_session(url: str, scenario: Session, env: dict[str, str] | None = None) -> None:
@@ -52,22 +44,6 @@ def with_session(url: str, scenario: Session, env: dict[str, str] | None = None)
                 await scenario(s)
 
     anyio.run(run)
-
-
-async def call(session: ClientSession, tool: str, **arguments: Any) -> dict[str, Any]:
-    result = await session.call_tool(tool, arguments)
-    assert not result.is_error, result.content
-    assert result.structured_content is not None
-    return dict(result.structured_content)
-
-
-async def failure(session: ClientSession, tool: str, **arguments: Any) -> str:
-    """The text of a tool call that failed, as the agent reads it."""
-    result = await session.call_tool(tool, arguments)
-    assert result.is_error, result.structured_content
-    [content] = result.content
-    assert content.type == "text"
-    return content.text
 
 
 def test_list_and_search_give_summaries(server: serving.Running) -> None:
@@ -268,62 +244,3 @@ def test_bad_settings_stop_it_before_it_serves(
     assert done.returncode == 2
     assert done.stdout == ""  # stdout is the protocol's
     assert f"mailtrap mcp: {saying}" in done.stderr
-
-
-def test_served_over_http_at_mcp_behind_the_api_login() -> None:
-    """`mailtrap serve --mcp-http`: the same tools over streamable HTTP, reading the store
-    in-process, behind --ui-auth like the API."""
-    running = serving.start("--memory", "--mcp-http", "--ui-auth", "qa:s3cret")
-    try:
-        url = running.url + "/mcp"
-        refused = httpx.post(url, json={}, timeout=10)
-        assert refused.status_code == 401  # the Guard's, as for every route
-        send(running, build_mail("already here", text="code 482913"))
-        subject = f"during {uuid.uuid4().hex[:8]}"
-
-        async def scenario() -> None:
-            results: list[dict[str, Any]] = []
-            with anyio.fail_after(60):
-                await session(results)
-
-        async def session(results: list[dict[str, Any]]) -> None:
-            async with (
-                httpx2.AsyncClient(auth=("qa", "s3cret")) as http,
-                streamable_http_client(url, http_client=http) as (read, write),
-                ClientSession(read, write) as s,
-            ):
-                await s.initialize()
-                listed = await call(s, "list_messages")
-                assert [m["Subject"] for m in listed["Messages"]] == ["already here"]
-                assert (await call(s, "extract"))["Codes"]["Items"] == ["482913"]
-
-                async def wait() -> None:
-                    query = f'subject:"{subject}"'
-                    results.append(await call(s, "wait_for_message", query=query, timeout=30))
-
-                async with anyio.create_task_group() as tasks:
-                    tasks.start_soon(wait)
-                    await anyio.sleep(1)
-                    assert results == []
-                    await anyio.to_thread.run_sync(send, running, build_mail(subject))
-                [found] = results
-                assert [m["Subject"] for m in found["Messages"]] == [subject]
-                late = await failure(s, "wait_for_message", query=subject, new_only=True, timeout=1)
-                assert "0 of 1 wanted messages matched" in late
-                missing = await failure(s, "get_message", id="nope")
-                assert "no message with id 'nope'" in missing
-                searched = await call(s, "list_messages", query="subject:already")
-                [first] = searched["Messages"]
-                assert await call(s, "delete_messages", ids=[first["ID"]]) == {"Requested": 1}
-                assert await call(s, "delete_messages", query=subject) == {"Deleted": 1}
-                assert (await call(s, "list_messages"))["Total"] == 0
-                await anyio.to_thread.run_sync(send, running, build_mail("one more"))
-                assert await call(s, "delete_messages", everything=True) == {"Deleted": 1}
-
-        anyio.run(scenario)
-    finally:
-        running.stop()
-
-
-def test_no_mcp_route_unless_asked(server: serving.Running) -> None:
-    assert httpx.post(server.url + "/mcp", json={}, timeout=10).status_code == 404
