@@ -54,6 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mailtrap {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("serve", parents=[common], help="run the SMTP server and web UI")
+    # Listed for --help only: main() hands their arguments over before this parser runs,
+    # since sendmail's own syntax (-oi, -odi, -fADDR) is not argparse's.
+    commands.add_parser(
+        "sendmail", help="send the message on stdin, as /usr/sbin/sendmail (see its --help)"
+    )
+    commands.add_parser(
+        "mcp", help="an MCP server over stdio for a running mailtrap (see its --help)"
+    )
     return parser
 
 
@@ -181,8 +189,17 @@ def serve(settings: Settings, environ: Mapping[str, str], out: TextIO) -> int:
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     env = os.environ if environ is None else environ
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    if arguments[:1] == ["sendmail"]:
+        from mailtrap.sendmail import run as sendmail
+
+        return sendmail(arguments[1:], env, sys.stdin.buffer, sys.stderr)
+    if arguments[:1] == ["mcp"]:
+        from mailtrap.mcp_command import main as mcp
+
+        return mcp(arguments[1:], env)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     try:
         settings = resolve_settings(args, env)
     except ValueError as exc:

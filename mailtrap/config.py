@@ -80,6 +80,7 @@ class Settings:
     api_cors: tuple[str, ...] = ()
     allowed_hosts: tuple[str, ...] = ()
     allow_internal_http_requests: bool = False
+    mcp_http: bool = False
     ui_auth: tuple[str, ...] = ()
     ui_auth_file: Path | None = None
     smtp_max_recipients: int = DEFAULT_MAX_RECIPIENTS
@@ -205,6 +206,14 @@ OPTIONS: tuple[Option, ...] = (
         parse_bool,
         "let the link check fetch loopback, private and link-local addresses (SSRF risk: "
         "a mail's links then reach this machine and its network)",
+    ),
+    Option(
+        "mcp_http",
+        "--mcp-http",
+        None,
+        parse_bool,
+        "serve the MCP tools of `mailtrap mcp` at /mcp (streamable HTTP, the API's login; "
+        "needs mailtrap-catcher[mcp])",
     ),
     Option(
         "ui_auth",

@@ -138,7 +138,8 @@ class WebOptions:
     as `--webroot` is (`mail` becomes "/mail/"; ValueError for characters it does not allow);
     `spamassassin`: the (host, port) of the spamd that /sa-check asks (None: no such check).
     `allow_internal_http_requests`: the link check may fetch loopback, private and link-local
-    addresses (off: it refuses them, its guard against SSRF).
+    addresses (off: it refuses them, its guard against SSRF). `mcp_http`: serve the MCP tools
+    at /mcp (needs the MCP SDK).
     """
 
     smtp: tuple[str, int] = (LOOPBACK, 1025)
@@ -149,6 +150,7 @@ class WebOptions:
     webroot: str = "/"
     spamassassin: tuple[str, int] | None = None
     allow_internal_http_requests: bool = False
+    mcp_http: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "webroot", parse_webroot(self.webroot))
@@ -171,6 +173,7 @@ def web_options(settings: Settings) -> WebOptions:
         webroot=settings.webroot,
         spamassassin=settings.smtp_spamassassin,
         allow_internal_http_requests=settings.allow_internal_http_requests,
+        mcp_http=settings.mcp_http,
     )
 
 

@@ -83,6 +83,7 @@ def test_wheel_declares_the_console_script(wheel: Path) -> None:
         [entry_points] = [n for n in zf.namelist() if n.endswith("entry_points.txt")]
         text = zf.read(entry_points).decode()
     assert "mailtrap = mailtrap.cli:main" in text
+    assert "mailtrap-sendmail = mailtrap.sendmail:main" in text  # for sendmail_path and cron
 
 
 def test_installed_wheel_runs_from_its_own_files(wheel: Path, tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -70,12 +70,14 @@ def create_app(
         options = web_options(options)
     options = options or WebOptions()
     hub = EventHub(store)
+    mcp_sessions: Callable[[], contextlib.AbstractAsyncContextManager[None]] | None = None
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         hub.start()
         try:
-            yield
+            async with mcp_sessions() if mcp_sessions else contextlib.nullcontext():
+                yield
         finally:
             hub.stop()
 
@@ -136,6 +138,10 @@ def create_app(
     ):
         _document_bad_bodies(module.router)
         app.include_router(module.router)
+    if options.mcp_http:
+        from mailtrap.web.mcp_http import mount
+
+        mcp_sessions = mount(app, store, hub)
     app.mount("/static", StaticFiles(packages=[("mailtrap.web", "static")]), name="static")
     app.mount(docs.ASSETS, docs.assets(), name="docs-assets")
     # Outermost: refuses before anything runs.

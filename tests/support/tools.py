@@ -29,9 +29,10 @@ _BENCH_CACHE = Path(
 SMTP_SOURCE_LIBS = _BENCH_CACHE / "postfix" / "usr" / "lib" / "postfix"
 
 
-def require_tool(name: str, how: str) -> str:
-    """The path of executable `name`, or skip (fail under CI) saying `how` to install it."""
-    path = shutil.which(name)
+def require_tool(name: str, how: str, search: str | None = None) -> str:
+    """The path of executable `name` (on PATH, or in the directories `search` lists), or
+    skip (fail under CI) saying `how` to install it."""
+    path = shutil.which(name, path=search)
     if path is None:
         _missing(f"{name} is not installed; {how}")
     return path  # type: ignore[return-value]
