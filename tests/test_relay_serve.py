@@ -147,6 +147,36 @@ def test_release_with_mailpits_yaml_file(relay: tuple[Running, Path], tmp_path: 
         source.stop()
 
 
+def test_forward_sends_every_new_message_to_fixed_addresses(
+    relay: tuple[Running, Path],
+) -> None:
+    target, _ = relay
+    source = start(
+        "--memory",
+        "--smtp-forward",
+        "qa@example.net",
+        env={
+            "MAILTRAP_SMTP_RELAY_HOST": "localhost",
+            "MAILTRAP_SMTP_RELAY_PORT": str(target.smtp[1]),
+            "MAILTRAP_SMTP_RELAY_STARTTLS": "1",
+            "MAILTRAP_SMTP_RELAY_ALLOW_INSECURE": "1",  # the relay's CA is not trusted here
+            "MAILTRAP_SMTP_RELAY_AUTH": "login",
+            "MAILTRAP_SMTP_RELAY_USERNAME": "relay",
+            "MAILTRAP_SMTP_RELAY_PASSWORD": "s3cret",
+        },
+    )
+    try:
+        assert "(release; forward to qa@example.net)" in source.banner
+        send(source, "forwarded", recipient="someone@example.com")
+        relayed = wait_for_subject(target, "forwarded")
+        got = raw(target, relayed["ID"])
+        assert b"\tfor <qa@example.net>;" in got  # the envelope: the forward address only
+        assert b"\r\nTo: bob@example.com\r\n" in got  # the header: as caught
+        assert b"<forwarded@example.com>" not in got  # a new Message-ID, by default
+    finally:
+        source.stop()
+
+
 @pytest.fixture
 def hung() -> Iterator[int]:
     with socket.socket() as sock:
