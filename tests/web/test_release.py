@@ -165,3 +165,26 @@ def test_webui_reports_the_relay(certs: Certificates) -> None:
     with plain, httpx.Client(base_url=plain.url) as http:
         relayed = http.get("/api/v1/webui").json()["MessageRelay"]
         assert (relayed["SMTPServer"], relayed["PreserveMessageIDs"]) == ("[::1]:587", False)
+
+
+def test_another_site_cannot_release(target: SMTPServer, certs: Certificates) -> None:
+    """A page on another site (CSRF, or a no-cors probe) must not make mailtrap send mail."""
+    store, server = serve(relay_to(target, certs))
+    id = store.add(MAIL, Envelope("app@example.com", ("bob@example.com",))).id
+    with server, httpx.Client(base_url=server.url, timeout=30) as http:
+        for headers in (
+            {"Origin": "https://evil.example"},
+            {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors"},
+        ):
+            answer = http.post(
+                f"/api/v1/message/{id}/release", json={"To": ["a@example.net"]}, headers=headers
+            )
+            assert answer.status_code == 403, answer.text
+        assert arrived(target) == []
+        own = http.post(
+            f"/api/v1/message/{id}/release",
+            json={"To": ["a@example.net"]},
+            headers={"Origin": server.url, "Sec-Fetch-Site": "same-origin"},
+        )
+        assert own.status_code == 200, own.text
+        assert len(arrived(target)) == 1
