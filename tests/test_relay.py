@@ -325,3 +325,35 @@ def test_a_full_queue_drops_instead_of_blocking_the_writer(silent: int) -> None:
         stopping = threading.Thread(target=auto.stop, args=(1.0,))
         stopping.start()
         stopping.join(10)
+
+
+def test_a_relay_that_hangs_up_or_lacks_starttls_is_named() -> None:
+    with socket.socket() as rude:
+        rude.bind(("127.0.0.1", 0))
+        rude.listen(1)
+        config = RelayConfig(host="127.0.0.1", port=rude.getsockname()[1], timeout=5.0)
+
+        def hang_up() -> None:
+            rude.accept()[0].close()
+
+        closer = threading.Thread(target=hang_up)
+        closer.start()
+        with pytest.raises(RelayError, match=r"the relay 127\.0\.0\.1:\d+ closed the connection"):
+            send(config, "a@example.com", ["x@example.com"], MAIL)
+        closer.join(10)
+    with SMTPServer(MemoryStore(), port=0) as plain:
+        config = RelayConfig(host="127.0.0.1", port=plain.port, starttls=True)
+        with pytest.raises(RelayError, match="does not support it: STARTTLS"):
+            send(config, "a@example.com", ["x@example.com"], MAIL)
+        assert plain.store.count() == 0  # never in the clear when STARTTLS was asked for
+
+
+def test_more_config_errors_name_the_fix() -> None:
+    with pytest.raises(ValueError, match="needs a host"):
+        RelayConfig(host=" ")
+    with pytest.raises(ValueError, match="port 0 must be a number from 1 to 65535"):
+        RelayConfig(host="h", port=0)
+    with pytest.raises(ValueError, match="--smtp-relay-return-path 'nobody' is not an address"):
+        RelayConfig(host="h", return_path="nobody")
+    with pytest.raises(ValueError, match="timeout 0 must be"):
+        RelayConfig(host="h", timeout=0)
