@@ -37,7 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     for option in OPTIONS:
         default = "on" if option.default is True else option.default
-        help_text = f"{option.help} [env {option.env}; default {default or 'off'}]"
+        default = option.shown_default or default or "off"
+        help_text = f"{option.help} [env {option.env}; default {default}]"
         kwargs: dict[str, Any] = {"dest": option.name, "default": argparse.SUPPRESS}
         if option.metavar is None:  # a switch
             kwargs["action"] = "store_true"

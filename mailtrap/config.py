@@ -171,6 +171,7 @@ class Option:
     parse: Callable[[str], Any]
     help: str
     repeatable: bool = False
+    shown_default: str = ""  # what --help and README say the default is, where not the value
 
     @property
     def env(self) -> str:
@@ -369,7 +370,14 @@ OPTIONS: tuple[Option, ...] = (
         str,
         "release and relay mail through the SMTP server on this host",
     ),
-    Option("smtp_relay_port", "--smtp-relay-port", "PORT", parse_port, "its port (default 25)"),
+    Option(
+        "smtp_relay_port",
+        "--smtp-relay-port",
+        "PORT",
+        parse_port,
+        "its port",
+        shown_default="the file's, else 25",
+    ),
     Option(
         "smtp_relay_starttls",
         "--smtp-relay-starttls",
@@ -454,7 +462,8 @@ OPTIONS: tuple[Option, ...] = (
         "--smtp-relay-timeout",
         "SECONDS",
         parse_seconds,
-        "give up on a relay that has not connected or answered a command this long (default 10)",
+        "give up on a relay that has not connected or answered a command this long",
+        shown_default="the file's, else 10",
     ),
     Option(
         "smtp_relay_all",

@@ -248,6 +248,11 @@ def test_mailpits_yaml_file_is_read(tmp_path: Path) -> None:
         True, Path("/etc/ca.pem"), 3.0
     )  # fmt: skip
     assert "pa:ss" not in repr(config)
+    path.write_text("host: h\nforward-smtp-errors: false\n")
+    assert read_relay_file(path) == {"host": "h"}
+    path.write_text("host: h\nforward-smtp-errors: true\n")
+    with pytest.raises(ValueError, match="relays in the background"):
+        read_relay_file(path)
     path.write_text("host: h\nsmtp-host: typo\n")
     with pytest.raises(ValueError, match="'smtp-host' is not a relay setting; use host, port"):
         read_relay_file(path)

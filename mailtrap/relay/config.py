@@ -4,7 +4,8 @@ The keys are Mailpit's (its `--smtp-relay-config` YAML file and `MP_SMTP_RELAY_*
 so a Mailpit relay file works unchanged: host, port, starttls, tls, allow-insecure, auth,
 username, password, secret, return-path, override-from, allowed-recipients,
 blocked-recipients, preserve-message-ids. mailtrap adds `ca-file` (trust this CA besides the
-system's) and `timeout` (seconds for the connection and for each SMTP command).
+system's) and `timeout` (seconds for the connection and for each SMTP command). Mailpit's
+`forward-smtp-errors` is taken only as false: relaying here never holds up the SMTP client.
 
 The password and secret never appear in a repr, a log line or an error.
 """
@@ -158,6 +159,14 @@ def read_relay_file(path: Path) -> dict[str, Any]:
         raise ValueError(f"relay config {path} must be a mapping of keys such as host: and port:")
     values: dict[str, Any] = {}
     for key, value in data.items():
+        if key == "forward-smtp-errors":
+            if value:
+                raise ValueError(
+                    f"relay config {path}: forward-smtp-errors cannot work here: mailtrap relays "
+                    "in the background, after the client got its 250, so no relay error can reach "
+                    "it (each is logged instead); drop the key"
+                )
+            continue
         name = FILE_KEYS.get(str(key))
         if name is None:
             raise ValueError(
