@@ -4,13 +4,15 @@
 The body is Mailpit's `{"To": [...]}`. The recipients are checked against the relay's allowed
 and blocked regexes first (400 naming each refused address); then the message, changed only
 as `mailtrap.relay.message` says, goes to the relay on a worker thread, within the relay's
-timeouts. The answer is text: `ok`, then what the relay said (`ok: 250 2.0.0 queued`); a
-relay that refuses or cannot be reached is a 502 whose detail quotes it. A server started
-without a relay answers 400 saying how to configure one.
+timeouts, at most `RELAY_SLOTS` at once (a hung relay must not take every worker thread
+the other routes need). The answer is text: `ok`, then what the relay said (`ok: 250 2.0.0
+queued`); a relay that refuses or cannot be reached is a 502 whose detail quotes it. A server
+started without a relay answers 400 saying how to configure one.
 """
 
 from __future__ import annotations
 
+from anyio import to_thread
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import PlainTextResponse
 from pydantic import Field
@@ -19,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from mailtrap.errors import MessageNotFound
 from mailtrap.relay.client import RelayError, send
 from mailtrap.relay.message import RecipientError, check_recipients, prepare
-from mailtrap.web.deps import NOT_FOUND, Options, Responses, Store, error
+from mailtrap.web.deps import NOT_FOUND, Context, Responses, error
 from mailtrap.web.inputs import StrictIn
 from mailtrap.web.latest import MessageID
 
@@ -52,10 +54,10 @@ class ReleaseIn(StrictIn):
     summary="Release the message through the configured SMTP relay",
     responses=_RESPONSES,
 )
-async def release(store: Store, options: Options, id: MessageID, body: ReleaseIn) -> str:
+async def release(context: Context, id: MessageID, body: ReleaseIn) -> str:
     """`id` may be `latest`. Sends the raw message to `To` through the relay; answers `ok: `
     and the relay's reply."""
-    relay = options.relay
+    store, relay = context.store, context.options.relay
     if relay is None:
         raise HTTPException(400, NOT_ENABLED)
     try:
@@ -68,7 +70,9 @@ async def release(store: Store, options: Options, id: MessageID, body: ReleaseIn
         raise HTTPException(404, str(exc)) from None
     prepared = await run_in_threadpool(prepare, stored, relay)
     try:
-        reply = await run_in_threadpool(send, relay, prepared.sender, recipients, prepared.raw)
+        reply = await to_thread.run_sync(
+            send, relay, prepared.sender, recipients, prepared.raw, limiter=context.relay_slots
+        )
     except RelayError as exc:
         raise HTTPException(502, str(exc)) from None
     return f"ok: {reply}"

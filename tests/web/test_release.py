@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -188,3 +189,36 @@ def test_another_site_cannot_release(target: SMTPServer, certs: Certificates) ->
         )
         assert own.status_code == 200, own.text
         assert len(arrived(target)) == 1
+
+
+def test_releases_stuck_on_a_hung_relay_leave_the_api_answering() -> None:
+    """44 releases wait on a relay that never answers: more than the 40 worker threads the
+    other routes share, so without a bound of their own they would hold up every read for
+    the relay's timeout (5 s)."""
+    hung = socket.socket()
+    hung.bind(("127.0.0.1", 0))
+    hung.listen(100)
+    store, server = serve(RelayConfig(host="127.0.0.1", port=hung.getsockname()[1], timeout=5))
+    id = store.add(MAIL, Envelope("app@example.com", ("bob@example.com",))).id
+    statuses: list[int] = []
+
+    def release() -> None:
+        with httpx.Client(base_url=server.url, timeout=120) as own:
+            answer = own.post(f"/api/v1/message/{id}/release", json={"To": ["a@b.net"]})
+            statuses.append(answer.status_code)
+
+    with server, httpx.Client(base_url=server.url, timeout=60) as http:
+        threads = [threading.Thread(target=release) for _ in range(44)]
+        try:
+            for thread in threads:
+                thread.start()
+            time.sleep(1.0)  # the releases are in: the first ones wait on the relay
+            began = time.monotonic()
+            assert http.get("/api/v1/messages").status_code == 200
+            assert http.get(f"/api/v1/message/{id}").status_code == 200
+            assert time.monotonic() - began < 2
+        finally:
+            hung.close()  # resets the waiting connections: the rest fail at once
+            for thread in threads:
+                thread.join(60)
+    assert statuses == [502] * 44
