@@ -18,6 +18,7 @@ import pytest
 from serving import Running, start
 
 from mailtrap.cli import main
+from mailtrap.config import Settings
 
 pytestmark = pytest.mark.slow
 
@@ -252,6 +253,9 @@ def test_relay_config_errors_are_printed_without_the_password(
     err = capsys.readouterr().err
     assert "name no host; give --smtp-relay-host" in err
     assert "hunter2" not in err
+    settings = Settings.from_env(environ)
+    assert settings.smtp_relay_password == "hunter2-secret"
+    assert "hunter2" not in repr(settings)
     (tmp_path / "r.yml").write_text("host: h\nport: nine\n")
     assert main([*args, "--smtp-relay-config", str(tmp_path / "r.yml")], environ=environ) == 1
     assert "port is 'nine'; it takes int" in capsys.readouterr().err
