@@ -362,3 +362,18 @@ def test_more_config_errors_name_the_fix() -> None:
         RelayConfig(host="h", return_path="nobody")
     with pytest.raises(ValueError, match="timeout 0 must be"):
         RelayConfig(host="h", timeout=0)
+
+
+@pytest.mark.parametrize(
+    "path", sorted((Path(__file__).parent / "data").glob("*.eml")), ids=lambda p: p.name
+)
+def test_every_corpus_message_prepares_with_its_body_untouched(path: Path) -> None:
+    """Malformed and hostile mail still goes out: only header fields change, never the body."""
+    raw = path.read_bytes()
+    config = RelayConfig(host="h", return_path="b@example.org", override_from="f@example.org")
+    prepared = prepare(stored(raw), config)
+    assert prepared.sender == "f@example.org"
+    head = re.search(rb"\r?\n\r?\n", raw)
+    if head is not None:  # the blank line and everything after it leave as they came
+        assert prepared.raw.endswith(raw[head.start() :])
+    assert prepared.raw.startswith(b"Return-Path: <b@example.org>")
