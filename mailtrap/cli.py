@@ -23,7 +23,8 @@ if (_clash := problem()) is not None:
 from mailtrap._version import __version__
 from mailtrap.config import OPTIONS, Settings, default_db_path, parse_address
 from mailtrap.errors import MailtrapError
-from mailtrap.options import open_store, serve_options
+from mailtrap.options import ServeOptions, open_store, serve_options
+from mailtrap.relay.auto import AutoRelay
 from mailtrap.smtp.server import PortInUse
 
 if TYPE_CHECKING:
@@ -36,7 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     for option in OPTIONS:
         default = "on" if option.default is True else option.default
-        help_text = f"{option.help} [env {option.env}; default {default or 'off'}]"
+        default = option.shown_default or default or "off"
+        help_text = f"{option.help} [env {option.env}; default {default}]"
         kwargs: dict[str, Any] = {"dest": option.name, "default": argparse.SUPPRESS}
         if option.metavar is None:  # a switch
             kwargs["action"] = "store_true"
@@ -155,6 +157,8 @@ def serve(settings: Settings, environ: Mapping[str, str], out: TextIO) -> int:
         certificates = options.certificates
         if certificates and certificates.ca:
             lines.append(f"  TLS CA {certificates.ca} (trust it to verify the server)")
+        if options.relay is not None:
+            lines.append(f"  Relay  {options.relay.server} ({_relaying(options)})")
         lines += [f"  Web    {url}", f"  Store  {store.describe()} (keeps {limit} messages)"]
         print("\n".join(lines), file=out, flush=True)
 
@@ -171,6 +175,10 @@ def serve(settings: Settings, environ: Mapping[str, str], out: TextIO) -> int:
     # the GIL often enough to delay a greeting by a tenth of a second. A process of our own,
     # so the setting is ours to make.
     sys.setswitchinterval(SWITCH_INTERVAL)
+    relay = None
+    if options.relay is not None and options.auto_relay:
+        relay = AutoRelay(store, options.relay, options.auto_relay)
+        relay.start()
     try:
         asyncio.run(run(store, options, announce=announce))
     except PortInUse as exc:
@@ -182,9 +190,23 @@ def serve(settings: Settings, environ: Mapping[str, str], out: TextIO) -> int:
         print(f"mailtrap: {exc}", file=out)
         return 1
     finally:
+        if relay is not None:
+            relay.stop()
         store.close()
     print("mailtrap: stopped", file=out, flush=True)
     return 0
+
+
+def _relaying(options: ServeOptions) -> str:
+    rules = options.auto_relay
+    what = ["release"]
+    if rules.all:
+        what.append("all new mail")
+    elif rules.matching:
+        what.append(f"new mail to recipients matching {rules.matching!r}")
+    if rules.forward:
+        what.append(f"forward to {', '.join(rules.forward)}")
+    return "; ".join(what)
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:

@@ -12,19 +12,22 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from mailtrap.flags import (
     LOOPBACK,
     parse_address,
+    parse_addresses,
     parse_bool,
     parse_count,
     parse_level,
     parse_names,
     parse_origins,
     parse_pairs,
+    parse_port,
+    parse_regex,
     parse_rules,
     parse_seconds,
     parse_size,
@@ -99,6 +102,27 @@ class Settings:
     chaos: tuple[Rule, ...] = ()
     chaos_seed: int | None = None  # None: a random seed, so probabilities differ per run
     smtp_spamassassin: tuple[str, int] | None = None
+    # The relay (mailtrap.relay.config): a file, and flags over it. 0 and "" defer to the file.
+    smtp_relay_config: Path | None = None
+    smtp_relay_host: str = ""
+    smtp_relay_port: int = 0
+    smtp_relay_starttls: bool = False
+    smtp_relay_tls: bool = False
+    smtp_relay_allow_insecure: bool = False
+    smtp_relay_ca_file: Path | None = None
+    smtp_relay_auth: str = ""
+    smtp_relay_username: str = ""
+    smtp_relay_password: str = field(default="", repr=False)
+    smtp_relay_secret: str = field(default="", repr=False)
+    smtp_relay_return_path: str = ""
+    smtp_relay_override_from: str = ""
+    smtp_relay_allowed_recipients: str = ""
+    smtp_relay_blocked_recipients: str = ""
+    smtp_relay_preserve_message_ids: bool = False
+    smtp_relay_timeout: float = 0.0
+    smtp_relay_all: bool = False
+    smtp_relay_matching: str = ""
+    smtp_forward: tuple[str, ...] = ()
 
     def check(self) -> None:
         """Raise ValueError for combinations that cannot work, naming the flags."""
@@ -107,6 +131,16 @@ class Settings:
         if self.smtp_auth_accept_any and (self.smtp_auth or self.smtp_auth_file):
             raise ValueError(
                 "--smtp-auth-accept-any accepts everyone; drop it or drop --smtp-auth/-file"
+            )
+        if self.smtp_relay_all and self.smtp_relay_matching:
+            raise ValueError(
+                "--smtp-relay-all relays every message; drop it or drop --smtp-relay-matching"
+            )
+        relays = self.smtp_relay_all or self.smtp_relay_matching or self.smtp_forward
+        if relays and not (self.smtp_relay_host or self.smtp_relay_config):
+            raise ValueError(
+                "--smtp-relay-all, --smtp-relay-matching and --smtp-forward send through a "
+                "relay; name it with --smtp-relay-host (or --smtp-relay-config FILE)"
             )
 
     @classmethod
@@ -138,6 +172,7 @@ class Option:
     parse: Callable[[str], Any]
     help: str
     repeatable: bool = False
+    shown_default: str = ""  # what --help and README say the default is, where not the value
 
     @property
     def env(self) -> str:
@@ -329,5 +364,136 @@ OPTIONS: tuple[Option, ...] = (
         "HOST:PORT",
         parse_spamd,
         "check mail with the SpamAssassin daemon (spamd) there: GET /api/v1/message/ID/sa-check",
+    ),
+    Option(
+        "smtp_relay_config",
+        "--smtp-relay-config",
+        "PATH",
+        Path,
+        "the relay for releasing mail, in Mailpit's YAML file (flags below override its keys)",
+    ),
+    Option(
+        "smtp_relay_host",
+        "--smtp-relay-host",
+        "HOST",
+        str,
+        "release and relay mail through the SMTP server on this host",
+    ),
+    Option(
+        "smtp_relay_port",
+        "--smtp-relay-port",
+        "PORT",
+        parse_port,
+        "its port",
+        shown_default="the file's, else 25",
+    ),
+    Option(
+        "smtp_relay_starttls",
+        "--smtp-relay-starttls",
+        None,
+        parse_bool,
+        "upgrade the relay connection with STARTTLS",
+    ),
+    Option(
+        "smtp_relay_tls",
+        "--smtp-relay-tls",
+        None,
+        parse_bool,
+        "connect to the relay with implicit TLS (SMTPS)",
+    ),
+    Option(
+        "smtp_relay_allow_insecure",
+        "--smtp-relay-allow-insecure",
+        None,
+        parse_bool,
+        "do not verify the relay's TLS certificate",
+    ),
+    Option(
+        "smtp_relay_ca_file",
+        "--smtp-relay-ca-file",
+        "PATH",
+        Path,
+        "also trust this PEM CA for the relay's certificate",
+    ),
+    Option(
+        "smtp_relay_auth",
+        "--smtp-relay-auth",
+        "METHOD",
+        str,
+        "log in to the relay: none, plain, login or cram-md5",
+    ),
+    Option("smtp_relay_username", "--smtp-relay-username", "USER", str, "the relay login's user"),
+    Option(
+        "smtp_relay_password",
+        "--smtp-relay-password",
+        "PASS",
+        str,
+        "its password for plain and login (prefer the variable: flags show in ps)",
+    ),
+    Option("smtp_relay_secret", "--smtp-relay-secret", "SECRET", str, "its secret for cram-md5"),
+    Option(
+        "smtp_relay_return_path",
+        "--smtp-relay-return-path",
+        "ADDRESS",
+        str,
+        "set Return-Path and the envelope sender of relayed mail",
+    ),
+    Option(
+        "smtp_relay_override_from",
+        "--smtp-relay-override-from",
+        "ADDRESS",
+        str,
+        "replace the From address of relayed mail (the old From is kept as X-Original-From)",
+    ),
+    Option(
+        "smtp_relay_allowed_recipients",
+        "--smtp-relay-allowed-recipients",
+        "REGEX",
+        parse_regex,
+        "relay only to addresses this regex matches",
+    ),
+    Option(
+        "smtp_relay_blocked_recipients",
+        "--smtp-relay-blocked-recipients",
+        "REGEX",
+        parse_regex,
+        "never relay to addresses this regex matches",
+    ),
+    Option(
+        "smtp_relay_preserve_message_ids",
+        "--smtp-relay-preserve-message-ids",
+        None,
+        parse_bool,
+        "keep relayed mail's Message-ID (by default each gets a new one)",
+    ),
+    Option(
+        "smtp_relay_timeout",
+        "--smtp-relay-timeout",
+        "SECONDS",
+        parse_seconds,
+        "give up on a relay that has not connected or answered a command this long",
+        shown_default="the file's, else 10",
+    ),
+    Option(
+        "smtp_relay_all",
+        "--smtp-relay-all",
+        None,
+        parse_bool,
+        "relay every new message to its recipients, in the background (caution!)",
+    ),
+    Option(
+        "smtp_relay_matching",
+        "--smtp-relay-matching",
+        "REGEX",
+        parse_regex,
+        "relay new mail, in the background, to its recipients this regex matches",
+    ),
+    Option(
+        "smtp_forward",
+        "--smtp-forward",
+        "ADDRESSES",
+        parse_addresses,
+        "forward every new message, in the background, to these addresses (repeatable)",
+        repeatable=True,
     ),
 )

@@ -14,12 +14,15 @@ from mailtrap.smtp.chaos import Rule, parse_rule
 __all__ = [
     "LOOPBACK",
     "parse_address",
+    "parse_addresses",
     "parse_bool",
     "parse_count",
     "parse_level",
     "parse_names",
     "parse_origins",
     "parse_pairs",
+    "parse_port",
+    "parse_regex",
     "parse_rules",
     "parse_seconds",
     "parse_size",
@@ -118,6 +121,32 @@ def parse_pairs(value: str) -> tuple[str, ...]:
         if ":" not in pair or pair.startswith(":"):
             raise ValueError(f"{pair!r} is not USER:PASS")
     return pairs
+
+
+def parse_port(value: str) -> int:
+    """A TCP port from 1 to 65535, e.g. `587`."""
+    if not value.strip().isdigit() or not 0 < int(value) <= 65535:
+        raise ValueError(f"{value!r} is not a port; use a number from 1 to 65535, e.g. 587")
+    return int(value)
+
+
+def parse_regex(value: str) -> str:
+    """A regular expression (Python's `re`, which reads Mailpit's Go ones alike), e.g.
+    `@example\\.com$`."""
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"{value!r} is not a regular expression: {exc}") from None
+    return value
+
+
+def parse_addresses(value: str) -> tuple[str, ...]:
+    """Comma-separated email addresses, e.g. `qa@example.com,dev@example.com`."""
+    addresses = tuple(a.strip() for a in value.split(",") if a.strip())
+    for address in addresses:
+        if not re.fullmatch(r"[^\s<>@,;\"]+@[^\s<>@,;\"]+", address):
+            raise ValueError(f"{address!r} is not an email address; use e.g. qa@example.com")
+    return addresses
 
 
 def parse_rules(value: str) -> tuple[Rule, ...]:

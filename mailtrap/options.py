@@ -19,6 +19,8 @@ from typing import Any, Literal, get_args
 
 from mailtrap.config import Settings
 from mailtrap.flags import LOOPBACK, parse_webroot
+from mailtrap.relay.auto import AutoRules
+from mailtrap.relay.config import RelayConfig, read_relay_file
 from mailtrap.smtp.auth import Authenticator, Passwords, parse_users, read_users_file
 from mailtrap.smtp.chaos import Chaos
 from mailtrap.smtp.handler import (
@@ -41,6 +43,7 @@ __all__ = [
     "TLSMode",
     "WebOptions",
     "open_store",
+    "relay_options",
     "serve_options",
     "smtp_options",
     "web_options",
@@ -136,10 +139,10 @@ class WebOptions:
     of /send (0: none), which also bounds request bodies; `smtp`: where its pages say to send
     mail; `webroot`: the path every page and endpoint is served under ("/": none), normalized
     as `--webroot` is (`mail` becomes "/mail/"; ValueError for characters it does not allow);
-    `spamassassin`: the (host, port) of the spamd that /sa-check asks (None: no such check).
+    `spamassassin`: the (host, port) of the spamd that /sa-check asks (None: no such check);
     `allow_internal_http_requests`: the link check may fetch loopback, private and link-local
-    addresses (off: it refuses them, its guard against SSRF). `mcp_http`: serve the MCP tools
-    at /mcp (needs the MCP SDK).
+    addresses (off: it refuses them, its guard against SSRF); `mcp_http`: serve the MCP tools
+    at /mcp (needs the MCP SDK); `relay`: where /release sends mail (None: releasing is off).
     """
 
     smtp: tuple[str, int] = (LOOPBACK, 1025)
@@ -151,6 +154,7 @@ class WebOptions:
     spamassassin: tuple[str, int] | None = None
     allow_internal_http_requests: bool = False
     mcp_http: bool = False
+    relay: RelayConfig | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "webroot", parse_webroot(self.webroot))
@@ -174,7 +178,38 @@ def web_options(settings: Settings) -> WebOptions:
         spamassassin=settings.smtp_spamassassin,
         allow_internal_http_requests=settings.allow_internal_http_requests,
         mcp_http=settings.mcp_http,
+        relay=relay_options(settings),
     )
+
+
+_RELAY_PREFIX = "smtp_relay_"
+_NOT_RELAY = {"smtp_relay_config", "smtp_relay_all", "smtp_relay_matching"}
+
+
+def relay_options(settings: Settings) -> RelayConfig | None:
+    """The relay `settings` describe: `--smtp-relay-config`'s file, with each `--smtp-relay-*`
+    flag (or variable) given over its key; None when neither names a host.
+
+    Raises ValueError naming the bad value, OSError for a file that cannot be read."""
+    values = read_relay_file(settings.smtp_relay_config) if settings.smtp_relay_config else {}
+    defaults = Settings()
+    for f in fields(settings):
+        name = f.name
+        if not name.startswith(_RELAY_PREFIX) or name in _NOT_RELAY:
+            continue
+        value = getattr(settings, name)
+        if value != getattr(defaults, name):
+            values[name.removeprefix(_RELAY_PREFIX)] = value
+    if not values.get("host"):
+        if values:
+            given = "the file" if settings.smtp_relay_config else "--smtp-relay-* flags"
+            raise ValueError(
+                f"{given} configure a relay but name no host; give --smtp-relay-host "
+                "(or `host:` in the file)"
+            )
+        return None
+    values.setdefault("helo", settings.hostname)
+    return RelayConfig.from_values(values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +225,8 @@ class ServeOptions:
     db: Path | None
     max_messages: int
     tag_rules: tuple[TagRule, ...] = ()
+    relay: RelayConfig | None = None
+    auto_relay: AutoRules = field(default_factory=AutoRules)
 
 
 def serve_options(settings: Settings, data_dir: Path) -> ServeOptions:
@@ -229,17 +266,24 @@ def serve_options(settings: Settings, data_dir: Path) -> ServeOptions:
         else "off"
     )
     listeners = [smtp_options(base, tls=mode, tls_context=context, logins=logins)]
+    web = web_options(settings)
     if settings.smtps:
         smtps = replace(base, host=settings.smtps[0], port=settings.smtps[1])
         listeners.append(smtp_options(smtps, tls="smtps", tls_context=context, logins=logins))
     return ServeOptions(
         listeners=tuple(listeners),
         http=settings.http,
-        web=web_options(settings),
+        web=web,
         certificates=certs,
         db=None if settings.memory else settings.db or data_dir / "mail.db",
         max_messages=settings.max_messages,
         tag_rules=settings.tag,
+        relay=web.relay,
+        auto_relay=AutoRules(
+            all=settings.smtp_relay_all,
+            matching=settings.smtp_relay_matching,
+            forward=settings.smtp_forward,
+        ),
     )
 
 

@@ -36,7 +36,7 @@ from mailtrap.web import (
     message,
     messages,
     pages,
-    pending,
+    release,
     send,
     spamcheck,
     tags,
@@ -119,7 +119,7 @@ def create_app(
         return JSONResponse({"detail": str(exc)}, status_code=400)
 
     # view before pages: its /view/{id}.html and /view/latest are not pages' /view/{id}.
-    routers = (view, tags, webui, thumbnail, spamcheck, a11ycheck, pending)
+    routers = (view, tags, webui, thumbnail, spamcheck, a11ycheck, release)
     for module in (
         *routers,
         health,

@@ -7,9 +7,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
+from anyio import CapacityLimiter
 from fastapi import Depends, HTTPException
 from pydantic import BaseModel
 from starlette.requests import HTTPConnection
@@ -23,13 +24,16 @@ from mailtrap.storage.base import MessageStore
 from mailtrap.web.hub import EventHub
 from mailtrap.web.parsed import ParsedCache
 
+RELAY_SLOTS = 4  # releases talking to the relay at once; more wait their turn
+
 
 @dataclass(frozen=True, slots=True)
 class AppContext:
     """Everything an app's routes share. `smtp_stats` and `chaos` are the SMTP server's
     beside the app (fresh counters and None when there is none); `started` is the app's
     `time.monotonic()` at creation; `parsed` keeps the last few parsed messages for the
-    message routes."""
+    message routes; `relay_slots` bounds the releases waiting on the relay at once, so a hung
+    relay holds a few worker threads, never the whole pool the other routes share."""
 
     store: MessageStore
     options: WebOptions
@@ -38,6 +42,7 @@ class AppContext:
     chaos: Chaos | None
     started: float
     parsed: ParsedCache
+    relay_slots: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(RELAY_SLOTS))
 
 
 def app_context(connection: HTTPConnection) -> AppContext:

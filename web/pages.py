@@ -205,6 +205,8 @@ def view(
             "query": q,
             "limit": limit,
             "at": place(store, id, q, start, limit),
+            # The Release action is there only when a relay is (static/release.js).
+            "relay": app_context(request).options.relay,
         },
     )
 

@@ -1,8 +1,8 @@
-"""Mailpit's npm client `mailpit-api` 2.1.0, every method that targets an endpoint mailtrap serves
-or is to serve, against `mailtrap serve` (each store). tests/web/test_mailpit_clients.py covers
-the basic forms; this covers the rest: `latest`, paging, waiting, search with `tz`, read status
-by search, rendering, tags, server info and web UI configuration, thumbnails, chaos, and the
-endpoints of later issues, which must answer 404 with a detail that says so.
+"""Mailpit's npm client `mailpit-api` 2.1.0, every method that targets an endpoint mailtrap serves,
+against `mailtrap serve` (each store). tests/web/test_mailpit_clients.py covers the basic
+forms; this covers the rest: `latest`, paging, waiting, search with `tz`, read status by
+search, rendering, tags, server info and web UI configuration, thumbnails, chaos, the checks,
+and releasing through a relay.
 
 Each class runs one Node script (tests/compat/node/api-*.cjs) once and checks its steps; the
 classes share one server per store, emptied before each script.
@@ -11,6 +11,7 @@ classes share one server per store, emptied before each script.
 from __future__ import annotations
 
 import base64
+import re
 import smtplib
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ import pytest
 from clients import Served, Steps, error_detail, run_node, serve
 from images import jpeg_size, png
 from linkserver import LinkSite
+from serving import start
 from spamd import GTUBE, running_spamd
 from tools import mailpit_api
 
@@ -394,26 +396,77 @@ class TestLinkCheck:
             assert site.requests == []
 
 
-class TestLaterEndpoints:
-    """release comes with a later issue: until then it answers 404 with a `detail` that
-    names what is missing, not a bare "Not Found"."""
+class TestRelease:
+    """releaseMessage against `mailtrap serve` whose relay is a second `mailtrap serve` that
+    requires STARTTLS (its generated CA trusted by --smtp-relay-ca-file) and AUTH."""
 
     @pytest.fixture(scope="class")
     @classmethod
-    def steps(cls, shared: Served) -> Steps:
-        return _run(shared, "api-later.cjs")
+    def relayed(cls, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Steps, Served]]:
+        home = tmp_path_factory.mktemp("relay-home")
+        target = Served(
+            start(
+                "--memory",
+                "--smtp-require-starttls",
+                "--smtp-auth",
+                "relay:s3cret",
+                env={"XDG_DATA_HOME": str(home), "HOME": str(home)},
+            )
+        )
+        ca = re.search(r"TLS CA (\S+)", target.log[0])
+        assert ca, target.log[0]
+        source = serve(
+            tmp_path_factory.mktemp("store"),
+            "--smtp-relay-host",
+            "localhost",
+            "--smtp-relay-port",
+            str(target.smtp[1]),
+            "--smtp-relay-starttls",
+            "--smtp-relay-ca-file",
+            ca.group(1),
+            "--smtp-relay-auth",
+            "login",
+            "--smtp-relay-username",
+            "relay",
+            "--smtp-relay-password",
+            "s3cret",
+            "--smtp-relay-allowed-recipients",
+            r"@example\.net$",
+        )
+        try:
+            yield (
+                run_node("api-release.cjs", str(mailpit_api()), source.url, log=source.log),
+                target,
+            )
+        finally:
+            source.stop()
+            target.stop()
 
-    @pytest.mark.parametrize(
-        ("step", "name"),
-        [
-            ("releaseMessage", "release"),
-        ],
-    )
-    def test_answers_404_with_a_clear_detail(self, steps: Steps, step: str, name: str) -> None:
+    def test_release_reaches_the_relay(self, relayed: tuple[Steps, Served]) -> None:
+        steps, target = relayed
         steps.ok("send")
-        status, body = error_detail(steps.error(step))
-        assert status == 404
-        assert isinstance(body, dict), body
-        assert isinstance(body.get("detail"), str), body
-        assert body["detail"] != "Not Found", body
-        assert name in body["detail"], body
+        assert steps.ok("release").startswith("ok: 250 ")
+        assert steps.ok("releaseLatest").startswith("ok: 250 ")
+        relay = Client(target.url)
+        got = [relay.raw(m.id) for m in relay.messages().messages]
+        # Newest first; the relay's Received field names the one envelope recipient.
+        assert [re.findall(rb"for <([^>]+)>", raw)[0] for raw in got] == [
+            b"dan@example.net",
+            b"carol@example.net",
+        ]
+        assert all(b"\r\nSubject: Released by mailpit-api\r\n" in raw for raw in got)
+
+    def test_an_address_outside_the_allowed_ones_is_a_400(
+        self, relayed: tuple[Steps, Served]
+    ) -> None:
+        steps, _ = relayed
+        status, body = error_detail(steps.error("notAllowed"))
+        assert status == 400
+        assert "eve@example.org does not match the allowed recipients" in body["detail"]
+
+    def test_the_configuration_reports_the_relay(self, relayed: tuple[Steps, Served]) -> None:
+        steps, target = relayed
+        relay = steps.ok("webui")
+        assert relay["Enabled"] is True
+        assert relay["SMTPServer"] == f"localhost:{target.smtp[1]}"
+        assert relay["AllowedRecipients"] == r"@example\.net$"

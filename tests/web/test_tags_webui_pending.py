@@ -1,4 +1,4 @@
-"""PUT/DELETE /api/v1/tags/{Tag}, GET /api/v1/webui, and the endpoints that are not there yet."""
+"""PUT/DELETE /api/v1/tags/{Tag} and GET /api/v1/webui."""
 
 from __future__ import annotations
 
@@ -113,22 +113,3 @@ def test_webui_reports_chaos_when_the_chaos_api_works() -> None:
     with LiveServer(app) as server, httpx.Client(base_url=server.url) as http:
         assert http.get("/api/v1/webui").json()["ChaosEnabled"] is True
         assert http.get("/api/v1/chaos").status_code == 200
-
-
-@pytest.mark.parametrize(
-    ("method", "path", "what"),
-    [
-        ("POST", "release", "Releasing (relaying) a message"),
-    ],
-)
-def test_features_to_come_answer_404_naming_what_is_missing(
-    live: Live, store: MessageStore, method: str, path: str, what: str
-) -> None:
-    _, http = live
-    m = deliver(store)
-    for id in (m.id, "latest"):
-        response = http.request(method, f"/api/v1/message/{id}/{path}", json={"To": ["x@y"]})
-        assert response.status_code == 404
-        detail = response.json()["detail"]
-        assert what in detail
-        assert "comes with a later mailtrap issue" in detail
