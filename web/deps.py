@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException
@@ -21,6 +21,7 @@ from mailtrap.smtp.chaos import Chaos
 from mailtrap.smtp.handler import SMTPStats
 from mailtrap.storage.base import MessageStore
 from mailtrap.web.hub import EventHub
+from mailtrap.web.jimstate import JimState
 from mailtrap.web.parsed import ParsedCache
 
 
@@ -29,7 +30,7 @@ class AppContext:
     """Everything an app's routes share. `smtp_stats` and `chaos` are the SMTP server's
     beside the app (fresh counters and None when there is none); `started` is the app's
     `time.monotonic()` at creation; `parsed` keeps the last few parsed messages for the
-    message routes."""
+    message routes; `jim` is MailHog's chaos monkey (web/mailhog_jim.py)."""
 
     store: MessageStore
     options: WebOptions
@@ -38,6 +39,7 @@ class AppContext:
     chaos: Chaos | None
     started: float
     parsed: ParsedCache
+    jim: JimState = field(default_factory=JimState)
 
 
 def app_context(connection: HTTPConnection) -> AppContext:
