@@ -53,8 +53,10 @@ async def _shaped(hub: EventHub, event: StoreEvent) -> dict[str, Any] | None:
 )
 async def events(hub: Hub) -> StreamingResponse:
     async def stream() -> AsyncIterator[str]:
-        yield ": mailtrap speaks MailHog's event stream\n\n"  # the headers go out at once
         async with hub.listen() as queue:
+            # Sent once subscribed: the headers go out at once, and a client that has read it
+            # is sure to get every message from then on.
+            yield ": mailtrap speaks MailHog's event stream\n\n"
             while True:
                 try:
                     event = await asyncio.wait_for(queue.get(), KEEPALIVE)
@@ -80,8 +82,8 @@ async def websocket(websocket: WebSocket, hub: Hub, options: Options) -> None:
     if not origin_allowed(websocket.headers, options.api_cors):
         await websocket.close(code=1008, reason="cross-origin WebSocket refused")
         return
-    await websocket.accept()
     async with hub.listen() as queue:
+        await websocket.accept()  # once subscribed: no message after the handshake is missed
         # Clients send nothing; reading is how a close is noticed while no mail arrives.
         reader = asyncio.create_task(_until_closed(websocket, queue))
         try:
