@@ -235,6 +235,13 @@ def test_v1_routes_for_one_message(store: MessageStore, live: Live) -> None:
         assert news in answer.json()["detail"]
 
 
+def test_options_answers_an_empty_200_as_mailhog(live: Live) -> None:
+    _, client = live
+    for path in ("/api/v2/messages", "/api/v2/search", "/api/v2/jim", "/api/v1/messages/x"):
+        answer = client.options(path)
+        assert (answer.status_code, answer.content) == (200, b""), path
+
+
 def test_release_says_there_is_no_relay(store: MessageStore, live: Live) -> None:
     _, client = live
     id = _send_three(store)[0]
