@@ -19,9 +19,13 @@ class JimState:
         self._settings: dict[str, float] | None = None
         self._rules: list[Rule] = []
 
-    @property
-    def settings(self) -> dict[str, float] | None:
+    def settings(self, chaos: Chaos) -> dict[str, float] | None:
+        """Jim's settings; None while he is away. A PUT of /api/v1/chaos replaces every rule,
+        Jim's too: then he has gone, and is away from now on."""
         with self._lock:
+            active = chaos.rules()
+            if any(not any(r.same(mine) for r in active) for mine in self._rules):
+                self._settings, self._rules = None, []
             return None if self._settings is None else dict(self._settings)
 
     def set(self, chaos: Chaos, settings: Mapping[str, float] | None, rules: list[Rule]) -> None:

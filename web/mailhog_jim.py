@@ -105,6 +105,11 @@ def _server(context: Context) -> tuple[Chaos, JimState]:
     return context.chaos, context.jim
 
 
+def _here(context: Context) -> dict[str, float] | None:
+    chaos, jim = _server(context)
+    return jim.settings(chaos)
+
+
 def _away() -> HTTPException:
     return HTTPException(404, "Jim is not here; invite him with POST /api/v2/jim")
 
@@ -123,7 +128,7 @@ _NO_SERVER = error("Jim is not here (or no SMTP server runs beside this API)")
 
 @router.get("/jim", summary="MailHog: Jim's settings", responses={404: _NO_SERVER})
 def get_jim(context: Context) -> JimOut:
-    settings = _server(context)[1].settings
+    settings = _here(context)
     if settings is None:
         raise _away()
     return JimOut(**settings)
@@ -138,7 +143,7 @@ def get_jim(context: Context) -> JimOut:
 )
 def invite_jim(context: Context, body: Annotated[JimIn | None, Body()] = None) -> Response:
     """With no body, MailHog's defaults (those mailtrap can honour); else the body's."""
-    if _server(context)[1].settings is not None:
+    if _here(context) is not None:
         raise HTTPException(400, "Jim is here already; change him with PUT /api/v2/jim")
     _apply(context, DEFAULTS if body is None else body)
     return Response(status_code=201)
@@ -152,7 +157,7 @@ def invite_jim(context: Context, body: Annotated[JimIn | None, Body()] = None) -
 )
 def update_jim(context: Context, body: JimIn) -> Response:
     """Every setting left out is 0, as in MailHog."""
-    if _server(context)[1].settings is None:
+    if _here(context) is None:
         raise _away()
     _apply(context, body)
     return Response()
@@ -162,7 +167,7 @@ def update_jim(context: Context, body: JimIn) -> Response:
     "/jim", summary="MailHog: send Jim away", response_class=Response, responses={404: _NO_SERVER}
 )
 def remove_jim(context: Context) -> Response:
-    if _server(context)[1].settings is None:
+    if _here(context) is None:
         raise _away()
     _apply(context, None)
     return Response()

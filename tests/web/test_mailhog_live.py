@@ -111,6 +111,10 @@ def test_jim_beside_mailpits_chaos_triggers(running: Running) -> None:
     http.delete("/api/v2/jim")
     # Sending Jim away removes his rules only.
     assert http.get("/api/v1/chaos").json()["Sender"] == {"ErrorCode": 451, "Probability": 100}
+    http.post("/api/v2/jim")
+    http.put("/api/v1/chaos", json={})  # replaces every rule, Jim's too: he is gone
+    assert http.get("/api/v2/jim").status_code == 404
+    assert http.post("/api/v2/jim").status_code == 201
 
 
 def _first_event(web: LiveServer, ready: threading.Event, out: list[Any]) -> None:
