@@ -310,3 +310,24 @@ def test_same_mail_through_both_apis_gives_the_same_bytes_and_fields(
     if not path.name.startswith("broken-"):
         mailpit_headers = client.get(f"/api/v1/message/{id}/headers").json()
         assert headers == _lower(mailpit_headers)
+
+
+def test_a_mime_part_downloads_decoded(store: MessageStore, live: Live) -> None:
+    _, client = live
+    id = store.add((DATA / "mailhog-latin1-with-pdf.eml").read_bytes(), ENVELOPE).id
+    pdf = client.get(f"/api/v1/messages/{id}/mime/part/2/download")  # 0 is the preamble
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == 'application/pdf; name="invoice-2002.pdf"'
+    assert pdf.headers["content-disposition"].startswith(f'attachment; filename="{id}-part-2"')
+    assert pdf.content.startswith(b"%PDF-1.4\n")
+    text = client.get(f"/api/v1/messages/{id}/mime/part/1/download")
+    assert text.content == b"Caf=E9 cr=E8me: see the attached invoice."  # not base64: as is
+    missing = client.get(f"/api/v1/messages/{id}/mime/part/4/download")
+    assert missing.status_code == 404
+    assert "has 4 MIME parts (0 to 3), not 4" in missing.json()["detail"]
+    broken = store.add((DATA / "broken-invalid-base64.eml").read_bytes(), ENVELOPE).id
+    parts = client.get(f"/api/v1/messages/{broken}").json()["MIME"]["Parts"]
+    assert any("base64" in str(p["Headers"]) for p in parts)
+    for index in range(len(parts)):  # whatever decodes of it, never a 500
+        answer = client.get(f"/api/v1/messages/{broken}/mime/part/{index}/download")
+        assert answer.status_code == 200

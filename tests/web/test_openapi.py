@@ -47,6 +47,7 @@ DOCUMENTED = {
     "/api/v2/jim",
     "/api/v1/messages/{id}",
     "/api/v1/messages/{id}/download",
+    "/api/v1/messages/{id}/mime/part/{index}/download",
     "/api/v1/messages/{id}/release",
     "/api/v1/events",
 }
@@ -179,6 +180,8 @@ def test_mailhogs_routes_answer_as_documented(live: Live, store: MessageStore, s
     check(http.get("/api/v1/messages/missing"), "/api/v1/messages/{id}")
     check(http.delete("/api/v1/messages/missing"), "/api/v1/messages/{id}")
     check(http.get("/api/v1/messages/missing/download"), "/api/v1/messages/{id}/download")
+    part = "/api/v1/messages/{id}/mime/part/{index}/download"
+    check(http.get(f"/api/v1/messages/{id}/mime/part/9/download"), part)
     release = "/api/v1/messages/{id}/release"
     check(http.post(f"/api/v1/messages/{id}/release", json={"Host": "h"}), release)
     check(http.post(f"/api/v1/messages/{id}/release", json={"Bogus": 1}), release)
