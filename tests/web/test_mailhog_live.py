@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from liveserver import LiveServer
+from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from mailtrap import MemoryStore, SMTPServer
@@ -156,3 +157,13 @@ def test_websocket_carries_the_new_message(running: Running) -> None:
         message = json.loads(ws.recv(timeout=10))
     assert message == http.get(f"/api/v1/messages/{message['ID']}").json()
     assert message["Raw"]["To"] == ["ann@example.com", "bob@example.com"]
+
+
+def test_websocket_refuses_a_foreign_origin(running: Running) -> None:
+    _, _, web = running
+    url = web.url.replace("http://", "ws://") + "/api/v2/websocket"
+    with pytest.raises(InvalidStatus) as refused:
+        connect(url, origin="https://evil.example")  # type: ignore[call-overload]
+    assert refused.value.response.status_code == 403
+    with connect(url, origin=web.url):  # type: ignore[call-overload]
+        pass
