@@ -12,6 +12,8 @@ it, from the raw bytes, with no decoding:
   way, recursively. As in MailHog, a non-empty preamble and the `--` after the closing
   boundary are parts too (with no headers), so `Parts[i]` indexes what MailHog clients saw.
 - `Return-Path: <envelope sender>` is added to the headers, as MailHog does.
+- The line end that closes the message's last line is left out of `Body`, `Size` and
+  `Raw.Data`, since MailHog's SMTP server never kept it (the download has every byte).
 
 Where MailHog was lossy, mailtrap keeps more and says so (README, "Coming from MailHog"): a
 repeated field keeps every value in order (MailHog kept the last), a message with bare-LF line
@@ -39,10 +41,11 @@ _JSON = dict[str, Any]
 def mailhog_message(id: str, created: datetime, envelope: Envelope, raw: bytes) -> _JSON:
     """Message `id` (received at `created`, over `envelope`, as `raw`) as MailHog's JSON:
     `{ID, From, To, Content, Created, MIME, Raw}` in that order."""
-    headers, body = _split(raw, top=True)
+    data = _without_final_line_end(raw)
+    headers, body = _split(data, top=True)
     values = _headers(headers)
     _add(values, "Return-Path", f"<{envelope.mail_from}>")
-    content = {"Headers": _sorted(values), "Body": _text(body), "Size": len(raw), "MIME": None}
+    content = {"Headers": _sorted(values), "Body": _text(body), "Size": len(data), "MIME": None}
     return {
         "ID": id,
         "From": mailhog_path(envelope.mail_from),
@@ -53,7 +56,7 @@ def mailhog_message(id: str, created: datetime, envelope: Envelope, raw: bytes) 
         "Raw": {
             "From": envelope.mail_from,
             "To": list(envelope.rcpt_tos) or None,
-            "Data": _text(raw),
+            "Data": _text(data),
             "Helo": envelope.helo,
         },
     }
@@ -76,6 +79,15 @@ def mailhog_created(created: datetime) -> str:
     utc = created.astimezone(UTC) if created.tzinfo else created.replace(tzinfo=UTC)
     fraction = f"{utc.microsecond:06d}".rstrip("0")
     return utc.strftime("%Y-%m-%dT%H:%M:%S") + (f".{fraction}" if fraction else "") + "Z"
+
+
+def _without_final_line_end(raw: bytes) -> bytes:
+    """`raw` without the line end that closes its last line. MailHog's SMTP server ended the
+    data at the CRLF before the final dot, so its `Body`, `Size` and `Raw.Data` never held it,
+    and suites compare bodies with that in mind."""
+    if raw.endswith(b"\r\n"):
+        return raw[:-2]
+    return raw.removesuffix(b"\n")
 
 
 def _text(data: bytes) -> str:
