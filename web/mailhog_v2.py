@@ -4,7 +4,8 @@ Search maps MailHog's three kinds onto mailtrap's search (`mailtrap.message.sear
 finds what MailHog found and more: the query is a substring, ignoring case (and, as all of
 mailtrap's search, accents and punctuation), of
 
-- `from`: the From address or name;
+- `from`: the From address or name (MailHog also read the envelope sender, which mailtrap's
+  search does not index apart from the body's text);
 - `to`: a To address or name, or any envelope recipient (MailHog read the envelope too, which
   is how a Bcc recipient is found);
 - `containing`: the subject, the addresses, the Message-ID, the attachments' names and the
