@@ -22,6 +22,7 @@ from mailtrap.smtp.chaos import Chaos
 from mailtrap.smtp.handler import SMTPStats
 from mailtrap.storage.base import MessageStore
 from mailtrap.web.hub import EventHub
+from mailtrap.web.jimstate import JimState
 from mailtrap.web.parsed import ParsedCache
 
 RELAY_SLOTS = 4  # releases talking to the relay at once; more wait their turn
@@ -33,7 +34,8 @@ class AppContext:
     beside the app (fresh counters and None when there is none); `started` is the app's
     `time.monotonic()` at creation; `parsed` keeps the last few parsed messages for the
     message routes; `relay_slots` bounds the releases waiting on the relay at once, so a hung
-    relay holds a few worker threads, never the whole pool the other routes share."""
+    relay holds a few worker threads, never the whole pool the other routes share; `jim` is
+    MailHog's chaos monkey (web/mailhog_jim.py)."""
 
     store: MessageStore
     options: WebOptions
@@ -43,6 +45,7 @@ class AppContext:
     started: float
     parsed: ParsedCache
     relay_slots: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(RELAY_SLOTS))
+    jim: JimState = field(default_factory=JimState)
 
 
 def app_context(connection: HTTPConnection) -> AppContext:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, Body, HTTPException, Query
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, Body, HTTPException, Query, Request
+from fastapi.responses import PlainTextResponse, Response
 
 from mailtrap.message.search import parse_query
 from mailtrap.storage.base import MessageStore, Page
@@ -88,13 +88,20 @@ def set_read(store: Store, body: SetReadIn, tz: Tz = "") -> str:
 
 
 @router.delete("/messages", response_class=PlainTextResponse, summary="Delete messages")
-def delete_messages(store: Store, body: Annotated[DeleteIn | None, Body()] = None) -> str:
-    """By `IDs`; an empty body or an empty `IDs` deletes every message. Answers `ok`."""
+def delete_messages(
+    request: Request, store: Store, body: Annotated[DeleteIn | None, Body()] = None
+) -> Response:
+    """By `IDs`; an empty body or an empty `IDs` deletes every message (MailHog's delete all
+    too). Answers `ok`, as Mailpit; to a request with no `Accept` at all an empty 200, as
+    MailHog: its npm client sends none and reads any body it gets as JSON, which `ok` is not
+    (Mailpit's clients, curl and browsers all send one)."""
     if body is None or not body.IDs:
         store.delete_all()
     else:
         store.delete(body.IDs)
-    return "ok"
+    if "accept" not in request.headers:
+        return Response()
+    return PlainTextResponse("ok")
 
 
 @router.delete(

@@ -41,6 +41,15 @@ DOCUMENTED = {
     "/api/v1/message/{id}/release",
     "/view/{id}.html",
     "/view/{id}.txt",
+    # MailHog's (README, "Coming from MailHog"); its WebSocket is not an OpenAPI path.
+    "/api/v2/messages",
+    "/api/v2/search",
+    "/api/v2/jim",
+    "/api/v1/messages/{id}",
+    "/api/v1/messages/{id}/download",
+    "/api/v1/messages/{id}/mime/part/{index}/download",
+    "/api/v1/messages/{id}/release",
+    "/api/v1/events",
 }
 
 
@@ -157,3 +166,25 @@ def test_the_issue_15_endpoints_answer_as_documented(
     check(http.get("/api/v1/message/nope/link-check"), link_check)
     check(http.get(f"/api/v1/message/{id}/link-check", params={"follow": "x"}), link_check)
     assert {status for _, _, status in spec.checked} == {200, 400, 404, 409}
+
+
+def test_mailhogs_routes_answer_as_documented(live: Live, store: MessageStore, spec: Spec) -> None:
+    _, http = live
+    raw = build_mail(subject="hog")
+    id = store.add(raw, envelope_for(raw)).id
+    check = spec.check
+    check(http.get("/api/v2/messages"), "/api/v2/messages")
+    check(http.get("/api/v2/search", params={"kind": "to", "query": "x"}), "/api/v2/search")
+    check(http.get("/api/v2/search", params={"kind": "subject", "query": "x"}), "/api/v2/search")
+    check(http.get(f"/api/v1/messages/{id}"), "/api/v1/messages/{id}")
+    check(http.get("/api/v1/messages/missing"), "/api/v1/messages/{id}")
+    check(http.delete("/api/v1/messages/missing"), "/api/v1/messages/{id}")
+    check(http.get("/api/v1/messages/missing/download"), "/api/v1/messages/{id}/download")
+    part = "/api/v1/messages/{id}/mime/part/{index}/download"
+    check(http.get(f"/api/v1/messages/{id}/mime/part/9/download"), part)
+    release = "/api/v1/messages/{id}/release"
+    check(http.post(f"/api/v1/messages/{id}/release", json={"Host": "h"}), release)
+    check(http.post(f"/api/v1/messages/{id}/release", json={"Bogus": 1}), release)
+    check(http.post("/api/v1/messages/missing/release", json={}), release)
+    check(http.get("/api/v2/jim"), "/api/v2/jim")  # no SMTP server here: 404
+    assert {status for _, _, status in spec.checked} == {200, 400, 404, 501}
