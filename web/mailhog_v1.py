@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import binascii
 import re
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Body, HTTPException
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import Response
 
 from mailtrap.errors import MessageNotFound
-from mailtrap.web.deps import NOT_FOUND, Store, error
-from mailtrap.web.inputs import StrictIn
+from mailtrap.web.deps import NOT_FOUND, Store
 from mailtrap.web.latest import MessageID
 from mailtrap.web.mailhog_shape import mailhog_stored
 from mailtrap.web.message import content_disposition
@@ -105,37 +104,3 @@ def _base64(text: bytes) -> bytes:
     if len(digits) % 4 == 1:  # a lone last digit holds no whole byte
         digits = digits[:-1]
     return binascii.a2b_base64(digits + b"=" * (-len(digits) % 4))
-
-
-class ReleaseIn(StrictIn):
-    """MailHog's release request: where to send the message (`Email` via `Host`:`Port`),
-    or a saved server's `Name`."""
-
-    Name: str = ""
-    Save: bool = False
-    Email: str = ""
-    Host: str = ""
-    Port: str = ""
-    Username: str = ""
-    Password: str = ""
-    Mechanism: str = ""
-
-
-@router.post(
-    "/{id}/release",
-    summary="MailHog: release (relay) a message",
-    responses={**NOT_FOUND, 501: error("this mailtrap has no relay to release through")},
-)
-def release(store: Store, id: MessageID, body: Annotated[ReleaseIn, Body()]) -> None:
-    """Refused with a 501 naming what is missing: this version of mailtrap has no relay."""
-    try:
-        store.stored(id)
-    except MessageNotFound as exc:
-        raise HTTPException(404, str(exc)) from None
-    target = f"{body.Email or 'the recipient'} via {body.Host or '?'}:{body.Port or '?'}"
-    raise HTTPException(
-        501,
-        f"cannot release message {id!r} to {target}: this mailtrap has no SMTP relay yet "
-        "(it comes with the relay of issue 19, configured with the --smtp-relay-* flags); "
-        "until then, read the message from /api/v1/messages/{ID}/download and send it on",
-    )

@@ -21,11 +21,11 @@ from starlette.concurrency import run_in_threadpool
 from mailtrap.errors import MessageNotFound
 from mailtrap.relay.client import RelayError, send
 from mailtrap.relay.message import RecipientError, check_recipients, prepare
-from mailtrap.web.deps import NOT_FOUND, Context, Responses, error
+from mailtrap.web.deps import NOT_FOUND, AppContext, Context, Responses, error
 from mailtrap.web.inputs import StrictIn
 from mailtrap.web.latest import MessageID
 
-__all__ = ["NOT_ENABLED", "ReleaseIn", "router"]
+__all__ = ["NOT_ENABLED", "ReleaseIn", "release_through_relay", "router"]
 
 router = APIRouter(prefix="/api/v1/message", tags=["message"])
 
@@ -57,11 +57,18 @@ class ReleaseIn(StrictIn):
 async def release(context: Context, id: MessageID, body: ReleaseIn) -> str:
     """`id` may be `latest`. Sends the raw message to `To` through the relay; answers `ok: `
     and the relay's reply."""
+    return f"ok: {await release_through_relay(context, id, body.To)}"
+
+
+async def release_through_relay(context: AppContext, id: str, to: list[str]) -> str:
+    """Send message `id` to `to` through the configured relay; the relay's reply. Raises
+    HTTPException: 400 (no relay, or a recipient refused before sending), 404, 502 (the
+    relay refused or could not be reached). MailHog's release route shares it."""
     store, relay = context.store, context.options.relay
     if relay is None:
         raise HTTPException(400, NOT_ENABLED)
     try:
-        recipients = check_recipients(relay, body.To)
+        recipients = check_recipients(relay, to)
     except RecipientError as exc:
         raise HTTPException(400, str(exc)) from None
     try:
@@ -75,4 +82,4 @@ async def release(context: Context, id: MessageID, body: ReleaseIn) -> str:
         )
     except RelayError as exc:
         raise HTTPException(502, str(exc)) from None
-    return f"ok: {reply}"
+    return reply
