@@ -17,6 +17,7 @@ are lexed, and lexing stops after `HIGHLIGHT_SECONDS`; what is left is one plain
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Annotated
 
@@ -77,8 +78,18 @@ class SourceOut(BaseModel):
     length: int
 
 
+@functools.cache
+def _lexers_ready() -> None:
+    """Has Pygments build the CSS and JavaScript lexers the HTML one hands `<style>` and
+    `<script>` to: it compiles their patterns on first use, which on a busy machine took most
+    of `HIGHLIGHT_SECONDS` and cut a short mail's colours. The bound is for the mail's cost."""
+    for _ in HtmlLexer().get_tokens("<style>p{}</style><script>x</script>"):
+        pass
+
+
 def tokens(html: str) -> SourceOut:
     """`html` as `[kind, text]` tokens (adjacent ones of a kind merged), bounded as above."""
+    _lexers_ready()
     # What Pygments does to its input anyway, done first, so the plain rest lines up with it.
     html = html.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     lexer = HtmlLexer(stripnl=False, ensurenl=False)  # otherwise it adds or strips newlines
