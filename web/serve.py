@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 import uvicorn
 
 from mailtrap.errors import MailtrapError
+from mailtrap.metrics import Metrics
 from mailtrap.options import ServeOptions
 from mailtrap.smtp.server import SMTPServer
 from mailtrap.storage.base import MessageStore
@@ -70,14 +71,22 @@ async def run(
     """Serve until SIGINT or SIGTERM; `announce(listeners, url)` is called once all listen."""
     listeners = [listener.server(store) for listener in options.listeners]
     smtp = listeners[0]  # the web app reports its statistics and edits its (shared) chaos
+    metrics = Metrics(smtp=[listener.handler.stats for listener in listeners])
     started: list[SMTPServer] = []
     try:
         for listener in listeners:
             await listener.start_async()
             started.append(listener)
         sock = bind_http(*options.http)
+        app = create_app(
+            store,
+            options.web,
+            smtp_stats=smtp.handler.stats,
+            chaos=smtp.chaos,
+            app_metrics=metrics,
+        )
         config = uvicorn.Config(
-            create_app(store, options.web, smtp_stats=smtp.handler.stats, chaos=smtp.chaos),
+            app,
             log_level="warning",
             access_log=False,
             server_header=False,
