@@ -232,8 +232,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         stream=sys.stderr,
     )
     if settings.log_level != "debug":
-        # aiosmtpd logs every SMTP command at INFO: a transcript, not news.
-        logging.getLogger("mail.log").setLevel(logging.WARNING)
+        # aiosmtpd logs every SMTP command at INFO, and httpx every webhook request: a
+        # transcript, not news (mailtrap.webhook logs the failures itself).
+        for chatty in ("mail.log", "httpx"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
     return serve(settings, env, sys.stderr)
 
 

@@ -17,11 +17,13 @@ from collections.abc import Callable, Iterator
 import uvicorn
 
 from mailtrap.errors import MailtrapError
+from mailtrap.message.models import MessageSummary
 from mailtrap.metrics import Metrics
 from mailtrap.options import ServeOptions
 from mailtrap.smtp.server import SMTPServer
 from mailtrap.storage.base import MessageStore
 from mailtrap.web.app import create_app
+from mailtrap.web.schemas import summary_out
 
 __all__ = ["run"]
 
@@ -72,8 +74,16 @@ async def run(
     listeners = [listener.server(store) for listener in options.listeners]
     smtp = listeners[0]  # the web app reports its statistics and edits its (shared) chaos
     metrics = Metrics(smtp=[listener.handler.stats for listener in listeners])
+    webhook = None
+    if options.webhook is not None:
+        from mailtrap.webhook import Webhook  # httpx loads only when there is a hook
+
+        # The summary exactly as the API and the event socket give it (Mailpit's shape).
+        webhook = Webhook(options.webhook, payload=_summary_json, metrics=metrics)
     started: list[SMTPServer] = []
     try:
+        if webhook is not None:  # before the first listener, so no message goes unannounced
+            await webhook.start(store)
         for listener in listeners:
             await listener.start_async()
             started.append(listener)
@@ -113,8 +123,14 @@ async def run(
     finally:
         for listener in started:
             await listener.stop_async()
+        if webhook is not None:
+            await webhook.stop()
     for listener in listeners:
         listener.check()
+
+
+def _summary_json(summary: MessageSummary) -> bytes:
+    return summary_out(summary).model_dump_json().encode()
 
 
 async def _until_started(server: uvicorn.Server, serving: asyncio.Task[None]) -> None:
