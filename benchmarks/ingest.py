@@ -23,6 +23,9 @@ MAILTRAP_BENCH_CACHE moves ~/.cache/mailtrap-bench):
                    ~/.cache/mailtrap-bench/venv/bin/pip install maildump
   mailtrap         this interpreter's mailtrap, SQLite on disk, --max-messages 0
   mailtrap-memory  the same with --memory
+  mailtrap-hooks   mailtrap (SQLite) with --webhook-url to webhook_sink.py beside this file
+                   (at the default --webhook-limit; MAILTRAP_WEBHOOK_LIMIT=0 for none) and
+                   its /metrics scraped once a second during the load
 smtp-source itself comes from .ci/install-smtp-source (or Postfix on PATH). Without --target
 every target runs, and a peer that is not installed is skipped with a note; one named with
 --target must be installed.
@@ -31,6 +34,7 @@ every target runs, and a peer that is not installed is skipped with a note; one 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -39,6 +43,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Callable
@@ -64,13 +69,22 @@ INSTALL = {
     ],
 }
 INSTALL["smtp-sink"] = INSTALL["smtp-source"]
-TARGETS = ["smtp-sink", "aiosmtpd-sink", "maildev", "maildump", "mailtrap", "mailtrap-memory"]
+TARGETS = [
+    "smtp-sink",
+    "aiosmtpd-sink",
+    "maildev",
+    "maildump",
+    "mailtrap",
+    "mailtrap-memory",
+    "mailtrap-hooks",
+]
 # How many messages each catcher's own API says it holds: (URL path, reader of the JSON).
 COUNTS: dict[str, tuple[str, Callable[[Any], int]]] = {
     "maildev": ("/api/email/summary?limit=1", lambda doc: doc["total"]),
     "maildump": ("/messages/", lambda doc: len(doc["messages"])),
     "mailtrap": ("/api/v1/messages?limit=1", lambda doc: doc["total"]),
     "mailtrap-memory": ("/api/v1/messages?limit=1", lambda doc: doc["total"]),
+    "mailtrap-hooks": ("/api/v1/messages?limit=1", lambda doc: doc["total"]),
 }
 
 
@@ -102,11 +116,16 @@ def postfix_env() -> dict[str, str]:
     return {**os.environ, "LD_LIBRARY_PATH": str(POSTFIX / "usr/lib/postfix")}
 
 
-def command(target: str, smtp: int, http: int, tmp: Path) -> list[str]:
-    """The argv that serves `target` on the given loopback ports (installed: see `locate`)."""
+def command(target: str, smtp: int, http: int, tmp: Path, hook: int = 0) -> list[str]:
+    """The argv that serves `target` on the given loopback ports (installed: see `locate`);
+    `hook` is the port of mailtrap-hooks' webhook receiver."""
     listen = ["--smtp", f"127.0.0.1:{smtp}", "--http", f"127.0.0.1:{http}", "--max-messages", "0"]
     if target == "mailtrap":
         return [sys.executable, "-m", "mailtrap", "serve", *listen, "--db", str(tmp / "mail.db")]
+    if target == "mailtrap-hooks":
+        db = ["--db", str(tmp / "mail.db")]
+        hooked = ["--webhook-url", f"http://127.0.0.1:{hook}/hook"]
+        return [sys.executable, "-m", "mailtrap", "serve", *listen, *db, *hooked]
     if target == "mailtrap-memory":
         return [sys.executable, "-m", "mailtrap", "serve", *listen, "--memory"]
     if target == "aiosmtpd-sink":
@@ -170,19 +189,32 @@ def tree_rss_mib(pid: int) -> float | None:
     return total / 1024 if total else None
 
 
+def scrape(http: int, done: threading.Event) -> None:
+    """GET /metrics once a second until `done`."""
+    while not done.wait(1.0):
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(f"http://127.0.0.1:{http}/metrics", timeout=10).close()
+
+
 def load(row: Row, args: argparse.Namespace, smtp: int, http: int, pid: int) -> None:
     """Send the messages with smtp-source, then poll the API until all show; fill in `row`."""
     source = [str(locate("smtp-source")), "-s", str(args.sessions), "-m", str(args.messages)]
     source += ["-l", str(args.size), *([] if args.new_connections else ["-d"])]
+    loaded = threading.Event()
+    if row.target == "mailtrap-hooks":  # scraped as Prometheus would, if far more often
+        threading.Thread(target=scrape, args=(http, loaded), daemon=True).start()
     started = time.monotonic()
-    sent = subprocess.run(
-        [*source, f"127.0.0.1:{smtp}"],
-        env=postfix_env(),
-        capture_output=True,
-        text=True,
-        timeout=args.timeout,
-        check=False,
-    )
+    try:
+        sent = subprocess.run(
+            [*source, f"127.0.0.1:{smtp}"],
+            env=postfix_env(),
+            capture_output=True,
+            text=True,
+            timeout=args.timeout,
+            check=False,
+        )
+    finally:
+        loaded.set()
     if sent.returncode != 0:
         row.note = f"smtp-source failed: {(sent.stderr or sent.stdout).strip()[-200:]}"
         return
@@ -210,11 +242,16 @@ def load(row: Row, args: argparse.Namespace, smtp: int, http: int, pid: int) -> 
 def bench(target: str, args: argparse.Namespace) -> Row:
     row = Row(target)
     smtp, http = free_port(), free_port()
+    hook = free_port() if target == "mailtrap-hooks" else 0
+    sink = None
+    if hook:
+        sink_argv = [sys.executable, str(Path(__file__).with_name("webhook_sink.py")), str(hook)]
+        sink = subprocess.Popen(sink_argv, stdout=subprocess.PIPE, text=True)
     with tempfile.TemporaryDirectory(prefix=f"ingest-{target}-") as tmp:
         log = Path(tmp) / "stderr"
         with log.open("wb") as err:
             proc = subprocess.Popen(
-                command(target, smtp, http, Path(tmp)),
+                command(target, smtp, http, Path(tmp), hook),
                 env=postfix_env(),
                 stdout=subprocess.DEVNULL,
                 stderr=err,
@@ -236,6 +273,10 @@ def bench(target: str, args: argparse.Namespace) -> Row:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+            if sink is not None:
+                sink.terminate()
+                posted = sink.communicate(timeout=10)[0].strip()
+                row.note += f"{' ' if row.note else ''}{posted or '?'} webhooks received"
     return row
 
 

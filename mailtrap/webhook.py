@@ -101,14 +101,14 @@ class Webhook:
             self._batch.put(event.summary)
 
     def _enqueue(self, summaries: list[MessageSummary]) -> None:  # on the loop
-        assert self._queue is not None
-        dropped = 0
-        for summary in summaries:
-            try:
-                self._queue.put_nowait(summary)
-            except asyncio.QueueFull:
-                dropped += 1
-        if dropped:
+        queue = self._queue
+        assert queue is not None
+        # What does not fit is counted, not tried: under a flood that is most of every burst.
+        room = max(0, self.options.queue_limit - queue.qsize())
+        for summary in summaries[:room]:
+            queue.put_nowait(summary)
+        dropped = len(summaries) - room
+        if dropped > 0:
             self._count("dropped", dropped)
             now = time.monotonic()
             if now - self._dropped_logged_at >= _DROP_LOG_INTERVAL:  # not a line per message

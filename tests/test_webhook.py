@@ -53,16 +53,18 @@ def test_every_new_message_is_posted_with_its_summary() -> None:
 
 def test_requests_are_paced_to_the_limit() -> None:
     with HookSink() as sink:
-        server = serving.start("--memory", "--webhook-url", sink.url, "--webhook-limit", "5")
+        server = serving.start("--memory", "--webhook-url", sink.url, "--webhook-limit", "4")
         try:
-            send(server.smtp, 6)
-            received = sink.wait_for(6, timeout=30)
+            send(server.smtp, 9)
+            received = sink.wait_for(9, timeout=30)
         finally:
             server.stop()
-    assert len(received) == 6  # queued, not dropped as Mailpit drops them
-    # Five a second: the sixth starts a full second after the first, however fast they came.
+    assert len(received) == 9  # queued, not dropped as Mailpit drops them
+    # Four a second: the ninth starts two seconds after the first, however fast the mail came
+    # (unpaced, all nine arrive within a few milliseconds). Slack for a loaded machine's
+    # delays in recording the arrivals.
     spread = received[-1].at - received[0].at
-    assert spread >= 0.95, spread
+    assert spread >= 1.6, spread
 
 
 def ingest_seconds(smtp: tuple[str, int], count: int) -> float:
@@ -94,7 +96,7 @@ def test_a_hook_that_takes_10_seconds_does_not_slow_smtp() -> None:
     assert stored == count + 5
     # Every request hangs for 10 s (until the 5 s timeout); had SMTP waited on even one, the
     # run would take that long. A shared machine's noise is allowed for, not a 10 s stall.
-    assert hooked < 2 * baseline + 1.0, (hooked, baseline)
+    assert hooked < 3 * baseline + 2.0, (hooked, baseline)
 
 
 def free_port() -> int:
@@ -158,3 +160,22 @@ def test_a_bad_webhook_flag_stops_the_start_naming_it(capsys: pytest.CaptureFixt
     with pytest.raises(SystemExit):
         main(["serve", "--webhook-url", "localhost:8080"], environ={})
     assert "--webhook-url: 'localhost:8080' is not an http(s) URL" in capsys.readouterr().err
+
+
+def test_a_flood_beyond_the_queue_is_dropped_counted_and_logged() -> None:
+    with HookSink() as sink:
+        server = serving.start("--memory", "--webhook-url", sink.url, "--webhook-limit", "1")
+        try:
+            send(server.smtp, 1100)
+            samples = scrape(server.url)
+            stored = server.get("/api/v1/messages?limit=0")["total"]
+        finally:
+            _, log = server.stop()
+    assert stored == 1100  # the mail is all there; only announcements are dropped
+    dropped = samples.value("mailtrap_webhook_requests_total", outcome="dropped")
+    # 1,000 wait in the queue and four workers hold one each (one more a second, at the
+    # limit of 1): the rest, about 96, are dropped.
+    assert 80 <= dropped <= 96, dropped
+    assert len(sink.received) <= 1100 - dropped
+    assert "webhook: 1000 requests are waiting for" in log
+    assert "raise --webhook-limit if the hook can take more" in log
