@@ -11,6 +11,8 @@ its own HTTP API shows every one of them (polled only after smtp-source is done,
 does not compete with the load); a run where some never show does not count. A sink has no
 API: its rate is what it accepted. Ratios of each mailtrap target to each peer come from this
 one run only, because figures from separate runs on a shared machine vary by 10 to 20%.
+`CPU us/msg` is the CPU time the target's processes used over the same span, per message:
+steadier than the rates where other work shares the machine.
 
 Targets, and how each is installed (`--install` runs these for the targets asked for;
 MAILTRAP_BENCH_CACHE moves ~/.cache/mailtrap-bench):
@@ -100,6 +102,7 @@ class Row:
     visible_after_s: float | None = None
     rss_before_mib: float | None = None
     rss_after_mib: float | None = None
+    cpu_us_per_msg: float | None = None
     note: str = ""
 
 
@@ -174,6 +177,23 @@ def wait_ready(target: str, proc: subprocess.Popen[bytes], smtp: int, http: int)
             time.sleep(0.05)
 
 
+def tree_cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) `pid` and its descendants have used (Linux /proc), or None.
+    Far steadier than a rate on a machine shared with other work: the rate shifts with what
+    else runs, the CPU a message costs hardly does."""
+    total, todo, tick = 0, [pid], os.sysconf("SC_CLK_TCK")
+    while todo:
+        proc = Path(f"/proc/{todo.pop()}")
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (stat(5) fields 14, 15)
+            for task in (proc / "task").iterdir():
+                todo += [int(kid) for kid in (task / "children").read_text().split()]
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / tick if total else None
+
+
 def tree_rss_mib(pid: int) -> float | None:
     """Resident memory of `pid` and its descendants (Linux /proc), or None elsewhere."""
     total, todo = 0, [pid]
@@ -200,6 +220,7 @@ def load(row: Row, args: argparse.Namespace, smtp: int, http: int, pid: int) -> 
     """Send the messages with smtp-source, then poll the API until all show; fill in `row`."""
     source = [str(locate("smtp-source")), "-s", str(args.sessions), "-m", str(args.messages)]
     source += ["-l", str(args.size), *([] if args.new_connections else ["-d"])]
+    cpu_before = tree_cpu_seconds(pid)
     loaded = threading.Event()
     if row.target == "mailtrap-hooks":  # scraped as Prometheus would, if far more often
         threading.Thread(target=scrape, args=(http, loaded), daemon=True).start()
@@ -237,6 +258,9 @@ def load(row: Row, args: argparse.Namespace, smtp: int, http: int, pid: int) -> 
         else:
             row.note = f"{visible} of {args.messages} visible after {args.timeout:.0f} s"
     row.rss_after_mib = tree_rss_mib(pid)
+    cpu_after = tree_cpu_seconds(pid)
+    if cpu_before is not None and cpu_after is not None and row.rate:
+        row.cpu_us_per_msg = (cpu_after - cpu_before) * 1e6 / args.messages
 
 
 def bench(target: str, args: argparse.Namespace) -> Row:
@@ -292,7 +316,7 @@ def table(rows: list[Row], args: argparse.Namespace) -> str:
     lines = [f"# {args.messages} messages of {args.size} B, {args.sessions} sessions, {mode}"]
     lines.append(
         f"{'target':<17}{'msgs/s':>9}{'accepted/s':>12}{'visible':>9}"
-        f"{'after s':>9}{'RSS MiB':>15}  note"
+        f"{'after s':>9}{'RSS MiB':>15}{'CPU us/msg':>12}  note"
     )
 
     def num(value: float | None, digits: int = 0) -> str:
@@ -303,7 +327,7 @@ def table(rows: list[Row], args: argparse.Namespace) -> str:
         vis = "-" if r.visible is None else str(r.visible)
         lines.append(
             f"{r.target:<17}{num(r.rate):>9}{num(r.accepted_per_s):>12}{vis:>9}"
-            f"{num(r.visible_after_s, 2):>9}{rss:>15}  {r.note}"
+            f"{num(r.visible_after_s, 2):>9}{rss:>15}{num(r.cpu_us_per_msg):>12}  {r.note}"
         )
     lines.append("")
     lines += [f"{ours} / {peer}: {ratio:.2f}x" for ours, peer, ratio in ratios(rows)]
