@@ -180,7 +180,8 @@ def serve(settings: Settings, environ: Mapping[str, str], out: TextIO) -> int:
         relay = AutoRelay(store, options.relay, options.auto_relay)
         relay.start()
     try:
-        asyncio.run(run(store, options, announce=announce))
+        stats = relay.stats if relay is not None else None
+        asyncio.run(run(store, options, announce=announce, relay_stats=stats))
     except PortInUse as exc:
         flag = "--smtps" if (exc.host, exc.port) == settings.smtps else "--smtp"
         fix = f"stop it or pass another port, e.g. {flag} 127.0.0.1:2525"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -23,24 +24,34 @@ from prometheus_client.registry import Collector
 from mailtrap.smtp.stats import SMTPStats
 from mailtrap.storage.base import MessageStore, StoreEvent
 
+if TYPE_CHECKING:
+    from mailtrap.relay.auto import RelayStats
+
 __all__ = ["RELAY_OUTCOMES", "WEBHOOK_OUTCOMES", "Metrics"]
 
 # A webhook request: answered 2xx ("sent"), answered otherwise ("refused"), no answer at all
 # (refused connection, timeout: "failed"), or never made because the queue was full ("dropped").
 WEBHOOK_OUTCOMES = ("sent", "refused", "failed", "dropped")
-# A relayed message, in the same terms: the relay said 2xx, refused it, could not be reached,
-# or the queue was full.
+# A relayed message, in the same terms: the relay took it, refused it (a 5xx reply), could not
+# take it (no answer, or a 4xx after the retries), or the queue was full.
 RELAY_OUTCOMES = ("sent", "refused", "failed", "dropped")
 
 
 class Metrics:
     """The metrics of one mailtrap server. `smtp`: the `SMTPStats` of each SMTP listener
-    (summed); `started`: `time.monotonic()` at the start, for the uptime.
+    (summed); `relay`: the automatic relay's `RelayStats` (None: no automatic relay);
+    `started`: `time.monotonic()` at the start, for the uptime.
 
     Thread-safe. `http_request`, `webhook` and `relay` count an event; `watch_store` follows a
     store; `exposition()` is the text a scraper reads."""
 
-    def __init__(self, *, smtp: Sequence[SMTPStats] = (), started: float | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        smtp: Sequence[SMTPStats] = (),
+        relay: RelayStats | None = None,
+        started: float | None = None,
+    ) -> None:
         self.registry = CollectorRegistry()
         self._http = Counter(
             "mailtrap_http_requests",
@@ -55,16 +66,10 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
-        self._relay = Counter(
-            "mailtrap_relay_messages",
-            "Messages relayed to another SMTP server, by outcome: sent, refused, failed, dropped",
-            ["outcome"],
-            registry=self.registry,
-        )
         for outcome in WEBHOOK_OUTCOMES:  # every outcome shows, at 0, before it first happens
             self._webhook.labels(outcome)
-        for outcome in RELAY_OUTCOMES:
-            self._relay.labels(outcome)
+        self._relay = _RelayCollector(relay)
+        self.registry.register(self._relay)
         self._store = _StoreCollector(time.monotonic() if started is None else started)
         self.registry.register(self._store)
         self.registry.register(_SMTPCollector(tuple(smtp)))
@@ -79,8 +84,9 @@ class Metrics:
         self._webhook.labels(_known(outcome, WEBHOOK_OUTCOMES)).inc(count)
 
     def relay(self, outcome: str, count: int = 1) -> None:
-        """Count `count` relayed messages with `outcome`, one of `RELAY_OUTCOMES`."""
-        self._relay.labels(_known(outcome, RELAY_OUTCOMES)).inc(count)
+        """Count `count` released messages (POST /api/v1/message/{ID}/release) with `outcome`,
+        one of `RELAY_OUTCOMES`. The automatic relay counts in its own `RelayStats`."""
+        self._relay.count(_known(outcome, RELAY_OUTCOMES), count)
 
     def watch_store(self, store: MessageStore) -> Callable[[], None]:
         """Report `store`'s size and counts, and count its deletions from now on (pruned
@@ -141,6 +147,46 @@ class _StoreCollector(Collector):
 
     def _uptime(self) -> float:
         return time.monotonic() - self.started
+
+
+class _RelayCollector(Collector):
+    """Relayed messages: released by hand (counted here) and relayed automatically (read from
+    the relay worker's `RelayStats` at the scrape)."""
+
+    def __init__(self, auto: RelayStats | None) -> None:
+        self.auto = auto
+        self._lock = threading.Lock()
+        self._released = dict.fromkeys(RELAY_OUTCOMES, 0)
+
+    def count(self, outcome: str, n: int) -> None:
+        with self._lock:
+            self._released[outcome] += n
+
+    def collect(self) -> Iterator[Metric]:
+        family = CounterMetricFamily(
+            "mailtrap_relay_messages",
+            "Messages relayed to another SMTP server, by mode (release: by hand, auto: "
+            "--smtp-relay-all/-matching, --smtp-forward) and outcome (sent, refused, failed, "
+            "dropped)",
+            labels=["mode", "outcome"],
+        )
+        with self._lock:
+            released = dict(self._released)
+        for outcome, value in released.items():
+            family.add_metric(["release", outcome], value)
+        auto = self.auto
+        if auto is not None:  # sent, and given up on; a relay's refusal is among the failures
+            for outcome, value in (
+                ("sent", auto.relayed),
+                ("failed", auto.failed),
+                ("dropped", auto.dropped),
+            ):
+                family.add_metric(["auto", outcome], value)
+        yield family
+        if auto is not None:
+            yield _counter(
+                "mailtrap_relay_retries", "Automatic relay attempts retried", auto.retries
+            )
 
 
 class _SMTPCollector(Collector):

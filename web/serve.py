@@ -20,6 +20,7 @@ from mailtrap.errors import MailtrapError
 from mailtrap.message.models import MessageSummary
 from mailtrap.metrics import Metrics
 from mailtrap.options import ServeOptions
+from mailtrap.relay.auto import RelayStats
 from mailtrap.smtp.server import SMTPServer
 from mailtrap.storage.base import MessageStore
 from mailtrap.web.app import create_app
@@ -69,11 +70,14 @@ async def run(
     options: ServeOptions,
     *,
     announce: Callable[[list[SMTPServer], str], None],
+    relay_stats: RelayStats | None = None,
 ) -> None:
-    """Serve until SIGINT or SIGTERM; `announce(listeners, url)` is called once all listen."""
+    """Serve until SIGINT or SIGTERM; `announce(listeners, url)` is called once all listen.
+    `relay_stats` are the automatic relay's, for /metrics (None: none runs)."""
     listeners = [listener.server(store) for listener in options.listeners]
     smtp = listeners[0]  # the web app reports its statistics and edits its (shared) chaos
-    metrics = Metrics(smtp=[listener.handler.stats for listener in listeners])
+    stats = [listener.handler.stats for listener in listeners]
+    metrics = Metrics(smtp=stats, relay=relay_stats)
     webhook = None
     if options.webhook is not None:
         from mailtrap.webhook import Webhook  # httpx loads only when there is a hook

@@ -9,6 +9,7 @@ import json
 import re
 import smtplib
 import ssl
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -120,8 +121,10 @@ def test_the_counters_move_with_real_traffic(tmp_path: Path) -> None:
     assert after.value(http, route="/metrics", method="GET", status="200") == 1  # `before`
     assert after.value(http, route="unmatched", method="GET", status="401") == 1
     for outcome in ("sent", "refused", "failed", "dropped"):  # no hook: all there, at 0
+        assert ("mailtrap_webhook_requests_total", frozenset({("outcome", outcome)})) in after
         assert after.value("mailtrap_webhook_requests_total", outcome=outcome) == 0
-        assert after.value("mailtrap_relay_messages_total", outcome=outcome) == 0
+        assert after.value("mailtrap_relay_messages_total", mode="release", outcome=outcome) == 0
+    assert after.total("mailtrap_relay_messages_total", mode="auto") == 0  # no auto relay
 
 
 def test_smtps_handshakes_and_a_delete_of_everything_are_counted(tmp_path: Path) -> None:
@@ -175,4 +178,52 @@ def test_an_outcome_that_is_not_one_is_refused() -> None:
     metrics.relay("sent")
     with pytest.raises(ValueError, match="'delivered' is not an outcome; use one of sent, "):
         metrics.relay("delivered")
-    assert b'mailtrap_relay_messages_total{outcome="sent"} 1.0' in metrics.exposition()
+    exposition = metrics.exposition()
+    assert b'mailtrap_relay_messages_total{mode="release",outcome="sent"} 1.0' in exposition
+
+
+def release(base: str, id: str, to: str) -> int:
+    request = urllib.request.Request(
+        f"{base}/api/v1/message/{id}/release",
+        data=json.dumps({"To": [to]}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        error.close()
+        return error.code
+
+
+def test_relayed_and_released_mail_is_counted_by_mode_and_outcome() -> None:
+    target = serving.start("--memory")
+    source = serving.start(
+        "--memory",
+        "--smtp-relay-host",
+        target.smtp[0],
+        "--smtp-relay-port",
+        str(target.smtp[1]),
+        "--smtp-relay-all",
+    )
+    try:
+        source.send("relayed on arrival")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not target.get("/api/v1/messages")["total"]:
+            time.sleep(0.05)
+        [summary] = source.get("/api/v1/messages")["messages"]
+        assert release(source.url, summary["ID"], "someone@example.com") == 200
+        target.stop()
+        assert release(source.url, summary["ID"], "someone@example.com") == 502  # relay down
+        samples = scrape(source.url)
+    finally:
+        source.stop()
+        if target.proc.poll() is None:
+            target.stop()
+    relayed = "mailtrap_relay_messages_total"
+    assert samples.value(relayed, mode="auto", outcome="sent") == 1
+    assert samples.value(relayed, mode="release", outcome="sent") == 1
+    assert samples.value(relayed, mode="release", outcome="failed") == 1
+    assert samples.value(relayed, mode="release", outcome="refused") == 0
+    assert samples.value("mailtrap_relay_retries_total") == 0
