@@ -11,6 +11,8 @@ its own HTTP API shows every one of them (polled only after smtp-source is done,
 does not compete with the load); a run where some never show does not count. A sink has no
 API: its rate is what it accepted. Ratios of each mailtrap target to each peer come from this
 one run only, because figures from separate runs on a shared machine vary by 10 to 20%.
+`CPU us/msg` is the CPU time the target's processes used over the same span, per message:
+steadier than the rates where other work shares the machine.
 
 Targets, and how each is installed (`--install` runs these for the targets asked for;
 MAILTRAP_BENCH_CACHE moves ~/.cache/mailtrap-bench):
@@ -23,6 +25,9 @@ MAILTRAP_BENCH_CACHE moves ~/.cache/mailtrap-bench):
                    ~/.cache/mailtrap-bench/venv/bin/pip install maildump
   mailtrap         this interpreter's mailtrap, SQLite on disk, --max-messages 0
   mailtrap-memory  the same with --memory
+  mailtrap-hooks   mailtrap (SQLite) with --webhook-url to webhook_sink.py beside this file
+                   (at the default --webhook-limit; MAILTRAP_WEBHOOK_LIMIT=0 for none) and
+                   its /metrics scraped once a second during the load
 smtp-source itself comes from .ci/install-smtp-source (or Postfix on PATH). Without --target
 every target runs, and a peer that is not installed is skipped with a note; one named with
 --target must be installed.
@@ -31,6 +36,7 @@ every target runs, and a peer that is not installed is skipped with a note; one 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -39,6 +45,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Callable
@@ -64,13 +71,22 @@ INSTALL = {
     ],
 }
 INSTALL["smtp-sink"] = INSTALL["smtp-source"]
-TARGETS = ["smtp-sink", "aiosmtpd-sink", "maildev", "maildump", "mailtrap", "mailtrap-memory"]
+TARGETS = [
+    "smtp-sink",
+    "aiosmtpd-sink",
+    "maildev",
+    "maildump",
+    "mailtrap",
+    "mailtrap-memory",
+    "mailtrap-hooks",
+]
 # How many messages each catcher's own API says it holds: (URL path, reader of the JSON).
 COUNTS: dict[str, tuple[str, Callable[[Any], int]]] = {
     "maildev": ("/api/email/summary?limit=1", lambda doc: doc["total"]),
     "maildump": ("/messages/", lambda doc: len(doc["messages"])),
     "mailtrap": ("/api/v1/messages?limit=1", lambda doc: doc["total"]),
     "mailtrap-memory": ("/api/v1/messages?limit=1", lambda doc: doc["total"]),
+    "mailtrap-hooks": ("/api/v1/messages?limit=1", lambda doc: doc["total"]),
 }
 
 
@@ -86,6 +102,7 @@ class Row:
     visible_after_s: float | None = None
     rss_before_mib: float | None = None
     rss_after_mib: float | None = None
+    cpu_us_per_msg: float | None = None
     note: str = ""
 
 
@@ -102,11 +119,16 @@ def postfix_env() -> dict[str, str]:
     return {**os.environ, "LD_LIBRARY_PATH": str(POSTFIX / "usr/lib/postfix")}
 
 
-def command(target: str, smtp: int, http: int, tmp: Path) -> list[str]:
-    """The argv that serves `target` on the given loopback ports (installed: see `locate`)."""
+def command(target: str, smtp: int, http: int, tmp: Path, hook: int = 0) -> list[str]:
+    """The argv that serves `target` on the given loopback ports (installed: see `locate`);
+    `hook` is the port of mailtrap-hooks' webhook receiver."""
     listen = ["--smtp", f"127.0.0.1:{smtp}", "--http", f"127.0.0.1:{http}", "--max-messages", "0"]
     if target == "mailtrap":
         return [sys.executable, "-m", "mailtrap", "serve", *listen, "--db", str(tmp / "mail.db")]
+    if target == "mailtrap-hooks":
+        db = ["--db", str(tmp / "mail.db")]
+        hooked = ["--webhook-url", f"http://127.0.0.1:{hook}/hook"]
+        return [sys.executable, "-m", "mailtrap", "serve", *listen, *db, *hooked]
     if target == "mailtrap-memory":
         return [sys.executable, "-m", "mailtrap", "serve", *listen, "--memory"]
     if target == "aiosmtpd-sink":
@@ -155,6 +177,23 @@ def wait_ready(target: str, proc: subprocess.Popen[bytes], smtp: int, http: int)
             time.sleep(0.05)
 
 
+def tree_cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) `pid` and its descendants have used (Linux /proc), or None.
+    Far steadier than a rate on a machine shared with other work: the rate shifts with what
+    else runs, the CPU a message costs hardly does."""
+    total, todo, tick = 0, [pid], os.sysconf("SC_CLK_TCK")
+    while todo:
+        proc = Path(f"/proc/{todo.pop()}")
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (stat(5) fields 14, 15)
+            for task in (proc / "task").iterdir():
+                todo += [int(kid) for kid in (task / "children").read_text().split()]
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / tick if total else None
+
+
 def tree_rss_mib(pid: int) -> float | None:
     """Resident memory of `pid` and its descendants (Linux /proc), or None elsewhere."""
     total, todo = 0, [pid]
@@ -170,19 +209,33 @@ def tree_rss_mib(pid: int) -> float | None:
     return total / 1024 if total else None
 
 
+def scrape(http: int, done: threading.Event) -> None:
+    """GET /metrics once a second until `done`."""
+    while not done.wait(1.0):
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(f"http://127.0.0.1:{http}/metrics", timeout=10).close()
+
+
 def load(row: Row, args: argparse.Namespace, smtp: int, http: int, pid: int) -> None:
     """Send the messages with smtp-source, then poll the API until all show; fill in `row`."""
     source = [str(locate("smtp-source")), "-s", str(args.sessions), "-m", str(args.messages)]
     source += ["-l", str(args.size), *([] if args.new_connections else ["-d"])]
+    cpu_before = tree_cpu_seconds(pid)
+    loaded = threading.Event()
+    if row.target == "mailtrap-hooks":  # scraped as Prometheus would, if far more often
+        threading.Thread(target=scrape, args=(http, loaded), daemon=True).start()
     started = time.monotonic()
-    sent = subprocess.run(
-        [*source, f"127.0.0.1:{smtp}"],
-        env=postfix_env(),
-        capture_output=True,
-        text=True,
-        timeout=args.timeout,
-        check=False,
-    )
+    try:
+        sent = subprocess.run(
+            [*source, f"127.0.0.1:{smtp}"],
+            env=postfix_env(),
+            capture_output=True,
+            text=True,
+            timeout=args.timeout,
+            check=False,
+        )
+    finally:
+        loaded.set()
     if sent.returncode != 0:
         row.note = f"smtp-source failed: {(sent.stderr or sent.stdout).strip()[-200:]}"
         return
@@ -205,16 +258,24 @@ def load(row: Row, args: argparse.Namespace, smtp: int, http: int, pid: int) -> 
         else:
             row.note = f"{visible} of {args.messages} visible after {args.timeout:.0f} s"
     row.rss_after_mib = tree_rss_mib(pid)
+    cpu_after = tree_cpu_seconds(pid)
+    if cpu_before is not None and cpu_after is not None and row.rate:
+        row.cpu_us_per_msg = (cpu_after - cpu_before) * 1e6 / args.messages
 
 
 def bench(target: str, args: argparse.Namespace) -> Row:
     row = Row(target)
     smtp, http = free_port(), free_port()
+    hook = free_port() if target == "mailtrap-hooks" else 0
+    sink = None
+    if hook:
+        sink_argv = [sys.executable, str(Path(__file__).with_name("webhook_sink.py")), str(hook)]
+        sink = subprocess.Popen(sink_argv, stdout=subprocess.PIPE, text=True)
     with tempfile.TemporaryDirectory(prefix=f"ingest-{target}-") as tmp:
         log = Path(tmp) / "stderr"
         with log.open("wb") as err:
             proc = subprocess.Popen(
-                command(target, smtp, http, Path(tmp)),
+                command(target, smtp, http, Path(tmp), hook),
                 env=postfix_env(),
                 stdout=subprocess.DEVNULL,
                 stderr=err,
@@ -236,6 +297,10 @@ def bench(target: str, args: argparse.Namespace) -> Row:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+            if sink is not None:
+                sink.terminate()
+                posted = sink.communicate(timeout=10)[0].strip()
+                row.note += f"{' ' if row.note else ''}{posted or '?'} webhooks received"
     return row
 
 
@@ -251,7 +316,7 @@ def table(rows: list[Row], args: argparse.Namespace) -> str:
     lines = [f"# {args.messages} messages of {args.size} B, {args.sessions} sessions, {mode}"]
     lines.append(
         f"{'target':<17}{'msgs/s':>9}{'accepted/s':>12}{'visible':>9}"
-        f"{'after s':>9}{'RSS MiB':>15}  note"
+        f"{'after s':>9}{'RSS MiB':>15}{'CPU us/msg':>12}  note"
     )
 
     def num(value: float | None, digits: int = 0) -> str:
@@ -262,7 +327,7 @@ def table(rows: list[Row], args: argparse.Namespace) -> str:
         vis = "-" if r.visible is None else str(r.visible)
         lines.append(
             f"{r.target:<17}{num(r.rate):>9}{num(r.accepted_per_s):>12}{vis:>9}"
-            f"{num(r.visible_after_s, 2):>9}{rss:>15}  {r.note}"
+            f"{num(r.visible_after_s, 2):>9}{rss:>15}{num(r.cpu_us_per_msg):>12}  {r.note}"
         )
     lines.append("")
     lines += [f"{ours} / {peer}: {ratio:.2f}x" for ours, peer, ratio in ratios(rows)]

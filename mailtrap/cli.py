@@ -180,7 +180,8 @@ def serve(settings: Settings, environ: Mapping[str, str], out: TextIO) -> int:
         relay = AutoRelay(store, options.relay, options.auto_relay)
         relay.start()
     try:
-        asyncio.run(run(store, options, announce=announce))
+        stats = relay.stats if relay is not None else None
+        asyncio.run(run(store, options, announce=announce, relay_stats=stats))
     except PortInUse as exc:
         flag = "--smtps" if (exc.host, exc.port) == settings.smtps else "--smtp"
         fix = f"stop it or pass another port, e.g. {flag} 127.0.0.1:2525"
@@ -232,8 +233,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         stream=sys.stderr,
     )
     if settings.log_level != "debug":
-        # aiosmtpd logs every SMTP command at INFO: a transcript, not news.
-        logging.getLogger("mail.log").setLevel(logging.WARNING)
+        # aiosmtpd logs every SMTP command at INFO, and httpx every webhook request: a
+        # transcript, not news (mailtrap.webhook logs the failures itself).
+        for chatty in ("mail.log", "httpx"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
     return serve(settings, env, sys.stderr)
 
 

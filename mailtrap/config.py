@@ -32,6 +32,7 @@ from mailtrap.flags import (
     parse_seconds,
     parse_size,
     parse_spamd,
+    parse_url,
     parse_webroot,
 )
 from mailtrap.smtp.chaos import Rule
@@ -43,6 +44,11 @@ from mailtrap.smtp.handler import (
 )
 from mailtrap.storage.base import DEFAULT_MAX_MESSAGES
 from mailtrap.storage.tagrules import TagRule, parse_tag_rules
+
+# Requests a second. Mailpit's default is 1, beyond which it drops requests; mailtrap queues
+# them instead, and 10 a second keeps up with a test suite's mail while a load test's flood
+# costs the SMTP side next to nothing (README, "Webhooks").
+DEFAULT_WEBHOOK_LIMIT = 10
 
 __all__ = [
     "OPTIONS",
@@ -123,6 +129,8 @@ class Settings:
     smtp_relay_all: bool = False
     smtp_relay_matching: str = ""
     smtp_forward: tuple[str, ...] = ()
+    webhook_url: str | None = None
+    webhook_limit: int = DEFAULT_WEBHOOK_LIMIT
 
     def check(self) -> None:
         """Raise ValueError for combinations that cannot work, naming the flags."""
@@ -495,5 +503,19 @@ OPTIONS: tuple[Option, ...] = (
         parse_addresses,
         "forward every new message, in the background, to these addresses (repeatable)",
         repeatable=True,
+    ),
+    Option(
+        "webhook_url",
+        "--webhook-url",
+        "URL",
+        parse_url,
+        "POST each new message's summary (JSON, as Mailpit) to this http(s) URL",
+    ),
+    Option(
+        "webhook_limit",
+        "--webhook-limit",
+        "N",
+        parse_count,
+        "send at most N webhook requests a second, queueing the rest (0: no limit)",
     ),
 )

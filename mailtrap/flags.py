@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import urllib.parse
 
 from mailtrap.smtp.chaos import Rule, parse_rule
 
@@ -27,6 +28,7 @@ __all__ = [
     "parse_seconds",
     "parse_size",
     "parse_spamd",
+    "parse_url",
     "parse_webroot",
 ]
 
@@ -58,6 +60,19 @@ def parse_spamd(value: str) -> tuple[str, int]:
     because it is an address mailtrap connects to, not one it listens on (`mailtrap.cli`
     warns about listeners beyond loopback by their parser)."""
     return parse_address(value)
+
+
+def parse_url(value: str) -> str:
+    """An `http://` or `https://` URL with a host, e.g. `http://127.0.0.1:8080/hook`."""
+    text = value.strip()
+    try:
+        parts = urllib.parse.urlsplit(text)
+        port_ok = parts.port is None or parts.port > 0  # reading .port checks its syntax
+    except ValueError:
+        parts, port_ok = urllib.parse.urlsplit(""), False
+    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        raise ValueError(f"{value!r} is not an http(s) URL; use e.g. http://127.0.0.1:8080/hook")
+    return text
 
 
 def parse_size(value: str) -> int:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from mailtrap.config import Settings
+from mailtrap.config import DEFAULT_WEBHOOK_LIMIT, Settings
 from mailtrap.flags import LOOPBACK, parse_webroot
 from mailtrap.relay.auto import AutoRules
 from mailtrap.relay.config import RelayConfig, read_relay_file
@@ -42,6 +42,7 @@ __all__ = [
     "ServeOptions",
     "TLSMode",
     "WebOptions",
+    "WebhookOptions",
     "open_store",
     "relay_options",
     "serve_options",
@@ -213,10 +214,23 @@ def relay_options(settings: Settings) -> RelayConfig | None:
 
 
 @dataclass(frozen=True, slots=True)
+class WebhookOptions:
+    """Where `mailtrap.webhook.Webhook` posts each new message's summary (`url`), at most
+    `limit` requests a second (0: no limit), each given up after `timeout` seconds. At most
+    `queue_limit` wait their turn; beyond that they are dropped (and counted)."""
+
+    url: str
+    limit: int = DEFAULT_WEBHOOK_LIMIT
+    timeout: float = 5.0  # Mailpit's
+    queue_limit: int = 1000
+
+
+@dataclass(frozen=True, slots=True)
 class ServeOptions:
     """Everything `mailtrap serve` runs: its SMTP listeners (SMTP, then SMTPS when asked for),
     the web app's address and options, the certificates in use (to tell the user where the CA
-    is), and the store (`db` None: in memory; `tag_rules` tag its arriving mail)."""
+    is), the store (`db` None: in memory; `tag_rules` tag its arriving mail), and the webhook
+    (None: none)."""
 
     listeners: tuple[SMTPOptions, ...]
     http: tuple[str, int]
@@ -227,6 +241,7 @@ class ServeOptions:
     tag_rules: tuple[TagRule, ...] = ()
     relay: RelayConfig | None = None
     auto_relay: AutoRules = field(default_factory=AutoRules)
+    webhook: WebhookOptions | None = None
 
 
 def serve_options(settings: Settings, data_dir: Path) -> ServeOptions:
@@ -283,6 +298,11 @@ def serve_options(settings: Settings, data_dir: Path) -> ServeOptions:
             all=settings.smtp_relay_all,
             matching=settings.smtp_relay_matching,
             forward=settings.smtp_forward,
+        ),
+        webhook=(
+            WebhookOptions(settings.webhook_url, limit=settings.webhook_limit)
+            if settings.webhook_url
+            else None
         ),
     )
 

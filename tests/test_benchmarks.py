@@ -114,6 +114,18 @@ def test_ingest_compares_mailtrap_with_the_aiosmtpd_floor_in_one_run() -> None:
     assert re.search(r"^mailtrap-memory / aiosmtpd-sink: \d+\.\d\dx$", out, re.MULTILINE), out
 
 
+def test_ingest_runs_mailtrap_with_a_webhook_and_metrics_scraped() -> None:
+    out = run_ingest("ingest.py", *TINY, "--target", "mailtrap-hooks")
+    rows = [line.split() for line in out.splitlines() if line.startswith("mailtrap-hooks ")]
+    [row] = [r for r in rows if r[1] != "/"]  # not the ratio line
+    assert row[3] == "50", out  # every message stored
+    # The receiver really got requests (paced at the default 10 a second, so a few of 50).
+    received = re.search(r"(\d+) webhooks received", out)
+    assert received, out
+    assert 1 <= int(received.group(1)) <= 50, out
+    assert re.search(r"^mailtrap-hooks / aiosmtpd-sink: \d+\.\d\dx$", out, re.MULTILINE), out
+
+
 def test_ingest_rounds_drives_the_real_ingest_script() -> None:
     out = run_ingest("ingest_rounds.py", "--rounds", "1", "--", *TINY, "--target", "mailtrap")
     assert out.splitlines()[1].split() == ["round", "aiosmtpd-sink", "mailtrap"]

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException
 from mailtrap._version import __version__
 from mailtrap.config import Settings
 from mailtrap.message.search import QueryError
+from mailtrap.metrics import Metrics
 from mailtrap.options import WebOptions, web_options
 from mailtrap.smtp.chaos import Chaos
 from mailtrap.smtp.handler import SMTPStats
@@ -40,6 +41,7 @@ from mailtrap.web import (
     mailhog_v2,
     message,
     messages,
+    metrics,
     pages,
     release,
     send,
@@ -67,23 +69,31 @@ def create_app(
     *,
     smtp_stats: SMTPStats | None = None,
     chaos: Chaos | None = None,
+    app_metrics: Metrics | None = None,
 ) -> FastAPI:
     """The web app serving `store`, with `options` (default `WebOptions()`; `Settings` are
     converted with `mailtrap.options.web_options`, which reads any --ui-auth-file). When an
-    SMTP server runs beside it, `smtp_stats` feeds /api/v1/info and `chaos` is /api/v1/chaos."""
+    SMTP server runs beside it, `smtp_stats` feeds /api/v1/info and `chaos` is /api/v1/chaos.
+    `app_metrics` is what /metrics reports (default: a fresh `Metrics` of `smtp_stats`); the
+    app counts its requests and the store's deletions into it while it runs."""
     if isinstance(options, Settings):
         options = web_options(options)
     options = options or WebOptions()
     hub = EventHub(store)
     mcp_sessions: Callable[[], contextlib.AbstractAsyncContextManager[None]] | None = None
+    started = time.monotonic()
+    if app_metrics is None:
+        app_metrics = Metrics(smtp=[smtp_stats] if smtp_stats else [], started=started)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         hub.start()
+        unwatch = app_metrics.watch_store(store)
         try:
             async with mcp_sessions() if mcp_sessions else contextlib.nullcontext():
                 yield
         finally:
+            unwatch()
             hub.stop()
 
     app = FastAPI(
@@ -103,8 +113,9 @@ def create_app(
         hub=hub,
         smtp_stats=smtp_stats or SMTPStats(),
         chaos=chaos,
-        started=time.monotonic(),
+        started=started,
         parsed=ParsedCache(),
+        metrics=app_metrics,
     )
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(MailpitRequests)
@@ -145,6 +156,7 @@ def create_app(
         pages,
         htmlsource,
         docs,
+        metrics,
     ):
         _document_bad_bodies(module.router)
         app.include_router(module.router)
@@ -161,6 +173,9 @@ def create_app(
         cors=options.api_cors,
         passwords=options.passwords,
     )
+    # Outside the Guard, so its refusals count; inside the Webroot, whose scope (a copy,
+    # under a --webroot) is the one the router writes the route it took into.
+    app.add_middleware(metrics.HTTPMetrics, metrics=app_metrics)
     # Outside even the Guard: it sees paths below the webroot, as the routes do.
     app.add_middleware(Webroot, webroot=options.webroot)
     return app

@@ -17,6 +17,7 @@ from starlette.requests import HTTPConnection
 
 from mailtrap.errors import MessageNotFound
 from mailtrap.message.models import Message
+from mailtrap.metrics import Metrics
 from mailtrap.options import WebOptions
 from mailtrap.smtp.chaos import Chaos
 from mailtrap.smtp.handler import SMTPStats
@@ -35,7 +36,7 @@ class AppContext:
     `time.monotonic()` at creation; `parsed` keeps the last few parsed messages for the
     message routes; `relay_slots` bounds the releases waiting on the relay at once, so a hung
     relay holds a few worker threads, never the whole pool the other routes share; `jim` is
-    MailHog's chaos monkey (web/mailhog_jim.py)."""
+    MailHog's chaos monkey (web/mailhog_jim.py); `metrics` is what /metrics reports."""
 
     store: MessageStore
     options: WebOptions
@@ -44,6 +45,7 @@ class AppContext:
     chaos: Chaos | None
     started: float
     parsed: ParsedCache
+    metrics: Metrics
     relay_slots: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(RELAY_SLOTS))
     jim: JimState = field(default_factory=JimState)
 

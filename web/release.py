@@ -81,5 +81,7 @@ async def release_through_relay(context: AppContext, id: str, to: list[str]) -> 
             send, relay, prepared.sender, recipients, prepared.raw, limiter=context.relay_slots
         )
     except RelayError as exc:
+        context.metrics.relay("failed" if exc.temporary else "refused")
         raise HTTPException(502, str(exc)) from None
+    context.metrics.relay("sent")
     return reply

@@ -17,10 +17,14 @@ from collections.abc import Callable, Iterator
 import uvicorn
 
 from mailtrap.errors import MailtrapError
+from mailtrap.message.models import MessageSummary
+from mailtrap.metrics import Metrics
 from mailtrap.options import ServeOptions
+from mailtrap.relay.auto import RelayStats
 from mailtrap.smtp.server import SMTPServer
 from mailtrap.storage.base import MessageStore
 from mailtrap.web.app import create_app
+from mailtrap.web.schemas import summary_out
 
 __all__ = ["run"]
 
@@ -66,18 +70,37 @@ async def run(
     options: ServeOptions,
     *,
     announce: Callable[[list[SMTPServer], str], None],
+    relay_stats: RelayStats | None = None,
 ) -> None:
-    """Serve until SIGINT or SIGTERM; `announce(listeners, url)` is called once all listen."""
+    """Serve until SIGINT or SIGTERM; `announce(listeners, url)` is called once all listen.
+    `relay_stats` are the automatic relay's, for /metrics (None: none runs)."""
     listeners = [listener.server(store) for listener in options.listeners]
     smtp = listeners[0]  # the web app reports its statistics and edits its (shared) chaos
+    stats = [listener.handler.stats for listener in listeners]
+    metrics = Metrics(smtp=stats, relay=relay_stats)
+    webhook = None
+    if options.webhook is not None:
+        from mailtrap.webhook import Webhook  # httpx loads only when there is a hook
+
+        # The summary exactly as the API and the event socket give it (Mailpit's shape).
+        webhook = Webhook(options.webhook, payload=_summary_json, metrics=metrics)
     started: list[SMTPServer] = []
     try:
+        if webhook is not None:  # before the first listener, so no message goes unannounced
+            await webhook.start(store)
         for listener in listeners:
             await listener.start_async()
             started.append(listener)
         sock = bind_http(*options.http)
+        app = create_app(
+            store,
+            options.web,
+            smtp_stats=smtp.handler.stats,
+            chaos=smtp.chaos,
+            app_metrics=metrics,
+        )
         config = uvicorn.Config(
-            create_app(store, options.web, smtp_stats=smtp.handler.stats, chaos=smtp.chaos),
+            app,
             log_level="warning",
             access_log=False,
             server_header=False,
@@ -104,8 +127,14 @@ async def run(
     finally:
         for listener in started:
             await listener.stop_async()
+        if webhook is not None:
+            await webhook.stop()
     for listener in listeners:
         listener.check()
+
+
+def _summary_json(summary: MessageSummary) -> bytes:
+    return summary_out(summary).model_dump_json().encode()
 
 
 async def _until_started(server: uvicorn.Server, serving: asyncio.Task[None]) -> None:

@@ -16,7 +16,6 @@ import logging
 import re
 import time
 from concurrent.futures import Future
-from dataclasses import dataclass
 from email.utils import format_datetime, localtime
 from typing import Any
 
@@ -27,6 +26,7 @@ from mailtrap._bridge import Completions
 from mailtrap._version import __version__
 from mailtrap.message.models import Envelope, MessageSummary
 from mailtrap.smtp.chaos import Chaos, Stage
+from mailtrap.smtp.stats import SMTPStats
 from mailtrap.storage.base import MessageStore
 
 __all__ = [
@@ -53,15 +53,6 @@ DEFAULT_IDLE_TIMEOUT = 300.0  # RFC 5321 4.5.3.2.7: at least five minutes
 DEFAULT_MAX_CONNECTIONS = 200
 
 
-@dataclass(slots=True)
-class SMTPStats:
-    """Counters since start: messages stored (and their bytes), and transactions refused."""
-
-    accepted: int = 0
-    accepted_bytes: int = 0
-    rejected: int = 0
-
-
 class DeliveryHandler:
     """The aiosmtpd handler: enforces the recipient limit and stores each message.
 
@@ -82,8 +73,6 @@ class DeliveryHandler:
         self.store = store
         self.chaos = chaos or Chaos()
         self.max_connections = max_connections
-        self.active = 0  # open connections: see opened() and closed()
-        self.connections = 0  # connections made since the start
         self.hostname = hostname
         self.max_recipients = max_recipients
         self._on_error = on_error or (lambda _exc: None)
@@ -131,20 +120,30 @@ class DeliveryHandler:
     ) -> str | None:
         refusal = self.chaos.check(stage, addresses, recipients)
         if refusal:
-            self.refused()
+            self.refused("chaos", refusal[:3])
         return refusal
 
     # The protocol's side of the seam. aiosmtpd has no hooks for a connection's life, so
     # `SMTPProtocol` calls these; everything they count or decide stays in the handler.
 
+    @property
+    def active(self) -> int:
+        """Connections open now: see opened() and closed()."""
+        return self.stats.active
+
+    @property
+    def connections(self) -> int:
+        """Connections made since the start."""
+        return self.stats.connections
+
     def opened(self) -> None:
         """A connection was made (once per connection, not again after STARTTLS)."""
-        self.active += 1
-        self.connections += 1
+        self.stats.active += 1
+        self.stats.connections += 1
 
     def closed(self) -> None:
         """A connection was lost; pairs with `opened`."""
-        self.active -= 1
+        self.stats.active -= 1
 
     def admit(self, peer: str) -> str | None:
         """Whether a new connection from `peer` gets its greeting: None to go on, or the reply
@@ -152,13 +151,14 @@ class DeliveryHandler:
         if refusal := self._refuse("connect", peer):
             return refusal
         if self.max_connections and self.active > self.max_connections:
-            self.refused()
+            self.refused("connections", "421")
             return f"421 4.7.0 Too many connections (limit {self.max_connections}), try later"
         return None
 
-    def refused(self) -> None:
-        """Count a refused transaction (the protocol's own refusals, such as 552, included)."""
-        self.stats.rejected += 1
+    def refused(self, reason: str, code: str) -> None:
+        """Count a refused transaction (the protocol's own refusals, such as 552, included);
+        see `SMTPStats.refused`."""
+        self.stats.refused(reason, code)
 
     async def handle_RCPT(
         self,
@@ -171,7 +171,7 @@ class DeliveryHandler:
         if refusal := self._refuse("rcpt", address, recipients=(address,)):
             return refusal
         if self.max_recipients and len(envelope.rcpt_tos) >= self.max_recipients:
-            self.refused()
+            self.refused("recipients", "452")
             return f"452 4.5.3 Too many recipients (this server accepts {self.max_recipients})"
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
@@ -204,7 +204,7 @@ class DeliveryHandler:
             raise
         except Exception as exc:
             log.exception("could not store a message from %s", meta.peer)
-            self.refused()
+            self.refused("store", "451")
             self._on_error(exc)
             # 451: the client keeps the message and retries; nothing is lost.
             return f"451 4.3.0 mailtrap could not store the message ({exc.__class__.__name__})"

@@ -55,6 +55,7 @@ class SMTPProtocol(SMTP):
 
     command_size_limit = COMMAND_LINE_LIMIT
     command_size_limits = _CommandLimits()
+    _mechanism = ""  # the AUTH mechanism last asked for (see smtp_AUTH)
 
     def __init__(self, handler: DeliveryHandler, *, line_length_limit: int, **kwargs: Any):
         # Real HTML mail has lines far beyond RFC 5321's 1000 octets; refusing it would hide
@@ -83,9 +84,25 @@ class SMTPProtocol(SMTP):
             and self.line_length_limit >= self.data_size_limit
         ):
             status = "552 Error: Too much mail data"
-        if isinstance(status, str) and status.startswith("552"):
-            self.event_handler.refused()
+        if isinstance(status, str):
+            self._count(status)
         await super().push(status)
+
+    def _count(self, status: str) -> None:
+        # Outcomes aiosmtpd decides itself, read off its replies: the size refusals (its own
+        # and ours all begin "552 Error"; a chaos rule's 552 is counted where it is made) and
+        # the answers to AUTH. One slice and a few comparisons per reply.
+        code = status[:3]
+        if code == "552" and status.startswith("552 Error"):
+            self.event_handler.refused("size", "552")
+        elif code in ("235", "535"):
+            self.event_handler.stats.auth_outcome(self._mechanism, code == "235")
+
+    @syntax("AUTH <mechanism>")
+    async def smtp_AUTH(self, arg: str) -> None:
+        # Remembered for `_count`, which sees the reply but not the command it answers.
+        self._mechanism = arg.split(maxsplit=1)[0].upper() if arg.strip() else ""
+        await super().smtp_AUTH(arg)
 
     def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
         # aiosmtpd builds a typing.Protocol class and runs the full RFC 5322 address parser on
@@ -140,6 +157,8 @@ class SMTPProtocol(SMTP):
         # overlong line is the client's mistake, not a server fault for the handler to record.
         if isinstance(error, LineTooLong):
             return str(error)
+        if isinstance(error, TLSSetupException):
+            self.event_handler.stats.tls_outcome("starttls", ok=False)
         if client_ended_tls(error):
             # aiosmtpd closes the connection after a failed STARTTLS; the reply is unused.
             log.info(
@@ -163,7 +182,10 @@ class SMTPProtocol(SMTP):
             self.transport.close()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        if self._original_transport is None:  # not the re-entry after STARTTLS
+        starttls = self._original_transport is not None  # the re-entry after STARTTLS
+        if starttls:
+            self.event_handler.stats.tls_outcome("starttls", ok=True)
+        else:
             self.event_handler.opened()
         super().connection_made(transport)
         # On an implicit-TLS listener aiosmtpd does not record the session as encrypted
@@ -172,6 +194,8 @@ class SMTPProtocol(SMTP):
             ssl_object = transport.get_extra_info("ssl_object")
             if ssl_object is not None:
                 self.session.ssl = {"ssl_object": ssl_object, "cipher": ssl_object.cipher()}
+                # A failed SMTPS handshake never gets this far: asyncio drops it unseen.
+                self.event_handler.stats.tls_outcome("smtps", ok=True)
 
     async def auth_CRAM__MD5(self, _server: Any, _args: list[str]) -> AuthResult:
         """RFC 2195 CRAM-MD5 (aiosmtpd names `auth_CRAM__MD5` as "CRAM-MD5")."""

@@ -86,8 +86,10 @@ class StoredMessage:
 class StoreEvent:
     """A committed change. `new` carries the summary; `update` and `delete` carry ids.
 
-    `all` is true for a delete of everything (then `ids` is empty). An `update` sets `read`
-    (the new read state of every id) or `tags` (the new tags of every id).
+    `all` is true for a delete of everything (then `ids` is empty and `count` says how many
+    messages there were). `pruned` is true for the store's own delete of the oldest messages
+    beyond `max_messages`. An `update` sets `read` (the new read state of every id) or `tags`
+    (the new tags of every id).
     """
 
     kind: Literal["new", "update", "delete"]
@@ -96,6 +98,8 @@ class StoreEvent:
     read: bool | None = None
     tags: tuple[str, ...] | None = None
     all: bool = False
+    count: int = 0
+    pruned: bool = False
 
 
 Subscriber = Callable[[StoreEvent], None]

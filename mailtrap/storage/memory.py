@@ -78,7 +78,7 @@ class MemoryStore:
             # Emitted under the lock so that subscribers see events in commit order.
             self._subscribers.emit(StoreEvent("new", (summary.id,), summary=summary))
             if pruned:
-                self._subscribers.emit(StoreEvent("delete", tuple(pruned)))
+                self._subscribers.emit(StoreEvent("delete", tuple(pruned), pruned=True))
         return summary
 
     def _prune(self) -> builtins.list[str]:
@@ -125,7 +125,7 @@ class MemoryStore:
             count = len(self._entries)
             self._entries.clear()
             self._unread = 0
-            self._subscribers.emit(StoreEvent("delete", all=True))
+            self._subscribers.emit(StoreEvent("delete", all=True, count=count))
             return count
 
     # -- reads -----------------------------------------------------------------------------

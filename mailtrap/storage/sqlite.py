@@ -147,7 +147,7 @@ class SQLiteStore:
             "SELECT seq, id FROM messages ORDER BY seq LIMIT ?", (excess,)
         ).fetchall()
         conn.execute("DELETE FROM messages WHERE seq <= ?", (rows[-1][0],))
-        return [StoreEvent("delete", tuple(id for _, id in rows))]
+        return [StoreEvent("delete", tuple(id for _, id in rows), pruned=True)]
 
     def _write(self, apply: Callable[[sqlite3.Connection], tuple[Any, list[StoreEvent]]]) -> Any:
         return self._writer.submit(Operation(apply)).result()
@@ -203,7 +203,7 @@ class SQLiteStore:
             for table in ("messages", "raw", "tags", "fts"):
                 conn.execute(f"DELETE FROM {table}")
             conn.execute("UPDATE counters SET total = 0, unread = 0")
-            return count, [StoreEvent("delete", all=True)]
+            return count, [StoreEvent("delete", all=True, count=count)]
 
         return int(self._write(apply))
 

@@ -50,6 +50,7 @@ DOCUMENTED = {
     "/api/v1/messages/{id}/mime/part/{index}/download",
     "/api/v1/messages/{id}/release",
     "/api/v1/events",
+    "/metrics",
 }
 
 
