@@ -21,7 +21,7 @@ if (_clash := problem()) is not None:
     sys.exit(f"mailtrap: {_clash}")
 
 from mailtrap._version import __version__
-from mailtrap.config import OPTIONS, Settings, default_db_path, parse_address
+from mailtrap.config import OPTIONS, Settings, default_db_path, default_of, parse_address
 from mailtrap.errors import MailtrapError
 from mailtrap.options import ServeOptions, open_store, serve_options
 from mailtrap.relay.auto import AutoRelay
@@ -36,7 +36,7 @@ __all__ = ["main"]
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     for option in OPTIONS:
-        default = "on" if option.default is True else option.default
+        default = "on" if default_of(option) is True else default_of(option)
         default = option.shown_default or default or "off"
         help_text = f"{option.help} [env {option.env}; default {default}]"
         kwargs: dict[str, Any] = {"dest": option.name, "default": argparse.SUPPRESS}
