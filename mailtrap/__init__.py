@@ -52,6 +52,7 @@ if _typing.TYPE_CHECKING:  # what type checkers and IDEs see; `_HOMES` below is 
         StoredMessage,
         StoreEvent,
     )
+    from mailtrap.storage.postgres import PostgresStore
 
 __all__ = [
     "Address",
@@ -72,6 +73,7 @@ __all__ = [
     "MessageStore",
     "MessageSummary",
     "Page",
+    "PostgresStore",
     "Query",
     "QueryError",
     "RemoteMailbox",
@@ -131,6 +133,8 @@ _HOMES = {
             "StoredMessage",
             "StoreEvent",
         ),
+        # Needs the `postgres` extra: psycopg is imported with it, on first use only.
+        "mailtrap.storage.postgres": ("PostgresStore",),
     }.items()
     for name in names
 }

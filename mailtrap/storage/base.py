@@ -108,20 +108,25 @@ Subscriber = Callable[[StoreEvent], None]
 @dataclass(frozen=True, slots=True)
 class StoreDescription:
     """What `MessageStore.describe()` says: `kind` names the implementation (e.g. "SQLite",
-    "memory"), `path` the file the mail is kept in (None: the mail is lost on exit)."""
+    "memory"), `path` the file the mail is kept in, or `location` the server it is kept on (a
+    database URL without its password). Neither: the mail is lost on exit."""
 
     kind: str
     path: Path | None = None
+    location: str | None = None
 
     @property
     def database(self) -> str:
-        """Where the mail is, as /api/v1/info's `Database` reports it: the path, or the kind."""
-        return self.kind if self.path is None else str(self.path)
+        """Where the mail is, as /api/v1/info's `Database` reports it: the path or location,
+        or the kind."""
+        if self.path is not None:
+            return str(self.path)
+        return self.kind if self.location is None else self.location
 
     def __str__(self) -> str:
-        if self.path is None:
+        if self.path is None and self.location is None:
             return f"{self.kind} (lost on exit)"
-        return f"{self.kind} at {self.path}"
+        return f"{self.kind} at {self.database}"
 
 
 @runtime_checkable

@@ -361,7 +361,11 @@ def test_describe_names_the_kind_and_where_the_mail_is(store: MessageStore) -> N
     description = store.describe()
     assert isinstance(description, StoreDescription)
     assert description.kind
-    if description.path is None:  # the mail lives only as long as the process
+    if description.location is not None:  # on a server: where, without a password
+        assert description.path is None
+        assert description.database == description.location
+        assert str(description) == f"{description.kind} at {description.location}"
+    elif description.path is None:  # the mail lives only as long as the process
         assert description.database == description.kind
         assert str(description) == f"{description.kind} (lost on exit)"
     else:  # the file the mail is in, which a restart opens again

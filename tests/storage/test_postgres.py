@@ -1,0 +1,214 @@
+"""What only the PostgreSQL store does: schema migrations, instances sharing one schema, and a
+database URL that never shows its password. (The MessageStore contract runs against it in
+test_contract.py and the search suites, through conftest's `store_kind`.)"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from mailfactory import build_mail, deliver, envelope_for
+from postgres import drop_schema, new_schema
+from psycopg import sql
+
+from mailtrap import MailtrapError, StoreEvent
+from mailtrap.storage.postgres import PostgresStore
+from mailtrap.storage.postgres._migrate import migrations
+from mailtrap.storage.postgres.url import redact
+
+SECRET = "s3cret-Pa55"
+
+
+@pytest.fixture
+def schema(postgres_url: str) -> Iterator[str]:
+    name = new_schema()
+    yield name
+    drop_schema(postgres_url, name)
+
+
+def _with_password(url: str) -> str:
+    # The test cluster trusts local connections: the password is sent and ignored.
+    return url.replace("postgresql://postgres@", f"postgresql://postgres:{SECRET}@", 1)
+
+
+def test_a_schema_newer_than_this_mailtrap_is_refused_naming_both_versions(
+    postgres_url: str, schema: str
+) -> None:
+    PostgresStore(postgres_url, schema=schema).close()
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("UPDATE {}.schema_version SET version = 999").format(sql.Identifier(schema))
+        )
+    newest = migrations()[-1][0]
+    with pytest.raises(
+        MailtrapError, match=rf"version 999, newer than this mailtrap knows \({newest}\)"
+    ):
+        PostgresStore(postgres_url, schema=schema)
+
+
+def test_instances_starting_together_migrate_an_empty_schema_once(
+    postgres_url: str, schema: str
+) -> None:
+    barrier = threading.Barrier(4)
+    stores: list[PostgresStore] = []
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        barrier.wait(timeout=30)
+        try:
+            stores.append(PostgresStore(postgres_url, schema=schema))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    try:
+        assert not errors
+        assert len(stores) == 4
+        with psycopg.connect(postgres_url) as conn:
+            rows = conn.execute(
+                sql.SQL("SELECT version FROM {}.schema_version").format(sql.Identifier(schema))
+            ).fetchall()
+        assert rows == [(migrations()[-1][0],)]
+        summary = deliver(stores[0])
+        assert [s.get(summary.id).id for s in stores] == [summary.id] * 4
+    finally:
+        for store in stores:
+            store.close()
+
+
+def test_two_instances_share_one_inbox(postgres_url: str, schema: str) -> None:
+    a = PostgresStore(postgres_url, schema=schema, instance="a")
+    b = PostgresStore(postgres_url, schema=schema, instance="b")
+    try:
+        first = deliver(a, subject="from A", headers={"X-Tags": "alpha"})
+        second = deliver(b, subject="from B")
+        for store in (a, b):
+            assert [m.id for m in store.list().messages] == [second.id, first.id]
+            assert store.count() == 2
+            assert store.ids("subject:from") == [second.id, first.id]
+        assert b.mark_read([first.id]) == 1
+        assert a.count(unread=True) == 1
+        assert a.set_tags([second.id], ["beta"]) == 1
+        assert b.tags() == {"alpha": 1, "beta": 1}
+        assert b.search("tag:beta").messages[0].id == second.id
+        assert a.delete([second.id]) == 1
+        assert b.count() == 1
+        assert b.count(unread=True) == 0
+        # Each instance keeps its counts in a row of its own, and the sums are the inbox's.
+        with psycopg.connect(postgres_url) as conn:
+            rows = conn.execute(
+                sql.SQL("SELECT writer FROM {}.counters ORDER BY writer").format(
+                    sql.Identifier(schema)
+                )
+            ).fetchall()
+        assert rows == [("a",), ("b",)]
+    finally:
+        a.close()
+        b.close()
+
+
+def test_retention_with_two_writers_never_over_prunes_and_announces_each_deletion_once(
+    postgres_url: str, schema: str
+) -> None:
+    stores = [
+        PostgresStore(postgres_url, schema=schema, max_messages=5, instance=name)
+        for name in ("a", "b")
+    ]
+    events: list[StoreEvent] = []
+    lock = threading.Lock()
+
+    def heard(event: StoreEvent) -> None:
+        with lock:
+            events.append(event)
+
+    for store in stores:
+        store.subscribe(heard)
+    added: list[str] = []
+
+    def send(store: PostgresStore) -> None:
+        for _ in range(15):
+            added.append(deliver(store).id)
+
+    threads = [threading.Thread(target=send, args=(s,)) for s in stores]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert len(added) == 30
+        assert stores[0].count() == stores[1].count() == 5
+        deleted = [id for e in events if e.kind == "delete" for id in e.ids]
+        assert len(deleted) == len(set(deleted)) == 25
+        kept = set(added) - set(deleted)
+        assert {m.id for m in stores[1].list().messages} == kept
+    finally:
+        for store in stores:
+            store.close()
+
+
+def test_mail_with_nul_characters_is_stored_exactly_and_found(
+    postgres_url: str, schema: str
+) -> None:
+    raw = build_mail(subject="nul\x00here", text="body with a \x00 in it and a needle")
+    store = PostgresStore(postgres_url, schema=schema)
+    try:
+        summary = store.add(raw, envelope_for(raw))
+        assert store.get_raw(summary.id) == raw
+        assert store.get(summary.id).subject == summary.subject
+        assert store.ids("needle") == [summary.id]
+        assert store.ids("tag:a\x00b") == []
+        assert store.list().messages[0] == summary
+    finally:
+        store.close()
+
+
+def test_the_password_is_never_shown(postgres_url: str, schema: str) -> None:
+    store = PostgresStore(_with_password(postgres_url), schema=schema)
+    try:
+        description = store.describe()
+        for shown in (repr(store), str(description), description.database):
+            assert SECRET not in shown
+            assert "postgresql://postgres@" in shown
+        assert f"(schema {schema})" in str(description)
+    finally:
+        store.close()
+
+
+def test_an_unreachable_database_is_an_error_naming_it_without_the_password(
+    tmp_path: object,
+) -> None:
+    url = f"postgresql://someone:{SECRET}@/mail?host={tmp_path}"
+    with pytest.raises(MailtrapError) as caught:
+        PostgresStore(url)
+    message = str(caught.value)
+    assert SECRET not in message
+    assert f"postgresql://someone@/mail?host={tmp_path}" in message
+    assert "--database-url" in message
+
+
+def test_a_bad_schema_name_is_refused_naming_it() -> None:
+    with pytest.raises(ValueError, match="'Bad-Name'"):
+        PostgresStore("postgresql:///unused", schema="Bad-Name")
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://u:pw@db:5432/mail", "postgresql://u@db:5432/mail"),
+        (
+            "postgres://u@db/mail?password=pw&sslmode=require",
+            "postgres://u@db/mail?sslmode=require",
+        ),
+        ("postgresql://db/mail", "postgresql://db/mail"),
+        ("host=db user=u password='p w\\'x' dbname=mail", "host=db user=u dbname=mail"),
+        ("host=db password=pw", "host=db"),
+    ],
+)
+def test_redact_takes_out_the_password_in_either_form(url: str, shown: str) -> None:
+    assert redact(url) == shown
