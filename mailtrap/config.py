@@ -22,6 +22,7 @@ from mailtrap.flags import (
     parse_addresses,
     parse_bool,
     parse_count,
+    parse_database_url,
     parse_level,
     parse_names,
     parse_origins,
@@ -29,6 +30,7 @@ from mailtrap.flags import (
     parse_port,
     parse_regex,
     parse_rules,
+    parse_schema,
     parse_seconds,
     parse_size,
     parse_spamd,
@@ -43,6 +45,7 @@ from mailtrap.smtp.handler import (
     DEFAULT_MAX_RECIPIENTS,
 )
 from mailtrap.storage.base import DEFAULT_MAX_MESSAGES
+from mailtrap.storage.postgres.url import DEFAULT_SCHEMA, DatabaseURL
 from mailtrap.storage.tagrules import TagRule, parse_tag_rules
 
 # Requests a second. Mailpit's default is 1, beyond which it drops requests; mailtrap queues
@@ -81,6 +84,8 @@ class Settings:
     webroot: str = "/"
     db: Path | None = None
     memory: bool = False
+    database_url: DatabaseURL | None = None
+    database_schema: str = DEFAULT_SCHEMA
     max_messages: int = DEFAULT_MAX_MESSAGES
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
     tag: tuple[TagRule, ...] = ()
@@ -136,6 +141,11 @@ class Settings:
         """Raise ValueError for combinations that cannot work, naming the flags."""
         if (self.smtp_tls_cert is None) != (self.smtp_tls_key is None):
             raise ValueError("--smtp-tls-cert and --smtp-tls-key go together; give both")
+        if self.database_url is not None and (self.memory or self.db is not None):
+            other = "--memory" if self.memory else "--db"
+            raise ValueError(
+                f"--database-url and {other} name two places to keep mail; pass one of them"
+            )
         if self.smtp_auth_accept_any and (self.smtp_auth or self.smtp_auth_file):
             raise ValueError(
                 "--smtp-auth-accept-any accepts everyone; drop it or drop --smtp-auth/-file"
@@ -203,6 +213,21 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("db", "--db", "PATH", Path, "SQLite file to keep mail in (default: user data dir)"),
     Option("memory", "--memory", None, parse_bool, "keep mail in memory only; lost on exit"),
+    Option(
+        "database_url",
+        "--database-url",
+        "URL",
+        parse_database_url,
+        "keep mail in PostgreSQL (postgresql://USER:PASSWORD@HOST/DB; needs the postgres "
+        "extra); instances given the same database and schema share one inbox",
+    ),
+    Option(
+        "database_schema",
+        "--database-schema",
+        "NAME",
+        parse_schema,
+        "the schema in --database-url that holds this inbox (created if missing)",
+    ),
     Option(
         "max_messages",
         "--max-messages",

@@ -51,12 +51,11 @@ from mailtrap.storage.postgres._rows import SUMMARY_COLUMNS, insert_operation, s
 from mailtrap.storage.postgres._search import compile_query
 from mailtrap.storage.postgres._writer import Conn, Operation, Outcome, Writer
 from mailtrap.storage.postgres._writes import COUNTS, one, pair
-from mailtrap.storage.postgres.url import check_schema, redact
+from mailtrap.storage.postgres.url import DEFAULT_SCHEMA, check_schema, redact
 from mailtrap.storage.tagrules import TagRule
 
 __all__ = ["DEFAULT_SCHEMA", "PostgresStore"]
 
-DEFAULT_SCHEMA = "mailtrap"
 CONNECT_TIMEOUT = 10  # seconds, for every connection this store opens
 
 

@@ -8,10 +8,19 @@ show where the mail is without the `postgres` extra.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-__all__ = ["SCHEMA_NAME", "check_schema", "redact"]
+__all__ = [
+    "DEFAULT_SCHEMA",
+    "SCHEMA_NAME",
+    "DatabaseURL",
+    "check_schema",
+    "parse_database_url",
+    "redact",
+]
 
+DEFAULT_SCHEMA = "mailtrap"
 # A plain, unquoted PostgreSQL identifier: what `--database-schema` takes, so that the name
 # a person types is the name in the database (PostgreSQL folds unquoted names to lower case).
 SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -45,3 +54,33 @@ def check_schema(name: str) -> str:
             "digits and underscores, not starting with a digit"
         )
     return name
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseURL:
+    """A PostgreSQL connection string that never shows its password: `str()` and `repr()`
+    give it redacted, so options and settings holding one can be printed and logged. The
+    real string is `secret`, for the one place that connects."""
+
+    secret: str = field(repr=False)
+
+    def __str__(self) -> str:
+        return redact(self.secret)
+
+    def __repr__(self) -> str:
+        return f"DatabaseURL({redact(self.secret)!r})"
+
+
+_SCHEMES = ("postgresql://", "postgres://")
+
+
+def parse_database_url(value: str) -> DatabaseURL:
+    """`--database-url`: a libpq URI (`postgresql://user:password@host:5432/db`) or key/value
+    string (`host=db dbname=mail`). ValueError, naming it without its password, otherwise."""
+    text = value.strip()
+    if text.lower().startswith(_SCHEMES) or ("=" in text and "://" not in text):
+        return DatabaseURL(text)
+    raise ValueError(
+        f"{redact(text)!r} is no PostgreSQL database URL; use postgresql://USER:PASSWORD@HOST"
+        "/DATABASE (or libpq's key=value form)"
+    )

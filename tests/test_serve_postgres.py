@@ -1,0 +1,110 @@
+"""`mailtrap serve --database-url`: mail kept in PostgreSQL, end to end, with the password
+never shown (banner, logs, /api/v1/info, errors, the settings' repr)."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from postgres import drop_schema, new_schema
+from serving import start
+
+from mailtrap.cli import build_parser, resolve_settings, serve
+from mailtrap.config import Settings
+from mailtrap.options import serve_options
+
+SECRET = "s3cret-Pa55"
+
+
+@pytest.fixture
+def schema(postgres_url: str) -> Iterator[str]:
+    name = new_schema()
+    yield name
+    drop_schema(postgres_url, name)
+
+
+def _with_password(url: str) -> str:
+    # The test cluster trusts local connections: the password is sent and ignored.
+    return url.replace("postgresql://postgres@", f"postgresql://postgres:{SECRET}@", 1)
+
+
+def test_serve_keeps_mail_in_postgres_and_never_shows_the_password(
+    postgres_url: str, schema: str
+) -> None:
+    url = _with_password(postgres_url)
+    running = start("--database-url", url, "--database-schema", schema, "--log-level", "debug")
+    try:
+        assert "Store  PostgreSQL at postgresql://postgres@" in running.banner
+        assert f"(schema {schema})" in running.banner
+        running.send("kept in PostgreSQL")
+        listed = running.get("/api/v1/messages")
+        assert [m["Subject"] for m in listed["messages"]] == ["kept in PostgreSQL"]
+        assert listed["total"] == 1
+        found = running.get("/api/v1/search?query=subject%3Apostgresql")
+        assert found["messages_count"] == 1
+        info = running.get("/api/v1/info")
+        assert info["Database"].startswith("postgresql://postgres@")
+        assert SECRET not in json.dumps(info)
+        assert SECRET not in running.banner
+    finally:
+        code, log = running.stop()
+    assert code == 0, log
+    assert SECRET not in log
+
+    # Another instance on the same schema finds the mail: it is in the database.
+    again = start("--database-url", postgres_url, "--database-schema", schema)
+    try:
+        assert [m["Subject"] for m in again.get("/api/v1/messages")["messages"]] == [
+            "kept in PostgreSQL"
+        ]
+    finally:
+        again.stop()
+
+
+def test_an_unreachable_database_stops_serve_with_an_error_without_the_password(
+    tmp_path: Path,
+) -> None:
+    url = f"postgresql://someone:{SECRET}@/mail?host={tmp_path}"  # no server listens there
+    out = io.StringIO()
+    settings = resolve_settings(build_parser().parse_args(["--database-url", url]), {})
+    assert serve(settings, {"HOME": str(tmp_path)}, out) == 1
+    assert "cannot use the PostgreSQL database at postgresql://someone@/mail" in out.getvalue()
+    assert SECRET not in out.getvalue()
+
+
+def test_the_database_url_comes_from_the_flag_or_the_environment_and_hides_its_password() -> None:
+    url = f"postgresql://mail:{SECRET}@db.example:5432/mail"
+    from_env = Settings.from_env({"MAILTRAP_DATABASE_URL": url, "MAILTRAP_DATABASE_SCHEMA": "a"})
+    from_flag = resolve_settings(
+        build_parser().parse_args(["--database-url", url, "--database-schema", "a"]), {}
+    )
+    for settings in (from_env, from_flag):
+        assert settings.database_url is not None
+        assert settings.database_url.secret == url
+        assert settings.database_schema == "a"
+        assert SECRET not in repr(settings)
+        assert SECRET not in str(settings.database_url)
+        assert "postgresql://mail@db.example:5432/mail" in repr(settings)
+    options = serve_options(from_flag, data_dir=Path("/nonexistent"))
+    assert SECRET not in repr(options)
+    assert options.database_url == from_flag.database_url
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--database-url", "mysql://u:pw@db/mail"], "'mysql://u@db/mail' is no PostgreSQL"),
+        (["--database-url", "postgresql://db/mail", "--memory"], "pass one of them"),
+        (["--database-url", "postgresql://db/mail", "--db", "x.db"], "pass one of them"),
+        (["--database-schema", "Not-This"], "'Not-This' is no schema name"),
+    ],
+)
+def test_bad_database_settings_are_refused_naming_the_flag_and_fix(
+    argv: list[str], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message) as caught:
+        resolve_settings(build_parser().parse_args(argv), {})
+    assert ":pw@" not in str(caught.value)
