@@ -89,10 +89,12 @@ class StoreEvent:
     `all` is true for a delete of everything (then `ids` is empty and `count` says how many
     messages there were). `pruned` is true for the store's own delete of the oldest messages
     beyond `max_messages`. An `update` sets `read` (the new read state of every id) or `tags`
-    (the new tags of every id).
+    (the new tags of every id). `reset` (only from a store shared with other processes, after
+    it lost touch with them) says changes may have been missed: whoever keeps a view of the
+    store reloads it.
     """
 
-    kind: Literal["new", "update", "delete"]
+    kind: Literal["new", "update", "delete", "reset"]
     ids: tuple[str, ...] = ()
     summary: MessageSummary | None = None
     read: bool | None = None

@@ -5,7 +5,8 @@ test_contract.py and the search suites, through conftest's `store_kind`.)"""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
@@ -120,20 +121,17 @@ def test_retention_with_two_writers_never_over_prunes_and_announces_each_deletio
         PostgresStore(postgres_url, schema=schema, max_messages=5, instance=name)
         for name in ("a", "b")
     ]
-    events: list[StoreEvent] = []
-    lock = threading.Lock()
-
-    def heard(event: StoreEvent) -> None:
-        with lock:
-            events.append(event)
-
-    for store in stores:
-        store.subscribe(heard)
+    heard: list[list[StoreEvent]] = [[], []]
+    for store, events in zip(stores, heard, strict=True):
+        store.subscribe(events.append)  # each store calls its subscribers on one thread
     added: list[str] = []
 
     def send(store: PostgresStore) -> None:
         for _ in range(15):
             added.append(deliver(store).id)
+
+    def deleted(events: list[StoreEvent]) -> list[str]:
+        return [id for e in list(events) if e.kind == "delete" for id in e.ids]
 
     threads = [threading.Thread(target=send, args=(s,)) for s in stores]
     try:
@@ -143,13 +141,59 @@ def test_retention_with_two_writers_never_over_prunes_and_announces_each_deletio
             t.join(timeout=60)
         assert len(added) == 30
         assert stores[0].count() == stores[1].count() == 5
-        deleted = [id for e in events if e.kind == "delete" for id in e.ids]
-        assert len(deleted) == len(set(deleted)) == 25
-        kept = set(added) - set(deleted)
+        # Each instance hears every deletion, its own and the other's, exactly once.
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(len(deleted(e)) < 25 for e in heard):
+            time.sleep(0.02)
+        for events in heard:
+            gone = deleted(events)
+            assert len(gone) == len(set(gone)) == 25
+            assert set(gone) == set(deleted(heard[0]))
+            # (A message the other instance pruned before this one loaded it is not "new".)
+            assert {e.ids[0] for e in events if e.kind == "new"} <= set(added)
+        kept = set(added) - set(deleted(heard[0]))
         assert {m.id for m in stores[1].list().messages} == kept
     finally:
         for store in stores:
             store.close()
+
+
+def _until(condition: Callable[[], bool], seconds: float = 5) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def test_a_listener_cut_off_says_reset_then_hears_the_other_instance_again(
+    postgres_url: str, schema: str
+) -> None:
+    a = PostgresStore(postgres_url, schema=schema, instance="a")
+    b = PostgresStore(postgres_url, schema=schema, instance="b")
+    events: list[StoreEvent] = []
+    b.subscribe(events.append)
+
+    def heard(id: str) -> bool:
+        return any(e.kind == "new" and e.ids == (id,) for e in list(events))
+
+    try:
+        first = deliver(a)
+        assert _until(lambda: heard(first.id))
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            (ended,) = conn.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE application_name = 'mailtrap listener b'"
+            ).fetchone() or (0,)
+        assert ended == 1
+        assert _until(lambda: any(e.kind == "reset" for e in list(events)))
+        second = deliver(a)
+        assert _until(lambda: heard(second.id))
+        assert [e.kind for e in events] == ["new", "reset", "new"]
+    finally:
+        a.close()
+        b.close()
 
 
 def test_mail_with_nul_characters_is_stored_exactly_and_found(

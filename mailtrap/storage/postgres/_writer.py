@@ -62,7 +62,9 @@ class Operation:
 class Writer:
     """Runs operations in batches on a daemon thread named `name`, on connections from
     `connect()`. `before_commit(conn)` runs at the end of each batch's transaction and returns
-    extra events; `emit` publishes every event once the batch has committed."""
+    extra events; `announce(conn, events)` then runs in the same transaction with all of the
+    batch's events (the store NOTIFYs other instances there); `emit` publishes every event
+    once the batch has committed."""
 
     def __init__(
         self,
@@ -71,8 +73,10 @@ class Writer:
         name: str,
         before_commit: Callable[[Conn], list[StoreEvent]],
         emit: Callable[[StoreEvent], None],
+        announce: Callable[[Conn, list[StoreEvent]], None],
     ) -> None:
         self._connect = connect
+        self._announce = announce
         self._conn: Conn | None = None
         self._before_commit = before_commit
         self._emit = emit
@@ -145,6 +149,7 @@ class Writer:
                     self._apply(conn, live[i:j], done)
                     i = j
                 extra = self._before_commit(conn) if done else []
+                self._announce(conn, [e for _, (_, events) in done for e in events] + extra)
         except Exception as exc:
             log.exception("PostgreSQL write batch of %d operations failed", len(live))
             for op in live:

@@ -9,8 +9,8 @@
 - Retention prunes inside each batch under an advisory lock on the schema, so that two
   instances never both delete for the same excess.
 - `created` comes from the database clock.
-- Events reach this instance's subscribers only; other instances' changes are not (yet)
-  announced here.
+- Every instance's subscribers hear of every instance's changes (`_notify`: NOTIFY with the
+  commit, a LISTEN thread here), and of a `reset` when that thread had to reconnect.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from mailtrap.storage.base import (
 )
 from mailtrap.storage.postgres import _tags, _writes
 from mailtrap.storage.postgres._migrate import lock_key, migrate
+from mailtrap.storage.postgres._notify import Listener, announce, channel_name
 from mailtrap.storage.postgres._rows import SUMMARY_COLUMNS, insert_operation, summary_from
 from mailtrap.storage.postgres._search import compile_query
 from mailtrap.storage.postgres._writer import Conn, Operation, Outcome, Writer
@@ -99,16 +100,26 @@ class PostgresStore:
             url,
             min_size=1,
             max_size=readers,
-            kwargs={"connect_timeout": CONNECT_TIMEOUT},
+            kwargs=self._connection_options("reader"),
             configure=self._configure_reader,
             name=f"mailtrap-pg-readers:{schema}",
             open=True,
         )
+        channel = channel_name(schema)
         self._writer = Writer(
             self._connect_writer,
             name=f"mailtrap-pg-writer:{schema}",
             before_commit=self._prune,
             emit=self._subscribers.emit,
+            announce=partial(announce, channel=channel, instance=self.instance),
+        )
+        self._listener = Listener(
+            partial(psycopg.connect, url, autocommit=True, **self._connection_options("listener")),
+            channel=channel,
+            instance=self.instance,
+            load=self._summaries,
+            emit=self._subscribers.emit,
+            name=f"mailtrap-pg-listener:{schema}",
         )
 
     def __repr__(self) -> str:
@@ -124,8 +135,13 @@ class PostgresStore:
         conn.isolation_level = IsolationLevel.REPEATABLE_READ
         conn.read_only = True
 
+    def _connection_options(self, role: str) -> dict[str, Any]:
+        # application_name: pg_stat_activity says which instance and thread holds each one.
+        name = f"mailtrap {role} {self.instance}"[:63]
+        return {"connect_timeout": CONNECT_TIMEOUT, "application_name": name}
+
     def _connect_writer(self) -> Conn:
-        conn = psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT)
+        conn = psycopg.connect(self.url, **self._connection_options("writer"))
         conn.execute(self._search_path)
         conn.execute("SELECT set_config('mailtrap.writer', %s, false)", (self.instance,))
         conn.commit()
@@ -233,6 +249,15 @@ class PostgresStore:
             )
         return Page(tuple(map(summary_from, rows)), total, unread, start)
 
+    def _summaries(self, ids: builtins.list[str]) -> builtins.list[MessageSummary]:
+        """The summaries of those of `ids` still stored, in arrival order."""
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {SUMMARY_COLUMNS} FROM messages m WHERE m.id = ANY(%s) ORDER BY m.seq",
+                (ids,),
+            ).fetchall()
+        return [summary_from(row) for row in rows]
+
     def neighbors(self, id: str) -> tuple[str | None, str | None]:
         with self._read() as conn:
             row = conn.execute("SELECT seq FROM messages WHERE id = %s", (id,)).fetchone()
@@ -288,4 +313,5 @@ class PostgresStore:
                 return
             self._closed = True
         self._writer.close()
+        self._listener.close()
         self._pool.close()
