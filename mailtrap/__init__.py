@@ -23,6 +23,7 @@ if _typing.TYPE_CHECKING:  # what type checkers and IDEs see; `_HOMES` below is 
         MailtrapError,
         MessageNotFound,
         StoreClosed,
+        StoreUnavailable,
         TagExists,
         TagNotFound,
     )
@@ -84,6 +85,7 @@ __all__ = [
     "StoreClosed",
     "StoreDescription",
     "StoreEvent",
+    "StoreUnavailable",
     "StoredMessage",
     "TagExists",
     "TagNotFound",
@@ -104,6 +106,7 @@ _HOMES = {
             "MailtrapError",
             "MessageNotFound",
             "StoreClosed",
+            "StoreUnavailable",
             "TagExists",
             "TagNotFound",
         ),

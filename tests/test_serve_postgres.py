@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import smtplib
 import threading
 import time
 from collections.abc import Iterator
@@ -15,9 +16,9 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from postgres import drop_schema, new_schema
+from postgres import drop_schema, new_schema, postgres_bin, throwaway_cluster
 from psycopg import sql
-from serving import start
+from serving import Running, start
 from websockets.sync.client import ClientConnection, connect
 
 from mailtrap.cli import build_parser, resolve_settings, serve
@@ -32,6 +33,12 @@ def schema(postgres_url: str) -> Iterator[str]:
     name = new_schema()
     yield name
     drop_schema(postgres_url, name)
+
+
+def require_postgres() -> None:
+    """Skip (fail under CI) without PostgreSQL's server programs, which a test of outages
+    needs for a cluster of its own to stop and start."""
+    postgres_bin()
 
 
 def _with_password(url: str) -> str:
@@ -131,6 +138,46 @@ def test_a_waiter_rechecks_even_when_no_event_says_so(postgres_url: str, schema:
         assert time.monotonic() - changed < 4
     finally:
         running.stop()
+
+
+def _smtp_reply(running: Running, subject: str) -> int:
+    """The SMTP server's reply code to a message (250 accepted; 451 try again later)."""
+    try:
+        running.send(subject)
+    except smtplib.SMTPDataError as exc:
+        return exc.smtp_code
+    return 250
+
+
+def test_an_outage_is_451_and_503_then_mail_flows_again_without_a_restart() -> None:
+    """PostgreSQL killed right after a 250 (`pg_ctl stop -m immediate`), then started again:
+    meanwhile SMTP answers 451 and the API 503 with a reason; after, the mail accepted before
+    the crash is there and new mail is accepted, by the same mailtrap process."""
+    require_postgres()
+    with throwaway_cluster() as cluster:
+        running = start("--database-url", cluster.url)
+        try:
+            assert _smtp_reply(running, "before the crash") == 250
+            cluster.stop("immediate")
+            assert _smtp_reply(running, "during the outage") == 451
+            down = httpx.get(f"{running.url}/api/v1/messages", timeout=30)
+            assert down.status_code == 503
+            assert "cannot be reached" in down.json()["detail"]
+            assert "retry" in down.json()["detail"]
+            cluster.start()
+            deadline = time.monotonic() + 15
+            while (
+                up := httpx.get(f"{running.url}/api/v1/messages", timeout=30)
+            ).status_code != 200:
+                assert time.monotonic() < deadline, up.text
+                time.sleep(0.1)
+            assert [m["Subject"] for m in up.json()["messages"]] == ["before the crash"]
+            assert _smtp_reply(running, "after the restart") == 250
+            listed = running.get("/api/v1/messages")["messages"]
+            assert [m["Subject"] for m in listed] == ["after the restart", "before the crash"]
+        finally:
+            code, log = running.stop()
+        assert code == 0, log
 
 
 def test_an_unreachable_database_stops_serve_with_an_error_without_the_password(

@@ -15,6 +15,7 @@ need PostgreSQL skip locally and fail under CI (`tools.require_tool`'s rule).
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -30,6 +31,7 @@ from tools import missing
 
 __all__ = [
     "URL_VARIABLE",
+    "Cluster",
     "drop_schema",
     "new_schema",
     "postgres_bin",
@@ -83,9 +85,30 @@ def _run(argv: list[str], *, timeout: float) -> None:
         )
 
 
+class Cluster:
+    """A throwaway cluster in `home`: `url` to connect, `stop(mode)` and `start()` for tests of
+    outages (`mode` as pg_ctl's -m: fast, or immediate for a crash)."""
+
+    def __init__(self, bin_dir: Path, home: Path) -> None:
+        self._bin = bin_dir
+        self.home = home
+        self.data = home / "data"
+        self.url = f"postgresql://postgres@/postgres?host={home}"
+
+    def start(self) -> None:
+        settings = f"-k {self.home} -c listen_addresses='' -c fsync=off -c max_connections=200"
+        start = [str(self._bin / "pg_ctl"), "start", "-D", str(self.data)]
+        start += ["-l", str(self.home / "server.log"), "-w", "-t", str(START_SECONDS)]
+        _run([*start, "-o", settings], timeout=START_SECONDS + 10)
+
+    def stop(self, mode: str = "fast") -> None:
+        stop = [str(self._bin / "pg_ctl"), "stop", "-D", str(self.data), "-m", mode, "-w"]
+        _run([*stop, "-t", str(STOP_SECONDS)], timeout=STOP_SECONDS + 10)
+
+
 @contextmanager
-def throwaway_cluster() -> Iterator[str]:
-    """A new PostgreSQL cluster until the block ends; yields its URL (user `postgres`, trust
+def throwaway_cluster() -> Iterator[Cluster]:
+    """A new, running PostgreSQL cluster until the block ends (user `postgres`, trust
     authentication over the unix socket in the cluster's directory)."""
     bin_dir = postgres_bin()
     home = Path(tempfile.mkdtemp(prefix="mailtrap-pg-"))
@@ -93,19 +116,15 @@ def throwaway_cluster() -> Iterator[str]:
         if os.geteuid() == 0:
             owner = pwd.getpwnam("postgres")
             os.chown(home, owner.pw_uid, owner.pw_gid)
-        data, log = home / "data", home / "server.log"
-        _run(
-            [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", *_INITDB],
-            timeout=START_SECONDS,
-        )
-        settings = f"-k {home} -c listen_addresses='' -c fsync=off -c max_connections=200"
-        start = [str(bin_dir / "pg_ctl"), "start", "-D", str(data), "-l", str(log)]
-        _run([*start, "-w", "-t", str(START_SECONDS), "-o", settings], timeout=START_SECONDS + 10)
+        cluster = Cluster(bin_dir, home)
+        initdb = [str(bin_dir / "initdb"), "-D", str(cluster.data), "-U", "postgres"]
+        _run([*initdb, "-A", "trust", *_INITDB], timeout=START_SECONDS)
+        cluster.start()
         try:
-            yield f"postgresql://postgres@/postgres?host={home}"
+            yield cluster
         finally:
-            stop = [str(bin_dir / "pg_ctl"), "stop", "-D", str(data), "-m", "fast", "-w"]
-            _run([*stop, "-t", str(STOP_SECONDS)], timeout=STOP_SECONDS + 10)
+            with contextlib.suppress(RuntimeError):  # a test may have left it stopped
+                cluster.stop()
     finally:
         shutil.rmtree(home, ignore_errors=True)
 
@@ -118,8 +137,8 @@ def test_database() -> Iterator[str]:
     if url:
         yield url
         return
-    with throwaway_cluster() as url:
-        yield url
+    with throwaway_cluster() as cluster:
+        yield cluster.url
 
 
 def new_schema() -> str:

@@ -147,7 +147,12 @@ class Listener:
             log.warning("ignoring a malformed mailtrap event notification")
             return
         new = [id for kind, ids, *_ in events if kind == "new" for id in ids]
-        loaded = {s.id: s for s in self._load(new)} if new else {}
+        try:
+            loaded = {s.id: s for s in self._load(new)} if new else {}
+        except Exception:  # the readers lost the server: what changed is unknown, so reload
+            log.warning("could not load the summaries of another instance's new mail")
+            self._emit(StoreEvent("reset"))
+            return
         for kind, *rest in events:
             if kind == "reset":
                 self._emit(StoreEvent("reset"))

@@ -23,7 +23,7 @@ from typing import Any
 
 import psycopg
 
-from mailtrap.errors import StoreClosed
+from mailtrap.errors import StoreClosed, StoreUnavailable
 from mailtrap.storage.base import StoreEvent
 
 log = logging.getLogger("mailtrap.storage")
@@ -61,21 +61,23 @@ class Operation:
 
 class Writer:
     """Runs operations in batches on a daemon thread named `name`, on connections from
-    `connect()`. `before_commit(conn)` runs at the end of each batch's transaction and returns
-    extra events; `announce(conn, events)` then runs in the same transaction with all of the
-    batch's events (the store NOTIFYs other instances there); `emit` publishes every event
-    once the batch has committed."""
+    `connect()` to the database `where` (named in errors). `before_commit(conn)` runs at the
+    end of each batch's transaction and returns extra events; `announce(conn, events)` then
+    runs in the same transaction with all of the batch's events (the store NOTIFYs other
+    instances there); `emit` publishes every event once the batch has committed."""
 
     def __init__(
         self,
         connect: Callable[[], Conn],
         *,
         name: str,
+        where: str,
         before_commit: Callable[[Conn], list[StoreEvent]],
         emit: Callable[[StoreEvent], None],
         announce: Callable[[Conn, list[StoreEvent]], None],
     ) -> None:
         self._connect = connect
+        self._where = where
         self._announce = announce
         self._conn: Conn | None = None
         self._before_commit = before_commit
@@ -136,26 +138,34 @@ class Writer:
         live = [op for op in batch if op.future.set_running_or_notify_cancel() and _prepared(op)]
         if not live:
             return
-        done: list[tuple[Operation, Outcome]] = []
-        try:
-            conn = self._connection()
-            with conn.transaction():
-                i = 0
-                while i < len(live):
-                    j = i + 1
-                    many = live[i].apply_many
-                    while many is not None and j < len(live) and live[j].apply_many is many:
-                        j += 1
-                    self._apply(conn, live[i:j], done)
-                    i = j
-                extra = self._before_commit(conn) if done else []
-                self._announce(conn, [e for _, (_, events) in done for e in events] + extra)
-        except Exception as exc:
-            log.exception("PostgreSQL write batch of %d operations failed", len(live))
-            for op in live:
-                if not op.future.done():
-                    op.future.set_exception(exc)
-            return
+        for attempt in range(2):
+            done: list[tuple[Operation, Outcome]] = []
+            try:
+                conn = self._connection()
+                with conn.transaction():
+                    i = 0
+                    while i < len(live):
+                        j = i + 1
+                        many = live[i].apply_many
+                        while many is not None and j < len(live) and live[j].apply_many is many:
+                            j += 1
+                        self._apply(conn, live[i:j], done)
+                        i = j
+                    extra = self._before_commit(conn) if done else []
+                    self._announce(conn, [e for _, (_, events) in done for e in events] + extra)
+                break
+            except psycopg.OperationalError as exc:
+                # A connection left from before a server restart fails on first use: nothing
+                # was written, so the batch runs once more on a new one.
+                if attempt == 0 and self._conn is not None and self._conn.broken:
+                    continue
+                log.warning("PostgreSQL write batch of %d operations failed: %s", len(live), exc)
+                self._fail(live, unavailable(self._where, exc))
+                return
+            except Exception as exc:
+                log.exception("PostgreSQL write batch of %d operations failed", len(live))
+                self._fail(live, exc)
+                return
         # Subscribers hear of a change before its writer does, as in the SQLite store.
         for _, (_, events) in done:
             for event in events:
@@ -164,6 +174,12 @@ class Writer:
             self._emit(event)
         for op, (result, _) in done:
             op.future.set_result(result)
+
+    @staticmethod
+    def _fail(live: list[Operation], exc: BaseException) -> None:
+        for op in live:
+            if not op.future.done():
+                op.future.set_exception(exc)
 
     @staticmethod
     def _apply(conn: Conn, run: list[Operation], done: list[tuple[Operation, Outcome]]) -> None:
@@ -191,6 +207,15 @@ class Writer:
                 op.future.set_exception(exc)
             else:
                 done.append((op, outcome))
+
+
+def unavailable(where: str, exc: Exception) -> StoreUnavailable:
+    """The error for a database that cannot be reached, naming it (without a password)."""
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return StoreUnavailable(
+        f"the PostgreSQL database at {where} cannot be reached ({reason}); mailtrap reconnects "
+        "by itself: retry shortly"
+    )
 
 
 def _prepared(op: Operation) -> bool:

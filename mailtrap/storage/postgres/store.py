@@ -28,7 +28,7 @@ from typing import Any
 
 import psycopg
 from psycopg import IsolationLevel, sql
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from mailtrap.errors import MailtrapError, MessageNotFound, StoreClosed
 from mailtrap.message.models import Envelope, Message, MessageSummary
@@ -50,7 +50,7 @@ from mailtrap.storage.postgres._migrate import lock_key, migrate
 from mailtrap.storage.postgres._notify import Listener, announce, channel_name
 from mailtrap.storage.postgres._rows import SUMMARY_COLUMNS, insert_operation, summary_from
 from mailtrap.storage.postgres._search import compile_query
-from mailtrap.storage.postgres._writer import Conn, Operation, Outcome, Writer
+from mailtrap.storage.postgres._writer import Conn, Operation, Outcome, Writer, unavailable
 from mailtrap.storage.postgres._writes import COUNTS, one, pair
 from mailtrap.storage.postgres.url import DEFAULT_SCHEMA, check_schema, redact
 from mailtrap.storage.tagrules import TagRule
@@ -58,6 +58,7 @@ from mailtrap.storage.tagrules import TagRule
 __all__ = ["DEFAULT_SCHEMA", "PostgresStore"]
 
 CONNECT_TIMEOUT = 10  # seconds, for every connection this store opens
+POOL_WAIT = 5  # seconds a read waits for a pooled connection before the store is unavailable
 
 
 class PostgresStore:
@@ -102,6 +103,9 @@ class PostgresStore:
             max_size=readers,
             kwargs=self._connection_options("reader"),
             configure=self._configure_reader,
+            # A connection from before a server restart is found dead here, not by a request.
+            check=ConnectionPool.check_connection,
+            timeout=POOL_WAIT,
             name=f"mailtrap-pg-readers:{schema}",
             open=True,
         )
@@ -109,6 +113,7 @@ class PostgresStore:
         self._writer = Writer(
             self._connect_writer,
             name=f"mailtrap-pg-writer:{schema}",
+            where=self._where,
             before_commit=self._prune,
             emit=self._subscribers.emit,
             announce=partial(announce, channel=channel, instance=self.instance),
@@ -152,8 +157,11 @@ class PostgresStore:
         """A pooled connection in a read-only snapshot, committed when the block ends."""
         if self._closed:
             raise StoreClosed("this PostgresStore is closed; open a new one")
-        with self._pool.connection() as conn:
-            yield conn
+        try:
+            with self._pool.connection() as conn:
+                yield conn
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            raise unavailable(self._where, exc) from None
 
     # -- writes ----------------------------------------------------------------------------
 
