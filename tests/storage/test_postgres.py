@@ -256,3 +256,25 @@ def test_a_bad_schema_name_is_refused_naming_it() -> None:
 )
 def test_redact_takes_out_the_password_in_either_form(url: str, shown: str) -> None:
     assert redact(url) == shown
+
+
+def test_a_huge_body_of_distinct_words_and_a_very_long_word_is_stored_and_found(
+    postgres_url: str, schema: str
+) -> None:
+    """Limits a word index would hit (tsvector sizes, btree entries over 2,700 bytes): a body
+    of 150,000 distinct words (over 600 KiB) and one word of 3,000 characters."""
+    words = [f"w{i:x}" for i in range(150_000)]
+    long_word = "q" * 3_000
+    text = " ".join([long_word, *words])
+    assert len(text) > 600 * 1024
+    raw = build_mail(subject="limits", text=text)
+    store = PostgresStore(postgres_url, schema=schema)
+    try:
+        summary = store.add(raw, envelope_for(raw))
+        assert store.get_raw(summary.id) == raw
+        assert store.ids(long_word) == [summary.id]
+        assert store.ids("wc350") == [summary.id]
+        # As in every store, body text beyond searchtext.MAX_INDEXED_BODY is kept, not indexed.
+        assert store.ids(words[-1]) == []
+    finally:
+        store.close()
