@@ -4,6 +4,7 @@ test_contract.py and the search suites, through conftest's `store_kind`.)"""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ from psycopg import sql
 from mailtrap import MailtrapError, StoreEvent
 from mailtrap.storage.postgres import PostgresStore
 from mailtrap.storage.postgres._migrate import migrations
+from mailtrap.storage.postgres._search import ALL_TEXT
 from mailtrap.storage.postgres.url import redact
 
 SECRET = "s3cret-Pa55"
@@ -278,3 +280,20 @@ def test_a_huge_body_of_distinct_words_and_a_very_long_word_is_stored_and_found(
         assert store.ids(words[-1]) == []
     finally:
         store.close()
+
+
+def test_free_text_has_a_trigram_index_over_the_same_expression_search_uses(
+    postgres_url: str, schema: str
+) -> None:
+    """The index serves search only if its expression is the query's, column for column."""
+    PostgresStore(postgres_url, schema=schema).close()
+    with psycopg.connect(postgres_url) as conn:
+        row = conn.execute(
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = %s AND indexname = 'search_text'",
+            (schema,),
+        ).fetchone()
+    assert row is not None, "pg_trgm (Debian's postgresql package has it) gave no index"
+    assert "gin_trgm_ops" in row[0]
+    columns = [c.strip().removeprefix("s.") for c in ALL_TEXT.split("||")]
+    indexed = row[0].split("USING gin", 1)[1].rsplit("gin_trgm_ops", 1)[0]
+    assert re.findall(r"\w+", indexed) == columns

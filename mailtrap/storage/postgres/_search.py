@@ -5,9 +5,9 @@ The same syntax (`mailtrap.message.search.parse_query`) and the same folding
 the other stores; the semantics mirror `storage._match`, term for term, and the search
 contract suites hold all stores to the same answers.
 
-This first version finds text with `strpos` on the folded columns: exact, but a scan of the
-`search` table. An index (pg_trgm's GIN over the folded text, or the issue's tsvector of
-prefixed words) is the next step for large inboxes.
+Free text is a LIKE over the folded columns joined end to end (`ALL_TEXT`), which pg_trgm's GIN
+index serves where the database has that extension (schema/0002_trigram_index.sql); a field
+(`subject:`, `from:`...) is `strpos` on its own small columns.
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from typing import Any
 from mailtrap.message.search import Query, Term
 from mailtrap.message.searchtext import COLUMNS
 
-__all__ = ["Compiled", "compile_query"]
+__all__ = ["ALL_TEXT", "Compiled", "compile_query"]
 
-# Free text is looked for in the body first: most text is there.
-_ALL = ("body", *(c.name for c in COLUMNS if c.name != "body"))
+# Every folded column end to end: what free text is looked for in, and what the trigram index
+# of schema/0002_trigram_index.sql holds (the same expression, or the index goes unused).
+ALL_TEXT = " || ".join(f"s.{c.name}" for c in COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,10 +34,17 @@ class Compiled:
     params: list[Any]
 
 
+def _like(text: str) -> str:
+    # Folded text holds no LIKE wildcards (punctuation folds to spaces); escaped all the same.
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def _text(term: Term) -> tuple[str, list[Any]]:
-    columns = term.columns or _ALL
-    found = " OR ".join(f"strpos(s.{c}, %s) > 0" for c in columns)
-    return f"({found})", [term.text] * len(columns)
+    if term.columns is None:  # free text: the joined columns, as the trigram index has them
+        return f"({ALL_TEXT}) LIKE %s", [_like(term.text)]
+    found = " OR ".join(f"strpos(s.{c}, %s) > 0" for c in term.columns)
+    return f"({found})", [term.text] * len(term.columns)
 
 
 def _condition(term: Term) -> tuple[str, list[Any]]:
