@@ -92,6 +92,10 @@ class StoreEvent:
     (the new tags of every id). `reset` (only from a store shared with other processes, after
     it lost touch with them) says changes may have been missed: whoever keeps a view of the
     store reloads it.
+
+    `remote` is true for a change another process sharing the store made (a PostgreSQL store
+    hears of those too): shown like any other, but not acted on twice (the automatic relay
+    sends only the mail this process received).
     """
 
     kind: Literal["new", "update", "delete", "reset"]
@@ -102,6 +106,7 @@ class StoreEvent:
     all: bool = False
     count: int = 0
     pruned: bool = False
+    remote: bool = False
 
 
 Subscriber = Callable[[StoreEvent], None]

@@ -193,6 +193,9 @@ def test_a_listener_cut_off_says_reset_then_hears_the_other_instance_again(
         second = deliver(a)
         assert _until(lambda: heard(second.id))
         assert [e.kind for e in events] == ["new", "reset", "new"]
+        assert all(e.remote for e in events)  # all made (or missed) by the other instance
+        own = deliver(b)
+        assert [(e.kind, e.ids, e.remote) for e in events[3:]] == [("new", (own.id,), False)]
     finally:
         a.close()
         b.close()

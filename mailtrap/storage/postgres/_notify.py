@@ -123,7 +123,7 @@ class Listener:
                     conn.execute(self._listen)
                     failures = 0
                     if connected_before:
-                        self._emit(StoreEvent("reset"))
+                        self._emit(StoreEvent("reset", remote=True))
                     connected_before = True
                     self.listening.set()
                     while not self._stop.is_set():
@@ -151,19 +151,19 @@ class Listener:
             loaded = {s.id: s for s in self._load(new)} if new else {}
         except Exception:  # the readers lost the server: what changed is unknown, so reload
             log.warning("could not load the summaries of another instance's new mail")
-            self._emit(StoreEvent("reset"))
+            self._emit(StoreEvent("reset", remote=True))
             return
         for kind, *rest in events:
             if kind == "reset":
-                self._emit(StoreEvent("reset"))
+                self._emit(StoreEvent("reset", remote=True))
                 continue
             ids, read, tags, everything = rest
             if kind == "new":
                 for id in ids:
                     if (summary := loaded.get(id)) is not None:
-                        self._emit(StoreEvent("new", (id,), summary=summary))
+                        self._emit(StoreEvent("new", (id,), summary=summary, remote=True))
             elif kind == "update":
                 tagged = tuple(tags) if tags is not None else None
-                self._emit(StoreEvent("update", tuple(ids), read=read, tags=tagged))
+                self._emit(StoreEvent("update", tuple(ids), read=read, tags=tagged, remote=True))
             elif kind == "delete":
-                self._emit(StoreEvent("delete", tuple(ids), all=everything))
+                self._emit(StoreEvent("delete", tuple(ids), all=everything, remote=True))
