@@ -20,6 +20,7 @@ Contract (checked by tests/storage/test_contract.py against every implementation
   are announced like any other deletion.
 - `set_tags`, `rename_tag` and `delete_tag` announce each change as `update` events, one per
   distinct new set of tags.
+- `now()` is the clock `created` is read from.
 - `describe()` says what the store is and where its mail lives, for people and /api/v1/info.
 - `subscribe(callback)` calls `callback(event)` after each committed change, on the thread that
   made it, in commit order. Callbacks must be quick and must not call back into the store's
@@ -34,6 +35,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
@@ -215,6 +217,12 @@ class MessageStore(Protocol):
 
     def count(self, *, unread: bool = False) -> int:
         """How many messages are stored (only unread ones with `unread=True`)."""
+        ...
+
+    def now(self) -> datetime:
+        """The store's clock (aware, UTC): the `created` a message arriving now gets. Clients
+        marking "from now on" (`after:`) ask for it, since a store shared by several processes
+        keeps one clock whatever theirs say."""
         ...
 
     def mark_read(self, ids: Iterable[str], read: bool = True) -> int:

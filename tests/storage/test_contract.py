@@ -376,6 +376,16 @@ def test_describe_names_the_kind_and_where_the_mail_is(store: MessageStore) -> N
     assert store.describe() == description  # what a store is does not change with its mail
 
 
+def test_now_is_the_clock_created_is_read_from(store: MessageStore) -> None:
+    before = store.now()
+    summary = deliver(store)
+    after = store.now()
+    assert before.tzinfo is not None
+    assert before <= summary.created <= after
+    # One clock for every process sharing the store: this machine's agrees within reason.
+    assert abs((after - datetime.now(UTC)).total_seconds()) < 5
+
+
 def test_each_store_describes_itself(tmp_path: Path) -> None:
     assert MemoryStore().describe() == StoreDescription("memory")
     store = SQLiteStore(tmp_path / "mail.db")

@@ -23,6 +23,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -293,6 +294,12 @@ class PostgresStore:
                 "SELECT (array_agg(tag ORDER BY seq))[1], count(*) FROM tags GROUP BY key"
             ).fetchall()
         return {tag: n for tag, n in sorted(rows, key=lambda r: str(r[0]).casefold())}
+
+    def now(self) -> datetime:
+        with self._read() as conn:
+            row = conn.execute("SELECT clock_timestamp()").fetchone()
+        assert row is not None
+        return row[0].astimezone(UTC)  # type: ignore[no-any-return]
 
     def describe(self) -> StoreDescription:
         return StoreDescription("PostgreSQL", location=f"{self._where} (schema {self.schema})")
