@@ -21,6 +21,7 @@ from psycopg import sql
 from serving import Running, start
 from websockets.sync.client import ClientConnection, connect
 
+from mailtrap import Client, RemoteMailbox
 from mailtrap.cli import build_parser, resolve_settings, serve
 from mailtrap.config import Settings
 from mailtrap.options import serve_options
@@ -107,6 +108,32 @@ def test_two_instances_on_one_schema_share_the_inbox_and_its_live_events(
         for running in (a, b):
             listed = running.get("/api/v1/messages")
             assert [m["Subject"] for m in listed["messages"]] == ["to B", "to A"]
+
+        # A waiter on B is answered by A's mail: within 500 ms of A's 250.
+        answer: list[tuple[float, httpx.Response]] = []
+        query = {"query": "subject:waited", "timeout": 10}
+        waiter = threading.Thread(
+            target=lambda: answer.append(
+                (time.monotonic(), httpx.get(f"{b.url}/api/v1/wait", params=query, timeout=30))
+            )
+        )
+        waiter.start()
+        time.sleep(0.3)  # B has searched once and sleeps on its hub
+        a.send("waited for")
+        accepted = time.monotonic()
+        waiter.join(timeout=15)
+        assert answer, "B's wait did not answer"
+        answered, response = answer[0]
+        assert response.status_code == 200
+        assert response.json()["messages"][0]["Subject"] == "waited for"
+        assert answered - accepted < 0.5, f"B's wait answered {answered - accepted:.3f} s late"
+
+        # A RemoteMailbox on A's API sees the mail its test sends to B.
+        mailbox = RemoteMailbox(Client(a.url), host=b.smtp[0], port=b.smtp[1])
+        with smtplib.SMTP(*b.smtp, timeout=10) as smtp:
+            to = mailbox.address("user")
+            smtp.sendmail("app@example.com", [to], f"Subject: hi\r\nTo: {to}\r\n\r\nx")
+        assert mailbox.wait_for(timeout=5).subject == "hi"
     finally:
         a.stop()
         b.stop()
