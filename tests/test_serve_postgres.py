@@ -111,7 +111,7 @@ def test_two_instances_on_one_schema_share_the_inbox_and_its_live_events(
 
         # A waiter on B is answered by A's mail: within 500 ms of A's 250.
         answer: list[tuple[float, httpx.Response]] = []
-        query = {"query": "subject:waited", "timeout": 10}
+        query: dict[str, str | int] = {"query": "subject:waited", "timeout": 10}
         waiter = threading.Thread(
             target=lambda: answer.append(
                 (time.monotonic(), httpx.get(f"{b.url}/api/v1/wait", params=query, timeout=30))

@@ -28,8 +28,6 @@ from functools import partial
 from typing import Any
 
 import psycopg
-from psycopg import IsolationLevel, sql
-from psycopg_pool import ConnectionPool, PoolTimeout
 
 from mailtrap.errors import MailtrapError, MessageNotFound, StoreClosed
 from mailtrap.message.models import Envelope, Message, MessageSummary
@@ -47,19 +45,17 @@ from mailtrap.storage.base import (
     Subscriber,
 )
 from mailtrap.storage.postgres import _tags, _writes
+from mailtrap.storage.postgres._connections import CONNECT_TIMEOUT, Connections
 from mailtrap.storage.postgres._migrate import lock_key, migrate
 from mailtrap.storage.postgres._notify import Listener, announce, channel_name
 from mailtrap.storage.postgres._rows import SUMMARY_COLUMNS, insert_operation, summary_from
 from mailtrap.storage.postgres._search import compile_query
-from mailtrap.storage.postgres._writer import Conn, Operation, Outcome, Writer, unavailable
+from mailtrap.storage.postgres._writer import Conn, Operation, Outcome, Writer
 from mailtrap.storage.postgres._writes import COUNTS, one, pair
 from mailtrap.storage.postgres.url import DEFAULT_SCHEMA, check_schema, redact
 from mailtrap.storage.tagrules import TagRule
 
 __all__ = ["DEFAULT_SCHEMA", "PostgresStore"]
-
-CONNECT_TIMEOUT = 10  # seconds, for every connection this store opens
-POOL_WAIT = 5  # seconds a read waits for a pooled connection before the store is unavailable
 
 
 class PostgresStore:
@@ -88,7 +84,6 @@ class PostgresStore:
         self._subscribers = Subscribers()
         self._closed = False
         self._close_lock = threading.Lock()
-        self._search_path = sql.SQL("SET search_path TO {}").format(sql.Identifier(schema))
         try:
             with psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT) as conn:
                 migrate(conn, schema, self._where)
@@ -98,21 +93,12 @@ class PostgresStore:
                 f"cannot use the PostgreSQL database at {self._where} ({exc}); check "
                 "--database-url, and that the server runs and lets this user create a schema"
             ) from None
-        self._pool: ConnectionPool[Conn] = ConnectionPool(
-            url,
-            min_size=1,
-            max_size=readers,
-            kwargs=self._connection_options("reader"),
-            configure=self._configure_reader,
-            # A connection from before a server restart is found dead here, not by a request.
-            check=ConnectionPool.check_connection,
-            timeout=POOL_WAIT,
-            name=f"mailtrap-pg-readers:{schema}",
-            open=True,
+        self._conns = Connections(
+            url, schema=schema, instance=self.instance, where=self._where, readers=readers
         )
         channel = channel_name(schema)
         self._writer = Writer(
-            self._connect_writer,
+            self._conns.writer,
             name=f"mailtrap-pg-writer:{schema}",
             where=self._where,
             before_commit=self._prune,
@@ -120,7 +106,7 @@ class PostgresStore:
             announce=partial(announce, channel=channel, instance=self.instance),
         )
         self._listener = Listener(
-            partial(psycopg.connect, url, autocommit=True, **self._connection_options("listener")),
+            self._conns.listener,
             channel=channel,
             instance=self.instance,
             load=self._summaries,
@@ -134,35 +120,13 @@ class PostgresStore:
             f"max_messages={self.max_messages})"
         )
 
-    def _configure_reader(self, conn: Conn) -> None:
-        conn.autocommit = True
-        conn.execute(self._search_path)
-        conn.autocommit = False
-        conn.isolation_level = IsolationLevel.REPEATABLE_READ
-        conn.read_only = True
-
-    def _connection_options(self, role: str) -> dict[str, Any]:
-        # application_name: pg_stat_activity says which instance and thread holds each one.
-        name = f"mailtrap {role} {self.instance}"[:63]
-        return {"connect_timeout": CONNECT_TIMEOUT, "application_name": name}
-
-    def _connect_writer(self) -> Conn:
-        conn = psycopg.connect(self.url, **self._connection_options("writer"))
-        conn.execute(self._search_path)
-        conn.execute("SELECT set_config('mailtrap.writer', %s, false)", (self.instance,))
-        conn.commit()
-        return conn
-
     @contextmanager
     def _read(self) -> Iterator[Conn]:
-        """A pooled connection in a read-only snapshot, committed when the block ends."""
+        """A pooled connection in a read-only snapshot (StoreUnavailable if there is none)."""
         if self._closed:
             raise StoreClosed("this PostgresStore is closed; open a new one")
-        try:
-            with self._pool.connection() as conn:
-                yield conn
-        except (psycopg.OperationalError, PoolTimeout) as exc:
-            raise unavailable(self._where, exc) from None
+        with self._conns.read() as conn:
+            yield conn
 
     # -- writes ----------------------------------------------------------------------------
 
@@ -329,4 +293,4 @@ class PostgresStore:
             self._closed = True
         self._writer.close()
         self._listener.close()
-        self._pool.close()
+        self._conns.close()
