@@ -172,8 +172,9 @@ def _until(condition: Callable[[], bool], seconds: float = 5) -> bool:
 def test_a_listener_cut_off_says_reset_then_hears_the_other_instance_again(
     postgres_url: str, schema: str
 ) -> None:
-    a = PostgresStore(postgres_url, schema=schema, instance="a")
-    b = PostgresStore(postgres_url, schema=schema, instance="b")
+    # Instance names of this test's own: a shared test database may hold other tests' "b".
+    a = PostgresStore(postgres_url, schema=schema, instance=f"a-{schema}")
+    b = PostgresStore(postgres_url, schema=schema, instance=f"b-{schema}")
     events: list[StoreEvent] = []
     b.subscribe(events.append)
 
@@ -186,7 +187,8 @@ def test_a_listener_cut_off_says_reset_then_hears_the_other_instance_again(
         with psycopg.connect(postgres_url, autocommit=True) as conn:
             (ended,) = conn.execute(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                " WHERE application_name = 'mailtrap listener b'"
+                " WHERE application_name = %s",
+                (f"mailtrap listener b-{schema}",),
             ).fetchone() or (0,)
         assert ended == 1
         assert _until(lambda: any(e.kind == "reset" for e in list(events)))
