@@ -4,6 +4,7 @@ test_contract.py and the search suites, through conftest's `store_kind`.)"""
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -18,6 +19,7 @@ from psycopg import sql
 from mailtrap import MailtrapError, StoreEvent
 from mailtrap.storage.postgres import PostgresStore
 from mailtrap.storage.postgres._migrate import migrations
+from mailtrap.storage.postgres._notify import channel_name, payloads
 from mailtrap.storage.postgres._search import ALL_TEXT
 from mailtrap.storage.postgres.url import redact
 
@@ -302,3 +304,24 @@ def test_free_text_has_a_trigram_index_over_the_same_expression_search_uses(
     columns = [c.strip().removeprefix("s.") for c in ALL_TEXT.split("||")]
     indexed = row[0].split("USING gin", 1)[1].rsplit("gin_trgm_ops", 1)[0]
     assert re.findall(r"\w+", indexed) == columns
+
+
+def test_events_are_split_into_notifications_under_postgresqls_limit() -> None:
+    """PostgreSQL refuses a NOTIFY payload of 8,000 bytes or more: a delete of 5,000 ids is
+    split, in order, and every payload is distinct (identical ones would be folded)."""
+    ids = tuple(new_schema() + "xxxxxxxxxx" for _ in range(5_000))
+    events = [StoreEvent("update", ids[:3], tags=("a",)), StoreEvent("delete", ids)]
+    sent = payloads("me", events)
+    assert len(sent) > 1
+    assert all(len(p.encode()) < 8_000 for p in sent)
+    assert len(set(sent)) == len(sent)
+    items = [item for p in sent for item in json.loads(p)["e"]]
+    assert items[0] == ["update", list(ids[:3]), None, ["a"], False]
+    assert [id for kind, part, *_ in items[1:] if kind == "delete" for id in part] == list(ids)
+
+
+def test_a_long_schema_name_still_has_a_channel_postgresql_takes() -> None:
+    long = "s" * 63
+    assert len(channel_name(long)) <= 63
+    assert channel_name(long) != channel_name("s" * 62 + "t")
+    assert channel_name("inbox") == "mailtrap.inbox"
