@@ -108,6 +108,11 @@ def test_two_instances_on_one_schema_share_the_inbox_and_its_live_events(
         for running in (a, b):
             listed = running.get("/api/v1/messages")
             assert [m["Subject"] for m in listed["messages"]] == ["to B", "to A"]
+        # Each says which instance answered; both share the one inbox's counts.
+        names = [r.get("/api/v1/info?extras=1")["Instance"] for r in (a, b)]
+        assert all(names)
+        assert names[0] != names[1]
+        assert [r.get("/api/v1/info")["Messages"] for r in (a, b)] == [2, 2]
 
         # A waiter on B is answered by A's mail: within 500 ms of A's 250.
         answer: list[tuple[float, httpx.Response]] = []

@@ -118,11 +118,13 @@ Subscriber = Callable[[StoreEvent], None]
 class StoreDescription:
     """What `MessageStore.describe()` says: `kind` names the implementation (e.g. "SQLite",
     "memory"), `path` the file the mail is kept in, or `location` the server it is kept on (a
-    database URL without its password). Neither: the mail is lost on exit."""
+    database URL without its password). Neither: the mail is lost on exit. `instance` names
+    this process among several sharing the store (None: the store is not shared)."""
 
     kind: str
     path: Path | None = None
     location: str | None = None
+    instance: str | None = None
 
     @property
     def database(self) -> str:

@@ -266,7 +266,9 @@ class PostgresStore:
         return row[0].astimezone(UTC)  # type: ignore[no-any-return]
 
     def describe(self) -> StoreDescription:
-        return StoreDescription("PostgreSQL", location=f"{self._where} (schema {self.schema})")
+        return StoreDescription(
+            "PostgreSQL", location=f"{self._where} (schema {self.schema})", instance=self.instance
+        )
 
     def storage_size(self) -> int:
         with self._read() as conn:
