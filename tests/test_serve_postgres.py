@@ -18,6 +18,7 @@ import psycopg
 import pytest
 from postgres import drop_schema, new_schema, postgres_bin, throwaway_cluster
 from psycopg import sql
+from scrape import scrape
 from serving import Running, start
 from websockets.sync.client import ClientConnection, connect
 
@@ -170,6 +171,31 @@ def test_a_waiter_rechecks_even_when_no_event_says_so(postgres_url: str, schema:
         assert time.monotonic() - changed < 4
     finally:
         running.stop()
+
+
+def test_each_instance_counts_only_its_own_deletions_in_metrics(
+    postgres_url: str, schema: str
+) -> None:
+    shared = ("--database-url", postgres_url, "--database-schema", schema, "--max-messages", "2")
+    a, b = start(*shared), start(*shared)
+    try:
+        for n in range(3):
+            a.send(f"m{n}")  # the third prunes the first, in A's batch
+        newest = a.get("/api/v1/messages")["messages"][0]["ID"]
+        deleted = httpx.request("DELETE", f"{a.url}/api/v1/messages", json={"IDs": [newest]})
+        assert deleted.status_code == 200
+        time.sleep(0.3)  # B hears both deletions meanwhile, as remote events
+        counted = {
+            name: (
+                samples.value("mailtrap_messages_pruned_total"),
+                samples.value("mailtrap_messages_deleted_total"),
+            )
+            for name, samples in (("a", scrape(a.url)), ("b", scrape(b.url)))
+        }
+        assert counted == {"a": (1.0, 1.0), "b": (0.0, 0.0)}
+    finally:
+        a.stop()
+        b.stop()
 
 
 def _smtp_reply(running: Running, subject: str) -> int:

@@ -41,7 +41,8 @@ def prune(conn: Conn, *, limit: int, lock: int) -> list[StoreEvent]:
         " RETURNING seq, id",
         (excess,),
     ).fetchall()
-    return [StoreEvent("delete", tuple(id for _, id in sorted(rows)))] if rows else []
+    pruned = tuple(id for _, id in sorted(rows))
+    return [StoreEvent("delete", pruned, pruned=True)] if rows else []
 
 
 def mark_read(conn: Conn, *, ids: list[str], read: bool) -> Outcome:
@@ -66,4 +67,4 @@ def delete_all(conn: Conn) -> Outcome:
     # Row by row, deleting a big inbox would take seconds; TRUNCATE takes a moment (and waits
     # for other instances' writes in progress: it locks the tables).
     conn.execute("TRUNCATE messages, raw, search, tags, counters")
-    return count, [StoreEvent("delete", all=True)]
+    return count, [StoreEvent("delete", all=True, count=count)]
