@@ -23,6 +23,7 @@ if _typing.TYPE_CHECKING:  # what type checkers and IDEs see; `_HOMES` below is 
         MailtrapError,
         MessageNotFound,
         StoreClosed,
+        StoreUnavailable,
         TagExists,
         TagNotFound,
     )
@@ -52,6 +53,7 @@ if _typing.TYPE_CHECKING:  # what type checkers and IDEs see; `_HOMES` below is 
         StoredMessage,
         StoreEvent,
     )
+    from mailtrap.storage.postgres import PostgresStore
 
 __all__ = [
     "Address",
@@ -72,6 +74,7 @@ __all__ = [
     "MessageStore",
     "MessageSummary",
     "Page",
+    "PostgresStore",
     "Query",
     "QueryError",
     "RemoteMailbox",
@@ -82,6 +85,7 @@ __all__ = [
     "StoreClosed",
     "StoreDescription",
     "StoreEvent",
+    "StoreUnavailable",
     "StoredMessage",
     "TagExists",
     "TagNotFound",
@@ -102,6 +106,7 @@ _HOMES = {
             "MailtrapError",
             "MessageNotFound",
             "StoreClosed",
+            "StoreUnavailable",
             "TagExists",
             "TagNotFound",
         ),
@@ -131,6 +136,8 @@ _HOMES = {
             "StoredMessage",
             "StoreEvent",
         ),
+        # Needs the `postgres` extra: psycopg is imported with it, on first use only.
+        "mailtrap.storage.postgres": ("PostgresStore",),
     }.items()
     for name in names
 }

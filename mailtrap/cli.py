@@ -131,7 +131,11 @@ def serve(settings: Settings, environ: Mapping[str, str], out: TextIO) -> int:
     try:  # a bad key, users file or database fails here, before anything listens
         options = serve_options(settings, default_db_path(environ).parent)
         store = open_store(
-            options.db, max_messages=options.max_messages, tag_rules=options.tag_rules
+            options.db,
+            max_messages=options.max_messages,
+            tag_rules=options.tag_rules,
+            database_url=options.database_url,
+            database_schema=options.database_schema,
         )
     except (MailtrapError, OSError, ValueError) as exc:
         print(f"mailtrap: {exc}", file=out)

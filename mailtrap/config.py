@@ -31,6 +31,7 @@ from mailtrap.smtp.handler import (
     DEFAULT_MAX_RECIPIENTS,
 )
 from mailtrap.storage.base import DEFAULT_MAX_MESSAGES
+from mailtrap.storage.postgres.url import DEFAULT_SCHEMA, DatabaseURL
 from mailtrap.storage.tagrules import TagRule
 
 # Requests a second. Mailpit's default is 1, beyond which it drops requests; mailtrap queues
@@ -70,6 +71,8 @@ class Settings:
     webroot: str = "/"
     db: Path | None = None
     memory: bool = False
+    database_url: DatabaseURL | None = None
+    database_schema: str = DEFAULT_SCHEMA
     max_messages: int = DEFAULT_MAX_MESSAGES
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
     tag: tuple[TagRule, ...] = ()
@@ -125,6 +128,11 @@ class Settings:
         """Raise ValueError for combinations that cannot work, naming the flags."""
         if (self.smtp_tls_cert is None) != (self.smtp_tls_key is None):
             raise ValueError("--smtp-tls-cert and --smtp-tls-key go together; give both")
+        if self.database_url is not None and (self.memory or self.db is not None):
+            other = "--memory" if self.memory else "--db"
+            raise ValueError(
+                f"--database-url and {other} name two places to keep mail; pass one of them"
+            )
         if self.smtp_auth_accept_any and (self.smtp_auth or self.smtp_auth_file):
             raise ValueError(
                 "--smtp-auth-accept-any accepts everyone; drop it or drop --smtp-auth/-file"

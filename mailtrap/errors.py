@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["MailtrapError", "MessageNotFound", "StoreClosed", "TagExists", "TagNotFound"]
+__all__ = [
+    "MailtrapError",
+    "MessageNotFound",
+    "StoreClosed",
+    "StoreUnavailable",
+    "TagExists",
+    "TagNotFound",
+]
 
 
 class MailtrapError(Exception):
@@ -25,6 +32,12 @@ class MessageNotFound(MailtrapError, KeyError):
 
 class StoreClosed(MailtrapError, RuntimeError):
     """The store was used after `close()`."""
+
+
+class StoreUnavailable(MailtrapError, ConnectionError):
+    """The store's database server cannot be reached just now (it is down, restarting, or the
+    network is). Nothing was changed; the store reconnects by itself, so retry later: the SMTP
+    server answers 451 (clients retry), the API 503."""
 
 
 class TagNotFound(MailtrapError, KeyError):

@@ -11,6 +11,7 @@ import re
 import urllib.parse
 
 from mailtrap.smtp.chaos import Rule, parse_rule
+from mailtrap.storage.postgres.url import check_schema, parse_database_url
 
 __all__ = [
     "LOOPBACK",
@@ -18,6 +19,7 @@ __all__ = [
     "parse_addresses",
     "parse_bool",
     "parse_count",
+    "parse_database_url",
     "parse_level",
     "parse_names",
     "parse_origins",
@@ -25,6 +27,7 @@ __all__ = [
     "parse_port",
     "parse_regex",
     "parse_rules",
+    "parse_schema",
     "parse_seconds",
     "parse_size",
     "parse_spamd",
@@ -190,3 +193,8 @@ def parse_webroot(value: str) -> str:
     # (never above the root). normpath keeps a leading "//", so the slashes go first.
     root = posixpath.normpath("/" + text.strip("/"))
     return root if root == "/" else root + "/"
+
+
+def parse_schema(value: str) -> str:
+    """`--database-schema`: a plain PostgreSQL identifier (see `url.check_schema`)."""
+    return check_schema(value.strip())

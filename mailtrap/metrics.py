@@ -120,7 +120,7 @@ class _StoreCollector(Collector):
         return store.subscribe(self._count)
 
     def _count(self, event: StoreEvent) -> None:
-        if event.kind != "delete":
+        if event.kind != "delete" or event.remote:  # another instance counts its own
             return
         with self._lock:
             if event.pruned:

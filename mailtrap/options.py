@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from mailtrap.config import DEFAULT_WEBHOOK_LIMIT, Settings
+from mailtrap.errors import MailtrapError
 from mailtrap.flags import LOOPBACK, parse_webroot
 from mailtrap.relay.auto import AutoRules
 from mailtrap.relay.config import RelayConfig, read_relay_file
@@ -33,6 +34,7 @@ from mailtrap.smtp.server import SMTPServer
 from mailtrap.smtp.tls import Certificates, self_signed, server_context
 from mailtrap.storage.base import MessageStore
 from mailtrap.storage.memory import MemoryStore
+from mailtrap.storage.postgres.url import DEFAULT_SCHEMA, DatabaseURL
 from mailtrap.storage.sqlite import SQLiteStore
 from mailtrap.storage.tagrules import TagRule
 
@@ -242,6 +244,8 @@ class ServeOptions:
     relay: RelayConfig | None = None
     auto_relay: AutoRules = field(default_factory=AutoRules)
     webhook: WebhookOptions | None = None
+    database_url: DatabaseURL | None = None  # PostgreSQL instead of `db`
+    database_schema: str = DEFAULT_SCHEMA
 
 
 def serve_options(settings: Settings, data_dir: Path) -> ServeOptions:
@@ -304,14 +308,37 @@ def serve_options(settings: Settings, data_dir: Path) -> ServeOptions:
             if settings.webhook_url
             else None
         ),
+        database_url=settings.database_url,
+        database_schema=settings.database_schema,
     )
 
 
 def open_store(
-    db: Path | None, *, max_messages: int, tag_rules: tuple[TagRule, ...] = ()
+    db: Path | None,
+    *,
+    max_messages: int,
+    tag_rules: tuple[TagRule, ...] = (),
+    database_url: DatabaseURL | None = None,
+    database_schema: str = DEFAULT_SCHEMA,
 ) -> MessageStore:
-    """A SQLite store at `db` (its directory made if missing), or one in memory for None;
-    either tags arriving mail by `tag_rules` (`mailtrap.storage.tagrules`)."""
+    """A PostgreSQL store in `database_schema` at `database_url` when one is given; else a
+    SQLite store at `db` (its directory made if missing), or one in memory for None. Each tags
+    arriving mail by `tag_rules` (`mailtrap.storage.tagrules`). Raises MailtrapError saying
+    what to install when PostgreSQL is asked for without the `postgres` extra."""
+    if database_url is not None:
+        try:
+            from mailtrap.storage.postgres.store import PostgresStore
+        except ImportError as exc:
+            raise MailtrapError(
+                f"--database-url needs the postgres extra ({exc.name} is missing); "
+                "pip install 'mailtrap-catcher[postgres]'"
+            ) from None
+        return PostgresStore(
+            database_url.secret,
+            schema=database_schema,
+            max_messages=max_messages,
+            tag_rules=tag_rules,
+        )
     if db is None:
         return MemoryStore(max_messages=max_messages, tag_rules=tag_rules)
     db.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # mail can hold secrets

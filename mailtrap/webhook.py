@@ -97,6 +97,9 @@ class Webhook:
             self._client = None
 
     def _from_store(self, event: StoreEvent) -> None:  # any thread: quick, never blocks
+        # Mail another instance sharing the store received is that instance's to announce.
+        if event.remote:
+            return
         if event.kind == "new" and event.summary is not None and self._batch is not None:
             self._batch.put(event.summary)
 

@@ -8,7 +8,9 @@ from typing import Any
 
 import httpx
 import oneshot
+import postgres
 import pytest
+import tools
 from chromium import launched
 from inprocess import InProcess
 from liveserver import LiveServer
@@ -60,23 +62,63 @@ IMPLEMENTATIONS: dict[str, Callable[..., MessageStore]] = {
     "memory": lambda tmp_path, **kw: MemoryStore(**kw),
     "sqlite": lambda tmp_path, **kw: SQLiteStore(tmp_path / "mail.db", **kw),
 }
+# Stores that need a server, which tests/storage's contract suites add to IMPLEMENTATIONS
+# (tests/storage/conftest.py): each is built by `store_factory` below.
+POSTGRES = "postgres"
+_STORAGE_TESTS = Path(__file__).parent / "storage"
 
 
-@pytest.fixture(params=sorted(IMPLEMENTATIONS))
-def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreFactory]:
-    """Builds stores of one implementation (each call a fresh one) and closes them after."""
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL database for this process (an xdist worker has its own): the one
+    `MAILTRAP_TEST_DATABASE_URL` names, else a throwaway cluster; skips (fails under CI) when
+    there is neither. Tests make schemas of their own in it (`postgres.new_schema`)."""
+    tools.python_package("psycopg")
+    with postgres.test_database() as url:
+        yield url
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`store_kind`, which implementation `store_factory` builds: each of IMPLEMENTATIONS,
+    and in tests/storage (the contract suites) PostgreSQL too. The rest of the suite (web,
+    plugin) stays on the stores that need no server, whose behaviour the contract makes the
+    same."""
+    if "store_kind" in metafunc.fixturenames:
+        kinds = sorted(IMPLEMENTATIONS)
+        if _STORAGE_TESTS in metafunc.definition.path.parents:
+            kinds = sorted([*kinds, POSTGRES])
+        metafunc.parametrize("store_kind", kinds)
+
+
+@pytest.fixture
+def store_factory(
+    request: pytest.FixtureRequest, store_kind: str, tmp_path: Path
+) -> Iterator[StoreFactory]:
+    """Builds stores of one implementation (each call a fresh one) and closes them after.
+    PostgreSQL stores each get a schema of their own, dropped after the test."""
     made: list[MessageStore] = []
+    schemas: list[str] = []
 
     def factory(**kwargs: Any) -> MessageStore:
         path = tmp_path / f"store{len(made)}"
         path.mkdir()
-        store = IMPLEMENTATIONS[request.param](path, **kwargs)
+        if store_kind == POSTGRES:
+            from mailtrap.storage.postgres import PostgresStore
+
+            schemas.append(postgres.new_schema())
+            store: MessageStore = PostgresStore(
+                request.getfixturevalue("postgres_url"), schema=schemas[-1], **kwargs
+            )
+        else:
+            store = IMPLEMENTATIONS[store_kind](path, **kwargs)
         made.append(store)
         return store
 
     yield factory
     for store in made:
         store.close()
+    for schema in schemas:
+        postgres.drop_schema(request.getfixturevalue("postgres_url"), schema)
 
 
 @pytest.fixture

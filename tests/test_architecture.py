@@ -40,6 +40,23 @@ def test_importing_the_whole_core_loads_no_web_stack() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_the_postgres_driver_is_imported_only_with_a_postgres_store() -> None:
+    """psycopg comes with the optional `postgres` extra: mailtrap, its CLI and options, the
+    other stores and the pytest plugin must work (and start fast) without it."""
+    script = (
+        "import sys, mailtrap, mailtrap.cli, mailtrap.options, mailtrap.storage\n"
+        "import mailtrap.storage.postgres, mailtrap.storage.postgres.url\n"
+        "import mailtrap.pytest_plugin.plugin\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('psycopg', 'psycopg_pool')))\n"
+        "mailtrap.PostgresStore\n"
+        "print('psycopg' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.splitlines() == ["[]", "True"]
+
+
 def test_public_api_is_declared_once() -> None:
     assert len(set(mailtrap.__all__)) == len(mailtrap.__all__)  # ruff (RUF022) keeps it sorted
     for name in mailtrap.__all__:

@@ -59,6 +59,7 @@ def test_wheel_holds_one_mailtrap_package_with_web_and_plugin_inside(wheel: Path
         "mailtrap/web/app.py",
         "mailtrap/pytest_plugin/__init__.py",
         "mailtrap/storage/schema/0001_initial.sql",
+        "mailtrap/storage/postgres/schema/0001_initial.sql",
         "mailtrap/web/templates/inbox.html",
         "mailtrap/web/templates/_icons.html",
         "mailtrap/web/static/app.css",

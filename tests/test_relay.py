@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import postgres
 import pytest
 from relaytarget import PASSWORD, USER, arrived, relay_to, target_server, without_trace
 
@@ -312,6 +313,36 @@ def test_auto_relay_matching_and_giving_up(
     assert "gave up relaying message" in caplog.text
     assert "554 5.7.1 go away" in caplog.text
     assert [m.envelope.rcpt_tos for m in arrived(target)] == [("z@relay.example",)]
+
+
+def test_auto_relay_on_a_shared_postgres_store_relays_only_its_own_instances_mail(
+    target: SMTPServer, certs: Certificates, postgres_url: str
+) -> None:
+    """Both instances hear of the new mail (StoreEvent.remote on the other); one relays it."""
+    from mailtrap import PostgresStore, StoreEvent
+
+    schema = postgres.new_schema()
+    a = PostgresStore(postgres_url, schema=schema, instance="a")
+    b = PostgresStore(postgres_url, schema=schema, instance="b")
+    heard: list[StoreEvent] = []
+    b.subscribe(heard.append)
+    config = relay_to(target, certs)
+    relays = [AutoRelay(s, config, AutoRules(all=True), backoff=0.01) for s in (a, b)]
+    for auto in relays:
+        auto.start()
+    try:
+        summary = a.add(MAIL, Envelope("app@example.com", ("bob@example.com",)))
+        wait_for(lambda: relays[0].stats.relayed == 1)
+        wait_for(lambda: [e.ids for e in list(heard)] == [(summary.id,)])
+        time.sleep(0.3)  # time enough for a second relay, were there one
+        assert relays[1].stats.relayed == relays[1].stats.failed == 0
+        assert len(arrived(target)) == 1
+    finally:
+        for auto in relays:
+            auto.stop()
+        a.close()
+        b.close()
+        postgres.drop_schema(postgres_url, schema)
 
 
 def test_a_full_queue_drops_instead_of_blocking_the_writer(silent: int) -> None:

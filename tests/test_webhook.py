@@ -7,6 +7,7 @@ import smtplib
 import socket
 import time
 
+import postgres
 import pytest
 import serving
 from hooksink import HookSink
@@ -49,6 +50,25 @@ def test_every_new_message_is_posted_with_its_summary() -> None:
     headers = {k.lower(): v for k, v in received[0].headers.items()}
     assert headers["content-type"] == "application/json"
     assert headers["user-agent"].startswith("mailtrap/")
+
+
+def test_instances_sharing_a_postgres_store_post_each_message_once(postgres_url: str) -> None:
+    """Both instances hear of the mail (live events), but only the one that received it posts."""
+    schema = postgres.new_schema()
+    shared = ("--database-url", postgres_url, "--database-schema", schema)
+    with HookSink() as sink:
+        a = serving.start(*shared, "--webhook-url", sink.url, "--webhook-limit", "0")
+        b = serving.start(*shared, "--webhook-url", sink.url, "--webhook-limit", "0")
+        try:
+            ids = send(a.smtp, 3) + send(b.smtp, 2)
+            received = sink.wait_for(5, timeout=30)
+            time.sleep(0.5)  # time enough for a second post of any of them
+            received = sink.wait_for(5, timeout=1)
+        finally:
+            a.stop()
+            b.stop()
+            postgres.drop_schema(postgres_url, schema)
+    assert sorted(r.body["ID"] for r in received) == sorted(ids)
 
 
 def test_requests_are_paced_to_the_limit() -> None:

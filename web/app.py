@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 
 from mailtrap._version import __version__
 from mailtrap.config import Settings
+from mailtrap.errors import StoreUnavailable
 from mailtrap.message.search import QueryError
 from mailtrap.metrics import Metrics
 from mailtrap.options import WebOptions, web_options
@@ -129,6 +130,11 @@ def create_app(
 
     app.add_exception_handler(RequestValidationError, invalid_request)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, not_found)
+
+    @app.exception_handler(StoreUnavailable)
+    async def unavailable(_request: Request, exc: StoreUnavailable) -> JSONResponse:
+        # The store's database is down or restarting: say so, and when to try again.
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "5"})
 
     @app.exception_handler(QueryError)
     async def bad_query(_request: Request, exc: QueryError) -> JSONResponse:

@@ -39,7 +39,9 @@ def event_messages(event: StoreEvent) -> list[dict[str, Any]]:
         return [{"Type": "new", "Data": summary_out(event.summary).model_dump(mode="json")}]
     if event.kind == "delete" and event.all:
         return [{"Type": "truncate", "Data": None}]
-    if len(event.ids) > PRUNE_THRESHOLD:  # as Mailpit: one "reload" rather than a flood
+    if event.kind == "reset" or len(event.ids) > PRUNE_THRESHOLD:
+        # As Mailpit: one "reload" rather than a flood. A reset (changes by another instance
+        # sharing the store may have been missed) asks for the same reload.
         return [{"Type": "prune", "Data": None}]
     if event.kind == "delete":
         return [{"Type": "delete", "Data": {"ID": id}} for id in event.ids]
@@ -56,7 +58,8 @@ def event_messages(event: StoreEvent) -> list[dict[str, Any]]:
 @router.websocket("/api/events")
 async def events(websocket: WebSocket, hub: Hub, options: Options) -> None:
     """Every change as `{Type, Data}`: `new` (a summary), `update` ({ID, Read} or {ID, Tags}),
-    `delete` ({ID}), `prune` (no data: more than 200 changed or deleted at once, so reload),
+    `delete` ({ID}), `prune` (no data: more than 200 changed or deleted at once, or changes
+    made by another instance sharing the store may have been missed, so reload),
     `truncate` (all deleted) and `stats` ({Total, Unread, Version}) after each burst.
     Browsers from other origins are refused."""
     if not origin_allowed(websocket.headers, options.api_cors):

@@ -6,7 +6,6 @@ import os
 import resource
 import sys
 import time
-from datetime import UTC, datetime
 
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
@@ -32,7 +31,8 @@ def _rss_bytes() -> int:
 @router.get("/info", summary="Version, mailbox counts, database size and runtime statistics")
 def info(context: Context, store: Store, extras: Extras = False) -> InfoExtrasOut | InfoOut:
     """Mailpit's shape. `LatestVersion` is this version: mailtrap never calls home. With
-    `extras=1`, also `ServerTime`, the server's clock."""
+    `extras=1`, also `ServerTime`, the store's clock (the database's, for PostgreSQL), and
+    `Instance`, the name of this process among those sharing the store (null if none do)."""
     smtp = context.smtp_stats
     answer = InfoOut(
         Version=__version__,
@@ -53,7 +53,8 @@ def info(context: Context, store: Store, extras: Extras = False) -> InfoExtrasOu
         ),
     )
     if extras:
-        return InfoExtrasOut(**answer.model_dump(), ServerTime=datetime.now(UTC))
+        instance = store.describe().instance
+        return InfoExtrasOut(**answer.model_dump(), ServerTime=store.now(), Instance=instance)
     return answer
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from contextlib import AbstractAsyncContextManager
-from datetime import UTC, datetime
+from datetime import datetime
 
 import anyio.from_thread
 import anyio.to_thread
@@ -55,7 +55,7 @@ class StoreSource:
         return self.store.get(id)
 
     def server_time(self) -> datetime:
-        return datetime.now(UTC)
+        return self.store.now()
 
     def wait(
         self,

@@ -303,10 +303,12 @@ class InfoOut(_Out):
 
 
 class InfoExtrasOut(InfoOut):
-    """With mailtrap's addition (`extras=1`): `ServerTime`, the server's clock, which remote
-    test mailboxes use to mark "from now on"."""
+    """With mailtrap's additions (`extras=1`): `ServerTime`, the store's clock, which remote
+    test mailboxes use to mark "from now on", and `Instance`, which of the processes sharing
+    the store answered (null when it is not shared)."""
 
     ServerTime: datetime
+    Instance: str | None
 
 
 class SendOut(_Out):

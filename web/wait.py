@@ -1,7 +1,8 @@
 """A server-side wait: answer as soon as enough messages match a search, or 408.
 
 Test code and CI scripts otherwise poll in a loop (the usual Mailpit recipe), which is either
-slow or hammers the server. Here the request is held open and re-checked on every change.
+slow or hammers the server. Here the request is held open and re-checked on every change, and
+every couple of seconds.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from mailtrap.web.params import Extras
 router = APIRouter(prefix="/api/v1", tags=["messages"])
 
 MAX_WAIT = 300.0
+RECHECK = 2.0  # seconds
 
 
 @router.get(
@@ -54,9 +56,13 @@ async def wait(
         if page.total >= count:
             return await run_in_threadpool(partial(page_out, store, page, extras=extras))
         remaining = deadline - loop.time()
-        if remaining <= 0 or not await hub.changed(remaining, change):
+        if remaining <= 0:
             raise HTTPException(
                 408,
                 f"{page.total} of {count} wanted messages matched {query!r} "
                 f"within {timeout:g}s; send the mail first, or wait longer (max {MAX_WAIT:g}s)",
             )
+        # Woken by every change, and re-checked every RECHECK seconds regardless: a store
+        # shared with other instances hears of their changes by notification, and one lost
+        # (in a reconnect) must not leave the waiter asleep until its timeout.
+        await hub.changed(min(remaining, RECHECK), change)

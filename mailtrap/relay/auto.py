@@ -122,7 +122,8 @@ class AutoRelay:
             self._thread.join(timeout)
 
     def _noted(self, event: StoreEvent) -> None:  # the store's writer thread: be quick
-        if event.kind != "new" or event.summary is None:
+        # Another instance sharing the store relays the mail it received itself.
+        if event.kind != "new" or event.summary is None or event.remote:
             return
         try:
             self._queue.put_nowait(event.summary.id)

@@ -24,6 +24,7 @@ from aiosmtpd.smtp import Envelope as SMTPEnvelope
 
 from mailtrap._bridge import Completions
 from mailtrap._version import __version__
+from mailtrap.errors import StoreUnavailable
 from mailtrap.message.models import Envelope, MessageSummary
 from mailtrap.smtp.chaos import Chaos, Stage
 from mailtrap.smtp.stats import SMTPStats
@@ -202,6 +203,12 @@ class DeliveryHandler:
             # still be recorded (on the store's thread: list.append is atomic).
             stored.add_done_callback(self._failed_unheard)
             raise
+        except StoreUnavailable as exc:
+            # The store's database is down or restarting: no fault of this server's, and it
+            # recovers by itself. The client keeps the message and retries.
+            log.warning("could not store a message from %s: %s", meta.peer, exc)
+            self.refused("store", "451")
+            return "451 4.3.0 mailtrap's database is unavailable; try again later"
         except Exception as exc:
             log.exception("could not store a message from %s", meta.peer)
             self.refused("store", "451")

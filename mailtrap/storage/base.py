@@ -20,6 +20,7 @@ Contract (checked by tests/storage/test_contract.py against every implementation
   are announced like any other deletion.
 - `set_tags`, `rename_tag` and `delete_tag` announce each change as `update` events, one per
   distinct new set of tags.
+- `now()` is the clock `created` is read from.
 - `describe()` says what the store is and where its mail lives, for people and /api/v1/info.
 - `subscribe(callback)` calls `callback(event)` after each committed change, on the thread that
   made it, in commit order. Callbacks must be quick and must not call back into the store's
@@ -34,6 +35,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
@@ -89,10 +91,16 @@ class StoreEvent:
     `all` is true for a delete of everything (then `ids` is empty and `count` says how many
     messages there were). `pruned` is true for the store's own delete of the oldest messages
     beyond `max_messages`. An `update` sets `read` (the new read state of every id) or `tags`
-    (the new tags of every id).
+    (the new tags of every id). `reset` (only from a store shared with other processes, after
+    it lost touch with them) says changes may have been missed: whoever keeps a view of the
+    store reloads it.
+
+    `remote` is true for a change another process sharing the store made (a PostgreSQL store
+    hears of those too): shown like any other, but not acted on twice (the automatic relay
+    sends only the mail this process received).
     """
 
-    kind: Literal["new", "update", "delete"]
+    kind: Literal["new", "update", "delete", "reset"]
     ids: tuple[str, ...] = ()
     summary: MessageSummary | None = None
     read: bool | None = None
@@ -100,6 +108,7 @@ class StoreEvent:
     all: bool = False
     count: int = 0
     pruned: bool = False
+    remote: bool = False
 
 
 Subscriber = Callable[[StoreEvent], None]
@@ -108,20 +117,27 @@ Subscriber = Callable[[StoreEvent], None]
 @dataclass(frozen=True, slots=True)
 class StoreDescription:
     """What `MessageStore.describe()` says: `kind` names the implementation (e.g. "SQLite",
-    "memory"), `path` the file the mail is kept in (None: the mail is lost on exit)."""
+    "memory"), `path` the file the mail is kept in, or `location` the server it is kept on (a
+    database URL without its password). Neither: the mail is lost on exit. `instance` names
+    this process among several sharing the store (None: the store is not shared)."""
 
     kind: str
     path: Path | None = None
+    location: str | None = None
+    instance: str | None = None
 
     @property
     def database(self) -> str:
-        """Where the mail is, as /api/v1/info's `Database` reports it: the path, or the kind."""
-        return self.kind if self.path is None else str(self.path)
+        """Where the mail is, as /api/v1/info's `Database` reports it: the path or location,
+        or the kind."""
+        if self.path is not None:
+            return str(self.path)
+        return self.kind if self.location is None else self.location
 
     def __str__(self) -> str:
-        if self.path is None:
+        if self.path is None and self.location is None:
             return f"{self.kind} (lost on exit)"
-        return f"{self.kind} at {self.path}"
+        return f"{self.kind} at {self.database}"
 
 
 @runtime_checkable
@@ -203,6 +219,12 @@ class MessageStore(Protocol):
 
     def count(self, *, unread: bool = False) -> int:
         """How many messages are stored (only unread ones with `unread=True`)."""
+        ...
+
+    def now(self) -> datetime:
+        """The store's clock (aware, UTC): the `created` a message arriving now gets. Clients
+        marking "from now on" (`after:`) ask for it, since a store shared by several processes
+        keeps one clock whatever theirs say."""
         ...
 
     def mark_read(self, ids: Iterable[str], read: bool = True) -> int:

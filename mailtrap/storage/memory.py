@@ -228,6 +228,9 @@ class MemoryStore:
         for event in tag_events(changes):
             self._subscribers.emit(event)
 
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
     def describe(self) -> StoreDescription:
         return StoreDescription("memory")
 

@@ -16,6 +16,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -339,6 +340,9 @@ class SQLiteStore:
 
     def delete_tag(self, tag: str) -> int:
         return int(self._write(partial(_sqltags.delete_tag, key=tag_key(tag), tag=tag)))
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
 
     def describe(self) -> StoreDescription:
         return StoreDescription("SQLite", self.path)

@@ -361,7 +361,11 @@ def test_describe_names_the_kind_and_where_the_mail_is(store: MessageStore) -> N
     description = store.describe()
     assert isinstance(description, StoreDescription)
     assert description.kind
-    if description.path is None:  # the mail lives only as long as the process
+    if description.location is not None:  # on a server: where, without a password
+        assert description.path is None
+        assert description.database == description.location
+        assert str(description) == f"{description.kind} at {description.location}"
+    elif description.path is None:  # the mail lives only as long as the process
         assert description.database == description.kind
         assert str(description) == f"{description.kind} (lost on exit)"
     else:  # the file the mail is in, which a restart opens again
@@ -370,6 +374,16 @@ def test_describe_names_the_kind_and_where_the_mail_is(store: MessageStore) -> N
         assert str(description) == f"{description.kind} at {description.path}"
     deliver(store)
     assert store.describe() == description  # what a store is does not change with its mail
+
+
+def test_now_is_the_clock_created_is_read_from(store: MessageStore) -> None:
+    before = store.now()
+    summary = deliver(store)
+    after = store.now()
+    assert before.tzinfo is not None
+    assert before <= summary.created <= after
+    # One clock for every process sharing the store: this machine's agrees within reason.
+    assert abs((after - datetime.now(UTC)).total_seconds()) < 5
 
 
 def test_each_store_describes_itself(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ import pytest
 __all__ = [
     "SMTP_SOURCE_LIBS",
     "mailpit_api",
+    "missing",
     "npm_package",
     "python_package",
     "require_tool",
@@ -34,7 +35,7 @@ def require_tool(name: str, how: str, search: str | None = None) -> str:
     skip (fail under CI) saying `how` to install it."""
     path = shutil.which(name, path=search)
     if path is None:
-        _missing(f"{name} is not installed; {how}")
+        missing(f"{name} is not installed; {how}")
     return path  # type: ignore[return-value]
 
 
@@ -45,7 +46,7 @@ def smtp_source() -> str:
     if found is None and unpacked.exists():
         found = str(unpacked)
     if found is None:
-        _missing(
+        missing(
             "smtp-source is not available; run .ci/install-smtp-source (it unpacks Debian's "
             "postfix package into ~/.cache/mailtrap-bench without installing the service)"
         )
@@ -61,7 +62,7 @@ def npm_package(name: str) -> Path:
     )
     package = cache / "node_modules" / name
     if not (package / "package.json").exists():
-        _missing(f"the {name} npm package is not installed; run .ci/install-npm-packages")
+        missing(f"the {name} npm package is not installed; run .ci/install-npm-packages")
     return package
 
 
@@ -78,10 +79,11 @@ def axe_core() -> Path:
 def python_package(name: str) -> None:
     """Import-check `name`, a package of pyproject's `test` group that a test drives."""
     if importlib.util.find_spec(name) is None:
-        _missing(f"{name} is not installed; run pip install -e . --group test")
+        missing(f"{name} is not installed; run pip install -e . --group test")
 
 
-def _missing(message: str) -> None:
+def missing(message: str) -> None:
+    """Skip the calling test saying `message`, or fail it under CI, which installs everything."""
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)

@@ -267,7 +267,8 @@ def test_extras_add_mailtraps_fields_only_when_asked(live: Live, full: str) -> N
     assert_shape({**message, "Inline": [ATTACHMENT]}, {**MESSAGE, "Inline": None, **extras})
     assert "hidden@example.com" in message["Envelope"]["RcptTo"]
     info = http.get("/api/v1/info", params={"extras": 1}).json()
-    assert_shape(info, {**INFO, "ServerTime": None})
+    assert_shape(info, {**INFO, "ServerTime": None, "Instance": None})
+    assert info["Instance"] is None  # a store of this process alone
 
 
 @pytest.fixture

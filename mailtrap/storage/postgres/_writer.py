@@ -1,0 +1,231 @@
+"""The single writer thread behind `PostgresStore`: group commit, as the SQLite store has.
+
+Whatever is queued while a commit runs becomes the next batch, in one transaction: 20
+concurrent senders cost one COMMIT, not 20. Consecutive operations sharing an `apply_many`
+(message inserts) run together in a savepoint; if that fails, each runs in a savepoint of its
+own, so one failing operation fails only its own future. The store's upkeep (pruning) runs
+last in the transaction; events are emitted and futures resolved only after the COMMIT, so
+the SMTP `250` means the mail is durable.
+
+The connection is opened on first use and again after it breaks (the server restarted, an
+administrator ended the session): a batch on a broken connection fails, the next one
+reconnects.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+import psycopg
+
+from mailtrap.errors import StoreClosed, StoreUnavailable
+from mailtrap.storage.base import StoreEvent
+
+log = logging.getLogger("mailtrap.storage")
+
+MAX_BATCH = 512
+
+Conn = psycopg.Connection[tuple[Any, ...]]
+Outcome = tuple[Any, list[StoreEvent]]
+Apply = Callable[[Conn], Outcome]
+ApplyMany = Callable[[Conn, list["Operation"]], list[Outcome]]
+
+
+class Operation:
+    """A write: `apply(conn)`, optionally `apply_many(conn, ops)` for consecutive operations
+    sharing it, and `data` for the latter to read. `prepare(op)`, if given, runs on the writer
+    thread before the batch (the store parses arriving mail there); if it raises, only this
+    operation fails."""
+
+    __slots__ = ("apply", "apply_many", "data", "future", "prepare")
+
+    def __init__(
+        self,
+        apply: Apply,
+        *,
+        apply_many: ApplyMany | None = None,
+        data: Any = None,
+        prepare: Callable[[Operation], None] | None = None,
+    ) -> None:
+        self.apply = apply
+        self.apply_many = apply_many
+        self.data = data
+        self.prepare = prepare
+        self.future: Future[Any] = Future()
+
+
+class Writer:
+    """Runs operations in batches on a daemon thread named `name`, on connections from
+    `connect()` to the database `where` (named in errors). `before_commit(conn)` runs at the
+    end of each batch's transaction and returns extra events; `announce(conn, events)` then
+    runs in the same transaction with all of the batch's events (the store NOTIFYs other
+    instances there); `emit` publishes every event once the batch has committed."""
+
+    def __init__(
+        self,
+        connect: Callable[[], Conn],
+        *,
+        name: str,
+        where: str,
+        before_commit: Callable[[Conn], list[StoreEvent]],
+        emit: Callable[[StoreEvent], None],
+        announce: Callable[[Conn, list[StoreEvent]], None],
+    ) -> None:
+        self._connect = connect
+        self._where = where
+        self._announce = announce
+        self._conn: Conn | None = None
+        self._before_commit = before_commit
+        self._emit = emit
+        self._queue: queue.SimpleQueue[Operation | None] = queue.SimpleQueue()
+        self._closed = False
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, op: Operation) -> Future[Any]:
+        with self._lock:  # no operation may slip in behind the stop marker
+            if self._closed:
+                raise StoreClosed("this PostgresStore is closed; open a new one")
+            self._queue.put(op)
+        return op.future
+
+    def close(self) -> None:
+        """Finish every queued operation, stop the thread, close the connection. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue.put(None)
+        self._thread.join()
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            batch: list[Operation] = []
+            item = self._queue.get()
+            while True:
+                if item is None:
+                    stopping = True
+                else:
+                    batch.append(item)
+                if len(batch) >= MAX_BATCH:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            if batch:
+                self._run_batch(batch)
+
+    def _connection(self) -> Conn:
+        if self._conn is not None and self._conn.broken:
+            self._conn.close()
+            self._conn = None
+        if self._conn is None:
+            self._conn = self._connect()
+        return self._conn
+
+    def _run_batch(self, batch: list[Operation]) -> None:
+        live = [op for op in batch if op.future.set_running_or_notify_cancel() and _prepared(op)]
+        if not live:
+            return
+        for attempt in range(2):
+            done: list[tuple[Operation, Outcome]] = []
+            try:
+                conn = self._connection()
+                with conn.transaction():
+                    i = 0
+                    while i < len(live):
+                        j = i + 1
+                        many = live[i].apply_many
+                        while many is not None and j < len(live) and live[j].apply_many is many:
+                            j += 1
+                        self._apply(conn, live[i:j], done)
+                        i = j
+                    extra = self._before_commit(conn) if done else []
+                    self._announce(conn, [e for _, (_, events) in done for e in events] + extra)
+                break
+            except psycopg.OperationalError as exc:
+                # A connection left from before a server restart fails on first use: nothing
+                # was written, so the batch runs once more on a new one.
+                if attempt == 0 and self._conn is not None and self._conn.broken:
+                    continue
+                log.warning("PostgreSQL write batch of %d operations failed: %s", len(live), exc)
+                self._fail(live, unavailable(self._where, exc))
+                return
+            except Exception as exc:
+                log.exception("PostgreSQL write batch of %d operations failed", len(live))
+                self._fail(live, exc)
+                return
+        # Subscribers hear of a change before its writer does, as in the SQLite store.
+        for _, (_, events) in done:
+            for event in events:
+                self._emit(event)
+        for event in extra:
+            self._emit(event)
+        for op, (result, _) in done:
+            op.future.set_result(result)
+
+    @staticmethod
+    def _fail(live: list[Operation], exc: BaseException) -> None:
+        for op in live:
+            if not op.future.done():
+                op.future.set_exception(exc)
+
+    @staticmethod
+    def _apply(conn: Conn, run: list[Operation], done: list[tuple[Operation, Outcome]]) -> None:
+        """Apply a run of operations; if it fails as a whole, retry each one on its own so
+        that only the failing one fails."""
+        many = run[0].apply_many
+        if many is not None and len(run) > 1:
+            try:
+                with conn.transaction():
+                    outcomes = many(conn, run)
+            except psycopg.OperationalError:
+                raise  # the connection is gone: nothing can be retried on it
+            except Exception:
+                log.debug("a run of %d writes failed; retrying each alone", len(run))
+            else:
+                done.extend(zip(run, outcomes, strict=True))
+                return
+        for op in run:
+            try:
+                with conn.transaction():
+                    outcome = op.apply(conn)
+            except psycopg.OperationalError:
+                raise
+            except Exception as exc:
+                op.future.set_exception(exc)
+            else:
+                done.append((op, outcome))
+
+
+def unavailable(where: str, exc: Exception) -> StoreUnavailable:
+    """The error for a database that cannot be reached, naming it (without a password)."""
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return StoreUnavailable(
+        f"the PostgreSQL database at {where} cannot be reached ({reason}); mailtrap reconnects "
+        "by itself: retry shortly"
+    )
+
+
+def _prepared(op: Operation) -> bool:
+    """Run `op.prepare`; False (and the operation failed) if it raised."""
+    if op.prepare is None:
+        return True
+    try:
+        op.prepare(op)
+    except Exception as exc:
+        log.exception("preparing a write failed")
+        op.future.set_exception(exc)
+        return False
+    return True

@@ -1,0 +1,327 @@
+"""What only the PostgreSQL store does: schema migrations, instances sharing one schema, and a
+database URL that never shows its password. (The MessageStore contract runs against it in
+test_contract.py and the search suites, through conftest's `store_kind`.)"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import psycopg
+import pytest
+from mailfactory import build_mail, deliver, envelope_for
+from postgres import drop_schema, new_schema
+from psycopg import sql
+
+from mailtrap import MailtrapError, StoreEvent
+from mailtrap.storage.postgres import PostgresStore
+from mailtrap.storage.postgres._migrate import migrations
+from mailtrap.storage.postgres._notify import channel_name, payloads
+from mailtrap.storage.postgres._search import ALL_TEXT
+from mailtrap.storage.postgres.url import redact
+
+SECRET = "s3cret-Pa55"
+
+
+@pytest.fixture
+def schema(postgres_url: str) -> Iterator[str]:
+    name = new_schema()
+    yield name
+    drop_schema(postgres_url, name)
+
+
+def _with_password(url: str) -> str:
+    # The test cluster trusts local connections: the password is sent and ignored.
+    return url.replace("postgresql://postgres@", f"postgresql://postgres:{SECRET}@", 1)
+
+
+def test_a_schema_newer_than_this_mailtrap_is_refused_naming_both_versions(
+    postgres_url: str, schema: str
+) -> None:
+    PostgresStore(postgres_url, schema=schema).close()
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("UPDATE {}.schema_version SET version = 999").format(sql.Identifier(schema))
+        )
+    newest = migrations()[-1][0]
+    with pytest.raises(
+        MailtrapError, match=rf"version 999, newer than this mailtrap knows \({newest}\)"
+    ):
+        PostgresStore(postgres_url, schema=schema)
+
+
+def test_instances_starting_together_migrate_an_empty_schema_once(
+    postgres_url: str, schema: str
+) -> None:
+    barrier = threading.Barrier(4)
+    stores: list[PostgresStore] = []
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        barrier.wait(timeout=30)
+        try:
+            stores.append(PostgresStore(postgres_url, schema=schema))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    try:
+        assert not errors
+        assert len(stores) == 4
+        with psycopg.connect(postgres_url) as conn:
+            rows = conn.execute(
+                sql.SQL("SELECT version FROM {}.schema_version").format(sql.Identifier(schema))
+            ).fetchall()
+        assert rows == [(migrations()[-1][0],)]
+        summary = deliver(stores[0])
+        assert [s.get(summary.id).id for s in stores] == [summary.id] * 4
+    finally:
+        for store in stores:
+            store.close()
+
+
+def test_two_instances_share_one_inbox(postgres_url: str, schema: str) -> None:
+    a = PostgresStore(postgres_url, schema=schema, instance="a")
+    b = PostgresStore(postgres_url, schema=schema, instance="b")
+    try:
+        first = deliver(a, subject="from A", headers={"X-Tags": "alpha"})
+        second = deliver(b, subject="from B")
+        for store in (a, b):
+            assert [m.id for m in store.list().messages] == [second.id, first.id]
+            assert store.count() == 2
+            assert store.ids("subject:from") == [second.id, first.id]
+        assert b.mark_read([first.id]) == 1
+        assert a.count(unread=True) == 1
+        assert a.set_tags([second.id], ["beta"]) == 1
+        assert b.tags() == {"alpha": 1, "beta": 1}
+        assert b.search("tag:beta").messages[0].id == second.id
+        assert a.delete([second.id]) == 1
+        assert b.count() == 1
+        assert b.count(unread=True) == 0
+        # Each instance keeps its counts in a row of its own, and the sums are the inbox's.
+        with psycopg.connect(postgres_url) as conn:
+            rows = conn.execute(
+                sql.SQL("SELECT writer FROM {}.counters ORDER BY writer").format(
+                    sql.Identifier(schema)
+                )
+            ).fetchall()
+        assert rows == [("a",), ("b",)]
+    finally:
+        a.close()
+        b.close()
+
+
+def test_retention_with_two_writers_never_over_prunes_and_announces_each_deletion_once(
+    postgres_url: str, schema: str
+) -> None:
+    stores = [
+        PostgresStore(postgres_url, schema=schema, max_messages=5, instance=name)
+        for name in ("a", "b")
+    ]
+    heard: list[list[StoreEvent]] = [[], []]
+    for store, events in zip(stores, heard, strict=True):
+        store.subscribe(events.append)  # each store calls its subscribers on one thread
+    added: list[str] = []
+
+    def send(store: PostgresStore) -> None:
+        for _ in range(15):
+            added.append(deliver(store).id)
+
+    def deleted(events: list[StoreEvent]) -> list[str]:
+        return [id for e in list(events) if e.kind == "delete" for id in e.ids]
+
+    threads = [threading.Thread(target=send, args=(s,)) for s in stores]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert len(added) == 30
+        assert stores[0].count() == stores[1].count() == 5
+        # Each instance hears every deletion, its own and the other's, exactly once.
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(len(deleted(e)) < 25 for e in heard):
+            time.sleep(0.02)
+        for events in heard:
+            gone = deleted(events)
+            assert len(gone) == len(set(gone)) == 25
+            assert set(gone) == set(deleted(heard[0]))
+            # (A message the other instance pruned before this one loaded it is not "new".)
+            assert {e.ids[0] for e in events if e.kind == "new"} <= set(added)
+        kept = set(added) - set(deleted(heard[0]))
+        assert {m.id for m in stores[1].list().messages} == kept
+    finally:
+        for store in stores:
+            store.close()
+
+
+def _until(condition: Callable[[], bool], seconds: float = 5) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def test_a_listener_cut_off_says_reset_then_hears_the_other_instance_again(
+    postgres_url: str, schema: str
+) -> None:
+    # Instance names of this test's own: a shared test database may hold other tests' "b".
+    a = PostgresStore(postgres_url, schema=schema, instance=f"a-{schema}")
+    b = PostgresStore(postgres_url, schema=schema, instance=f"b-{schema}")
+    events: list[StoreEvent] = []
+    b.subscribe(events.append)
+
+    def heard(id: str) -> bool:
+        return any(e.kind == "new" and e.ids == (id,) for e in list(events))
+
+    try:
+        first = deliver(a)
+        assert _until(lambda: heard(first.id))
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            (ended,) = conn.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE application_name = %s",
+                (f"mailtrap listener b-{schema}",),
+            ).fetchone() or (0,)
+        assert ended == 1
+        assert _until(lambda: any(e.kind == "reset" for e in list(events)))
+        second = deliver(a)
+        assert _until(lambda: heard(second.id))
+        assert [e.kind for e in events] == ["new", "reset", "new"]
+        assert all(e.remote for e in events)  # all made (or missed) by the other instance
+        own = deliver(b)
+        assert [(e.kind, e.ids, e.remote) for e in events[3:]] == [("new", (own.id,), False)]
+    finally:
+        a.close()
+        b.close()
+
+
+def test_mail_with_nul_characters_is_stored_exactly_and_found(
+    postgres_url: str, schema: str
+) -> None:
+    raw = build_mail(subject="nul\x00here", text="body with a \x00 in it and a needle")
+    store = PostgresStore(postgres_url, schema=schema)
+    try:
+        summary = store.add(raw, envelope_for(raw))
+        assert store.get_raw(summary.id) == raw
+        assert store.get(summary.id).subject == summary.subject
+        assert store.ids("needle") == [summary.id]
+        assert store.ids("tag:a\x00b") == []
+        assert store.list().messages[0] == summary
+    finally:
+        store.close()
+
+
+def test_the_password_is_never_shown(postgres_url: str, schema: str) -> None:
+    store = PostgresStore(_with_password(postgres_url), schema=schema)
+    try:
+        description = store.describe()
+        for shown in (repr(store), str(description), description.database):
+            assert SECRET not in shown
+            assert "postgresql://postgres@" in shown
+        assert f"(schema {schema})" in str(description)
+    finally:
+        store.close()
+
+
+def test_an_unreachable_database_is_an_error_naming_it_without_the_password(
+    tmp_path: object,
+) -> None:
+    url = f"postgresql://someone:{SECRET}@/mail?host={tmp_path}"
+    with pytest.raises(MailtrapError) as caught:
+        PostgresStore(url)
+    message = str(caught.value)
+    assert SECRET not in message
+    assert f"postgresql://someone@/mail?host={tmp_path}" in message
+    assert "--database-url" in message
+
+
+def test_a_bad_schema_name_is_refused_naming_it() -> None:
+    with pytest.raises(ValueError, match="'Bad-Name'"):
+        PostgresStore("postgresql:///unused", schema="Bad-Name")
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://u:pw@db:5432/mail", "postgresql://u@db:5432/mail"),
+        (
+            "postgres://u@db/mail?password=pw&sslmode=require",
+            "postgres://u@db/mail?sslmode=require",
+        ),
+        ("postgresql://db/mail", "postgresql://db/mail"),
+        ("host=db user=u password='p w\\'x' dbname=mail", "host=db user=u dbname=mail"),
+        ("host=db password=pw", "host=db"),
+    ],
+)
+def test_redact_takes_out_the_password_in_either_form(url: str, shown: str) -> None:
+    assert redact(url) == shown
+
+
+def test_a_huge_body_of_distinct_words_and_a_very_long_word_is_stored_and_found(
+    postgres_url: str, schema: str
+) -> None:
+    """Limits a word index would hit (tsvector sizes, btree entries over 2,700 bytes): a body
+    of 150,000 distinct words (over 600 KiB) and one word of 3,000 characters."""
+    words = [f"w{i:x}" for i in range(150_000)]
+    long_word = "q" * 3_000
+    text = " ".join([long_word, *words])
+    assert len(text) > 600 * 1024
+    raw = build_mail(subject="limits", text=text)
+    store = PostgresStore(postgres_url, schema=schema)
+    try:
+        summary = store.add(raw, envelope_for(raw))
+        assert store.get_raw(summary.id) == raw
+        assert store.ids(long_word) == [summary.id]
+        assert store.ids("wc350") == [summary.id]
+        # As in every store, body text beyond searchtext.MAX_INDEXED_BODY is kept, not indexed.
+        assert store.ids(words[-1]) == []
+    finally:
+        store.close()
+
+
+def test_free_text_has_a_trigram_index_over_the_same_expression_search_uses(
+    postgres_url: str, schema: str
+) -> None:
+    """The index serves search only if its expression is the query's, column for column."""
+    PostgresStore(postgres_url, schema=schema).close()
+    with psycopg.connect(postgres_url) as conn:
+        row = conn.execute(
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = %s AND indexname = 'search_text'",
+            (schema,),
+        ).fetchone()
+    assert row is not None, "pg_trgm (Debian's postgresql package has it) gave no index"
+    assert "gin_trgm_ops" in row[0]
+    columns = [c.strip().removeprefix("s.") for c in ALL_TEXT.split("||")]
+    indexed = row[0].split("USING gin", 1)[1].rsplit("gin_trgm_ops", 1)[0]
+    assert re.findall(r"\w+", indexed) == columns
+
+
+def test_events_are_split_into_notifications_under_postgresqls_limit() -> None:
+    """PostgreSQL refuses a NOTIFY payload of 8,000 bytes or more: a delete of 5,000 ids is
+    split, in order, and every payload is distinct (identical ones would be folded)."""
+    ids = tuple(new_schema() + "xxxxxxxxxx" for _ in range(5_000))
+    events = [StoreEvent("update", ids[:3], tags=("a",)), StoreEvent("delete", ids)]
+    sent = payloads("me", events)
+    assert len(sent) > 1
+    assert all(len(p.encode()) < 8_000 for p in sent)
+    assert len(set(sent)) == len(sent)
+    items = [item for p in sent for item in json.loads(p)["e"]]
+    assert items[0] == ["update", list(ids[:3]), None, ["a"], False]
+    assert [id for kind, part, *_ in items[1:] if kind == "delete" for id in part] == list(ids)
+
+
+def test_a_long_schema_name_still_has_a_channel_postgresql_takes() -> None:
+    long = "s" * 63
+    assert len(channel_name(long)) <= 63
+    assert channel_name(long) != channel_name("s" * 62 + "t")
+    assert channel_name("inbox") == "mailtrap.inbox"
