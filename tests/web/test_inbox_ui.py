@@ -31,6 +31,9 @@ def test_delete_all_on_a_search_deletes_only_its_matches(browser: Any) -> None:
         expect(app.page.locator("#messages li")).to_have_count(3)
         app.confirm = True
         app.page.get_by_role("button", name="Delete all").click()
+        # The empty-search line is in the page from the start, hidden: wait for it to show.
+        expect(app.page.locator("#messages li")).to_have_count(0)
+        expect(app.page.locator("#empty")).to_be_visible()
         expect(app.page.locator("#empty")).to_have_text("No message matches this search.")
         assert app.dialogs == ["Delete the 3 messages matching tag:newsletter?"]
         assert sorted(m.subject for m in app.store.list().messages) == ["Keep 1", "Keep 2"]
