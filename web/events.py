@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from typing import Any
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, WebSocket
 
 from mailtrap._version import __version__
 from mailtrap.storage.base import MessageStore, StoreEvent
 from mailtrap.web.deps import Hub, Options
-from mailtrap.web.origin import origin_allowed
+from mailtrap.web.eventsocket import follow
 from mailtrap.web.schemas import summary_out
 
 router = APIRouter(tags=["events"])
@@ -62,33 +60,18 @@ async def events(websocket: WebSocket, hub: Hub, options: Options) -> None:
     made by another instance sharing the store may have been missed, so reload),
     `truncate` (all deleted) and `stats` ({Total, Unread, Version}) after each burst.
     Browsers from other origins are refused."""
-    if not origin_allowed(websocket.headers, options.api_cors):
-        await websocket.close(code=1008, reason="cross-origin WebSocket refused")
-        return
     store = hub.store
-    await websocket.accept()
-    async with hub.listen() as queue:
-        # Clients send nothing, but reading is how a close (theirs, or uvicorn's at shutdown)
-        # is noticed while no event is due.
-        reader = asyncio.create_task(_until_closed(websocket, queue))
-        try:
+
+    async def send(event: StoreEvent, burst_ended: bool) -> None:
+        for message in event_messages(event):
+            await websocket.send_json(message)
+        if burst_ended:  # one stats message per burst, not per event
             await websocket.send_json(stats_event(store))
-            while (event := await queue.get()) is not None:
-                for message in event_messages(event):
-                    await websocket.send_json(message)
-                if queue.empty():  # one stats message per burst, not per event
-                    await websocket.send_json(stats_event(store))
-        except (WebSocketDisconnect, RuntimeError, OSError):  # closed while sending
-            return
-        finally:
-            reader.cancel()
-    with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):  # client already gone
-        await websocket.close()
 
-
-async def _until_closed(websocket: WebSocket, queue: asyncio.Queue[StoreEvent | None]) -> None:
-    try:
-        while (await websocket.receive())["type"] != "websocket.disconnect":
-            pass
-    finally:
-        queue.put_nowait(None)
+    await follow(
+        websocket,
+        hub,
+        options.api_cors,
+        send,
+        greet=lambda: websocket.send_json(stats_event(store)),
+    )

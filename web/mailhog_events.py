@@ -12,21 +12,20 @@ on a worker thread, never on the event loop.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, WebSocket
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from mailtrap.errors import MessageNotFound
 from mailtrap.storage.base import StoreEvent
 from mailtrap.web.deps import Hub, Options
+from mailtrap.web.eventsocket import follow
 from mailtrap.web.hub import EventHub
 from mailtrap.web.mailhog_shape import mailhog_json
-from mailtrap.web.origin import origin_allowed
 
 router = APIRouter(tags=["mailhog"])
 
@@ -79,28 +78,9 @@ async def events(hub: Hub) -> StreamingResponse:
 @router.websocket("/api/v2/websocket")
 async def websocket(websocket: WebSocket, hub: Hub, options: Options) -> None:
     """Each new message as one JSON text frame. Browsers from other origins are refused."""
-    if not origin_allowed(websocket.headers, options.api_cors):
-        await websocket.close(code=1008, reason="cross-origin WebSocket refused")
-        return
-    async with hub.listen() as queue:
-        await websocket.accept()  # once subscribed: no message after the handshake is missed
-        # Clients send nothing; reading is how a close is noticed while no mail arrives.
-        reader = asyncio.create_task(_until_closed(websocket, queue))
-        try:
-            while (event := await queue.get()) is not None:
-                if (message := await _shaped(hub, event)) is not None:
-                    await websocket.send_text(json.dumps(message, ensure_ascii=False))
-        except (WebSocketDisconnect, RuntimeError, OSError):  # closed while sending
-            return
-        finally:
-            reader.cancel()
-    with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):  # client already gone
-        await websocket.close()
 
+    async def send(event: StoreEvent, _burst_ended: bool) -> None:  # one frame a message
+        if (message := await _shaped(hub, event)) is not None:
+            await websocket.send_text(json.dumps(message, ensure_ascii=False))
 
-async def _until_closed(websocket: WebSocket, queue: asyncio.Queue[StoreEvent | None]) -> None:
-    try:
-        while (await websocket.receive())["type"] != "websocket.disconnect":
-            pass
-    finally:
-        queue.put_nowait(None)
+    await follow(websocket, hub, options.api_cors, send)
