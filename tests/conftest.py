@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -70,6 +71,12 @@ def pytest_configure(config: pytest.Config) -> None:
     """Coverage's fail_under (pyproject.toml) speaks for the whole suite, as README's command
     runs it. A run of chosen files, or with -m/-k, still reports what it covered, but is not
     failed for covering less."""
+    # httptools (uvicorn's HTTP parser) before any pytester inline run: one that imports it
+    # first drops it from sys.modules after, and the re-import makes new exception classes in
+    # its Python part while the C parser still raises the old ones, so uvicorn missed its
+    # HttpParserUpgrade and dropped every WebSocket handshake (tests/web/test_events.py after
+    # tests/plugin/test_plugin.py in one process).
+    importlib.import_module("httptools")
     cov: Any = config.pluginmanager.get_plugin("_cov")  # pytest-cov, when --cov is on
     whole = config.args_source is pytest.Config.ArgsSource.TESTPATHS
     if cov is not None and not (whole and not config.option.markexpr and not config.option.keyword):
