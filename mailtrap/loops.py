@@ -18,7 +18,15 @@ from types import ModuleType
 
 from mailtrap.errors import MailtrapError
 
-__all__ = ["LOOPS", "LoopUnavailable", "loop_name", "new_loop", "parse_loop", "uvloop_module"]
+__all__ = [
+    "LOOPS",
+    "LoopUnavailable",
+    "loop_factory",
+    "loop_name",
+    "new_loop",
+    "parse_loop",
+    "uvloop_module",
+]
 
 LOOPS: tuple[str, ...] = ("auto", "asyncio", "uvloop")
 
