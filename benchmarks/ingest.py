@@ -25,6 +25,8 @@ MAILTRAP_BENCH_CACHE moves ~/.cache/mailtrap-bench):
                    ~/.cache/mailtrap-bench/venv/bin/pip install maildump
   mailtrap         this interpreter's mailtrap, SQLite on disk, --max-messages 0
   mailtrap-memory  the same with --memory
+  mailtrap-asyncio mailtrap (SQLite) with --loop asyncio: asyncio's own loop beside `mailtrap`'s
+                   uvloop (its --loop auto, where uvloop is installed)
   mailtrap-hooks   mailtrap (SQLite) with --webhook-url to webhook_sink.py beside this file
                    (at the default --webhook-limit; MAILTRAP_WEBHOOK_LIMIT=0 for none) and
                    its /metrics scraped once a second during the load
@@ -78,6 +80,7 @@ TARGETS = [
     "maildump",
     "mailtrap",
     "mailtrap-memory",
+    "mailtrap-asyncio",
     "mailtrap-hooks",
 ]
 # How many messages each catcher's own API says it holds: (URL path, reader of the JSON).
@@ -86,6 +89,7 @@ COUNTS: dict[str, tuple[str, Callable[[Any], int]]] = {
     "maildump": ("/messages/", lambda doc: len(doc["messages"])),
     "mailtrap": ("/api/v1/messages?limit=1", lambda doc: doc["total"]),
     "mailtrap-memory": ("/api/v1/messages?limit=1", lambda doc: doc["total"]),
+    "mailtrap-asyncio": ("/api/v1/messages?limit=1", lambda doc: doc["total"]),
     "mailtrap-hooks": ("/api/v1/messages?limit=1", lambda doc: doc["total"]),
 }
 
@@ -129,6 +133,9 @@ def command(target: str, smtp: int, http: int, tmp: Path, hook: int = 0) -> list
         db = ["--db", str(tmp / "mail.db")]
         hooked = ["--webhook-url", f"http://127.0.0.1:{hook}/hook"]
         return [sys.executable, "-m", "mailtrap", "serve", *listen, *db, *hooked]
+    if target == "mailtrap-asyncio":
+        db = ["--db", str(tmp / "mail.db")]
+        return [sys.executable, "-m", "mailtrap", "serve", *listen, *db, "--loop", "asyncio"]
     if target == "mailtrap-memory":
         return [sys.executable, "-m", "mailtrap", "serve", *listen, "--memory"]
     if target == "aiosmtpd-sink":

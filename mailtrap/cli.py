@@ -23,6 +23,7 @@ if (_clash := problem()) is not None:
 from mailtrap._version import __version__
 from mailtrap.config import OPTIONS, Settings, default_db_path, default_of, parse_address
 from mailtrap.errors import MailtrapError
+from mailtrap.loops import loop_factory, loop_name
 from mailtrap.options import ServeOptions, open_store, serve_options
 from mailtrap.relay.auto import AutoRelay
 from mailtrap.smtp.server import PortInUse
@@ -163,6 +164,8 @@ def serve(settings: Settings, environ: Mapping[str, str], out: TextIO) -> int:
             lines.append(f"  TLS CA {certificates.ca} (trust it to verify the server)")
         if options.relay is not None:
             lines.append(f"  Relay  {options.relay.server} ({_relaying(options)})")
+        # Called on the running loop: says what --loop auto came to.
+        lines.append(f"  Loop   {loop_name(asyncio.get_running_loop())}")
         lines += [f"  Web    {url}", f"  Store  {store.describe()} (keeps {limit} messages)"]
         print("\n".join(lines), file=out, flush=True)
 
@@ -185,7 +188,8 @@ def serve(settings: Settings, environ: Mapping[str, str], out: TextIO) -> int:
         relay.start()
     try:
         stats = relay.stats if relay is not None else None
-        asyncio.run(run(store, options, announce=announce, relay_stats=stats))
+        with asyncio.Runner(loop_factory=loop_factory(options.loop)) as runner:
+            runner.run(run(store, options, announce=announce, relay_stats=stats))
     except PortInUse as exc:
         flag = "--smtps" if (exc.host, exc.port) == settings.smtps else "--smtp"
         fix = f"stop it or pass another port, e.g. {flag} 127.0.0.1:2525"

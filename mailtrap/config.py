@@ -78,6 +78,7 @@ class Settings:
     tag: tuple[TagRule, ...] = ()
     hostname: str = "localhost"
     log_level: str = "info"
+    loop: str = "auto"
     api_cors: tuple[str, ...] = ()
     allowed_hosts: tuple[str, ...] = ()
     allow_internal_http_requests: bool = False

@@ -24,6 +24,7 @@ from mailtrap.flags import (
     parse_spamd,
     parse_webroot,
 )
+from mailtrap.loops import parse_loop
 from mailtrap.option import Option
 from mailtrap.outbound_options import OUTBOUND_OPTIONS
 from mailtrap.storage.tagrules import parse_tag_rules
@@ -82,6 +83,13 @@ SERVE_OPTIONS: tuple[Option, ...] = (
     ),
     Option("hostname", "--hostname", "NAME", str, "name in the SMTP banner and Received field"),
     Option("log_level", "--log-level", "LEVEL", parse_level, "debug, info, warning or error"),
+    Option(
+        "loop",
+        "--loop",
+        "NAME",
+        parse_loop,
+        "event loop: auto (uvloop when installed, else asyncio), asyncio or uvloop",
+    ),
     Option(
         "api_cors",
         "--api-cors",

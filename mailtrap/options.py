@@ -77,6 +77,7 @@ class SMTPOptions:
     auth: Authenticator | None = None
     auth_allow_insecure: bool = False
     chaos: Chaos | None = None
+    loop: str = "auto"
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> SMTPOptions:
@@ -246,6 +247,7 @@ class ServeOptions:
     webhook: WebhookOptions | None = None
     database_url: DatabaseURL | None = None  # PostgreSQL instead of `db`
     database_schema: str = DEFAULT_SCHEMA
+    loop: str = "auto"  # mailtrap.loops.LOOPS
 
 
 def serve_options(settings: Settings, data_dir: Path) -> ServeOptions:
@@ -276,6 +278,7 @@ def serve_options(settings: Settings, data_dir: Path) -> ServeOptions:
         max_line_length=settings.smtp_max_line_length,
         auth_allow_insecure=settings.smtp_auth_allow_insecure,
         chaos=Chaos(settings.chaos, seed=settings.chaos_seed),  # one rule set for all listeners
+        loop=settings.loop,
     )
     mode = (
         "require-starttls"
@@ -310,6 +313,7 @@ def serve_options(settings: Settings, data_dir: Path) -> ServeOptions:
         ),
         database_url=settings.database_url,
         database_schema=settings.database_schema,
+        loop=settings.loop,
     )
 
 

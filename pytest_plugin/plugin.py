@@ -70,6 +70,11 @@ _INI = {
         "false",
         "offer AUTH without TLS (RFC 4954 forbids it; for apps that cannot do TLS)",
     ),
+    "mailtrap_loop": (
+        "MAILTRAP_PYTEST_LOOP",
+        "auto",
+        "the server's event loop: auto (uvloop when installed), asyncio or uvloop",
+    ),
     "mailtrap_url": ("MAILTRAP_PYTEST_URL", "", "a running mailtrap's URL: remote mode"),
     "mailtrap_smtp": ("MAILTRAP_PYTEST_SMTP", "", "remote mode: where apps send (HOST:PORT)"),
     "mailtrap_remote_scope": (
@@ -115,6 +120,7 @@ def mailtrap_server_options(pytestconfig: pytest.Config) -> dict[str, Any]:
     """Arguments for the session's SMTPServer, plus `store` ("memory" or a path), `tls` and
     `auth` (the ini settings). Override it to pass any other SMTPServer argument."""
     from mailtrap.flags import parse_bool
+    from mailtrap.loops import parse_loop
     from mailtrap.options import TLS_MODES
 
     port_text = _setting(pytestconfig, "mailtrap_port")
@@ -137,6 +143,10 @@ def mailtrap_server_options(pytestconfig: pytest.Config) -> dict[str, Any]:
         raise pytest.UsageError(
             f"mailtrap_auth_allow_insecure / MAILTRAP_PYTEST_AUTH_ALLOW_INSECURE: {exc}"
         ) from None
+    try:
+        loop = parse_loop(_setting(pytestconfig, "mailtrap_loop"))
+    except ValueError as exc:
+        raise pytest.UsageError(f"mailtrap_loop / MAILTRAP_PYTEST_LOOP: {exc}") from None
     return {
         "host": _setting(pytestconfig, "mailtrap_host"),
         "port": port,
@@ -144,6 +154,7 @@ def mailtrap_server_options(pytestconfig: pytest.Config) -> dict[str, Any]:
         "tls": tls,
         "auth": _setting(pytestconfig, "mailtrap_auth"),
         "auth_allow_insecure": insecure,
+        "loop": loop,
     }
 
 

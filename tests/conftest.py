@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,8 @@ from inprocess import InProcess
 from liveserver import LiveServer
 from mailfactory import build_mail, envelope_for
 
-from mailtrap import Envelope, MemoryStore, MessageStore, SQLiteStore
+from mailtrap import Envelope, MemoryStore, MessageStore, SQLiteStore, loops
+from mailtrap.loops import parse_loop
 from mailtrap.web import create_app
 
 MakeMail = Callable[..., bytes]
@@ -31,6 +34,25 @@ def browser() -> Iterator[Any]:
     to skip (or fail under CI) where there is none."""
     with launched() as chromium:
         yield chromium
+
+
+@pytest.fixture(scope="session", autouse=True)
+def event_loop_choice() -> Iterator[str]:
+    """The loop the servers tests start run on, from `MAILTRAP_TEST_LOOP`: unset or "auto"
+    changes nothing (uvloop where installed, as users get); "asyncio" makes uvloop look
+    missing, so `--loop auto` (SMTPServer's default, and `mailtrap serve`'s in subprocesses,
+    which get `MAILTRAP_LOOP=asyncio`) takes its fallback; "uvloop" insists, failing the
+    session when it is missing. CI runs the SMTP suites both ways (.ci/run)."""
+    choice = parse_loop(os.environ.get("MAILTRAP_TEST_LOOP", "auto"))
+    with pytest.MonkeyPatch.context() as patch:
+        if choice == "asyncio":
+            patch.setattr(loops, "uvloop_module", lambda: None)
+            patch.setenv("MAILTRAP_LOOP", "asyncio")
+        elif choice == "uvloop" and loops.uvloop_module() is None:
+            pytest.fail(
+                "MAILTRAP_TEST_LOOP=uvloop, but uvloop is not installed; pip install uvloop"
+            )
+        yield choice
 
 
 @pytest.fixture
@@ -49,6 +71,12 @@ def pytest_configure(config: pytest.Config) -> None:
     """Coverage's fail_under (pyproject.toml) speaks for the whole suite, as README's command
     runs it. A run of chosen files, or with -m/-k, still reports what it covered, but is not
     failed for covering less."""
+    # httptools (uvicorn's HTTP parser) before any pytester inline run: one that imports it
+    # first drops it from sys.modules after, and the re-import makes new exception classes in
+    # its Python part while the C parser still raises the old ones, so uvicorn missed its
+    # HttpParserUpgrade and dropped every WebSocket handshake (tests/web/test_events.py after
+    # tests/plugin/test_plugin.py in one process).
+    importlib.import_module("httptools")
     cov: Any = config.pluginmanager.get_plugin("_cov")  # pytest-cov, when --cov is on
     whole = config.args_source is pytest.Config.ArgsSource.TESTPATHS
     if cov is not None and not (whole and not config.option.markexpr and not config.option.keyword):

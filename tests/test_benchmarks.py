@@ -126,6 +126,14 @@ def test_ingest_runs_mailtrap_with_a_webhook_and_metrics_scraped() -> None:
     assert re.search(r"^mailtrap-hooks / aiosmtpd-sink: \d+\.\d\dx$", out, re.MULTILINE), out
 
 
+def test_ingest_runs_mailtrap_on_asyncio_beside_its_default_loop() -> None:
+    out = run_ingest("ingest.py", *TINY, "--target", "mailtrap", "--target", "mailtrap-asyncio")
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[2:5]}
+    assert rows["mailtrap"][3] == "50", out
+    assert rows["mailtrap-asyncio"][3] == "50", out  # every message stored on asyncio's loop
+    assert re.search(r"^mailtrap-asyncio / aiosmtpd-sink: \d+\.\d\dx$", out, re.MULTILINE), out
+
+
 def test_ingest_rounds_drives_the_real_ingest_script() -> None:
     out = run_ingest("ingest_rounds.py", "--rounds", "1", "--", *TINY, "--target", "mailtrap")
     assert out.splitlines()[1].split() == ["round", "aiosmtpd-sink", "mailtrap"]

@@ -101,12 +101,15 @@ class Guard:
         return await self.logins.allows(headers.get("authorization", ""))
 
     def _problem(self, scope: Scope, headers: Headers) -> str | None:
-        host = headers.get("host", "")
-        if not self.any_host and host_name(host) not in self.allowed:
-            return (
-                f"Host {host!r} is not one of mailtrap's names; if you reach mailtrap by that "
-                f"name on purpose, start it with --allowed-hosts {host_name(host) or 'NAME'}"
-            )
+        # Every Host header, not just the first: uvicorn on h11 answers 400 to a request with
+        # two, but on httptools it passes both on, and "127.0.0.1" first let "evil.example" in.
+        for host in headers.getlist("host") or [""]:
+            if not self.any_host and host_name(host) not in self.allowed:
+                return (
+                    f"Host {host!r} is not one of mailtrap's names; if you reach mailtrap by "
+                    f"that name on purpose, start it with --allowed-hosts "
+                    f"{host_name(host) or 'NAME'}"
+                )
         cross_site = cross_site_problem(scope, headers, self.cors)
         if cross_site is not None:
             return cross_site

@@ -15,7 +15,7 @@ import secrets
 import ssl
 import time
 import types
-from typing import Any
+from typing import Any, cast
 
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult, TLSSetupException, syntax
 
@@ -220,8 +220,10 @@ class SMTPProtocol(SMTP):
 
     def _timeout_cb(self) -> None:
         # aiosmtpd just drops an idle connection; RFC 5321 4.5.3.2 wants a 421 reply first.
-        transport = self.transport
-        if isinstance(transport, asyncio.WriteTransport) and not transport.is_closing():
+        # A cast, not isinstance(..., asyncio.WriteTransport): uvloop's transports implement
+        # the interface without subclassing asyncio's classes, and the check skipped the 421.
+        transport = cast("asyncio.WriteTransport | None", self.transport)
+        if transport is not None and not transport.is_closing():
             transport.write(b"421 4.4.2 Idle timeout, closing connection\r\n")
         super()._timeout_cb()  # type: ignore[no-untyped-call]
 

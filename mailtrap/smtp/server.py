@@ -19,6 +19,7 @@ from typing import Any
 
 from mailtrap._version import __version__
 from mailtrap.errors import MailtrapError
+from mailtrap.loops import new_loop, parse_loop
 from mailtrap.smtp.auth import Authenticator
 from mailtrap.smtp.binding import PortInUse, bind_error
 from mailtrap.smtp.chaos import Chaos
@@ -55,7 +56,9 @@ class SMTPServer:
     SMTPS (TLS from the first byte). AUTH (with `auth`, a `mailtrap.Authenticator`):
     PLAIN, LOGIN and CRAM-MD5, required before MAIL when the authenticator has a user list;
     never over plain text unless `auth_allow_insecure` (RFC 4954). `chaos` (a
-    `mailtrap.Chaos`, also reachable as `server.chaos`) injects refusals on purpose.
+    `mailtrap.Chaos`, also reachable as `server.chaos`) injects refusals on purpose. `loop`
+    (one of `mailtrap.loops.LOOPS`, default "auto": uvloop when installed) is the event loop
+    `start()` runs the server on; `start_async()` runs on the caller's loop, whatever it is.
     """
 
     def __init__(
@@ -77,7 +80,9 @@ class SMTPServer:
         auth: Authenticator | None = None,
         auth_allow_insecure: bool = False,
         chaos: Chaos | None = None,
+        loop: str = "auto",
     ) -> None:
+        parse_loop(loop)
         for name, value in (
             ("max_message_size", max_message_size),
             ("max_recipients", max_recipients),
@@ -124,6 +129,7 @@ class SMTPServer:
         self._connections: weakref.WeakSet[SMTPProtocol] = weakref.WeakSet()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.loop = loop
 
     def __repr__(self) -> str:
         where = f"{self.host}:{self.port}" if self._bound else "not started"
@@ -266,7 +272,7 @@ class SMTPServer:
         """Start on a background thread; returns once listening (or raises why not)."""
         if self._thread is not None:
             raise MailtrapError(f"{self!r} is already running")
-        loop = asyncio.new_event_loop()
+        loop = new_loop(self.loop)  # raises LoopUnavailable before any thread starts
         thread = threading.Thread(target=loop.run_forever, name="mailtrap-smtp", daemon=True)
         thread.start()
         try:

@@ -156,3 +156,36 @@ def test_a_bad_allow_insecure_value_is_named(
     result.stdout.fnmatch_lines(
         ["*mailtrap_auth_allow_insecure / MAILTRAP_PYTEST_AUTH_ALLOW_INSECURE: 'sure' is not a*"]
     )
+
+
+def test_the_loop_setting_picks_the_server_threads_event_loop(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nmailtrap_loop = asyncio\n")
+    pytester.makepyfile(
+        """
+        import asyncio, smtplib
+        from mailtrap.loops import loop_name
+
+        async def kind():
+            return loop_name(asyncio.get_running_loop())
+
+        def test_send(mailtrap, mailtrap_server):
+            loop = mailtrap_server._loop
+            assert asyncio.run_coroutine_threadsafe(kind(), loop).result(5) == "asyncio"
+            with smtplib.SMTP(mailtrap_server.host, mailtrap_server.port) as client:
+                client.sendmail("a@example.com", ["b@example.com"], b"Subject: hi\\r\\n\\r\\nx")
+            assert mailtrap.wait_for().subject == "hi"
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_a_bad_loop_value_is_named(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MAILTRAP_PYTEST_LOOP", "trio")
+    pytester.makepyfile("def test_send(mailtrap):\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["*mailtrap_loop / MAILTRAP_PYTEST_LOOP: 'trio' is not an event loop; use one of*"]
+    )
