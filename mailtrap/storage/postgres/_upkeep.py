@@ -38,7 +38,8 @@ FOLDED = "(folded)"  # the counters row of instances folded away; no instance na
 PRUNE_MOST = 1_000  # oldest messages one batch deletes at most: a lowered limit takes several
 SWEEP_SECONDS = 10.0  # between checks of the count, by default
 SWEEP_AGAIN = 0.05  # seconds before the next sweep while the count is still over the limit
-_JOIN_SECONDS = 10
+# close() waits no longer: a check stuck on an unreachable server ends by itself (daemon).
+_JOIN_SECONDS = 1.0
 
 
 def fold_counters(conn: Conn, schema: str, *, keep: str) -> None:
