@@ -2,7 +2,8 @@
 database, which then makes its schema and the trigram index), and its HAProxy configuration in
 front of two `mailtrap serve` instances sharing one PostgreSQL schema: SMTP through it lands
 mail via both instances, the API through it lists all of it, a `/api/v1/wait` through it is
-answered, and an event socket through it hears the `new` events of mail sent through it.
+answered, an event socket through it hears the `new` events of mail sent through it, and under
+16 clients at once each instance holds at most the 10 connections README states.
 
 The block is taken from README.md literally; only its addresses change, line by line:
 `^(\\s+bind\\s+)\\S+` (a frontend's listening address) becomes a free loopback port, and
@@ -24,6 +25,7 @@ import socket
 import subprocess
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -135,6 +137,47 @@ def _next_new(ws: ClientConnection, seconds: float) -> dict[str, Any]:
             return event["Data"]  # type: ignore[no-any-return]
 
 
+def _held_under_load(postgres_url: str, balancer: str, instances: list[str]) -> list[Counter[str]]:
+    """Samples, while 16 clients search through `balancer` at once, of the connections each of
+    `instances` holds ("writer", "reader", "listener": its application_names), one Counter an
+    instance a sample."""
+    names = {
+        f"mailtrap {role} {instance}"[:63]: (n, role)
+        for n, instance in enumerate(instances)
+        for role in ("writer", "reader", "listener")
+    }
+    samples: list[Counter[str]] = []
+
+    def read() -> None:
+        with httpx.Client(base_url=balancer, timeout=30) as client:
+            for _ in range(5):
+                assert client.get("/api/v1/search", params={"query": "balanced"}).is_success
+
+    with psycopg.connect(postgres_url, autocommit=True) as sampler:
+
+        def sample() -> None:
+            held = [Counter[str]() for _ in instances]
+            for name, count in sampler.execute(
+                "SELECT application_name, count(*) FROM pg_stat_activity"
+                " WHERE application_name = ANY(%s) GROUP BY 1",
+                (list(names),),
+            ).fetchall():
+                n, role = names[name]
+                held[n][role] = int(count)
+            samples.extend(held)
+
+        clients = [threading.Thread(target=read) for _ in range(16)]
+        for t in clients:
+            t.start()
+        while any(t.is_alive() for t in clients):
+            sample()
+            time.sleep(0.02)
+        for t in clients:
+            t.join(timeout=60)
+        sample()
+    return samples
+
+
 def test_the_readme_haproxy_config_balances_smtp_http_and_the_event_socket(
     postgres_url: str, schema: str, tmp_path: Path
 ) -> None:
@@ -219,6 +262,13 @@ def test_the_readme_haproxy_config_balances_smtp_http_and_the_event_socket(
         assert answer, "the wait through the balancer did not answer"
         assert answer[0].status_code == 200
         assert answer[0].json()["messages"][0]["Subject"] == "waited for"
+
+        # README's "Connections": one writer, one listener and at most 8 readers an instance,
+        # however many requests run at once.
+        held = _held_under_load(postgres_url, balancer, sorted(answered))
+        assert all(h["writer"] == 1 and h["listener"] == 1 for h in held), held
+        assert max(h.total() for h in held) <= 10, held
+        assert max(h["reader"] for h in held) > 1, f"the pools never grew: no load? {held}"
 
         # HAProxy marks a server DOWN at its first failed check, and says so (a check that
         # cannot pass, such as one without a Host the guard accepts, shows here).
