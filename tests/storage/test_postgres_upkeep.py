@@ -285,3 +285,8 @@ def test_an_in_process_mailbox_hears_mail_another_instance_stored(
     finally:
         receiving.close()
         watching.close()
+
+
+def test_a_sweep_interval_of_zero_is_refused_naming_it() -> None:
+    with pytest.raises(ValueError, match="sweep_seconds must be above 0, got 0"):
+        PostgresStore("postgresql:///unused", sweep_seconds=0)

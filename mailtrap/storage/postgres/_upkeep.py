@@ -66,9 +66,9 @@ def _nothing(_conn: Conn) -> Outcome:
 
 class Sweeper:
     """A daemon thread for the inbox in `schema` that, while `limit` is set (not 0), checks
-    `count()` at start and every `every` seconds, and when it is over `limit` submits an empty
-    write with `submit` (the store's writer, whose batch prunes). A database that cannot be
-    reached meanwhile is tried again at the next check."""
+    `count()` at start and every `every` (> 0) seconds, and when it is over `limit` submits
+    an empty write with `submit` (the store's writer, whose batch prunes). A database that
+    cannot be reached meanwhile is tried again at the next check."""
 
     def __init__(
         self,
@@ -79,8 +79,6 @@ class Sweeper:
         every: float,
         schema: str,
     ) -> None:
-        if every <= 0:
-            raise ValueError(f"the sweep interval must be above 0 seconds, got {every}")
         self._submit = submit
         self._count = count
         self._limit = limit

@@ -80,6 +80,8 @@ class PostgresStore:
     ) -> None:
         if max_messages < 0:
             raise ValueError(f"max_messages must be 0 (unlimited) or more, got {max_messages}")
+        if sweep_seconds <= 0:
+            raise ValueError(f"sweep_seconds must be above 0, got {sweep_seconds}")
         self.url = url
         self.schema = check_schema(schema)
         self.max_messages = max_messages
