@@ -28,12 +28,14 @@ def pair(conn: Conn, query: str, params: Sequence[Any] = ()) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def prune(conn: Conn, *, limit: int, lock: int) -> list[StoreEvent]:
-    """Delete the oldest messages beyond `limit`, holding the advisory lock `lock` to COMMIT:
-    another instance's prune waits, then counts what this one left, so that two writers never
-    both delete for the same excess."""
+def prune(conn: Conn, *, limit: int, lock: int, most: int | None = None) -> list[StoreEvent]:
+    """Delete the oldest messages beyond `limit` (at most `most` of them), holding the advisory
+    lock `lock` to COMMIT: another instance's prune waits, then counts what this one left, so
+    that two writers never both delete for the same excess."""
     conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
     excess = one(conn, COUNTS) - limit
+    if most is not None:
+        excess = min(excess, most)
     if excess <= 0:
         return []
     rows = conn.execute(

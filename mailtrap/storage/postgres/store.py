@@ -5,9 +5,11 @@
   survives the server being killed.
 - Readers come from a small pool (psycopg_pool), each read in a REPEATABLE READ transaction,
   so a page and its counts come from one snapshot.
-- Counts are kept by triggers, one row per writing instance, and summed on read.
+- Counts are kept by triggers, one row per writing instance, and summed on read; each start
+  folds the other instances' rows into one (`_upkeep`).
 - Retention prunes inside each batch under an advisory lock on the schema, so that two
-  instances never both delete for the same excess.
+  instances never both delete for the same excess; a sweeper thread prunes when other
+  instances' writes left the schema over this instance's limit (`_upkeep`).
 - `created` comes from the database clock.
 - Every instance's subscribers hear of every instance's changes (`_notify`: NOTIFY with the
   commit, a LISTEN thread here), and of a `reset` when that thread had to reconnect.
@@ -50,6 +52,7 @@ from mailtrap.storage.postgres._migrate import lock_key, migrate
 from mailtrap.storage.postgres._notify import Listener, announce, channel_name
 from mailtrap.storage.postgres._rows import SUMMARY_COLUMNS, insert_operation, summary_from
 from mailtrap.storage.postgres._search import compile_query
+from mailtrap.storage.postgres._upkeep import PRUNE_MOST, SWEEP_SECONDS, Sweeper, fold_counters
 from mailtrap.storage.postgres._writer import Conn, Operation, Outcome, Writer
 from mailtrap.storage.postgres._writes import COUNTS, one, pair
 from mailtrap.storage.postgres.url import DEFAULT_SCHEMA, check_schema, redact
@@ -61,7 +64,8 @@ __all__ = ["DEFAULT_SCHEMA", "PostgresStore"]
 class PostgresStore:
     """A `MessageStore` in the schema `schema` (created if missing) of the PostgreSQL database
     at `url` (a libpq URI or key/value string). `readers` caps the pooled read connections;
-    `instance` names this instance's row of counts (default: host, pid and a random tag)."""
+    `instance` names this instance's row of counts (default: host, pid and a random tag);
+    every `sweep_seconds` the count is checked against `max_messages` (see `_upkeep`)."""
 
     def __init__(
         self,
@@ -72,9 +76,12 @@ class PostgresStore:
         tag_rules: Sequence[TagRule] = (),
         readers: int = 8,
         instance: str | None = None,
+        sweep_seconds: float = SWEEP_SECONDS,
     ) -> None:
         if max_messages < 0:
             raise ValueError(f"max_messages must be 0 (unlimited) or more, got {max_messages}")
+        if sweep_seconds <= 0:
+            raise ValueError(f"sweep_seconds must be above 0, got {sweep_seconds}")
         self.url = url
         self.schema = check_schema(schema)
         self.max_messages = max_messages
@@ -88,6 +95,7 @@ class PostgresStore:
             with psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT) as conn:
                 migrate(conn, schema, self._where)
                 self._prune_key = lock_key(conn, schema, "prune")
+                fold_counters(conn, schema, keep=self.instance)
         except psycopg.Error as exc:
             raise MailtrapError(
                 f"cannot use the PostgreSQL database at {self._where} ({exc}); check "
@@ -112,6 +120,9 @@ class PostgresStore:
             load=self._summaries,
             emit=self._subscribers.emit,
             name=f"mailtrap-pg-listener:{schema}",
+        )
+        self._sweeper = Sweeper(
+            self._writer.submit, self.count, limit=max_messages, every=sweep_seconds, schema=schema
         )
 
     def __repr__(self) -> str:
@@ -139,7 +150,7 @@ class PostgresStore:
     def _prune(self, conn: Conn) -> list[StoreEvent]:
         if not self.max_messages:
             return []
-        return _writes.prune(conn, limit=self.max_messages, lock=self._prune_key)
+        return _writes.prune(conn, limit=self.max_messages, lock=self._prune_key, most=PRUNE_MOST)
 
     def _write(self, apply: Callable[[Conn], Outcome]) -> Any:
         return self._writer.submit(Operation(apply)).result()
@@ -293,6 +304,7 @@ class PostgresStore:
             if self._closed:
                 return
             self._closed = True
+        self._sweeper.close()
         self._writer.close()
         self._listener.close()
         self._conns.close()
