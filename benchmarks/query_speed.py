@@ -1,22 +1,35 @@
 #!/usr/bin/env python3
-"""Query speed with a large SQLite mailbox, over real HTTP.
+"""Query speed with a large mailbox, SQLite and PostgreSQL side by side in one run.
 
     python benchmarks/query_speed.py [--messages 100000] [--rounds 50] [--db PATH]
+        [--database-url URL | --no-postgres]
 
-Fills a SQLite store (or reuses --db), serves it with uvicorn on a free loopback port, and
-reports the median and 95th percentile of: the first page of the list, a message's detail,
-the inbox page of the UI, and searches of each kind. Selective searches match a few messages;
-broad ones match most of the mailbox (every message's body draws on the same few words), so
-their counts walk most of the index: they are reported apart.
+Fills a SQLite store (or reuses --db) and a PostgreSQL store (a fresh schema in a throwaway
+cluster started here with Debian's initdb/pg_ctl, or on the server at --database-url; the
+schema is dropped at the end) with the same messages, each through the store's own `submit`
+in batches of 500: the write path SMTP ingest takes, so the rows (summary, raw mail, folded
+search text, tags) are what ingest would store. PostgreSQL is then VACUUM ANALYZEd, as its
+autovacuum does on its own after a bulk insert. Both stores are served with uvicorn on free
+loopback ports, and each case is timed over HTTP and in-process against the store
+(`store.list`, `store.get`, `store.search`), so that HTTP's share shows apart; the stores take
+turns round by round, so a change in the machine's load falls on both. Reports the median and
+95th percentile in ms. Selective searches match a few messages; broad ones match most of the
+mailbox (every body draws on the same few words), so their counts walk most of the index.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import math
+import os
 import random
 import statistics
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -24,36 +37,25 @@ import httpx
 from inthread import served
 
 from mailtrap import Envelope, SQLiteStore
+from mailtrap.storage.base import MessageStore
 from mailtrap.web import create_app
 
+# fmt: off
 WORDS = [
-    "invoice",
-    "order",
-    "shipped",
-    "password",
-    "reset",
-    "welcome",
-    "newsletter",
-    "report",
-    "weekly",
-    "meeting",
-    "account",
-    "security",
-    "alert",
-    "receipt",
-    "payment",
-    "failed",
-    "confirm",
-    "address",
-    "update",
+    "invoice", "order", "shipped", "password", "reset", "welcome", "newsletter", "report",
+    "weekly", "meeting", "account", "security", "alert", "receipt", "payment", "failed",
+    "confirm", "address", "update",
 ]
-
-
+# fmt: on
+# Senders' domains: `from:billing` matches a fifth of the mailbox, `from:example` all of it.
+SENDERS = ["billing", "shop", "news", "alerts", "support"]
 # One message in a hundred has a subject in another script, for the CJK and Greek searches.
 FOREIGN = ["您的订单已发货", "Ελληνικά νέα", "ご注文の確認", "주문 확인"]
+# The issue's targets for PostgreSQL at 100,000 messages (issue 21), p95 in ms.
+LIST_TARGET, BROAD_TARGET = 5.0, 150.0
 
 
-def fill(store: SQLiteStore, messages: int) -> None:
+def fill(store: MessageStore, messages: int) -> None:
     rng = random.Random(1)
     env = Envelope("app@example.com", ("user@example.com",))
     batch = []
@@ -63,7 +65,8 @@ def fill(store: SQLiteStore, messages: int) -> None:
             subject = f"{FOREIGN[i // 100 % len(FOREIGN)]} {subject}"
         body = " ".join(rng.choices(WORDS, k=120))
         raw = (
-            f"From: App <app@example.com>\r\nTo: user{i % 500}@example.com\r\n"
+            f"From: App <app@{SENDERS[i % len(SENDERS)]}.example.com>\r\n"
+            f"To: user{i % 500}@example.com\r\n"
             "Content-Type: text/plain; charset=utf-8\r\n"
             f"Subject: {subject}\r\nMessage-ID: <{i}@bench>\r\n\r\n{body}\r\n"
         ).encode()
@@ -76,76 +79,217 @@ def fill(store: SQLiteStore, messages: int) -> None:
         future.result()
 
 
-def search(query: str) -> str:
-    return "/api/v1/search?" + urlencode({"query": query, "limit": 50})
-
-
-PAGES = [("list, first page", "/api/v1/messages?limit=50"), ("UI inbox page", "/")]
 SELECTIVE = [
-    ("word in subject", search("12345")),  # also a substring of 112345, and Message-IDs
-    ("substring of a number", search("2345")),
-    ("to: part of an address", search("to:user123@")),
-    ("message-id: partial", search("message-id:4321@bench")),
-    ("CJK substring", search("订单")),
-    ("Greek word", search("Ελληνικά")),
-    ("word and flags", search("12345 is:unread larger:100")),
-    ("two-letter term", search("#9 12")),
-    ("emoji", search("🔥")),
+    ("word in subject", "12345"),  # also a substring of 112345, and Message-IDs
+    ("substring of a number", "2345"),
+    ("to: part of an address", "to:user123@"),
+    ("message-id: partial", "message-id:4321@bench"),
+    ("CJK substring", "订单"),
+    ("Greek word", "Ελληνικά"),
+    ("word and flags", "12345 is:unread larger:100"),
+    ("two-letter term", "#9 12"),
+    ("emoji", "🔥"),
 ]
 BROAD = [
-    ("free-text search", search("invoice shipped")),
-    ("substring (voice)", search("voice")),
-    ("negated field", search("!from:app")),
-    ("date", search("after:2000/01/01")),
+    ("free-text search", "invoice shipped"),
+    ("word in most bodies", "invoice"),
+    ("substring (voice)", "voice"),
+    ("from: a fifth", "from:billing"),
+    ("from: every message", "from:example.com"),
+    ("negated field", "!from:app"),
+    ("date", "after:2000/01/01"),
 ]
 
 
-def timed(client: httpx.Client, path: str, rounds: int) -> tuple[float, float]:
-    samples = []
+@dataclass
+class Target:
+    """One store, served over HTTP, and the message whose detail is timed."""
+
+    name: str
+    store: MessageStore
+    client: httpx.Client
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Case:
+    """What is timed: `path` over HTTP, and `local` (if any) in-process, for a target."""
+
+    label: str
+    path: str  # with {detail} for the target's message
+    local: Callable[[Target], object] | None = None
+    query: str = ""
+
+
+def searching(label: str, query: str) -> Case:
+    path = "/api/v1/search?" + urlencode({"query": query, "limit": 50})
+    return Case(label, path, lambda t: t.store.search(query, 0, 50), query)
+
+
+GROUPS = [
+    (
+        "pages",
+        [
+            Case("list, first page", "/api/v1/messages?limit=50", lambda t: t.store.list()),
+            Case("UI inbox page", "/"),
+            Case(
+                "message detail",
+                "/api/v1/message/{detail}",
+                lambda t: t.store.get(t.detail),
+            ),
+        ],
+    ),
+    ("selective searches", [searching(label, q) for label, q in SELECTIVE]),
+    ("broad searches (most messages match)", [searching(label, q) for label, q in BROAD]),
+]
+
+
+def stats(samples: list[float]) -> tuple[float, float]:
+    """Median and 95th percentile (nearest rank) of `samples`, in ms."""
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[max(0, math.ceil(len(ordered) * 0.95) - 1)]
+
+
+def taking_turns(calls: list[Callable[[], object]], rounds: int) -> list[tuple[float, float]]:
+    """Each of `calls` `rounds` times, taking turns; the median and p95 of each, in ms."""
+    samples: list[list[float]] = [[] for _ in calls]
     for _ in range(rounds):
+        for call, taken in zip(calls, samples, strict=True):
+            started = time.perf_counter()
+            call()
+            taken.append((time.perf_counter() - started) * 1000)
+    return [stats(s) for s in samples]
+
+
+def fetch(client: httpx.Client, path: str) -> httpx.Response:
+    response = client.get(path)
+    response.raise_for_status()
+    return response
+
+
+def time_case(case: Case, targets: list[Target], rounds: int) -> dict[str, float]:
+    """Print `case`'s line (HTTP, then in-process, per target); its p95 over HTTP by target."""
+    paths = [case.path.format(detail=t.detail) for t in targets]
+    firsts = [fetch(t.client, p) for t, p in zip(targets, paths, strict=True)]
+    cells = taking_turns(
+        [partial(fetch, t.client, p) for t, p in zip(targets, paths, strict=True)], rounds
+    )
+    if case.local is not None:
+        local = case.local
+        cells += taking_turns([partial(local, t) for t in targets], rounds)
+    line = "".join(f"  {m:6.1f} {p:6.1f}" for m, p in cells)
+    if case.query:
+        counts = [r.json()["messages_count"] for r in firsts]
+        line += f"  {counts[0]:>7,} found"
+        if len(set(counts)) > 1:
+            line += (
+                " (DIFFER: "
+                + ", ".join(f"{t.name} {n}" for t, n in zip(targets, counts, strict=True))
+                + ")"
+            )
+    print(f"  {case.label:<24}{line}")
+    return {t.name: cell[1] for t, cell in zip(targets, cells, strict=False)}
+
+
+def run(targets: list[Target], rounds: int) -> dict[str, dict[str, float]]:
+    """Time every case on every target and print the table; the p95s over HTTP, by target
+    and case."""
+    for t in targets:  # the same message in each store (Message-IDs are unique)
+        t.detail = t.store.search("message-id:<7@bench>").messages[0].id
+    heads = [f"{t.name} HTTP" for t in targets] + [f"{t.name} store" for t in targets]
+    print(f"  {'median, p95 in ms':<24}" + "".join(f"  {h:>13}" for h in heads))
+    p95s: dict[str, dict[str, float]] = {t.name: {} for t in targets}
+    for group, cases in GROUPS:
+        print(f" {group}:")
+        for case in cases:
+            for name, p95 in time_case(case, targets, rounds).items():
+                p95s[name][case.label] = p95
+    return p95s
+
+
+@contextlib.contextmanager
+def postgres(url: str | None, messages: int) -> Iterator[MessageStore]:
+    """A PostgreSQL store holding `messages` messages, in a fresh schema dropped at the end."""
+    import psycopg
+    from pgcluster import database, fresh_schema
+    from psycopg import sql
+
+    from mailtrap import PostgresStore
+
+    with database(url) as where, fresh_schema(where, "query_speed") as schema:
+        store = PostgresStore(where, schema=schema, max_messages=0)
+        try:
+            started = time.perf_counter()
+            fill(store, messages)
+            took = time.perf_counter() - started
+            with psycopg.connect(where, autocommit=True) as conn:
+                for table in ("messages", "raw", "search", "tags"):
+                    conn.execute(
+                        sql.SQL("VACUUM ANALYZE {}.{}").format(
+                            sql.Identifier(schema), sql.Identifier(table)
+                        )
+                    )
+            print(f"PostgreSQL: stored {messages} messages in {took:.0f}s (the store's submit)")
+            yield store
+        finally:
+            store.close()
+
+
+@contextlib.contextmanager
+def sqlite(path: Path, messages: int) -> Iterator[MessageStore]:
+    store = SQLiteStore(path, max_messages=0)
+    have = store.count()
+    if have < messages:
         started = time.perf_counter()
-        response = client.get(path)
-        samples.append((time.perf_counter() - started) * 1000)
-        response.raise_for_status()
-    samples.sort()
-    return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
+        fill(store, messages - have)
+        took = time.perf_counter() - started
+        print(f"SQLite: stored {messages - have} messages in {took:.0f}s (the store's submit)")
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def verdicts(p95s: dict[str, float]) -> None:
+    """PostgreSQL's p95s against issue 21's targets."""
+
+    def verdict(label: str, p95: float, target: float) -> None:
+        within = "within" if p95 <= target else "OVER"
+        print(f"PostgreSQL {label} p95 {p95:.1f} ms: {within} the {target:g} ms target")
+
+    verdict("list", p95s["list, first page"], LIST_TARGET)
+    worst = max(BROAD, key=lambda case: p95s[case[0]])[0]
+    verdict(f"broad search (worst: {worst})", p95s[worst], BROAD_TARGET)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=50)
-    parser.add_argument("--db", type=Path)
+    parser.add_argument("--db", type=Path, help="a SQLite file to fill, or reuse if it is full")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--database-url", help="a PostgreSQL server (default: start a throwaway cluster)"
+    )
+    where.add_argument("--no-postgres", action="store_true", help="time SQLite alone")
     args = parser.parse_args()
     path = args.db or Path(tempfile.mkdtemp(prefix="mailtrap-query-")) / "mail.db"
-    store = SQLiteStore(path, max_messages=0)
-    have = store.count()
-    if have < args.messages:
-        started = time.perf_counter()
-        fill(store, args.messages - have)
-        print(f"stored {args.messages - have} messages in {time.perf_counter() - started:.0f}s")
-    with served(create_app(store)) as url, httpx.Client(base_url=url, timeout=30) as client:
-        some_id = client.get(
-            "/api/v1/messages", params={"start": store.count() // 2, "limit": 1}
-        ).json()["messages"][0]["ID"]
-        print(f"{store.count():,} messages stored; {args.rounds} rounds each, over HTTP")
-        for group, cases in [
-            ("pages", [*PAGES, ("message detail", f"/api/v1/message/{some_id}")]),
-            ("selective searches", SELECTIVE),
-            ("broad searches (most messages match)", BROAD),
-        ]:
-            print(f" {group}:")
-            for label, target in cases:
-                first = client.get(target)
-                if first.status_code != 200:
-                    print(f"  {label:<24} refused: {first.status_code} {first.text[:80]}")
-                    continue
-                median, p95 = timed(client, target, args.rounds)
-                found = ""
-                if target.startswith("/api/v1/search"):
-                    found = f"   {first.json()['messages_count']:>7,} found"
-                print(f"  {label:<24} median {median:6.1f} ms   p95 {p95:6.1f} ms{found}")
-    store.close()
+    print(f"load average {os.getloadavg()[0]:.2f} at the start ({os.cpu_count()} CPUs)")
+    with contextlib.ExitStack() as stack:
+        stores = {"SQLite": stack.enter_context(sqlite(path, args.messages))}
+        if not args.no_postgres:
+            stores["PG"] = stack.enter_context(postgres(args.database_url, args.messages))
+        targets = []
+        for name, store in stores.items():
+            url = stack.enter_context(served(create_app(store)))
+            client = stack.enter_context(httpx.Client(base_url=url, timeout=30))
+            targets.append(Target(name, store, client))
+        counts = ", ".join(f"{t.name} {t.store.count():,}" for t in targets)
+        print(f"messages stored: {counts}; {args.rounds} rounds each, the stores taking turns")
+        p95s = run(targets, args.rounds)
+    print(f"load average {os.getloadavg()[0]:.2f} at the end")
+    if "PG" in p95s:
+        verdicts(p95s["PG"])
 
 
 if __name__ == "__main__":
