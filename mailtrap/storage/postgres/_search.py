@@ -5,9 +5,10 @@ The same syntax (`mailtrap.message.search.parse_query`) and the same folding
 the other stores; the semantics mirror `storage._match`, term for term, and the search
 contract suites hold all stores to the same answers.
 
-Free text is a LIKE over the folded columns joined end to end (`ALL_TEXT`), which pg_trgm's GIN
-index serves where the database has that extension (schema/0002_trigram_index.sql); a field
-(`subject:`, `from:`...) is `strpos` on its own small columns.
+Free text is a LIKE on the body, or else on the other folded columns joined end to end
+(`HEAD`): pg_trgm's GIN indexes of each serve it where the database has that extension
+(schema/0003_search_indexes_for_broad_queries.sql); a field (`subject:`, `from:`...) is `strpos`
+on its own small columns. `count_query` counts the matches.
 """
 
 from __future__ import annotations
@@ -18,11 +19,15 @@ from typing import Any
 from mailtrap.message.search import Query, Term
 from mailtrap.message.searchtext import COLUMNS
 
-__all__ = ["ALL_TEXT", "Compiled", "compile_query"]
+__all__ = ["HEAD", "Compiled", "compile_query", "count_query"]
 
-# Every folded column end to end: what free text is looked for in, and what the trigram index
-# of schema/0002_trigram_index.sql holds (the same expression, or the index goes unused).
-ALL_TEXT = " || ".join(f"s.{c.name}" for c in COLUMNS)
+# Every folded column but the body, end to end: where free text not in the body is looked for,
+# and what the trigram index `search_head` holds (the same expression, or the index goes
+# unused). Each non-empty column ends in two spaces, which no folded term holds, so a term
+# found here is found in one column, as it is in the body.
+# pg_trgm finds LIKE's candidates by the term's trigrams (runs of three characters).
+TRIGRAM = 3
+HEAD = " || ".join(f"s.{c.name}" for c in COLUMNS if c.name != "body")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +37,8 @@ class Compiled:
     source: str
     where: str
     params: list[Any]
+    # Every term is a text term: the matches are found in `search s` alone.
+    text_only: bool = False
 
 
 def _like(text: str) -> str:
@@ -41,10 +48,19 @@ def _like(text: str) -> str:
 
 
 def _text(term: Term) -> tuple[str, list[Any]]:
-    if term.columns is None:  # free text: the joined columns, as the trigram index has them
-        return f"({ALL_TEXT}) LIKE %s", [_like(term.text)]
+    if term.columns is None:  # free text: most often in the body, checked first
+        if len(term.text) < TRIGRAM:  # no trigram to look up: every row is read; strpos is
+            # three times faster at that than LIKE
+            return f"(strpos(s.body, %s) > 0 OR strpos({HEAD}, %s) > 0)", [term.text] * 2
+        pattern = _like(term.text)
+        return f"(s.body LIKE %s OR ({HEAD}) LIKE %s)", [pattern, pattern]
     found = " OR ".join(f"strpos(s.{c}, %s) > 0" for c in term.columns)
-    return f"({found})", [term.text] * len(term.columns)
+    params: list[Any] = [term.text] * len(term.columns)
+    if term.negated or len(term.text) < TRIGRAM or "body" in term.columns:
+        return f"({found})", params
+    # Held in a field, the term is in HEAD too: saying so lets `search_head` find the few rows
+    # holding it, where `strpos` alone reads every row.
+    return f"({HEAD}) LIKE %s AND ({found})", [_like(term.text), *params]
 
 
 def _condition(term: Term) -> tuple[str, list[Any]]:
@@ -81,4 +97,21 @@ def compile_query(query: Query) -> Compiled:
         params.extend(values)
     texts = any(term.text for term in query.terms)
     source = "messages m JOIN search s ON s.seq = m.seq" if texts else "messages m"
-    return Compiled(source, " AND ".join(f"({c})" for c in clauses) or "true", params)
+    text_only = texts and all(term.text for term in query.terms)
+    where = " AND ".join(f"({c})" for c in clauses) or "true"
+    return Compiled(source, where, params, text_only)
+
+
+def count_query(q: Compiled) -> tuple[str, list[Any]]:
+    """A statement selecting the number of `q`'s matches and of its read ones, with its
+    parameters: the unread are the difference. In a mail catcher few messages are read, so the
+    partial index `messages_read` finds those few and each is checked alone, where counting the
+    unread directly joins every match to `messages` for its flag. A text-only query counts all
+    its matches in `search` alone, without that join."""
+    every = "search s" if q.text_only else q.source
+    read = "messages m JOIN search s ON s.seq = m.seq" if q.text_only else q.source
+    return (
+        f"SELECT (SELECT count(*) FROM {every} WHERE {q.where}), "
+        f"(SELECT count(*) FROM {read} WHERE m.read AND ({q.where}))",
+        [*q.params, *q.params],
+    )

@@ -51,7 +51,7 @@ from mailtrap.storage.postgres._connections import CONNECT_TIMEOUT, Connections
 from mailtrap.storage.postgres._migrate import lock_key, migrate
 from mailtrap.storage.postgres._notify import Listener, announce, channel_name
 from mailtrap.storage.postgres._rows import SUMMARY_COLUMNS, insert_operation, summary_from
-from mailtrap.storage.postgres._search import compile_query
+from mailtrap.storage.postgres._search import compile_query, count_query
 from mailtrap.storage.postgres._upkeep import PRUNE_MOST, SWEEP_SECONDS, Sweeper, fold_counters
 from mailtrap.storage.postgres._writer import Conn, Operation, Outcome, Writer
 from mailtrap.storage.postgres._writes import COUNTS, one, pair
@@ -225,12 +225,11 @@ class PostgresStore:
                 "ORDER BY m.seq DESC LIMIT %s OFFSET %s",
                 (*q.params, limit, start),
             ).fetchall()
-            total, unread = pair(
-                conn,
-                f"SELECT count(*), count(*) FILTER (WHERE NOT m.read) FROM {q.source} "
-                f"WHERE {q.where}",
-                q.params,
-            )
+            if q.where == "true":  # no terms: every message, which the counters count
+                total, unread = pair(conn, COUNTS)
+            else:
+                total, read = pair(conn, *count_query(q))
+                unread = total - read
         return Page(tuple(map(summary_from, rows)), total, unread, start)
 
     def _summaries(self, ids: builtins.list[str]) -> builtins.list[MessageSummary]:
