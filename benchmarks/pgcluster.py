@@ -2,7 +2,8 @@
 cluster started here with Debian's `initdb` and `pg_ctl`.
 
 The throwaway cluster lives in a temporary directory and listens on a unix socket there only
-(no TCP port to collide with anything), and is stopped and removed when the block ends.
+(no TCP port to collide with anything), and is stopped and removed when the block ends. Its
+locale is C.UTF-8 where the system has it (`_locale`).
 PostgreSQL refuses to run as root, so under root its programs run as the `postgres` user
 (Debian's `postgresql` package creates it). It runs with the server's default settings but
 `fsync=off`, so the figures are the database's, not the disk's.
@@ -21,6 +22,7 @@ import secrets
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,12 +32,14 @@ from psycopg import sql
 
 __all__ = ["MISSING", "database", "fresh_schema"]
 
-# What a script prints (to stderr, exit status 2) when it needs a cluster and cannot start one.
+# How the message begins that a script prints (to stderr, then exits with status 2) when it
+# needs a cluster and cannot start one.
 MISSING = "PostgreSQL's initdb is not installed"
 
 
 def _bin_dir() -> Path:
-    """The newest installed PostgreSQL's server programs; SystemExit(2) naming the fix if none."""
+    """The newest installed PostgreSQL's server programs; if there are none, says so and how
+    to install them (`MISSING`...) and exits with status 2."""
     found = glob.glob("/usr/lib/postgresql/*/bin/initdb")
     found.sort(key=lambda p: int(n) if (n := Path(p).parent.parent.name).isdigit() else 0)
     if found:
@@ -43,10 +47,12 @@ def _bin_dir() -> Path:
     on_path = shutil.which("initdb")
     if on_path:
         return Path(on_path).parent
-    raise SystemExit(
+    print(
         f"{MISSING}; apt-get install postgresql, or pass --database-url for a server "
-        "this user may create schemas on"
+        "this user may create schemas on",
+        file=sys.stderr,
     )
+    raise SystemExit(2)
 
 
 def _run(argv: list[str]) -> None:
@@ -55,6 +61,15 @@ def _run(argv: list[str]) -> None:
     done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
     if done.returncode:
         raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stderr}")
+
+
+def _locale() -> str:
+    """C.UTF-8 where the system has it, else C. A server's locale is UTF-8 as a rule (Debian's
+    clusters take the system's, the Docker image's is en_US.utf8), and pg_trgm reads letters
+    by it: in the C locale it finds no trigram in Greek or CJK, and searches for them scan."""
+    found = subprocess.run(["locale", "-a"], capture_output=True, text=True, check=False)
+    names = {name.lower().replace("-", "") for name in found.stdout.split()}
+    return "C.UTF-8" if "c.utf8" in names else "C"
 
 
 def _exit(signum: int, _frame: object) -> None:
@@ -71,7 +86,7 @@ def _throwaway() -> Iterator[str]:
             owner = pwd.getpwnam("postgres")
             os.chown(home, owner.pw_uid, owner.pw_gid)
         initdb = [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"]
-        _run([*initdb, "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"])
+        _run([*initdb, "-E", "UTF8", f"--locale={_locale()}", "--no-sync", "--no-instructions"])
         # SIGTERM (a timeout's kill) unwinds like ^C, so that the cluster is stopped.
         signal.signal(signal.SIGTERM, _exit)
         options = f"-k {home} -c listen_addresses='' -c fsync=off"

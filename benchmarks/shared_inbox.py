@@ -114,7 +114,7 @@ def waits(a: Instance, b: Instance, rounds: int) -> list[float]:
     with httpx.Client(base_url=b.url, timeout=30) as client:
         for n in range(rounds):
             answered: list[float] = []
-            query = {"query": f"subject:waited{n}x", "timeout": 20}
+            query: dict[str, str | int] = {"query": f"subject:waited{n}x", "timeout": 20}
 
             def wait(query: dict[str, str | int] = query, answered: list[float] = answered) -> None:
                 client.get("/api/v1/wait", params=query).raise_for_status()

@@ -252,7 +252,7 @@ def test_free_text_has_trigram_indexes_over_the_same_expressions_search_uses(
     the body alone, and the other columns joined end to end (`HEAD`)."""
     PostgresStore(postgres_url, schema=schema).close()
     with psycopg.connect(postgres_url) as conn:
-        rows = dict(
+        rows: dict[str, str] = dict(
             conn.execute(
                 "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = %s "
                 "AND indexdef LIKE '%%gin_trgm_ops%%'",
