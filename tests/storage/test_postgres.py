@@ -17,10 +17,11 @@ from postgres import drop_schema, new_schema
 from psycopg import sql
 
 from mailtrap import MailtrapError, StoreEvent
+from mailtrap.message.searchtext import COLUMNS
 from mailtrap.storage.postgres import PostgresStore
 from mailtrap.storage.postgres._migrate import migrations
 from mailtrap.storage.postgres._notify import channel_name, payloads
-from mailtrap.storage.postgres._search import HEAD
+from mailtrap.storage.postgres._search import FIELDS, TEXT
 from mailtrap.storage.postgres.url import redact
 
 SECRET = "s3cret-Pa55"
@@ -245,11 +246,9 @@ def test_a_huge_body_of_distinct_words_and_a_very_long_word_is_stored_and_found(
         store.close()
 
 
-def test_free_text_has_trigram_indexes_over_the_same_expressions_search_uses(
-    postgres_url: str, schema: str
-) -> None:
-    """The indexes serve search only if their expressions are the query's, column for column:
-    the body alone, and the other columns joined end to end (`HEAD`)."""
+def test_search_has_trigram_indexes_of_the_columns_it_reads(postgres_url: str, schema: str) -> None:
+    """The indexes serve search only if they hold the columns its LIKEs read: the body in one,
+    every other folded column in the other (`FIELDS`), and nothing of 0002's index is left."""
     PostgresStore(postgres_url, schema=schema).close()
     with psycopg.connect(postgres_url) as conn:
         rows: dict[str, str] = dict(
@@ -259,11 +258,11 @@ def test_free_text_has_trigram_indexes_over_the_same_expressions_search_uses(
                 (schema,),
             ).fetchall()
         )
-    assert set(rows) == {"search_body", "search_head"}, "pg_trgm (Debian's postgresql has it)"
-    head = [c.strip().removeprefix("s.") for c in HEAD.split("||")]
-    for name, columns in (("search_head", head), ("search_body", ["body"])):
-        indexed = rows[name].split("USING gin", 1)[1].rsplit("gin_trgm_ops", 1)[0]
-        assert re.findall(r"\w+", indexed) == columns
+    assert set(rows) == {"search_body", "search_fields"}, "pg_trgm (Debian's postgresql has it)"
+    for name, columns in (("search_fields", list(FIELDS)), ("search_body", ["body"])):
+        indexed = rows[name].split("USING gin", 1)[1]
+        assert re.findall(r"(\w+) (?:public\.)?gin_trgm_ops", indexed) == columns
+    assert set(TEXT) == {c.name for c in COLUMNS}
 
 
 def test_events_are_split_into_notifications_under_postgresqls_limit() -> None:

@@ -5,10 +5,9 @@ The same syntax (`mailtrap.message.search.parse_query`) and the same folding
 the other stores; the semantics mirror `storage._match`, term for term, and the search
 contract suites hold all stores to the same answers.
 
-Free text is a LIKE on the body, or else on the other folded columns joined end to end
-(`HEAD`): pg_trgm's GIN indexes of each serve it where the database has that extension
-(schema/0003_search_indexes_for_broad_queries.sql); a field (`subject:`, `from:`...) is `strpos`
-on its own small columns. `count_query` counts the matches.
+Free text is a LIKE on each folded column in turn, the body first (`TEXT`); a field
+(`subject:`, `from:`...) is a LIKE on its own small columns. pg_trgm's GIN indexes serve them
+where the database has that extension (`FIELDS`). `count_query` counts the matches.
 """
 
 from __future__ import annotations
@@ -19,15 +18,17 @@ from typing import Any
 from mailtrap.message.search import Query, Term
 from mailtrap.message.searchtext import COLUMNS
 
-__all__ = ["HEAD", "Compiled", "compile_query", "count_query"]
+__all__ = ["FIELDS", "TEXT", "Compiled", "compile_query", "count_query"]
 
-# Every folded column but the body, end to end: where free text not in the body is looked for,
-# and what the trigram index `search_head` holds (the same expression, or the index goes
-# unused). Each non-empty column ends in two spaces, which no folded term holds, so a term
-# found here is found in one column, as it is in the body.
+# The folded columns but the body, which the trigram index `search_fields` holds, one column of
+# it each (schema/0003_search_indexes_for_broad_queries.sql); `search_body` holds the body.
+FIELDS = tuple(c.name for c in COLUMNS if c.name != "body")
+# Where free text is looked for, the body first: a broad term is most often there, and is then
+# checked in no other column. A term is found in one column or another, as it is in the folded
+# columns joined end to end (each non-empty one ends in two spaces, which no term holds).
+TEXT = ("body", *FIELDS)
 # pg_trgm finds LIKE's candidates by the term's trigrams (runs of three characters).
 TRIGRAM = 3
-HEAD = " || ".join(f"s.{c.name}" for c in COLUMNS if c.name != "body")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,19 +49,13 @@ def _like(text: str) -> str:
 
 
 def _text(term: Term) -> tuple[str, list[Any]]:
-    if term.columns is None:  # free text: most often in the body, checked first
-        if len(term.text) < TRIGRAM:  # no trigram to look up: every row is read; strpos is
-            # three times faster at that than LIKE
-            return f"(strpos(s.body, %s) > 0 OR strpos({HEAD}, %s) > 0)", [term.text] * 2
-        pattern = _like(term.text)
-        return f"(s.body LIKE %s OR ({HEAD}) LIKE %s)", [pattern, pattern]
-    found = " OR ".join(f"strpos(s.{c}, %s) > 0" for c in term.columns)
-    params: list[Any] = [term.text] * len(term.columns)
-    if term.negated or len(term.text) < TRIGRAM or "body" in term.columns:
-        return f"({found})", params
-    # Held in a field, the term is in HEAD too: saying so lets `search_head` find the few rows
-    # holding it, where `strpos` alone reads every row.
-    return f"({HEAD}) LIKE %s AND ({found})", [_like(term.text), *params]
+    columns = term.columns or TEXT
+    if len(term.text) < TRIGRAM:  # no trigram to look a row up by: every row is read, and
+        # strpos reads it three times faster than LIKE
+        found = [f"strpos(s.{c}, %s) > 0" for c in columns]
+        return f"({' OR '.join(found)})", [term.text] * len(columns)
+    pattern = _like(term.text)
+    return f"({' OR '.join(f's.{c} LIKE %s' for c in columns)})", [pattern] * len(columns)
 
 
 def _condition(term: Term) -> tuple[str, list[Any]]:

@@ -220,16 +220,18 @@ class PostgresStore:
         check_page(start, limit)
         q = compile_query(parse_query(query) if isinstance(query, str) else query)
         with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {SUMMARY_COLUMNS} FROM {q.source} WHERE {q.where} "
-                "ORDER BY m.seq DESC LIMIT %s OFFSET %s",
-                (*q.params, limit, start),
-            ).fetchall()
             if q.where == "true":  # no terms: every message, which the counters count
                 total, unread = pair(conn, COUNTS)
             else:
                 total, read = pair(conn, *count_query(q))
                 unread = total - read
+            rows = []
+            if total > start:  # else no page: a search no index serves would read every row
+                rows = conn.execute(
+                    f"SELECT {SUMMARY_COLUMNS} FROM {q.source} WHERE {q.where} "
+                    "ORDER BY m.seq DESC LIMIT %s OFFSET %s",
+                    (*q.params, limit, start),
+                ).fetchall()
         return Page(tuple(map(summary_from, rows)), total, unread, start)
 
     def _summaries(self, ids: builtins.list[str]) -> builtins.list[MessageSummary]:
