@@ -14,7 +14,8 @@ loopback ports, and each case is timed over HTTP and in-process against the stor
 (`store.list`, `store.get`, `store.search`), so that HTTP's share shows apart; the stores take
 turns round by round, so a change in the machine's load falls on both. Reports the median and
 95th percentile in ms. Selective searches match a few messages; broad ones match most of the
-mailbox (every body draws on the same few words), so their counts walk most of the index.
+mailbox (every body draws on the same few words), so their counts check most messages. The
+load average is printed at the start and the end: on a shared machine the times move with it.
 """
 
 from __future__ import annotations
