@@ -24,13 +24,13 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
 
-__all__ = ["MISSING", "database", "fresh_schema"]
+__all__ = ["MISSING", "database", "fresh_schema", "server_cpu"]
 
 # How the message begins that a script prints (to stderr, then exits with status 2) when it
 # needs a cluster and cannot start one.
@@ -119,3 +119,32 @@ def fresh_schema(url: str, prefix: str) -> Iterator[str]:
     finally:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name)))
+
+
+def server_cpu(url: str) -> Callable[[], float] | None:
+    """A function that reads the CPU seconds the PostgreSQL server at `url` has used so far
+    (its postmaster's children: backends, background workers); None if that server runs
+    elsewhere, so that this machine's /proc cannot see it."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT pg_backend_pid()").fetchone()
+    assert row is not None
+    try:
+        fields = Path(f"/proc/{row[0]}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    postmaster = int(fields[1])
+
+    def used() -> float:
+        total = 0.0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(stat[1]) == postmaster:
+                    total += (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+            except (OSError, IndexError, ValueError):
+                continue  # it ended meanwhile
+        return total
+
+    return used

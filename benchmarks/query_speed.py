@@ -13,9 +13,11 @@ autovacuum does on its own after a bulk insert. Both stores are served with uvic
 loopback ports, and each case is timed over HTTP and in-process against the store
 (`store.list`, `store.get`, `store.search`), so that HTTP's share shows apart; the stores take
 turns round by round, so a change in the machine's load falls on both. Reports the median and
-95th percentile in ms. Selective searches match a few messages; broad ones match most of the
-mailbox (every body draws on the same few words), so their counts check most messages. The
-load average is printed at the start and the end: on a shared machine the times move with it.
+95th percentile in ms, and for the in-process calls the CPU time a call used on average (this
+process's, and the PostgreSQL server's where it runs on this machine): unlike the clock, it
+hardly moves with the load of a shared machine (the load average is printed at the start and
+the end). Selective searches match a few messages; broad ones match most of the mailbox (every
+body draws on the same few words), so their counts check most messages.
 """
 
 from __future__ import annotations
@@ -24,60 +26,25 @@ import argparse
 import contextlib
 import math
 import os
-import random
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
+from bigbox import postgres, sqlite
 from inthread import served
 
-from mailtrap import Envelope, SQLiteStore
 from mailtrap.storage.base import MessageStore
 from mailtrap.web import create_app
 
-# fmt: off
-WORDS = [
-    "invoice", "order", "shipped", "password", "reset", "welcome", "newsletter", "report",
-    "weekly", "meeting", "account", "security", "alert", "receipt", "payment", "failed",
-    "confirm", "address", "update",
-]
-# fmt: on
-# Senders' domains: `from:billing` matches a fifth of the mailbox, `from:example` all of it.
-SENDERS = ["billing", "shop", "news", "alerts", "support"]
-# One message in a hundred has a subject in another script, for the CJK and Greek searches.
-FOREIGN = ["您的订单已发货", "Ελληνικά νέα", "ご注文の確認", "주문 확인"]
+Server = Callable[[], float] | None
 # The issue's targets for PostgreSQL at 100,000 messages (issue 21), p95 in ms.
 LIST_TARGET, BROAD_TARGET = 5.0, 150.0
-
-
-def fill(store: MessageStore, messages: int) -> None:
-    rng = random.Random(1)
-    env = Envelope("app@example.com", ("user@example.com",))
-    batch = []
-    for i in range(messages):
-        subject = " ".join(rng.choices(WORDS, k=4)) + f" #{i}"
-        if i % 100 == 0:
-            subject = f"{FOREIGN[i // 100 % len(FOREIGN)]} {subject}"
-        body = " ".join(rng.choices(WORDS, k=120))
-        raw = (
-            f"From: App <app@{SENDERS[i % len(SENDERS)]}.example.com>\r\n"
-            f"To: user{i % 500}@example.com\r\n"
-            "Content-Type: text/plain; charset=utf-8\r\n"
-            f"Subject: {subject}\r\nMessage-ID: <{i}@bench>\r\n\r\n{body}\r\n"
-        ).encode()
-        batch.append(store.submit(raw, env))
-        if len(batch) >= 500:
-            for future in batch:
-                future.result()
-            batch = []
-    for future in batch:
-        future.result()
 
 
 SELECTIVE = [
@@ -104,11 +71,13 @@ BROAD = [
 
 @dataclass
 class Target:
-    """One store, served over HTTP, and the message whose detail is timed."""
+    """One store, served over HTTP; the message whose detail is timed; `server`, a reader of
+    the CPU seconds the store's server has used so far (None: no server, or not seen)."""
 
     name: str
     store: MessageStore
     client: httpx.Client
+    server: Server
     detail: str = ""
 
 
@@ -151,15 +120,25 @@ def stats(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[max(0, math.ceil(len(ordered) * 0.95) - 1)]
 
 
-def taking_turns(calls: list[Callable[[], object]], rounds: int) -> list[tuple[float, float]]:
-    """Each of `calls` `rounds` times, taking turns; the median and p95 of each, in ms."""
+def taking_turns(
+    calls: list[Callable[[], object]], rounds: int, servers: list[Server] | None = None
+) -> list[tuple[float, float]]:
+    """Each of `calls` `rounds` times, taking turns; the median and p95 of each, in ms. With
+    `servers` (each call's reader of its server's CPU seconds, or None), the CPU ms a call used
+    on average too: this process's and its server's."""
     samples: list[list[float]] = [[] for _ in calls]
+    used = [0.0] * len(calls)
     for _ in range(rounds):
-        for call, taken in zip(calls, samples, strict=True):
+        for n, call in enumerate(calls):
+            server = servers[n] if servers else None
+            before = server() if server else 0.0  # read first: the reading costs CPU too
+            cpu = time.process_time()
             started = time.perf_counter()
             call()
-            taken.append((time.perf_counter() - started) * 1000)
-    return [stats(s) for s in samples]
+            samples[n].append((time.perf_counter() - started) * 1000)
+            used[n] += time.process_time() - cpu + (server() - before if server else 0.0)
+    cells = [stats(s) for s in samples]
+    return cells + [(u / rounds * 1000, math.nan) for u in used] if servers else cells
 
 
 def fetch(client: httpx.Client, path: str) -> httpx.Response:
@@ -177,8 +156,10 @@ def time_case(case: Case, targets: list[Target], rounds: int) -> dict[tuple[str,
     )
     if case.local is not None:
         local = case.local
-        cells += taking_turns([partial(local, t) for t in targets], rounds)
-    line = "".join(f"  {m:6.1f} {p:6.1f}" for m, p in cells)
+        cells += taking_turns(
+            [partial(local, t) for t in targets], rounds, [t.server for t in targets]
+        )
+    line = "".join(f"  {m:6.1f}" if math.isnan(p) else f"  {m:6.1f} {p:6.1f}" for m, p in cells)
     if case.query:
         counts = [r.json()["messages_count"] for r in firsts]
         line += f"  {counts[0]:>7,} found"
@@ -189,11 +170,16 @@ def time_case(case: Case, targets: list[Target], rounds: int) -> dict[tuple[str,
                 + ")"
             )
     print(f"  {case.label:<24}{line}")
-    ways = [(t.name, "HTTP") for t in targets] + [(t.name, "store") for t in targets]
-    return {way: cell[1] for way, cell in zip(ways, cells, strict=False)}
+    ways = [(t.name, way) for way in ("HTTP", "store") for t in targets]
+    got = {way: p95 for way, (_, p95) in zip(ways, cells, strict=False)}
+    if case.local is not None:  # the CPU ms a call used, on average
+        cpu = cells[-len(targets) :]
+        got |= {(t.name, "CPU"): mean for t, (mean, _) in zip(targets, cpu, strict=True)}
+    return got
 
 
-P95s = dict[tuple[str, str], dict[str, float]]  # (target, "HTTP" or "store") -> case -> p95
+# (target, "HTTP" or "store") -> case -> p95; (target, "CPU") -> case -> CPU ms per call
+P95s = dict[tuple[str, str], dict[str, float]]
 
 
 def run(targets: list[Target], rounds: int) -> P95s:
@@ -201,7 +187,8 @@ def run(targets: list[Target], rounds: int) -> P95s:
     for t in targets:  # the same message in each store (Message-IDs are unique)
         t.detail = t.store.search("message-id:<7@bench>").messages[0].id
     heads = [f"{t.name} HTTP" for t in targets] + [f"{t.name} store" for t in targets]
-    print(f"  {'median, p95 in ms':<24}" + "".join(f"  {h:>13}" for h in heads))
+    cpu = "".join(f"  {t.name + ' CPU':>6}" for t in targets)
+    print(f"  {'median, p95 in ms':<24}" + "".join(f"  {h:>13}" for h in heads) + cpu)
     p95s: P95s = {}
     for group, cases in GROUPS:
         print(f" {group}:")
@@ -209,49 +196,6 @@ def run(targets: list[Target], rounds: int) -> P95s:
             for way, p95 in time_case(case, targets, rounds).items():
                 p95s.setdefault(way, {})[case.label] = p95
     return p95s
-
-
-@contextlib.contextmanager
-def postgres(url: str | None, messages: int) -> Iterator[MessageStore]:
-    """A PostgreSQL store holding `messages` messages, in a fresh schema dropped at the end."""
-    import psycopg
-    from pgcluster import database, fresh_schema
-    from psycopg import sql
-
-    from mailtrap import PostgresStore
-
-    with database(url) as where, fresh_schema(where, "query_speed") as schema:
-        store = PostgresStore(where, schema=schema, max_messages=0)
-        try:
-            started = time.perf_counter()
-            fill(store, messages)
-            took = time.perf_counter() - started
-            with psycopg.connect(where, autocommit=True) as conn:
-                for table in ("messages", "raw", "search", "tags"):
-                    conn.execute(
-                        sql.SQL("VACUUM ANALYZE {}.{}").format(
-                            sql.Identifier(schema), sql.Identifier(table)
-                        )
-                    )
-            print(f"PostgreSQL: stored {messages} messages in {took:.0f}s (the store's submit)")
-            yield store
-        finally:
-            store.close()
-
-
-@contextlib.contextmanager
-def sqlite(path: Path, messages: int) -> Iterator[MessageStore]:
-    store = SQLiteStore(path, max_messages=0)
-    have = store.count()
-    if have < messages:
-        started = time.perf_counter()
-        fill(store, messages - have)
-        took = time.perf_counter() - started
-        print(f"SQLite: stored {messages - have} messages in {took:.0f}s (the store's submit)")
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 def verdicts(p95s: P95s) -> None:
@@ -265,10 +209,12 @@ def verdicts(p95s: P95s) -> None:
             f"{'within' if p95 <= target else 'OVER'} {how}"
             for how, p95 in (("in-process", store), ("over HTTP", http))
         ]
+        cpu = {name: p95s[name, "CPU"][cases[name, "store"]] for name in ("PG", "SQLite")}
         print(
             f"PostgreSQL {label} p95 {http:.1f} ms over HTTP, {store:.1f} ms in-process: "
             f"{', '.join(judged)} the {target:g} ms target "
-            f"(SQLite: {got['SQLite', 'HTTP']:.1f} ms, {got['SQLite', 'store']:.1f} ms)"
+            f"(SQLite: {got['SQLite', 'HTTP']:.1f} ms, {got['SQLite', 'store']:.1f} ms); "
+            f"CPU per call in-process {cpu['PG']:.1f} ms (SQLite {cpu['SQLite']:.1f} ms)"
         )
 
     show("list", dict.fromkeys(ways, "list, first page"), LIST_TARGET)
@@ -292,16 +238,18 @@ def main() -> None:
     path = args.db or Path(tempfile.mkdtemp(prefix="mailtrap-query-")) / "mail.db"
     print(f"load average {os.getloadavg()[0]:.2f} at the start ({os.cpu_count()} CPUs)")
     with contextlib.ExitStack() as stack:
-        stores = {"SQLite": stack.enter_context(sqlite(path, args.messages))}
+        stores = {"SQLite": (stack.enter_context(sqlite(path, args.messages)), None)}
         if not args.no_postgres:
             stores["PG"] = stack.enter_context(postgres(args.database_url, args.messages))
         targets = []
-        for name, store in stores.items():
+        for name, (store, server) in stores.items():
             url = stack.enter_context(served(create_app(store)))
             client = stack.enter_context(httpx.Client(base_url=url, timeout=30))
-            targets.append(Target(name, store, client))
+            targets.append(Target(name, store, client, server))
         counts = ", ".join(f"{t.name} {t.store.count():,}" for t in targets)
         print(f"messages stored: {counts}; {args.rounds} rounds each, the stores taking turns")
+        if any(server is None for name, (_, server) in stores.items() if name == "PG"):
+            print("(PostgreSQL runs elsewhere: its CPU column counts this process's alone)")
         p95s = run(targets, args.rounds)
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
     if len(targets) > 1:

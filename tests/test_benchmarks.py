@@ -83,15 +83,18 @@ def run_postgres(script: str, *args: str) -> str:
 def test_query_speed_times_sqlite_and_postgresql_side_by_side() -> None:
     out = run_postgres("query_speed.py", "--messages", "300", "--rounds", "3")
     assert "messages stored: SQLite 300, PG 300;" in out
-    assert re.search(r"SQLite HTTP +PG HTTP +SQLite store +PG store$", out, re.M)
+    assert re.search(
+        r"SQLite HTTP +PG HTTP +SQLite store +PG store +SQLite CPU +PG CPU$", out, re.M
+    )
     # Both stores found as many of each search (a mismatch is flagged DIFFER).
     assert "DIFFER" not in out
-    fifth = re.search(r"^  from: a fifth +(?:[\d.]+ +){8} +60 found$", out, re.M)
+    fifth = re.search(r"^  from: a fifth +(?:[\d.]+ +){10} +60 found$", out, re.M)
     assert fifth, out
     verdict = r"(within|OVER) in-process, (within|OVER) over HTTP the {} ms target \(SQLite: "
     assert re.search(r"^PostgreSQL list p95 .*: " + verdict.format(5), out, re.M), out
     broad = r"^PostgreSQL broad search \(the worst of 7\) p95 .*: " + verdict.format(150)
     assert re.search(broad, out, re.M), out
+    assert re.search(r"; CPU per call in-process [\d.]+ ms \(SQLite [\d.]+ ms\)$", out, re.M), out
 
 
 def test_shared_inbox_times_events_and_waits_across_two_instances() -> None:
