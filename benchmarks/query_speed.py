@@ -238,7 +238,9 @@ def main() -> None:
     path = args.db or Path(tempfile.mkdtemp(prefix="mailtrap-query-")) / "mail.db"
     print(f"load average {os.getloadavg()[0]:.2f} at the start ({os.cpu_count()} CPUs)")
     with contextlib.ExitStack() as stack:
-        stores = {"SQLite": (stack.enter_context(sqlite(path, args.messages)), None)}
+        stores: dict[str, tuple[MessageStore, Server]] = {
+            "SQLite": (stack.enter_context(sqlite(path, args.messages)), None)
+        }
         if not args.no_postgres:
             stores["PG"] = stack.enter_context(postgres(args.database_url, args.messages))
         targets = []
