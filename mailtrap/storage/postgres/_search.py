@@ -7,7 +7,7 @@ contract suites hold all stores to the same answers.
 
 Free text is a LIKE on each folded column in turn, the body first (`TEXT`); a field
 (`subject:`, `from:`...) is a LIKE on its own small columns. pg_trgm's GIN indexes serve them
-where the database has that extension (`FIELDS`). `count_query` counts the matches.
+where the database has that extension (`FIELDS`). `search_page` runs a compiled query.
 """
 
 from __future__ import annotations
@@ -17,8 +17,12 @@ from typing import Any
 
 from mailtrap.message.search import Query, Term
 from mailtrap.message.searchtext import COLUMNS
+from mailtrap.storage.base import Page
+from mailtrap.storage.postgres._rows import SUMMARY_COLUMNS, summary_from
+from mailtrap.storage.postgres._writer import Conn
+from mailtrap.storage.postgres._writes import COUNTS, pair
 
-__all__ = ["FIELDS", "TEXT", "Compiled", "compile_query", "count_query"]
+__all__ = ["FIELDS", "TEXT", "Compiled", "compile_query", "count_query", "search_page"]
 
 # The folded columns but the body, which the trigram index `search_fields` holds, one column of
 # it each (schema/0003_search_indexes_for_broad_queries.sql); `search_body` holds the body.
@@ -110,3 +114,21 @@ def count_query(q: Compiled) -> tuple[str, list[Any]]:
         f"(SELECT count(*) FROM {read} WHERE m.read AND ({q.where}))",
         [*q.params, *q.params],
     )
+
+
+def search_page(conn: Conn, q: Compiled, start: int, limit: int) -> Page:
+    """The page of `q`'s matches from `start` (newest first), and their counts, read on `conn`
+    (in one snapshot)."""
+    if q.where == "true":  # no terms: every message, which the counters count
+        total, unread = pair(conn, COUNTS)
+    else:
+        total, read = pair(conn, *count_query(q))
+        unread = total - read
+    rows = []
+    if total > start:  # else no page: a search no index serves would read every row again
+        rows = conn.execute(
+            f"SELECT {SUMMARY_COLUMNS} FROM {q.source} WHERE {q.where} "
+            "ORDER BY m.seq DESC LIMIT %s OFFSET %s",
+            (*q.params, limit, start),
+        ).fetchall()
+    return Page(tuple(map(summary_from, rows)), total, unread, start)
