@@ -265,6 +265,46 @@ def test_search_has_trigram_indexes_of_the_columns_it_reads(postgres_url: str, s
     assert set(TEXT) == {c.name for c in COLUMNS}
 
 
+def test_a_version_2_schema_with_mail_gets_the_new_search_indexes_and_finds_the_same(
+    postgres_url: str, schema: str
+) -> None:
+    """Migration 0003 on an inbox that 0002 left (its single index of the joined columns, mail
+    in it, one message read): the indexes are replaced, and searches answer as before."""
+    store = PostgresStore(postgres_url, schema=schema)
+    try:
+        invoice = deliver(store, subject="Your invoice", text="Pay by Friday")
+        deliver(store, subject="Weekly report", sender="Reports <reports@corp.example>")
+        store.mark_read([invoice.id])
+    finally:
+        store.close()
+    _, v2 = migrations()[1]
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+        conn.execute("DROP INDEX search_body, search_fields, messages_read")
+        conn.execute(v2.encode())  # 0002's index, as an inbox made before 0003 has it
+        conn.execute("UPDATE schema_version SET version = 2")
+    store = PostgresStore(postgres_url, schema=schema)
+    try:
+        for query, subjects, unread in [
+            ("invoice", ["Your invoice"], 0),
+            ("friday", ["Your invoice"], 0),
+            ("from:corp.example", ["Weekly report"], 1),
+            ("!from:corp.example", ["Your invoice"], 0),
+            ("ex", ["Weekly report", "Your invoice"], 1),  # too short for a trigram
+        ]:
+            page = store.search(query)
+            assert [m.subject for m in page.messages] == subjects, query
+            assert (page.total, page.unread) == (len(subjects), unread), query
+    finally:
+        store.close()
+    with psycopg.connect(postgres_url) as conn:
+        names = conn.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = %s", (schema,)
+        ).fetchall()
+    assert {"search_body", "search_fields", "messages_read"} <= {n for (n,) in names}
+    assert ("search_text",) not in names
+
+
 def test_events_are_split_into_notifications_under_postgresqls_limit() -> None:
     """PostgreSQL refuses a NOTIFY payload of 8,000 bytes or more: a delete of 5,000 ids is
     split, in order, and every payload is distinct (identical ones would be folded)."""
