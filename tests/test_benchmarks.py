@@ -55,10 +55,54 @@ def test_short_soak_passes_its_checks() -> None:
     assert "while pruning" in out
 
 
-def test_query_speed_runs() -> None:
-    out = run("query_speed.py", "--messages", "300", "--rounds", "3")
+def test_query_speed_runs_sqlite_alone() -> None:
+    out = run("query_speed.py", "--messages", "300", "--rounds", "3", "--no-postgres")
     assert "free-text search" in out
     assert "UI inbox page" in out
+    assert "PG" not in out
+
+
+def run_postgres(script: str, *args: str) -> str:
+    """`run`, for a script that starts a throwaway PostgreSQL cluster (benchmarks/pgcluster.py):
+    skipped where PostgreSQL is not installed, except in CI (CI set), which installs it."""
+    out = subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if out.returncode == 2 and "PostgreSQL's initdb is not installed" in out.stderr:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must have PostgreSQL (.ci/run installs it):\n{out.stderr}")
+        pytest.skip("PostgreSQL is not installed here (apt-get install postgresql)")
+    assert out.returncode == 0, out.stdout + out.stderr[-2000:]
+    return out.stdout
+
+
+def test_query_speed_times_sqlite_and_postgresql_side_by_side() -> None:
+    out = run_postgres("query_speed.py", "--messages", "300", "--rounds", "3")
+    assert "messages stored: SQLite 300, PG 300;" in out
+    assert re.search(
+        r"SQLite HTTP +PG HTTP +SQLite store +PG store +SQLite CPU +PG CPU$", out, re.M
+    )
+    # Both stores found as many of each search (a mismatch is flagged DIFFER).
+    assert "DIFFER" not in out
+    fifth = re.search(r"^  from: a fifth +(?:[\d.]+ +){10} +60 found$", out, re.M)
+    assert fifth, out
+    verdict = r"(within|OVER) in-process, (within|OVER) over HTTP the {} ms target \(SQLite: "
+    assert re.search(r"^PostgreSQL list p95 .*: " + verdict.format(5), out, re.M), out
+    broad = r"^PostgreSQL broad search \(the worst of 7\) p95 .*: " + verdict.format(150)
+    assert re.search(broad, out, re.M), out
+    assert re.search(r"; CPU per call in-process [\d.]+ ms \(SQLite [\d.]+ ms\)$", out, re.M), out
+
+
+def test_shared_inbox_times_events_and_waits_across_two_instances() -> None:
+    out = run_postgres("shared_inbox.py", "--messages", "5", "--waits", "2")
+    pattern = r"^A's 250 to B's {}: median -?[\d.]+ ms +p95 -?[\d.]+ ms +max -?[\d.]+ ms +\({} "
+    assert re.search(pattern.format("`new` event", 5), out, re.M), out
+    assert re.search(pattern.format("/api/v1/wait answer", 2), out, re.M), out
+    assert re.search(r"^cross-instance event p95 -?[\d.]+ ms: (within|OVER) the 50 ms", out, re.M)
 
 
 def test_inbox_page_runs() -> None:

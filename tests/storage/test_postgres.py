@@ -17,10 +17,11 @@ from postgres import drop_schema, new_schema
 from psycopg import sql
 
 from mailtrap import MailtrapError, StoreEvent
+from mailtrap.message.searchtext import COLUMNS
 from mailtrap.storage.postgres import PostgresStore
 from mailtrap.storage.postgres._migrate import migrations
 from mailtrap.storage.postgres._notify import channel_name, payloads
-from mailtrap.storage.postgres._search import ALL_TEXT
+from mailtrap.storage.postgres._search import FIELDS, TEXT
 from mailtrap.storage.postgres.url import redact
 
 SECRET = "s3cret-Pa55"
@@ -245,21 +246,63 @@ def test_a_huge_body_of_distinct_words_and_a_very_long_word_is_stored_and_found(
         store.close()
 
 
-def test_free_text_has_a_trigram_index_over_the_same_expression_search_uses(
-    postgres_url: str, schema: str
-) -> None:
-    """The index serves search only if its expression is the query's, column for column."""
+def test_search_has_trigram_indexes_of_the_columns_it_reads(postgres_url: str, schema: str) -> None:
+    """The indexes serve search only if they hold the columns its LIKEs read: the body in one,
+    every other folded column in the other (`FIELDS`), and nothing of 0002's index is left."""
     PostgresStore(postgres_url, schema=schema).close()
     with psycopg.connect(postgres_url) as conn:
-        row = conn.execute(
-            "SELECT indexdef FROM pg_indexes WHERE schemaname = %s AND indexname = 'search_text'",
-            (schema,),
-        ).fetchone()
-    assert row is not None, "pg_trgm (Debian's postgresql package has it) gave no index"
-    assert "gin_trgm_ops" in row[0]
-    columns = [c.strip().removeprefix("s.") for c in ALL_TEXT.split("||")]
-    indexed = row[0].split("USING gin", 1)[1].rsplit("gin_trgm_ops", 1)[0]
-    assert re.findall(r"\w+", indexed) == columns
+        rows: dict[str, str] = dict(
+            conn.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = %s "
+                "AND indexdef LIKE '%%gin_trgm_ops%%'",
+                (schema,),
+            ).fetchall()
+        )
+    assert set(rows) == {"search_body", "search_fields"}, "pg_trgm (Debian's postgresql has it)"
+    for name, columns in (("search_fields", list(FIELDS)), ("search_body", ["body"])):
+        indexed = rows[name].split("USING gin", 1)[1]
+        assert re.findall(r"(\w+) (?:public\.)?gin_trgm_ops", indexed) == columns
+    assert set(TEXT) == {c.name for c in COLUMNS}
+
+
+def test_a_version_2_schema_with_mail_gets_the_new_search_indexes_and_finds_the_same(
+    postgres_url: str, schema: str
+) -> None:
+    """Migration 0003 on an inbox that 0002 left (its single index of the joined columns, mail
+    in it, one message read): the indexes are replaced, and searches answer as before."""
+    store = PostgresStore(postgres_url, schema=schema)
+    try:
+        invoice = deliver(store, subject="Your invoice", text="Pay by Friday")
+        deliver(store, subject="Weekly report", sender="Reports <reports@corp.example>")
+        store.mark_read([invoice.id])
+    finally:
+        store.close()
+    _, v2 = migrations()[1]
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+        conn.execute("DROP INDEX search_body, search_fields, messages_read")
+        conn.execute(v2.encode())  # 0002's index, as an inbox made before 0003 has it
+        conn.execute("UPDATE schema_version SET version = 2")
+    store = PostgresStore(postgres_url, schema=schema)
+    try:
+        for query, subjects, unread in [
+            ("invoice", ["Your invoice"], 0),
+            ("friday", ["Your invoice"], 0),
+            ("from:corp.example", ["Weekly report"], 1),
+            ("!from:corp.example", ["Your invoice"], 0),
+            ("ex", ["Weekly report", "Your invoice"], 1),  # too short for a trigram
+        ]:
+            page = store.search(query)
+            assert [m.subject for m in page.messages] == subjects, query
+            assert (page.total, page.unread) == (len(subjects), unread), query
+    finally:
+        store.close()
+    with psycopg.connect(postgres_url) as conn:
+        names = conn.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = %s", (schema,)
+        ).fetchall()
+    assert {"search_body", "search_fields", "messages_read"} <= {n for (n,) in names}
+    assert ("search_text",) not in names
 
 
 def test_events_are_split_into_notifications_under_postgresqls_limit() -> None:

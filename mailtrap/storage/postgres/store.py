@@ -51,7 +51,7 @@ from mailtrap.storage.postgres._connections import CONNECT_TIMEOUT, Connections
 from mailtrap.storage.postgres._migrate import lock_key, migrate
 from mailtrap.storage.postgres._notify import Listener, announce, channel_name
 from mailtrap.storage.postgres._rows import SUMMARY_COLUMNS, insert_operation, summary_from
-from mailtrap.storage.postgres._search import compile_query
+from mailtrap.storage.postgres._search import compile_query, search_page
 from mailtrap.storage.postgres._upkeep import PRUNE_MOST, SWEEP_SECONDS, Sweeper, fold_counters
 from mailtrap.storage.postgres._writer import Conn, Operation, Outcome, Writer
 from mailtrap.storage.postgres._writes import COUNTS, one, pair
@@ -220,18 +220,7 @@ class PostgresStore:
         check_page(start, limit)
         q = compile_query(parse_query(query) if isinstance(query, str) else query)
         with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {SUMMARY_COLUMNS} FROM {q.source} WHERE {q.where} "
-                "ORDER BY m.seq DESC LIMIT %s OFFSET %s",
-                (*q.params, limit, start),
-            ).fetchall()
-            total, unread = pair(
-                conn,
-                f"SELECT count(*), count(*) FILTER (WHERE NOT m.read) FROM {q.source} "
-                f"WHERE {q.where}",
-                q.params,
-            )
-        return Page(tuple(map(summary_from, rows)), total, unread, start)
+            return search_page(conn, q, start, limit)
 
     def _summaries(self, ids: builtins.list[str]) -> builtins.list[MessageSummary]:
         """The summaries of those of `ids` still stored, in arrival order."""
