@@ -56,6 +56,7 @@ class SMTPProtocol(SMTP):
     command_size_limit = COMMAND_LINE_LIMIT
     command_size_limits = _CommandLimits()
     _mechanism = ""  # the AUTH mechanism last asked for (see smtp_AUTH)
+    _held = ""  # the lines so far of a multi-line reply (see push)
 
     def __init__(self, handler: DeliveryHandler, *, line_length_limit: int, **kwargs: Any):
         # Real HTML mail has lines far beyond RFC 5321's 1000 octets; refusing it would hide
@@ -86,6 +87,15 @@ class SMTPProtocol(SMTP):
             status = "552 Error: Too much mail data"
         if isinstance(status, str):
             self._count(status)
+            if status[3:4] == "-":
+                # A line of a multi-line reply (EHLO's six) is held until the last one, so
+                # the reply leaves in one write: one system call and one TCP segment, not six.
+                # RFC 5321 4.2.1: every line before the last has "-" after its code, and
+                # aiosmtpd pushes them all before it reads the client's next command.
+                self._held += status + "\r\n"
+                return
+            if self._held:
+                status, self._held = self._held + status, ""
         await super().push(status)
 
     def _count(self, status: str) -> None:
