@@ -15,14 +15,15 @@ import secrets
 import ssl
 import time
 import types
-from typing import Any, cast
+from typing import Any
 
-from aiosmtpd.smtp import MISSING, SMTP, AuthResult, TLSSetupException, syntax
+from aiosmtpd.smtp import MISSING, AuthResult, TLSSetupException, syntax
 
 from mailtrap.message.values import ATEXT
 from mailtrap.smtp.auth import CramMD5
 from mailtrap.smtp.data import TooMuchData, read_data, unstuff
 from mailtrap.smtp.handler import DeliveryHandler, peer_host
+from mailtrap.smtp.idle import IdleTimeoutSMTP
 from mailtrap.smtp.lines import COMMAND_LINE_LIMIT, LineReader, LineTooLong
 
 __all__ = ["UNLIMITED_LINE_LENGTH", "ProtocolFactory", "SMTPProtocol", "client_ended_tls"]
@@ -49,9 +50,9 @@ class _CommandLimits(dict[str, int]):
         pass
 
 
-class SMTPProtocol(SMTP):
+class SMTPProtocol(IdleTimeoutSMTP):
     """aiosmtpd's protocol with a per-instance DATA line limit, command lines bounded by a
-    `LineReader`, and a polite idle timeout."""
+    `LineReader`, and a polite idle timeout (`IdleTimeoutSMTP`)."""
 
     command_size_limit = COMMAND_LINE_LIMIT
     command_size_limits = _CommandLimits()
@@ -227,15 +228,6 @@ class SMTPProtocol(SMTP):
         """Whether everything the client sent has been dealt with: the connection waits for
         more, or is gone (its task is cancelled then, and can record nothing more)."""
         return self._lost or self._lines.idle
-
-    def _timeout_cb(self) -> None:
-        # aiosmtpd just drops an idle connection; RFC 5321 4.5.3.2 wants a 421 reply first.
-        # A cast, not isinstance(..., asyncio.WriteTransport): uvloop's transports implement
-        # the interface without subclassing asyncio's classes, and the check skipped the 421.
-        transport = cast("asyncio.WriteTransport | None", self.transport)
-        if transport is not None and not transport.is_closing():
-            transport.write(b"421 4.4.2 Idle timeout, closing connection\r\n")
-        super()._timeout_cb()  # type: ignore[no-untyped-call]
 
 
 def client_ended_tls(error: BaseException) -> bool:
