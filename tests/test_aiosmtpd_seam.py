@@ -1,4 +1,4 @@
-"""The private aiosmtpd members `mailtrap.smtp.protocol` relies on.
+"""The private aiosmtpd members `mailtrap.smtp.protocol` (and `mailtrap.smtp.idle`) rely on.
 
 `SMTPProtocol` subclasses aiosmtpd's `SMTP` and overrides or reads members aiosmtpd does not
 promise to keep. pyproject.toml pins aiosmtpd to the minor versions tested; when a new one is
@@ -19,11 +19,19 @@ METHODS = (
     "_cb_client_connected",
     "_getaddr",
     "_handle_client",
+    "_reset_timeout",
     "_set_post_data_state",
     "_timeout_cb",
 )
 # State a live connection carries, which SMTPProtocol reads.
-ATTRIBUTES = ("_decode_data", "_original_transport", "_reader", "_writer")
+ATTRIBUTES = (
+    "_decode_data",
+    "_original_transport",
+    "_reader",
+    "_timeout_duration",
+    "_timeout_handle",
+    "_writer",
+)
 
 
 def test_the_private_methods_are_still_aiosmtpds() -> None:

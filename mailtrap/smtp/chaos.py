@@ -168,6 +168,10 @@ class Chaos:
     ) -> str | None:
         """The reply to refuse with at `stage` (using up one of the rule's `times`), or None.
         `addresses` are what `match` reads, `recipients` what `recipients` reads."""
+        if not self._rules:
+            # The common case, four times a message: no rule at all. Reading the list's
+            # length needs no lock (a rule added meanwhile applies from the next check).
+            return None
         candidates, rcpts = list(addresses), list(recipients)
         with self._lock:
             for index, rule in enumerate(self._rules):

@@ -15,14 +15,15 @@ import secrets
 import ssl
 import time
 import types
-from typing import Any, cast
+from typing import Any
 
-from aiosmtpd.smtp import MISSING, SMTP, AuthResult, TLSSetupException, syntax
+from aiosmtpd.smtp import MISSING, AuthResult, TLSSetupException, syntax
 
 from mailtrap.message.values import ATEXT
 from mailtrap.smtp.auth import CramMD5
 from mailtrap.smtp.data import TooMuchData, read_data, unstuff
 from mailtrap.smtp.handler import DeliveryHandler, peer_host
+from mailtrap.smtp.idle import IdleTimeoutSMTP
 from mailtrap.smtp.lines import COMMAND_LINE_LIMIT, LineReader, LineTooLong
 
 __all__ = ["UNLIMITED_LINE_LENGTH", "ProtocolFactory", "SMTPProtocol", "client_ended_tls"]
@@ -49,13 +50,14 @@ class _CommandLimits(dict[str, int]):
         pass
 
 
-class SMTPProtocol(SMTP):
+class SMTPProtocol(IdleTimeoutSMTP):
     """aiosmtpd's protocol with a per-instance DATA line limit, command lines bounded by a
-    `LineReader`, and a polite idle timeout."""
+    `LineReader`, and a polite idle timeout (`IdleTimeoutSMTP`)."""
 
     command_size_limit = COMMAND_LINE_LIMIT
     command_size_limits = _CommandLimits()
     _mechanism = ""  # the AUTH mechanism last asked for (see smtp_AUTH)
+    _held = ""  # the lines so far of a multi-line reply (see push)
 
     def __init__(self, handler: DeliveryHandler, *, line_length_limit: int, **kwargs: Any):
         # Real HTML mail has lines far beyond RFC 5321's 1000 octets; refusing it would hide
@@ -86,6 +88,15 @@ class SMTPProtocol(SMTP):
             status = "552 Error: Too much mail data"
         if isinstance(status, str):
             self._count(status)
+            if status[3:4] == "-":
+                # A line of a multi-line reply (EHLO's six) is held until the last one, so
+                # the reply leaves in one write: one system call and one TCP segment, not six.
+                # RFC 5321 4.2.1: every line before the last has "-" after its code, and
+                # aiosmtpd pushes them all before it reads the client's next command.
+                self._held += status + "\r\n"
+                return
+            if self._held:
+                status, self._held = self._held + status, ""
         await super().push(status)
 
     def _count(self, status: str) -> None:
@@ -217,15 +228,6 @@ class SMTPProtocol(SMTP):
         """Whether everything the client sent has been dealt with: the connection waits for
         more, or is gone (its task is cancelled then, and can record nothing more)."""
         return self._lost or self._lines.idle
-
-    def _timeout_cb(self) -> None:
-        # aiosmtpd just drops an idle connection; RFC 5321 4.5.3.2 wants a 421 reply first.
-        # A cast, not isinstance(..., asyncio.WriteTransport): uvloop's transports implement
-        # the interface without subclassing asyncio's classes, and the check skipped the 421.
-        transport = cast("asyncio.WriteTransport | None", self.transport)
-        if transport is not None and not transport.is_closing():
-            transport.write(b"421 4.4.2 Idle timeout, closing connection\r\n")
-        super()._timeout_cb()  # type: ignore[no-untyped-call]
 
 
 def client_ended_tls(error: BaseException) -> bool:

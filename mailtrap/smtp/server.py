@@ -200,11 +200,17 @@ class SMTPServer:
     def _protocol(self) -> SMTPProtocol:
         size = self.max_message_size
         try:
-            with warnings.catch_warnings():
-                # aiosmtpd warns on every connection when AUTH may run without STARTTLS; on
-                # SMTPS that is safe, and auth_allow_insecure is an explicit, logged choice.
-                warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS")
+            if self.auth is None:
+                # No AUTH, no warning to hide: catch_warnings copies the process's filter
+                # list and filterwarnings edits it, on every connection.
                 protocol = self._new_protocol(size)
+            else:
+                with warnings.catch_warnings():
+                    # aiosmtpd warns when it builds a protocol whose AUTH may run without
+                    # STARTTLS; on SMTPS that is safe, and auth_allow_insecure is an
+                    # explicit, logged choice.
+                    warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS")
+                    protocol = self._new_protocol(size)
         except Exception as exc:  # asyncio would only log it; the caller must see it
             self.errors.append(exc)
             raise
