@@ -28,6 +28,9 @@ CLAIMED = [
 RUNNING = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 nox.options.sessions = ["tests"]
+# uv makes each session's virtualenv in seconds where pip took a minute or more (the test group
+# is large: Playwright, Django, mypy); without uv installed, nox falls back to virtualenv and pip.
+nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.pythons = [v for v in CLAIMED if v != RUNNING]
 
 # What differs between Pythons is the stdlib under the code (email, asyncio, ssl, sqlite3) and
