@@ -2,10 +2,18 @@
 
 Whatever is queued while a commit runs becomes the next batch, in one transaction: 20
 concurrent senders cost one COMMIT, not 20. Consecutive operations sharing an `apply_many`
-(message inserts) run together in a savepoint; if that fails, each runs in a savepoint of its
-own, so one failing operation fails only its own future. The store's upkeep (pruning) runs
-last in the transaction; events are emitted and futures resolved only after the COMMIT, so
-the SMTP `250` means the mail is durable.
+(message inserts) run together. The store's upkeep (pruning) runs last in the transaction;
+events are emitted and futures resolved only after the COMMIT, so the SMTP `250` means the
+mail is durable.
+
+A batch first runs in pipeline mode, with BEGIN and COMMIT sent as statements on the
+autocommit connection: only a statement whose result is read (the insert's `created`) waits
+for the server, so a batch of inserts costs two round trips where a statement each cost seven.
+Each wait lets this thread's GIL go, and taking it back from a busy event loop can take a
+switch interval (5 ms): round trips, not the server's work, had set the ingest rate. If
+anything in the batch fails, it is rolled back and run again the careful way: each run of
+operations in a savepoint and, should that fail, each operation in a savepoint of its own, so
+one failing operation fails only its own future.
 
 The connection is opened on first use and again after it breaks (the server restarted, an
 administrator ended the session): a batch on a broken connection fails, the next one
@@ -139,20 +147,18 @@ class Writer:
         if not live:
             return
         for attempt in range(2):
-            done: list[tuple[Operation, Outcome]] = []
             try:
                 conn = self._connection()
-                with conn.transaction():
-                    i = 0
-                    while i < len(live):
-                        j = i + 1
-                        many = live[i].apply_many
-                        while many is not None and j < len(live) and live[j].apply_many is many:
-                            j += 1
-                        self._apply(conn, live[i:j], done)
-                        i = j
-                    extra = self._before_commit(conn) if done else []
-                    self._announce(conn, [e for _, (_, events) in done for e in events] + extra)
+                try:
+                    done, extra = self._pipelined(conn, live)
+                except psycopg.OperationalError:
+                    raise
+                except Exception:
+                    log.debug(
+                        "a batch of %d writes failed; running it again", len(live), exc_info=True
+                    )
+                    conn.rollback()
+                    done, extra = self._careful(conn, live)
                 break
             except psycopg.OperationalError as exc:
                 # A connection left from before a server restart fails on first use: nothing
@@ -174,6 +180,38 @@ class Writer:
             self._emit(event)
         for op, (result, _) in done:
             op.future.set_result(result)
+
+    def _pipelined(
+        self, conn: Conn, live: list[Operation]
+    ) -> tuple[list[tuple[Operation, Outcome]], list[StoreEvent]]:
+        """The batch in pipeline mode, all or nothing: (operation, outcome) for each, and the
+        upkeep's events. Raises whatever any statement or operation raised."""
+        done: list[tuple[Operation, Outcome]] = []
+        with conn.pipeline():
+            conn.execute("BEGIN", prepare=False)
+            for run in _runs(live):
+                many = run[0].apply_many
+                if many is not None and len(run) > 1:
+                    done.extend(zip(run, many(conn, run), strict=True))
+                else:
+                    done.extend((op, op.apply(conn)) for op in run)
+            extra = self._before_commit(conn)
+            self._announce(conn, [e for _, (_, events) in done for e in events] + extra)
+            conn.execute("COMMIT", prepare=False)
+        return done, extra
+
+    def _careful(
+        self, conn: Conn, live: list[Operation]
+    ) -> tuple[list[tuple[Operation, Outcome]], list[StoreEvent]]:
+        """The batch with each run in a savepoint, and each operation of a failing run in one
+        of its own: a failing operation's future fails, the rest commit."""
+        done: list[tuple[Operation, Outcome]] = []
+        with conn.transaction():
+            for run in _runs(live):
+                self._apply(conn, run, done)
+            extra = self._before_commit(conn) if done else []
+            self._announce(conn, [e for _, (_, events) in done for e in events] + extra)
+        return done, extra
 
     @staticmethod
     def _fail(live: list[Operation], exc: BaseException) -> None:
@@ -216,6 +254,17 @@ def unavailable(where: str, exc: Exception) -> StoreUnavailable:
         f"the PostgreSQL database at {where} cannot be reached ({reason}); mailtrap reconnects "
         "by itself: retry shortly"
     )
+
+
+def _runs(live: list[Operation]) -> list[list[Operation]]:
+    """`live` cut into runs of consecutive operations sharing one `apply_many` (or alone)."""
+    runs: list[list[Operation]] = []
+    for op in live:
+        if runs and op.apply_many is not None and runs[-1][-1].apply_many is op.apply_many:
+            runs[-1].append(op)
+        else:
+            runs.append([op])
+    return runs
 
 
 def _prepared(op: Operation) -> bool:

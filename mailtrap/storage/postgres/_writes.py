@@ -12,6 +12,7 @@ from mailtrap.storage.postgres._writer import Conn, Outcome
 __all__ = ["COUNTS", "delete", "delete_all", "mark_read", "one", "pair", "prune"]
 
 COUNTS = "SELECT coalesce(sum(total), 0)::bigint, coalesce(sum(unread), 0)::bigint FROM counters"
+COUNTS_TOTAL = "SELECT coalesce(sum(total), 0)::bigint FROM counters"
 
 
 def one(conn: Conn, query: str, params: Sequence[Any] = ()) -> int:
@@ -33,15 +34,12 @@ def prune(conn: Conn, *, limit: int, lock: int, most: int | None = None) -> list
     lock `lock` to COMMIT: another instance's prune waits, then counts what this one left, so
     that two writers never both delete for the same excess."""
     conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
-    excess = one(conn, COUNTS) - limit
-    if most is not None:
-        excess = min(excess, most)
-    if excess <= 0:
-        return []
+    # A statement of its own after the lock's: its snapshot, taken once the lock is held,
+    # sees what the other instance's prune committed. Counting in it saves a round trip.
     rows = conn.execute(
-        "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages ORDER BY seq LIMIT %s)"
-        " RETURNING seq, id",
-        (excess,),
+        "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages ORDER BY seq"
+        f" LIMIT least(%s, greatest(0, ({COUNTS_TOTAL}) - %s))) RETURNING seq, id",
+        (most, limit),
     ).fetchall()
     pruned = tuple(id for _, id in sorted(rows))
     return [StoreEvent("delete", pruned, pruned=True)] if rows else []
