@@ -13,6 +13,7 @@ statement per message cost the server about as much again as the rows themselves
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -127,23 +128,31 @@ def _outcome(arriving: _Arriving, created: float) -> Outcome:
 
 
 def _parse(raw: bytes, envelope: Envelope, rules: tuple[TagRule, ...], op: Operation) -> None:
-    op.data = _arriving(apply_rules(rules, summarize(raw, envelope), raw), raw, envelope)
+    arriving = _arriving(apply_rules(rules, summarize(raw, envelope), raw), raw, envelope)
+    op.data = arriving
+    # What other instances hear is the id alone (they load the summary): known already.
+    op.notice = [StoreEvent("new", (arriving.id,))]
 
 
 def _insert_one(op: Operation, conn: Conn) -> Outcome:
-    [outcome] = _insert_many(conn, [op])
+    [outcome] = _insert_many(conn, [op])()
     return outcome
 
 
-def _insert_many(conn: Conn, ops: list[Operation]) -> list[Outcome]:
+def _insert_many(conn: Conn, ops: list[Operation]) -> Callable[[], list[Outcome]]:
+    """Send the insert of `ops`' messages; what it returns reads their outcomes."""
     arriving: list[_Arriving] = [op.data for op in ops]
     columns = [list(column) for column in zip(*(a.row for a in arriving), strict=True)]
     tag_ids = [a.id for a in arriving for _ in a.tag_keys]
     keys = [k for a in arriving for k in a.tag_keys]
     names = [t for a in arriving for t in a.tag_names]
-    rows = conn.execute(_INSERT, (*columns, tag_ids, keys, names), binary=True).fetchall()
-    created: dict[str, float] = dict(rows)
-    return [_outcome(a, created[a.id]) for a in arriving]
+    cursor = conn.execute(_INSERT, (*columns, tag_ids, keys, names), binary=True)
+
+    def outcomes() -> list[Outcome]:
+        created: dict[str, float] = dict(cursor.fetchall())
+        return [_outcome(a, created[a.id]) for a in arriving]
+
+    return outcomes
 
 
 def insert_operation(raw: bytes, envelope: Envelope, rules: tuple[TagRule, ...]) -> Operation:

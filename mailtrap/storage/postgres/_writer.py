@@ -7,10 +7,11 @@ events are emitted and futures resolved only after the COMMIT, so the SMTP `250`
 mail is durable.
 
 A batch first runs in pipeline mode, with BEGIN and COMMIT sent as statements on the
-autocommit connection: only a statement whose result is read (the insert's `created`) waits
-for the server, so a batch of inserts costs two round trips where a statement each cost seven.
-Each wait lets this thread's GIL go, and taking it back from a busy event loop can take a
-switch interval (5 ms): round trips, not the server's work, had set the ingest rate. If
+autocommit connection: only reading a result waits for the server. Inserts say beforehand
+what to announce (`Operation.notice`), so their results are read after the COMMIT: a batch of
+mail is one round trip (two with retention), where a statement each cost seven. Each wait
+lets this thread's GIL go, and taking it back from a busy event loop can take a switch
+interval (5 ms): round trips, more than the server's work, had set the ingest rate. If
 anything in the batch fails, it is rolled back and run again the careful way: each run of
 operations in a savepoint and, should that fail, each operation in a savepoint of its own, so
 one failing operation fails only its own future.
@@ -27,6 +28,7 @@ import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
+from functools import cache, partial
 from typing import Any
 
 import psycopg
@@ -41,16 +43,19 @@ MAX_BATCH = 512
 Conn = psycopg.Connection[tuple[Any, ...]]
 Outcome = tuple[Any, list[StoreEvent]]
 Apply = Callable[[Conn], Outcome]
-ApplyMany = Callable[[Conn, list["Operation"]], list[Outcome]]
+# Sends a run's statements; what it returns reads their outcomes (after the COMMIT, if need be).
+ApplyMany = Callable[[Conn, list["Operation"]], Callable[[], list[Outcome]]]
 
 
 class Operation:
     """A write: `apply(conn)`, optionally `apply_many(conn, ops)` for consecutive operations
     sharing it, and `data` for the latter to read. `prepare(op)`, if given, runs on the writer
     thread before the batch (the store parses arriving mail there); if it raises, only this
-    operation fails."""
+    operation fails. `notice`, if `prepare` sets it, is what the other instances are to hear of
+    this write, known before it runs (an arriving message's id): a run of such operations is
+    announced without waiting for its outcomes."""
 
-    __slots__ = ("apply", "apply_many", "data", "future", "prepare")
+    __slots__ = ("apply", "apply_many", "data", "future", "notice", "prepare")
 
     def __init__(
         self,
@@ -64,6 +69,7 @@ class Operation:
         self.apply_many = apply_many
         self.data = data
         self.prepare = prepare
+        self.notice: list[StoreEvent] | None = None
         self.future: Future[Any] = Future()
 
 
@@ -150,15 +156,18 @@ class Writer:
             try:
                 conn = self._connection()
                 try:
-                    done, extra = self._pipelined(conn, live)
-                except psycopg.OperationalError:
-                    raise
+                    read, extra = self._pipelined(conn, live)
                 except Exception:
+                    if conn.broken:
+                        raise
                     log.debug(
                         "a batch of %d writes failed; running it again", len(live), exc_info=True
                     )
                     conn.rollback()
                     done, extra = self._careful(conn, live)
+                else:
+                    # Committed: whatever goes wrong now must not run the batch again.
+                    done = read()
                 break
             except psycopg.OperationalError as exc:
                 # A connection left from before a server restart fails on first use: nothing
@@ -183,22 +192,29 @@ class Writer:
 
     def _pipelined(
         self, conn: Conn, live: list[Operation]
-    ) -> tuple[list[tuple[Operation, Outcome]], list[StoreEvent]]:
-        """The batch in pipeline mode, all or nothing: (operation, outcome) for each, and the
-        upkeep's events. Raises whatever any statement or operation raised."""
-        done: list[tuple[Operation, Outcome]] = []
+    ) -> tuple[Callable[[], list[tuple[Operation, Outcome]]], list[StoreEvent]]:
+        """Commit the batch in pipeline mode, all or nothing, or raise whatever any statement
+        or operation raised. Returns what reads (operation, outcome) for each, and the
+        upkeep's events."""
+        steps: list[tuple[list[Operation], Callable[[], list[Outcome]]]] = []
         with conn.pipeline():
             conn.execute("BEGIN", prepare=False)
             for run in _runs(live):
                 many = run[0].apply_many
-                if many is not None and len(run) > 1:
-                    done.extend(zip(run, many(conn, run), strict=True))
+                if many is not None:
+                    steps.append((run, cache(many(conn, run))))  # read once, asked twice
                 else:
-                    done.extend((op, op.apply(conn)) for op in run)
+                    steps += [([op], partial(_listed, op.apply(conn))) for op in run]
             extra = self._before_commit(conn)
-            self._announce(conn, [e for _, (_, events) in done for e in events] + extra)
+            told: list[StoreEvent] = []
+            for run, outcomes in steps:
+                if all(op.notice is not None for op in run):
+                    told += [e for op in run for e in op.notice or ()]
+                else:
+                    told += [e for _, events in outcomes() for e in events]
+            self._announce(conn, told + extra)
             conn.execute("COMMIT", prepare=False)
-        return done, extra
+        return lambda: [pair for run, got in steps for pair in zip(run, got(), strict=True)], extra
 
     def _careful(
         self, conn: Conn, live: list[Operation]
@@ -227,7 +243,7 @@ class Writer:
         if many is not None and len(run) > 1:
             try:
                 with conn.transaction():
-                    outcomes = many(conn, run)
+                    outcomes = many(conn, run)()
             except psycopg.OperationalError:
                 raise  # the connection is gone: nothing can be retried on it
             except Exception:
@@ -254,6 +270,10 @@ def unavailable(where: str, exc: Exception) -> StoreUnavailable:
         f"the PostgreSQL database at {where} cannot be reached ({reason}); mailtrap reconnects "
         "by itself: retry shortly"
     )
+
+
+def _listed(outcome: Outcome) -> list[Outcome]:
+    return [outcome]
 
 
 def _runs(live: list[Operation]) -> list[list[Operation]]:
