@@ -3,7 +3,7 @@
 A summary is stored as the SQLite store stores it (`storage._schema.message_row`), its text
 fields packed into one JSON column, and read back through the same `summary_from_row`: both
 stores hand out the same summary for the same mail. An arriving message is parsed on the
-writer thread (`prepare`). A burst of them is inserted by one statement that takes each
+writer's preparing thread (`prepare`). A burst of them is inserted by one statement that takes each
 column as an array (sent in binary: the raw mail is not hex-encoded) and fills `messages`,
 `raw`, `search` and `tags`, returning the database's `created` per id: one round trip, one
 pass through the executor and one firing of the count trigger for the whole batch, where a
@@ -157,7 +157,7 @@ def _insert_many(conn: Conn, ops: list[Operation]) -> Callable[[], list[Outcome]
 
 def insert_operation(raw: bytes, envelope: Envelope, rules: tuple[TagRule, ...]) -> Operation:
     """The writer's operation for one arriving message: parsed (with the tag `rules`) on the
-    writer thread, never on the caller's."""
+    writer's preparing thread, never on the caller's."""
     op = Operation(lambda conn: _insert_one(op, conn), apply_many=_insert_many)
     op.prepare = partial(_parse, raw, envelope, rules)
     return op
