@@ -9,11 +9,13 @@ Each target starts fresh on free loopback ports and Postfix's smtp-source (a C l
 sends it the messages. A catcher's rate is messages / seconds from the first message sent until
 its own HTTP API shows every one of them (polled only after smtp-source is done, so the polling
 does not compete with the load); a run where some never show does not count. A sink has no
-API: its rate is what it accepted. Ratios of each mailtrap target to each peer come from this
-one run only, because figures from separate runs on a shared machine vary by 10 to 20%.
+API: its rate is what it accepted. Ratios of each mailtrap target to each peer (and of each
+mailtrap-postgres target to `mailtrap`, SQLite) come from this one run only, because figures
+from separate runs on a shared machine vary by 10 to 20%.
 `CPU us/msg` is the CPU time the target's processes used over the same span, per message:
 steadier than the rates where other work shares the machine. `DB us/msg` is the same for the
-PostgreSQL server of the mailtrap-postgres targets (all its processes), when it runs here.
+PostgreSQL server of the mailtrap-postgres targets (all its processes): the throwaway cluster's
+only, not a --database-url server's.
 
 Targets, and how each is installed (`--install` runs these for the targets asked for;
 MAILTRAP_BENCH_CACHE moves ~/.cache/mailtrap-bench):
@@ -40,8 +42,8 @@ MAILTRAP_BENCH_CACHE moves ~/.cache/mailtrap-bench):
   mailtrap-postgres-2 two such `mailtrap serve` on one schema, the sessions and messages
                    split between them (one smtp-source each), counted through the first's API
 smtp-source itself comes from .ci/install-smtp-source (or Postfix on PATH). Without --target
-every target runs, and a peer that is not installed is skipped with a note; one named with
---target must be installed.
+every target runs, and a peer (or PostgreSQL) that is not installed is skipped with a note; one
+named with --target must be installed.
 """
 
 from __future__ import annotations
