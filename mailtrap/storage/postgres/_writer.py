@@ -163,11 +163,13 @@ class Writer:
             self._conn = self._connect()
         return self._conn
 
-    def _run_batch(self, batch: list[Operation]) -> None:
-        live = batch
+    def _run_batch(self, live: list[Operation]) -> None:
         for attempt in range(2):
             try:
                 conn = self._connection()
+                if not psycopg.Pipeline.is_supported():  # libpq before 14
+                    done, extra = self._careful(conn, live)
+                    break
                 try:
                     read, extra = self._pipelined(conn, live)
                 except Exception:
