@@ -3,16 +3,19 @@
 
     python benchmarks/ingest.py [--messages 20000] [--sessions 20] [--size 2048]
                                 [--new-connections] [--timeout 300] [--target NAME ...]
-                                [--install] [--json]
+                                [--database-url URL] [--install] [--json]
 
 Each target starts fresh on free loopback ports and Postfix's smtp-source (a C load generator)
 sends it the messages. A catcher's rate is messages / seconds from the first message sent until
 its own HTTP API shows every one of them (polled only after smtp-source is done, so the polling
 does not compete with the load); a run where some never show does not count. A sink has no
-API: its rate is what it accepted. Ratios of each mailtrap target to each peer come from this
-one run only, because figures from separate runs on a shared machine vary by 10 to 20%.
+API: its rate is what it accepted. Ratios of each mailtrap target to each peer (and of each
+mailtrap-postgres target to `mailtrap`, SQLite) come from this one run only, because figures
+from separate runs on a shared machine vary by 10 to 20%.
 `CPU us/msg` is the CPU time the target's processes used over the same span, per message:
-steadier than the rates where other work shares the machine.
+steadier than the rates where other work shares the machine. `DB us/msg` is the same for the
+PostgreSQL server of the mailtrap-postgres targets (all its processes): the throwaway cluster's
+only, not a --database-url server's.
 
 Targets, and how each is installed (`--install` runs these for the targets asked for;
 MAILTRAP_BENCH_CACHE moves ~/.cache/mailtrap-bench):
@@ -30,15 +33,24 @@ MAILTRAP_BENCH_CACHE moves ~/.cache/mailtrap-bench):
   mailtrap-hooks   mailtrap (SQLite) with --webhook-url to webhook_sink.py beside this file
                    (at the default --webhook-limit; MAILTRAP_WEBHOOK_LIMIT=0 for none) and
                    its /metrics scraped once a second during the load
+  mailtrap-postgres   mailtrap with --database-url, in a fresh schema: needs the `postgres`
+                   extra (pip install 'mailtrap-catcher[postgres]') and either --database-url
+                   (a server whose database this user may create schemas in; they are dropped
+                   afterwards) or Debian's postgresql package, whose initdb and pg_ctl start a
+                   throwaway cluster on a unix socket for the run (as root, as the `postgres`
+                   user), with PostgreSQL's durable defaults: fsync and synchronous_commit on
+  mailtrap-postgres-2 two such `mailtrap serve` on one schema, the sessions and messages
+                   split between them (one smtp-source each), counted through the first's API
 smtp-source itself comes from .ci/install-smtp-source (or Postfix on PATH). Without --target
-every target runs, and a peer that is not installed is skipped with a note; one named with
---target must be installed.
+every target runs, and a peer (or PostgreSQL) that is not installed is skipped with a note; one
+named with --target must be installed.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import glob
 import json
 import os
 import shutil
@@ -82,7 +94,10 @@ TARGETS = [
     "mailtrap-memory",
     "mailtrap-asyncio",
     "mailtrap-hooks",
+    "mailtrap-postgres",
+    "mailtrap-postgres-2",
 ]
+POSTGRES = ("mailtrap-postgres", "mailtrap-postgres-2")
 # How many messages each catcher's own API says it holds: (URL path, reader of the JSON).
 COUNTS: dict[str, tuple[str, Callable[[Any], int]]] = {
     "maildev": ("/api/email/summary?limit=1", lambda doc: doc["total"]),
@@ -91,6 +106,8 @@ COUNTS: dict[str, tuple[str, Callable[[Any], int]]] = {
     "mailtrap-memory": ("/api/v1/messages?limit=1", lambda doc: doc["total"]),
     "mailtrap-asyncio": ("/api/v1/messages?limit=1", lambda doc: doc["total"]),
     "mailtrap-hooks": ("/api/v1/messages?limit=1", lambda doc: doc["total"]),
+    "mailtrap-postgres": ("/api/v1/messages?limit=1", lambda doc: doc["total"]),
+    "mailtrap-postgres-2": ("/api/v1/messages?limit=1", lambda doc: doc["total"]),
 }
 
 
@@ -107,6 +124,7 @@ class Row:
     rss_before_mib: float | None = None
     rss_after_mib: float | None = None
     cpu_us_per_msg: float | None = None
+    db_cpu_us_per_msg: float | None = None
     note: str = ""
 
 
@@ -123,10 +141,21 @@ def postfix_env() -> dict[str, str]:
     return {**os.environ, "LD_LIBRARY_PATH": str(POSTFIX / "usr/lib/postfix")}
 
 
-def command(target: str, smtp: int, http: int, tmp: Path, hook: int = 0) -> list[str]:
+def command(
+    target: str,
+    smtp: int,
+    http: int,
+    tmp: Path,
+    *,
+    hook: int = 0,
+    database: list[str] | None = None,
+) -> list[str]:
     """The argv that serves `target` on the given loopback ports (installed: see `locate`);
-    `hook` is the port of mailtrap-hooks' webhook receiver."""
+    `hook` is the port of mailtrap-hooks' webhook receiver, `database` the --database-url and
+    --database-schema options of the PostgreSQL targets."""
     listen = ["--smtp", f"127.0.0.1:{smtp}", "--http", f"127.0.0.1:{http}", "--max-messages", "0"]
+    if target in POSTGRES:
+        return [sys.executable, "-m", "mailtrap", "serve", *listen, *(database or [])]
     if target == "mailtrap":
         return [sys.executable, "-m", "mailtrap", "serve", *listen, "--db", str(tmp / "mail.db")]
     if target == "mailtrap-hooks":
@@ -223,28 +252,72 @@ def scrape(http: int, done: threading.Event) -> None:
             urllib.request.urlopen(f"http://127.0.0.1:{http}/metrics", timeout=10).close()
 
 
-def load(row: Row, args: argparse.Namespace, smtp: int, http: int, pid: int) -> None:
-    """Send the messages with smtp-source, then poll the API until all show; fill in `row`."""
-    source = [str(locate("smtp-source")), "-s", str(args.sessions), "-m", str(args.messages)]
-    source += ["-l", str(args.size), *([] if args.new_connections else ["-d"])]
-    cpu_before = tree_cpu_seconds(pid)
+def cpu_seconds(pids: list[int]) -> float | None:
+    """`tree_cpu_seconds` summed over `pids`, None if none of them could be read."""
+    found = [cpu for pid in pids if (cpu := tree_cpu_seconds(pid)) is not None]
+    return sum(found) if found else None
+
+
+def rss_mib(pids: list[int]) -> float | None:
+    found = [rss for pid in pids if (rss := tree_rss_mib(pid)) is not None]
+    return sum(found) if found else None
+
+
+def send(args: argparse.Namespace, smtps: list[int]) -> str | None:
+    """Send the messages with smtp-source, the sessions and messages split evenly over one
+    smtp-source per port in `smtps`, all at once; None, or why one failed."""
+    each = len(smtps)
+
+    def share(total: int, k: int) -> str:
+        return str(total // each + (1 if k < total % each else 0))
+
+    senders = []
+    for k, smtp in enumerate(smtps):
+        argv = [str(locate("smtp-source")), "-s", share(args.sessions, k)]
+        argv += ["-m", share(args.messages, k), "-l", str(args.size)]
+        argv += [*([] if args.new_connections else ["-d"]), f"127.0.0.1:{smtp}"]
+        senders.append(
+            subprocess.Popen(
+                argv, env=postfix_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            )
+        )
+    deadline = time.monotonic() + args.timeout
+    try:
+        for sender in senders:
+            output = sender.communicate(timeout=max(0.1, deadline - time.monotonic()))[0]
+            if sender.returncode != 0:
+                return f"smtp-source failed: {output.strip()[-200:]}"
+    finally:
+        for sender in senders:
+            if sender.poll() is None:
+                sender.kill()
+                sender.wait()
+    return None
+
+
+def load(
+    row: Row,
+    args: argparse.Namespace,
+    smtps: list[int],
+    http: int,
+    pids: list[int],
+    *,
+    db_cpu: Callable[[], float] | None,
+) -> None:
+    """Send the messages to the `smtps` ports, then poll the API on `http` until all show; fill
+    in `row` (the CPU of the `pids` process trees, and the database server's, which `db_cpu`
+    reads when it runs here)."""
+    cpu_before, db_before = cpu_seconds(pids), db_cpu() if db_cpu else None
     loaded = threading.Event()
     if row.target == "mailtrap-hooks":  # scraped as Prometheus would, if far more often
         threading.Thread(target=scrape, args=(http, loaded), daemon=True).start()
     started = time.monotonic()
     try:
-        sent = subprocess.run(
-            [*source, f"127.0.0.1:{smtp}"],
-            env=postfix_env(),
-            capture_output=True,
-            text=True,
-            timeout=args.timeout,
-            check=False,
-        )
+        failed = send(args, smtps)
     finally:
         loaded.set()
-    if sent.returncode != 0:
-        row.note = f"smtp-source failed: {(sent.stderr or sent.stdout).strip()[-200:]}"
+    if failed:
+        row.note = failed
         return
     row.accepted_per_s = args.messages / (time.monotonic() - started)
     if row.target not in COUNTS:
@@ -264,46 +337,94 @@ def load(row: Row, args: argparse.Namespace, smtp: int, http: int, pid: int) -> 
             row.rate = args.messages / row.visible_after_s
         else:
             row.note = f"{visible} of {args.messages} visible after {args.timeout:.0f} s"
-    row.rss_after_mib = tree_rss_mib(pid)
-    cpu_after = tree_cpu_seconds(pid)
+    row.rss_after_mib = rss_mib(pids)
+    cpu_after, db_after = cpu_seconds(pids), db_cpu() if db_cpu else None
     if cpu_before is not None and cpu_after is not None and row.rate:
         row.cpu_us_per_msg = (cpu_after - cpu_before) * 1e6 / args.messages
+    if db_before is not None and db_after is not None and row.rate:
+        row.db_cpu_us_per_msg = (db_after - db_before) * 1e6 / args.messages
 
 
-def bench(target: str, args: argparse.Namespace) -> Row:
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to `proc`'s process group, SIGKILL if it is still there after 10 s."""
+    if proc.poll() is not None:
+        return  # it exited already (a failed start)
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+@dataclass
+class Postgres:
+    """The server of the PostgreSQL targets: its URL, and what reads its CPU seconds (None
+    when it runs elsewhere)."""
+
+    url: str
+    cpu: Callable[[], float] | None
+
+
+def postgres_missing(url: str | None) -> str | None:
+    """Why the PostgreSQL targets cannot run here (and the fix), or None when they can."""
+    try:
+        import psycopg  # noqa: F401  (pgcluster.py needs it)
+    except ImportError:
+        return "psycopg is not installed: pip install 'mailtrap-catcher[postgres]'"
+    if url is None and not (
+        glob.glob("/usr/lib/postgresql/*/bin/initdb") or shutil.which("initdb")
+    ):
+        return "PostgreSQL is not installed (apt-get install postgresql), nor --database-url given"
+    return None
+
+
+def bench(target: str, args: argparse.Namespace, postgres: Postgres | None = None) -> Row:
+    """Serve `target` (the PostgreSQL ones in a fresh schema on `postgres`), load it, measure."""
     row = Row(target)
-    smtp, http = free_port(), free_port()
+    servers = 2 if target == "mailtrap-postgres-2" else 1
+    ports = [(free_port(), free_port()) for _ in range(servers)]
     hook = free_port() if target == "mailtrap-hooks" else 0
+    options = None
+    schemas = contextlib.ExitStack()  # dropped once the servers have stopped
+    if postgres is not None:
+        import pgcluster  # imports psycopg: only for these targets
+
+        schema = schemas.enter_context(pgcluster.fresh_schema(postgres.url, "ingest"))
+        options = ["--database-url", postgres.url, "--database-schema", schema]
     sink = None
     if hook:
         sink_argv = [sys.executable, str(Path(__file__).with_name("webhook_sink.py")), str(hook)]
         sink = subprocess.Popen(sink_argv, stdout=subprocess.PIPE, text=True)
-    with tempfile.TemporaryDirectory(prefix=f"ingest-{target}-") as tmp:
+    with schemas, tempfile.TemporaryDirectory(prefix=f"ingest-{target}-") as tmp:
         log = Path(tmp) / "stderr"
-        with log.open("wb") as err:
-            proc = subprocess.Popen(
-                command(target, smtp, http, Path(tmp), hook),
-                env=postfix_env(),
-                stdout=subprocess.DEVNULL,
-                stderr=err,
-                start_new_session=True,  # its own process group, so stopping it takes its kids
-            )
+        procs = []
         try:
-            wait_ready(target, proc, smtp, http)
+            for smtp, http in ports:
+                with log.open("ab") as err:
+                    procs.append(
+                        subprocess.Popen(
+                            command(target, smtp, http, Path(tmp), hook=hook, database=options),
+                            env=postfix_env(),
+                            stdout=subprocess.DEVNULL,
+                            stderr=err,
+                            start_new_session=True,  # its own process group: stop() takes its kids
+                        )
+                    )
+            for proc, (smtp, http) in zip(procs, ports, strict=True):
+                wait_ready(target, proc, smtp, http)
             time.sleep(0.3)  # let start-up settle before the memory baseline
-            row.rss_before_mib = tree_rss_mib(proc.pid)
-            load(row, args, smtp, http, proc.pid)
+            pids = [proc.pid for proc in procs]
+            row.rss_before_mib = rss_mib(pids)
+            db_cpu = postgres.cpu if postgres is not None else None
+            load(row, args, [smtp for smtp, _ in ports], ports[0][1], pids, db_cpu=db_cpu)
         except (RuntimeError, subprocess.TimeoutExpired) as error:
             row.note = str(error)
             tail = log.read_text(errors="replace").strip().splitlines()[-1:]
             row.note += f" ({tail[0][:160]})" if tail else ""
         finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+            for proc in procs:
+                stop(proc)
             if sink is not None:
                 sink.terminate()
                 posted = sink.communicate(timeout=10)[0].strip()
@@ -312,18 +433,22 @@ def bench(target: str, args: argparse.Namespace) -> Row:
 
 
 def ratios(rows: list[Row]) -> list[tuple[str, str, float]]:
-    """(mailtrap target, peer, ratio of their rates) for every pair where both counted."""
+    """(mailtrap target, peer, ratio of their rates) for every pair where both counted, and
+    each PostgreSQL target's ratio to `mailtrap` (SQLite)."""
     ours = [r for r in rows if r.target.startswith("mailtrap") and r.rate]
     peers = [r for r in rows if not r.target.startswith("mailtrap") and r.rate]
-    return [(o.target, p.target, o.rate / p.rate) for o in ours for p in peers if o.rate and p.rate]
+    sqlite = [r for r in rows if r.target == "mailtrap" and r.rate]
+    pg = [r for r in rows if r.target in POSTGRES and r.rate]
+    pairs = [(o, p) for o in ours for p in peers] + [(o, p) for o in pg for p in sqlite]
+    return [(o.target, p.target, o.rate / p.rate) for o, p in pairs if o.rate and p.rate]
 
 
 def table(rows: list[Row], args: argparse.Namespace) -> str:
     mode = "one connection per message" if args.new_connections else "connections reused"
     lines = [f"# {args.messages} messages of {args.size} B, {args.sessions} sessions, {mode}"]
     lines.append(
-        f"{'target':<17}{'msgs/s':>9}{'accepted/s':>12}{'visible':>9}"
-        f"{'after s':>9}{'RSS MiB':>15}{'CPU us/msg':>12}  note"
+        f"{'target':<21}{'msgs/s':>9}{'accepted/s':>12}{'visible':>9}"
+        f"{'after s':>9}{'RSS MiB':>15}{'CPU us/msg':>12}{'DB us/msg':>11}  note"
     )
 
     def num(value: float | None, digits: int = 0) -> str:
@@ -333,8 +458,9 @@ def table(rows: list[Row], args: argparse.Namespace) -> str:
         rss = f"{num(r.rss_before_mib)}->{num(r.rss_after_mib)}" if r.rss_before_mib else "-"
         vis = "-" if r.visible is None else str(r.visible)
         lines.append(
-            f"{r.target:<17}{num(r.rate):>9}{num(r.accepted_per_s):>12}{vis:>9}"
-            f"{num(r.visible_after_s, 2):>9}{rss:>15}{num(r.cpu_us_per_msg):>12}  {r.note}"
+            f"{r.target:<21}{num(r.rate):>9}{num(r.accepted_per_s):>12}{vis:>9}"
+            f"{num(r.visible_after_s, 2):>9}{rss:>15}{num(r.cpu_us_per_msg):>12}"
+            f"{num(r.db_cpu_us_per_msg):>11}  {r.note}"
         )
     lines.append("")
     lines += [f"{ours} / {peer}: {ratio:.2f}x" for ours, peer, ratio in ratios(rows)]
@@ -351,6 +477,10 @@ def main() -> None:
     parser.add_argument("--new-connections", action="store_true", help="one per message")
     parser.add_argument("--timeout", type=float, default=300, help="seconds per target")
     parser.add_argument("--target", action="append", choices=TARGETS, help="repeatable")
+    parser.add_argument(
+        "--database-url",
+        help="PostgreSQL for the mailtrap-postgres targets (default: a throwaway cluster)",
+    )
     parser.add_argument("--install", action="store_true", help="install missing tools first")
     parser.add_argument("--json", action="store_true", help="one JSON document on stdout")
     args = parser.parse_args()
@@ -358,6 +488,14 @@ def main() -> None:
         if getattr(args, name) <= 0:
             parser.error(f"--{name} must be above 0, got {getattr(args, name)}")
     targets = list(dict.fromkeys(args.target or TARGETS))
+    if "mailtrap-postgres-2" in targets and min(args.sessions, args.messages) < 2:
+        parser.error(
+            "mailtrap-postgres-2 splits the load over two instances: --sessions and "
+            f"--messages must be 2 or more, got {args.sessions} and {args.messages}"
+        )
+    no_postgres = postgres_missing(args.database_url) if set(targets) & set(POSTGRES) else None
+    if no_postgres and args.target and set(args.target) & set(POSTGRES):
+        parser.error(f"the mailtrap-postgres targets cannot run: {no_postgres}")
     for tool in ["smtp-source", *(t for t in targets if t in CACHED)]:
         for step in INSTALL[tool] if args.install and locate(tool) is None else []:
             print(f"installing {tool}: {' '.join(step)}", file=sys.stderr, flush=True)
@@ -367,12 +505,22 @@ def main() -> None:
             how = " && ".join(" ".join(step) for step in INSTALL[tool])
             parser.error(f"{tool} is not on PATH nor in {CACHE}; --install, or: {how}")
     rows = []
-    for target in targets:
-        if target in CACHED and locate(target) is None:
-            rows.append(Row(target, note="skipped: not installed (--install, or see --help)"))
-            continue
-        print(f"{target} ...", file=sys.stderr, flush=True)
-        rows.append(bench(target, args))
+    with contextlib.ExitStack() as stack:
+        postgres = None
+        for target in targets:
+            if target in CACHED and locate(target) is None:
+                rows.append(Row(target, note="skipped: not installed (--install, or see --help)"))
+                continue
+            if target in POSTGRES and no_postgres:
+                rows.append(Row(target, note=f"skipped: {no_postgres}"))
+                continue
+            if target in POSTGRES and postgres is None:
+                import pgcluster  # imports psycopg: only for these targets
+
+                url = stack.enter_context(pgcluster.database(args.database_url, durable=True))
+                postgres = Postgres(url, pgcluster.server_cpu(url))
+            print(f"{target} ...", file=sys.stderr, flush=True)
+            rows.append(bench(target, args, postgres if target in POSTGRES else None))
     if args.json:
         pairs = [{"ours": o, "peer": p, "ratio": x} for o, p, x in ratios(rows)]
         setup = {k: getattr(args, k) for k in ("messages", "sessions", "size", "new_connections")}

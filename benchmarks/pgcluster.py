@@ -6,7 +6,8 @@ The throwaway cluster lives in a temporary directory and listens on a unix socke
 locale is C.UTF-8 where the system has it (`_locale`).
 PostgreSQL refuses to run as root, so under root its programs run as the `postgres` user
 (Debian's `postgresql` package creates it). It runs with the server's default settings but
-`fsync=off`, so the figures are the database's, not the disk's.
+`fsync=off`, so the figures are the database's, not the disk's; `durable=True` keeps fsync on,
+for a benchmark whose figure includes the flush a commit waits for (`ingest.py`).
 
 Each benchmark works in a schema of its own (`fresh_schema`), dropped at the end, so a shared
 server is left as it was found.
@@ -77,7 +78,7 @@ def _exit(signum: int, _frame: object) -> None:
 
 
 @contextlib.contextmanager
-def _throwaway() -> Iterator[str]:
+def _throwaway(*, durable: bool) -> Iterator[str]:
     bin_dir = _bin_dir()
     home = Path(tempfile.mkdtemp(prefix="mailtrap-bench-pg-"))
     data = home / "data"
@@ -89,7 +90,7 @@ def _throwaway() -> Iterator[str]:
         _run([*initdb, "-E", "UTF8", f"--locale={_locale()}", "--no-sync", "--no-instructions"])
         # SIGTERM (a timeout's kill) unwinds like ^C, so that the cluster is stopped.
         signal.signal(signal.SIGTERM, _exit)
-        options = f"-k {home} -c listen_addresses='' -c fsync=off"
+        options = f"-k {home} -c listen_addresses=''" + ("" if durable else " -c fsync=off")
         log = str(home / "server.log")
         _run([str(bin_dir / "pg_ctl"), "start", "-D", str(data), "-l", log, "-w", "-o", options])
         try:
@@ -101,12 +102,13 @@ def _throwaway() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def database(url: str | None) -> Iterator[str]:
-    """`url` if given, else the URL of a throwaway cluster that runs until the block ends."""
+def database(url: str | None, *, durable: bool = False) -> Iterator[str]:
+    """`url` if given, else the URL of a throwaway cluster that runs until the block ends
+    (with fsync on if `durable`)."""
     if url:
         yield url
         return
-    with _throwaway() as started:
+    with _throwaway(durable=durable) as started:
         yield started
 
 
@@ -127,11 +129,11 @@ def server_cpu(url: str) -> Callable[[], float] | None:
     elsewhere, so that this machine's /proc cannot see it."""
     with psycopg.connect(url) as conn:
         row = conn.execute("SELECT pg_backend_pid()").fetchone()
-    assert row is not None
-    try:
-        fields = Path(f"/proc/{row[0]}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
+        assert row is not None
+        try:  # while connected: the backend ends with the connection
+            fields = Path(f"/proc/{row[0]}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
     postmaster = int(fields[1])
 
     def used() -> float:

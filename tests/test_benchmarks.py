@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from postgres import URL_VARIABLE, postgres_bin
 
 # Each runs a load script, or the soak for 4 s: meta tests of the tooling, not of mailtrap.
 pytestmark = pytest.mark.slow
@@ -176,6 +177,25 @@ def test_ingest_runs_mailtrap_on_asyncio_beside_its_default_loop() -> None:
     assert rows["mailtrap"][3] == "50", out
     assert rows["mailtrap-asyncio"][3] == "50", out  # every message stored on asyncio's loop
     assert re.search(r"^mailtrap-asyncio / aiosmtpd-sink: \d+\.\d\dx$", out, re.MULTILINE), out
+
+
+def test_ingest_runs_mailtrap_on_postgresql_beside_sqlite_in_one_run() -> None:
+    """One instance and two instances on one schema (the sessions split between them), on the
+    tests' database if one is named, else on a throwaway cluster the script starts itself."""
+    url = os.environ.get(URL_VARIABLE)
+    if url is None:
+        postgres_bin()  # skips without PostgreSQL, and fails under CI
+    pg = ["--target", "mailtrap-postgres", "--target", "mailtrap-postgres-2"]
+    given = ["--database-url", url] if url else []
+    out = run_ingest("ingest.py", *TINY, "--target", "mailtrap", *pg, *given)
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[2:6]}
+    # All 50 listed by the first instance's API: the second's 25 reached the shared schema.
+    assert rows["mailtrap-postgres"][3] == "50", out
+    assert rows["mailtrap-postgres-2"][3] == "50", out
+    if url is None:  # the script's own cluster: its CPU per message is measured too
+        assert float(rows["mailtrap-postgres"][7]) > 0, out
+    for target in ("mailtrap-postgres", "mailtrap-postgres-2"):
+        assert re.search(rf"^{target} / mailtrap: \d+\.\d\dx$", out, re.MULTILINE), out
 
 
 def test_ingest_rounds_drives_the_real_ingest_script() -> None:

@@ -22,6 +22,7 @@ from mailtrap.storage.postgres import PostgresStore
 from mailtrap.storage.postgres._migrate import migrations
 from mailtrap.storage.postgres._notify import channel_name, payloads
 from mailtrap.storage.postgres._search import FIELDS, TEXT
+from mailtrap.storage.postgres._writer import Operation
 from mailtrap.storage.postgres.url import redact
 
 SECRET = "s3cret-Pa55"
@@ -174,6 +175,37 @@ def test_mail_with_nul_characters_is_stored_exactly_and_found(
         assert store.ids("needle") == [summary.id]
         assert store.ids("tag:a\x00b") == []
         assert store.list().messages[0] == summary
+    finally:
+        store.close()
+
+
+def test_a_failing_write_fails_alone_and_the_rest_of_its_batch_commits(
+    postgres_url: str, schema: str
+) -> None:
+    """A batch is sent in one go; when a statement in it fails, the batch runs again with
+    each write in a savepoint: only the failing write's caller hears of the error."""
+    store = PostgresStore(postgres_url, schema=schema, max_messages=4)
+    heard: list[StoreEvent] = []
+    store.subscribe(heard.append)
+    raws = [build_mail(subject=f"batched {n}") for n in range(6)]
+    try:
+        with psycopg.connect(postgres_url) as blocker:
+            # Every insert updates `counters`: holding it makes whatever is submitted meanwhile
+            # wait in the writer's queue, so all of it becomes one batch.
+            table = sql.Identifier(schema, "counters")
+            blocker.execute(sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(table))
+            first = [store.submit(raw, envelope_for(raw)) for raw in raws[:3]]
+            failing = store._writer.submit(Operation(lambda conn: (conn.execute("SELECT 1/0"), [])))
+            rest = [store.submit(raw, envelope_for(raw)) for raw in raws[3:]]
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            failing.result(timeout=30)
+        stored = [f.result(timeout=30) for f in first + rest]
+        assert [s.subject for s in stored] == [f"batched {n}" for n in range(6)]
+        # Retention ran once for the committed writes: the oldest two are gone, announced.
+        assert [m.id for m in store.list().messages] == [s.id for s in reversed(stored[2:])]
+        assert [e.ids for e in heard if e.kind == "new"] == [(s.id,) for s in stored]
+        pruned = [id for e in heard if e.kind == "delete" for id in e.ids]
+        assert pruned == [stored[0].id, stored[1].id]
     finally:
         store.close()
 

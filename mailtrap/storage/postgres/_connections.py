@@ -59,11 +59,12 @@ class Connections:
         conn.read_only = True
 
     def writer(self) -> Conn:
-        """A new writer connection: its counts go to this instance's row (`mailtrap.writer`)."""
-        conn = psycopg.connect(self.url, **self.options("writer"))
+        """A new writer connection: its counts go to this instance's row (`mailtrap.writer`).
+        Autocommit: the writer sends BEGIN and COMMIT itself (in pipeline mode, where psycopg's
+        own transactions would wait for the server after each)."""
+        conn = psycopg.connect(self.url, autocommit=True, **self.options("writer"))
         conn.execute(self._search_path)
         conn.execute("SELECT set_config('mailtrap.writer', %s, false)", (self.instance,))
-        conn.commit()
         return conn
 
     def listener(self) -> Conn:

@@ -103,6 +103,8 @@ class Listener:
         self._connect = connect
         self._listen = sql.SQL("LISTEN {}").format(sql.Identifier(channel))
         self._instance = instance
+        # How `payloads` begins this instance's own (sent to its listener too): skipped unread.
+        self._own = json.dumps({"i": instance}, separators=(",", ":"))[:-1] + ","
         self._load = load
         self._emit = emit
         self._stop = threading.Event()
@@ -138,6 +140,8 @@ class Listener:
                     failures += 1
 
     def _handle(self, payload: str) -> None:
+        if payload.startswith(self._own):
+            return
         try:
             data = json.loads(payload)
             if data["i"] == self._instance:

@@ -2,10 +2,20 @@
 
 Whatever is queued while a commit runs becomes the next batch, in one transaction: 20
 concurrent senders cost one COMMIT, not 20. Consecutive operations sharing an `apply_many`
-(message inserts) run together in a savepoint; if that fails, each runs in a savepoint of its
-own, so one failing operation fails only its own future. The store's upkeep (pruning) runs
-last in the transaction; events are emitted and futures resolved only after the COMMIT, so
-the SMTP `250` means the mail is durable.
+(message inserts) run together. The store's upkeep (pruning) runs last in the transaction;
+events are emitted and futures resolved only after the COMMIT, so the SMTP `250` means the
+mail is durable.
+
+A batch runs in pipeline mode, BEGIN and COMMIT sent as statements on the autocommit
+connection: only reading a result waits for the server. Inserts say beforehand what to
+announce (`Operation.notice`) and their results are read after the COMMIT, so a batch of mail
+is one round trip (two with retention), not seven. Each wait gives up the GIL, and getting it
+back from a busy event loop can take a switch interval (5 ms). If anything in the batch fails,
+it is rolled back and run again the careful way: each run of operations in a savepoint, and
+if that fails each operation in its own, so one failing operation fails only its own future.
+
+A preparing thread takes the operations first, in order, and parses arriving mail while the
+writer waits on the server (about 9% more mail a second with 20 senders).
 
 The connection is opened on first use and again after it breaks (the server restarted, an
 administrator ended the session): a batch on a broken connection fails, the next one
@@ -19,6 +29,7 @@ import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
+from functools import cache, partial
 from typing import Any
 
 import psycopg
@@ -33,16 +44,19 @@ MAX_BATCH = 512
 Conn = psycopg.Connection[tuple[Any, ...]]
 Outcome = tuple[Any, list[StoreEvent]]
 Apply = Callable[[Conn], Outcome]
-ApplyMany = Callable[[Conn, list["Operation"]], list[Outcome]]
+# Sends a run's statements; what it returns reads their outcomes (after the COMMIT, if need be).
+ApplyMany = Callable[[Conn, list["Operation"]], Callable[[], list[Outcome]]]
 
 
 class Operation:
     """A write: `apply(conn)`, optionally `apply_many(conn, ops)` for consecutive operations
-    sharing it, and `data` for the latter to read. `prepare(op)`, if given, runs on the writer
-    thread before the batch (the store parses arriving mail there); if it raises, only this
-    operation fails."""
+    sharing it, and `data` for the latter to read. `prepare(op)`, if given, runs on the
+    writer's preparing thread before the batch (the store parses arriving mail there); if it
+    raises, only this operation fails. `notice`, if `prepare` sets it, is what the other
+    instances are to hear of this write, known before it runs (an arriving message's id): a
+    run of such operations is announced without waiting for its outcomes."""
 
-    __slots__ = ("apply", "apply_many", "data", "future", "prepare")
+    __slots__ = ("apply", "apply_many", "data", "future", "notice", "prepare")
 
     def __init__(
         self,
@@ -56,6 +70,7 @@ class Operation:
         self.apply_many = apply_many
         self.data = data
         self.prepare = prepare
+        self.notice: list[StoreEvent] | None = None
         self.future: Future[Any] = Future()
 
 
@@ -82,17 +97,20 @@ class Writer:
         self._conn: Conn | None = None
         self._before_commit = before_commit
         self._emit = emit
+        self._incoming: queue.SimpleQueue[Operation | None] = queue.SimpleQueue()
         self._queue: queue.SimpleQueue[Operation | None] = queue.SimpleQueue()
         self._closed = False
         self._lock = threading.Lock()
+        self._parser = threading.Thread(target=self._prepare, name=f"{name}:prepare", daemon=True)
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._parser.start()
         self._thread.start()
 
     def submit(self, op: Operation) -> Future[Any]:
         with self._lock:  # no operation may slip in behind the stop marker
             if self._closed:
                 raise StoreClosed("this PostgresStore is closed; open a new one")
-            self._queue.put(op)
+            self._incoming.put(op)
         return op.future
 
     def close(self) -> None:
@@ -101,11 +119,22 @@ class Writer:
             if self._closed:
                 return
             self._closed = True
-            self._queue.put(None)
+            self._incoming.put(None)
+        self._parser.join()
         self._thread.join()
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+    def _prepare(self) -> None:
+        """Each operation in turn, prepared (parsed) while the writer waits on the server."""
+        while True:
+            op = self._incoming.get()
+            if op is None:
+                self._queue.put(None)
+                return
+            if op.future.set_running_or_notify_cancel() and _prepared(op):
+                self._queue.put(op)
 
     def _run(self) -> None:
         stopping = False
@@ -134,25 +163,26 @@ class Writer:
             self._conn = self._connect()
         return self._conn
 
-    def _run_batch(self, batch: list[Operation]) -> None:
-        live = [op for op in batch if op.future.set_running_or_notify_cancel() and _prepared(op)]
-        if not live:
-            return
+    def _run_batch(self, live: list[Operation]) -> None:
         for attempt in range(2):
-            done: list[tuple[Operation, Outcome]] = []
             try:
                 conn = self._connection()
-                with conn.transaction():
-                    i = 0
-                    while i < len(live):
-                        j = i + 1
-                        many = live[i].apply_many
-                        while many is not None and j < len(live) and live[j].apply_many is many:
-                            j += 1
-                        self._apply(conn, live[i:j], done)
-                        i = j
-                    extra = self._before_commit(conn) if done else []
-                    self._announce(conn, [e for _, (_, events) in done for e in events] + extra)
+                if not psycopg.Pipeline.is_supported():  # libpq before 14
+                    done, extra = self._careful(conn, live)
+                    break
+                try:
+                    read, extra = self._pipelined(conn, live)
+                except Exception:
+                    if conn.broken:
+                        raise
+                    log.debug(
+                        "a batch of %d writes failed; running it again", len(live), exc_info=True
+                    )
+                    conn.rollback()
+                    done, extra = self._careful(conn, live)
+                else:
+                    # Committed: whatever goes wrong now must not run the batch again.
+                    done = read()
                 break
             except psycopg.OperationalError as exc:
                 # A connection left from before a server restart fails on first use: nothing
@@ -175,6 +205,45 @@ class Writer:
         for op, (result, _) in done:
             op.future.set_result(result)
 
+    def _pipelined(
+        self, conn: Conn, live: list[Operation]
+    ) -> tuple[Callable[[], list[tuple[Operation, Outcome]]], list[StoreEvent]]:
+        """Commit the batch in pipeline mode, all or nothing, or raise whatever any statement
+        or operation raised. Returns what reads (operation, outcome) for each, and the
+        upkeep's events."""
+        steps: list[tuple[list[Operation], Callable[[], list[Outcome]]]] = []
+        with conn.pipeline():
+            conn.execute("BEGIN", prepare=False)
+            for run in _runs(live):
+                many = run[0].apply_many
+                if many is not None:
+                    steps.append((run, cache(many(conn, run))))  # read once, asked twice
+                else:
+                    steps += [([op], partial(_listed, op.apply(conn))) for op in run]
+            extra = self._before_commit(conn)
+            told: list[StoreEvent] = []
+            for run, outcomes in steps:
+                if all(op.notice is not None for op in run):
+                    told += [e for op in run for e in op.notice or ()]
+                else:
+                    told += [e for _, events in outcomes() for e in events]
+            self._announce(conn, told + extra)
+            conn.execute("COMMIT", prepare=False)
+        return lambda: [pair for run, got in steps for pair in zip(run, got(), strict=True)], extra
+
+    def _careful(
+        self, conn: Conn, live: list[Operation]
+    ) -> tuple[list[tuple[Operation, Outcome]], list[StoreEvent]]:
+        """The batch with each run in a savepoint, and each operation of a failing run in one
+        of its own: a failing operation's future fails, the rest commit."""
+        done: list[tuple[Operation, Outcome]] = []
+        with conn.transaction():
+            for run in _runs(live):
+                self._apply(conn, run, done)
+            extra = self._before_commit(conn) if done else []
+            self._announce(conn, [e for _, (_, events) in done for e in events] + extra)
+        return done, extra
+
     @staticmethod
     def _fail(live: list[Operation], exc: BaseException) -> None:
         for op in live:
@@ -189,7 +258,7 @@ class Writer:
         if many is not None and len(run) > 1:
             try:
                 with conn.transaction():
-                    outcomes = many(conn, run)
+                    outcomes = many(conn, run)()
             except psycopg.OperationalError:
                 raise  # the connection is gone: nothing can be retried on it
             except Exception:
@@ -216,6 +285,21 @@ def unavailable(where: str, exc: Exception) -> StoreUnavailable:
         f"the PostgreSQL database at {where} cannot be reached ({reason}); mailtrap reconnects "
         "by itself: retry shortly"
     )
+
+
+def _listed(outcome: Outcome) -> list[Outcome]:
+    return [outcome]
+
+
+def _runs(live: list[Operation]) -> list[list[Operation]]:
+    """`live` cut into runs of consecutive operations sharing one `apply_many` (or alone)."""
+    runs: list[list[Operation]] = []
+    for op in live:
+        if runs and op.apply_many is not None and runs[-1][-1].apply_many is op.apply_many:
+            runs[-1].append(op)
+        else:
+            runs.append([op])
+    return runs
 
 
 def _prepared(op: Operation) -> bool:

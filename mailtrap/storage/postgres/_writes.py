@@ -12,11 +12,12 @@ from mailtrap.storage.postgres._writer import Conn, Outcome
 __all__ = ["COUNTS", "delete", "delete_all", "mark_read", "one", "pair", "prune"]
 
 COUNTS = "SELECT coalesce(sum(total), 0)::bigint, coalesce(sum(unread), 0)::bigint FROM counters"
+COUNTS_TOTAL = "SELECT coalesce(sum(total), 0)::bigint FROM counters"
 
 
-def one(conn: Conn, query: str, params: Sequence[Any] = ()) -> int:
-    """The integer `query` selects."""
-    row = conn.execute(query, params).fetchone()
+def one(conn: Conn, query: str, params: Sequence[Any] = (), *, prepare: bool | None = None) -> int:
+    """The integer `query` selects (`prepare` as psycopg's `execute` takes it)."""
+    row = conn.execute(query, params, prepare=prepare).fetchone()
     assert row is not None
     return int(row[0])
 
@@ -33,32 +34,36 @@ def prune(conn: Conn, *, limit: int, lock: int, most: int | None = None) -> list
     lock `lock` to COMMIT: another instance's prune waits, then counts what this one left, so
     that two writers never both delete for the same excess."""
     conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
-    excess = one(conn, COUNTS) - limit
-    if most is not None:
-        excess = min(excess, most)
-    if excess <= 0:
-        return []
+    # A statement of its own after the lock's: its snapshot, taken once the lock is held,
+    # sees what the other instance's prune committed. Counting in it saves a round trip.
     rows = conn.execute(
-        "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages ORDER BY seq LIMIT %s)"
-        " RETURNING seq, id",
-        (excess,),
+        "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages ORDER BY seq"
+        f" LIMIT least(%s, greatest(0, ({COUNTS_TOTAL}) - %s))) RETURNING seq, id",
+        (most, limit),
     ).fetchall()
     pruned = tuple(id for _, id in sorted(rows))
     return [StoreEvent("delete", pruned, pruned=True)] if rows else []
 
 
+# The lookups by id below are planned each time (prepare=False): a plan prepared while the inbox
+# was small scans the table, and PostgreSQL keeps it however large the inbox grows.
+
+
 def mark_read(conn: Conn, *, ids: list[str], read: bool) -> Outcome:
-    found = one(conn, "SELECT count(*) FROM messages WHERE id = ANY(%s)", (ids,))
+    found = one(conn, "SELECT count(*) FROM messages WHERE id = ANY(%s)", (ids,), prepare=False)
     rows = conn.execute(
         "UPDATE messages SET read = %s WHERE id = ANY(%s) AND read <> %s RETURNING seq, id",
         (read, ids, read),
+        prepare=False,
     ).fetchall()
     changed = tuple(id for _, id in sorted(rows))
     return found, [StoreEvent("update", changed, read=read)] if changed else []
 
 
 def delete(conn: Conn, *, ids: list[str]) -> Outcome:
-    rows = conn.execute("DELETE FROM messages WHERE id = ANY(%s) RETURNING id", (ids,)).fetchall()
+    rows = conn.execute(
+        "DELETE FROM messages WHERE id = ANY(%s) RETURNING id", (ids,), prepare=False
+    ).fetchall()
     gone = {id for (id,) in rows}
     deleted = tuple(id for id in ids if id in gone)
     return len(deleted), [StoreEvent("delete", deleted)] if deleted else []
