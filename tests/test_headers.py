@@ -8,9 +8,11 @@ from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from mailtrap.message.headers import MAX_FIELDS, MAX_HEAD_SIZE, clean, split_head
-from mailtrap.message.values import address_value, text_value
+from mailtrap.message.headers import MAX_FIELDS, MAX_HEAD_SIZE, clean, read_head, split_head
+from mailtrap.message.values import address_value, date_value, text_value
 
 CORPUS = sorted((Path(__file__).parent / "data").glob("*.eml"))
 EXTRA = [
@@ -107,3 +109,75 @@ def test_a_block_at_the_limits_is_read_whole() -> None:
     head = split_head(raw)
     assert (head.defect, len(head.fields.items), raw[head.body_at :]) == (None, MAX_FIELDS, b"body")
     assert head.parseable is raw  # no copy for mail within the limits
+
+
+# -- the one-regex reader of a plain header block, against the line-by-line reader ---------------
+
+EDGES = {
+    "LF only": b"Subject: a\nTo: b@c\n\nbody\n",
+    "no blank line": b"Subject: a\r\nTo: b@c\r\n",
+    "no body": b"Subject: a\r\n\r\n",
+    "a lone CR ends the block": b"Subject: a\r\n\r",
+    "CR CR LF": b"Subject: a\r\n\r\r\nbody",
+    "empty name": b":x\r\nSubject: a\r\n\r\n",
+    "empty value": b"X:\r\nY: \t \r\n\r\n",
+    "continuation first": b" folded\r\nSubject: a\r\n\r\n",
+    "blank continuation": b"Subject: a\r\n   \r\n\tb\r\n\r\nbody",
+    "8-bit": b"Subject: caf\xc3\xa9 \xff\xe2\x82\r\nX-\xc3\xa9: v\r\n\r\n",
+    "trailing CRs": b"Subject: a\r\r\r\nTo: b\r\n\r\n",
+    "mbox line": b"From someone Mon Jan 01\r\nSubject: a\r\n\r\n",
+    "exactly the field limit": b"X: y\r\n" * MAX_FIELDS + b"\r\nbody",
+    "one field past the limit": b"X: y\r\n" * (MAX_FIELDS + 1) + b"\r\nbody",
+    "a block ending at the size limit": b"X: " + b"p" * (MAX_HEAD_SIZE - 7) + b"\r\n\r\n",
+    "a block ending past the size limit": b"X: " + b"p" * (MAX_HEAD_SIZE - 6) + b"\r\n\r\n",
+}
+
+
+def same_head(raw: bytes) -> None:
+    fast, slow = split_head(raw), read_head(raw)
+    assert fast.fields.items == slow.fields.items
+    assert (fast.body_at, fast.parseable, fast.defect) == (
+        slow.body_at,
+        slow.parseable,
+        slow.defect,
+    )
+
+
+@pytest.mark.parametrize(
+    "raw", [*EDGES.values(), *(r for _, r in SAMPLES)], ids=[*EDGES, *(n for n, _ in SAMPLES)]
+)
+def test_split_head_reads_as_the_line_reader_does(raw: bytes) -> None:
+    same_head(raw)
+
+
+LINES = st.sampled_from(
+    [
+        *(b"Subject: a\r\n", b"To: <b@c>\n", b" cont\r\n", b"\tcont\n", b"\r\n", b"\n", b"\r"),
+        *(b"X:\r\n", b":v\r\n", b"no colon\r\n", b"From x\r\n", b"A\xff: \xe9\r\n", b"B: v\r\r\n"),
+        b"body",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(LINES, max_size=12))
+def test_split_head_reads_any_line_mix_as_the_line_reader_does(lines: list[bytes]) -> None:
+    same_head(b"".join(lines))
+
+
+def test_repeated_values_give_the_same_answers_and_defects() -> None:
+    """Short address and date values are cached; a repeat must still report its defects."""
+    for _ in range(2):
+        defects: list[str] = []
+        assert date_value("not a date", defects) is None
+        assert defects == ["Date header is not a valid date: 'not a date'"]
+        when = date_value("Mon, 30 Nov 2026 08:06:40 -0000", defects)
+        assert when is not None
+        assert when.isoformat() == "2026-11-30T08:06:40+00:00"
+        found = address_value("To", '"Last, First" <a@b.example>, c@d.example', defects)
+        assert [(a.name, a.address) for a in found] == [
+            ("Last, First", "a@b.example"),
+            ("", "c@d.example"),
+        ]
+        found.clear()  # the caller's list is its own
+    assert len(address_value("To", '"Last, First" <a@b.example>, c@d.example', [])) == 2

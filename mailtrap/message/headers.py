@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Fields", "Head", "clean", "lone_surrogate", "split_head"]
+__all__ = ["Fields", "Head", "clean", "lone_surrogate", "read_head", "split_head"]
 
 # feedparser: a header line starts with a name of printable non-colon characters and a colon.
 _FIELD = re.compile(rb"[\x21-\x39\x3b-\x7e]*:")
@@ -82,6 +82,15 @@ class Head:
     defect: str | None = None
 
 
+# The usual header block: fields (each with its continuation lines) up to a blank line, within
+# MAX_HEAD_SIZE. One regex match and one finditer read it; anything else (an mbox "From " line,
+# no blank line, a limit hit) takes the line-by-line reader, whose answer is the same
+# (tests/test_headers.py holds the two to it). Each alternative starts with a different byte,
+# so a failed match backtracks once per line at most.
+_PLAIN_HEAD = re.compile(rb"(?:[\x21-\x39\x3b-\x7e]*:[^\n]*\n(?:[ \t][^\n]*\n)*)+\r?\n")
+_WHOLE_FIELD = re.compile(rb"([\x21-\x39\x3b-\x7e]*):([^\n]*\n(?:[ \t][^\n]*\n)*)")
+
+
 def split_head(raw: bytes) -> Head:
     """The header fields of `raw` and where its body starts, within the limits above.
 
@@ -91,6 +100,19 @@ def split_head(raw: bytes) -> Head:
     Reading stops before the field that would be the `MAX_FIELDS + 1`th or would end past
     `MAX_HEAD_SIZE`, so only whole fields are kept.
     """
+    plain = _PLAIN_HEAD.match(raw, 0, MAX_HEAD_SIZE)
+    if plain is not None:
+        items = [
+            (name.decode("ascii"), value.decode("utf-8", "replace").lstrip(" \t").rstrip("\r\n"))
+            for name, value in _WHOLE_FIELD.findall(raw, 0, plain.end())
+        ]
+        if len(items) <= MAX_FIELDS:
+            return Head(Fields(items), plain.end(), raw)
+    return read_head(raw)
+
+
+def read_head(raw: bytes) -> Head:
+    """`split_head` line by line: for any header block, within the limits."""
     items: list[tuple[str, str]] = []
     current: list[bytes] = []
     field_at = 0  # where the field in `current` starts

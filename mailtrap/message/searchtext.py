@@ -120,6 +120,8 @@ PAD = "  "
 
 
 def _indexed(text: str) -> str:
+    if not text:  # most messages leave most columns empty (Cc, Bcc, Reply-To, tags)
+        return ""
     folded = fold(text)
     return folded + PAD if folded else ""
 

@@ -17,6 +17,7 @@ spent its budget the rest of its values are shown as written, with a defect.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from datetime import UTC, datetime
@@ -160,8 +161,9 @@ def address_value(
     """Every mailbox in one address field (at most `MAX_ADDRESSES`); groups are flattened."""
     budget = budget or Budget()
     unfolded = _bounded(name, _unfold(value), defects)
-    if unfolded.isascii() and "=?" not in unfolded and _PLAIN_LIST.fullmatch(unfolded):
-        found = [_plain_mailbox(m) for m in _MAILBOX_PARTS.finditer(unfolded)]
+    plain = (_plain_list if len(unfolded) <= _CACHED_VALUE else _plain_list.__wrapped__)(unfolded)
+    if plain is not None:
+        found = list(plain)
     elif len(unfolded) <= REGISTRY_LIMIT and budget.take("registry", len(unfolded), defects):
         try:
             header = _FACTORY(name, unfolded)
@@ -197,6 +199,21 @@ def _compat_addresses(name: str, value: str, defects: list[str], budget: Budget)
     ]
 
 
+# Mail from one application repeats its From, To and Date values, and parsing them is a good
+# part of the ingest hot path; these caches hold the answers for short values (so at most a
+# few hundred KiB), which are pure functions of the text.
+_CACHED_VALUE = 256
+_CACHE_SIZE = 1024
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _plain_list(unfolded: str) -> tuple[Address, ...] | None:
+    """The mailboxes of a plain address list (see `_PLAIN_LIST`); None if it is not one."""
+    if unfolded.isascii() and "=?" not in unfolded and _PLAIN_LIST.fullmatch(unfolded):
+        return tuple(_plain_mailbox(m) for m in _MAILBOX_PARTS.finditer(unfolded))
+    return None
+
+
 def _plain_mailbox(m: re.Match[str]) -> Address:
     if m.group("bare"):
         return Address("", m.group("bare"))
@@ -208,10 +225,17 @@ def _plain_mailbox(m: re.Match[str]) -> Address:
 def date_value(value: str, defects: list[str]) -> datetime | None:
     """The Date field as an aware datetime, or None (with a defect) when it does not parse."""
     text = _unfold(value).strip()
+    parsed = (_date if len(text) <= _CACHED_VALUE else _date.__wrapped__)(text)
+    if parsed is None:
+        defects.append(f"Date header is not a valid date: {text[:80]!r}")
+    return parsed
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _date(text: str) -> datetime | None:
     try:
         parsed = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
-        defects.append(f"Date header is not a valid date: {text[:80]!r}")
         return None
     if parsed.tzinfo is None:  # RFC 5322 "-0000": time zone unknown; UTC is the least wrong
         parsed = parsed.replace(tzinfo=UTC)

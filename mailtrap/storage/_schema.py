@@ -131,8 +131,12 @@ AFTER_SCRIPT: dict[int, Callable[[sqlite3.Connection], None]] = {5: _reindex}
 # -- rows <-> models --------------------------------------------------------------------------
 
 
+# One encoder for every row: json.dumps with any argument builds a new one per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def dump(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 def _pairs(addresses: tuple[Address, ...]) -> list[list[str]]:
