@@ -1,10 +1,22 @@
 """How a `PostgresStore` connects: one writer connection, a pool of readers, a listener.
 
 Every connection says in `application_name` which instance and role holds it (pg_stat_activity
-shows them), and has the inbox's schema as its search_path. Readers run each read in a
-read-only REPEATABLE READ transaction, so a page and its counts share one snapshot; a pooled
-connection is checked before it is handed out, so one left from before a server restart is
-replaced rather than failing a request. A database that cannot be reached is `unavailable`.
+shows them), and has the inbox's schema as its search_path.
+
+Every connection plans each statement for its parameters (`plan_cache_mode=force_custom_plan`).
+psycopg prepares a statement once it has run five times, and after five more PostgreSQL may
+keep one generic plan for it; made while the inbox was small (or last ANALYZEd small), that plan
+scans the whole table, and it stays until the next ANALYZE however large the inbox grows. Lookups
+by id then read every message, and so does the check of each foreign key of arriving mail
+(PostgreSQL's own prepared statements, which `prepare_threshold=None` would not reach): 3,000
+messages arriving after an ANALYZE of one cost 6,000 scans of the whole table. Planning a lookup
+by id takes some microseconds of the server's time; statements stay prepared, so they are still
+parsed once.
+
+Readers run each read in a read-only REPEATABLE READ transaction, so a page and its counts share
+one snapshot; a pooled connection is checked before it is handed out, so one left from before a
+server restart is replaced rather than failing a request. A database that cannot be reached is
+`unavailable`.
 """
 
 from __future__ import annotations
@@ -33,7 +45,10 @@ class Connections:
         self.url = url
         self.instance = instance
         self.where = where
-        self._search_path = sql.SQL("SET search_path TO {}").format(sql.Identifier(schema))
+        # Simple-query SETs, one round trip for all of them (and none of them prepared).
+        self._session = sql.SQL(
+            "SET search_path TO {}; SET plan_cache_mode TO force_custom_plan"
+        ).format(sql.Identifier(schema))
         self.pool: ConnectionPool[Conn] = ConnectionPool(
             url,
             min_size=1,
@@ -53,7 +68,7 @@ class Connections:
 
     def _configure_reader(self, conn: Conn) -> None:
         conn.autocommit = True
-        conn.execute(self._search_path)
+        conn.execute(self._session)
         conn.autocommit = False
         conn.isolation_level = IsolationLevel.REPEATABLE_READ
         conn.read_only = True
@@ -63,12 +78,17 @@ class Connections:
         Autocommit: the writer sends BEGIN and COMMIT itself (in pipeline mode, where psycopg's
         own transactions would wait for the server after each)."""
         conn = psycopg.connect(self.url, autocommit=True, **self.options("writer"))
-        conn.execute(self._search_path)
-        conn.execute("SELECT set_config('mailtrap.writer', %s, false)", (self.instance,))
+        conn.execute(
+            sql.SQL("{}; SET mailtrap.writer TO {}").format(
+                self._session, sql.Literal(self.instance)
+            )
+        )
         return conn
 
     def listener(self) -> Conn:
-        """A new connection for LISTEN (autocommit: notifications arrive outside transactions)."""
+        """A new connection for LISTEN (autocommit: notifications arrive outside transactions).
+        It runs no statement but LISTEN, so it needs neither search_path nor plan_cache_mode:
+        the summaries it announces are loaded by a reader."""
         return psycopg.connect(self.url, autocommit=True, **self.options("listener"))
 
     @contextmanager
