@@ -1,7 +1,8 @@
 """The connections a PostgreSQL store holds. Plans that last: an inbox last ANALYZEd small that
 has since grown still finds a message by its id (and checks arriving mail's foreign keys)
 through an index, on every connection, after psycopg has prepared the statements and PostgreSQL
-would keep one generic plan for them."""
+would keep one generic plan for them. And a pooled reader whose session the server ended while
+it idled is replaced, not handed to a read that would fail."""
 
 from __future__ import annotations
 
@@ -106,3 +107,30 @@ def test_lookups_by_id_use_the_index_after_the_inbox_grew_past_its_last_analyze(
     assert seq_scans == 0, (
         f"{seq_scans} of {sum(after) - sum(before)} scans of messages read the whole table"
     )
+
+
+def test_a_read_after_the_server_ended_an_idle_readers_session_succeeds(
+    postgres_url: str, schema: str
+) -> None:
+    store = PostgresStore(postgres_url, schema=schema, readers=1)
+    try:
+        [id] = _submit_many(store, 1, "kept")
+        assert store.count() == 1
+        reader = f"mailtrap reader {store.instance}"[:63]
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            ended = conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name = %s",
+                (reader,),
+            ).fetchall()
+            assert ended == [(True,)]
+            deadline = time.monotonic() + 10  # the session ends a moment after the signal
+            while conn.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE application_name = %s", (reader,)
+            ).fetchall():
+                assert time.monotonic() < deadline, "the reader's session never ended"
+                time.sleep(0.02)
+        assert store.stored(id).summary.subject == "kept 0"
+        assert [m.id for m in store.list().messages] == [id]
+    finally:
+        store.close()

@@ -14,13 +14,15 @@ by id takes some microseconds of the server's time; statements stay prepared, so
 parsed once.
 
 Readers run each read in a read-only REPEATABLE READ transaction, so a page and its counts share
-one snapshot; a pooled connection is checked before it is handed out, so one left from before a
-server restart is replaced rather than failing a request. A database that cannot be reached is
-`unavailable`.
+one snapshot. A pooled connection that heard from the server while it idled is checked before
+it is handed out, so one left from before a server restart (the server says FATAL and hangs up)
+is replaced rather than failing a request; one that heard nothing is handed out as it is, which
+spares each read a round trip. A database that cannot be reached is `unavailable`.
 """
 
 from __future__ import annotations
 
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -55,7 +57,7 @@ class Connections:
             max_size=readers,
             kwargs=self.options("reader"),
             configure=self._configure_reader,
-            check=ConnectionPool.check_connection,
+            check=_check,
             timeout=POOL_WAIT,
             name=f"mailtrap-pg-readers:{schema}",
             open=True,
@@ -102,3 +104,13 @@ class Connections:
 
     def close(self) -> None:
         self.pool.close()
+
+
+def _check(conn: Conn) -> None:
+    """Raise if the idle pooled `conn` is broken. An idle connection's socket stays silent
+    unless the server spoke: it ended the session (a restart, pg_terminate_backend) or sent a
+    notice. Only then does the check cost a round trip (`check_connection`)."""
+    poll = select.poll()
+    poll.register(conn.fileno(), select.POLLIN)
+    if conn.broken or poll.poll(0):
+        ConnectionPool.check_connection(conn)
