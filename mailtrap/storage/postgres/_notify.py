@@ -35,6 +35,8 @@ log = logging.getLogger("mailtrap.storage")
 
 MAX_PAYLOAD = 7_800  # bytes: PostgreSQL's limit is 8,000
 _IDS_PER_PART = 200  # 22-character ids: about 5 KB of them
+# One encoder for every payload: json.dumps with any argument builds a new one per call.
+_JSON = json.JSONEncoder(separators=(",", ":"))
 POLL_SECONDS = 0.1  # how soon the listener notices close()
 RETRY_SECONDS = 1.0  # between attempts to reconnect
 
@@ -80,14 +82,14 @@ def payloads(instance: str, events: list[StoreEvent]) -> list[str]:
     part: list[list[Any]] = []
 
     def packed(items: list[list[Any]]) -> str:
-        return json.dumps({"i": instance, "n": next(counter), "e": items}, separators=(",", ":"))
+        return _JSON.encode({"i": instance, "n": next(counter), "e": items})
 
     # Sizes add up item by item (ASCII JSON: a character is a byte), rather than encoding the
     # whole part again for each item; the envelope is counted with room for any counter.
-    empty = len(json.dumps({"i": instance, "n": 10**12, "e": []}, separators=(",", ":")))
+    empty = len(_JSON.encode({"i": instance, "n": 10**12, "e": []}))
     size = empty
     for item in _encoded(events):
-        grown = len(json.dumps(item, separators=(",", ":"))) + 1  # and a comma
+        grown = len(_JSON.encode(item)) + 1  # and a comma
         if part and size + grown > MAX_PAYLOAD:
             out.append(packed(part))
             part, size = [], empty
