@@ -351,6 +351,23 @@ def test_events_are_split_into_notifications_under_postgresqls_limit() -> None:
     assert [id for kind, part, *_ in items[1:] if kind == "delete" for id in part] == list(ids)
 
 
+def test_a_batch_of_arriving_mail_is_announced_as_few_items_in_order() -> None:
+    ids = [f"{n:022d}" for n in range(450)]
+    events = [StoreEvent("new", (id,)) for id in ids[:300]]
+    events += [StoreEvent("update", (ids[0],), read=True)]
+    events += [StoreEvent("new", (id,)) for id in ids[300:]]
+    sent = payloads("me", events)
+    assert all(len(p.encode()) < 8_000 for p in sent)
+    items = [item for p in sent for item in json.loads(p)["e"]]
+    assert [(kind, len(part)) for kind, part, *_ in items] == [
+        ("new", 200),
+        ("new", 100),
+        ("update", 1),
+        ("new", 150),
+    ]
+    assert [id for kind, part, *_ in items if kind == "new" for id in part] == ids
+
+
 def test_a_long_schema_name_still_has_a_channel_postgresql_takes() -> None:
     long = "s" * 63
     assert len(channel_name(long)) <= 63

@@ -6,6 +6,7 @@ bytes, so the events are split (an event with many ids over several payloads); a
 carries only its id, and the listener loads the summaries of a payload's new messages in one
 query. Each payload names its instance, which ignores its own (it told its subscribers
 already) and a counter, since PostgreSQL folds identical payloads of one transaction into one.
+A batch's arriving messages are one `new` item with their ids.
 
 The listener thread holds a connection of its own. When that connection is lost it reconnects
 and emits a `reset` event: notifications sent meanwhile are gone, so clients reload.
@@ -34,6 +35,8 @@ log = logging.getLogger("mailtrap.storage")
 
 MAX_PAYLOAD = 7_800  # bytes: PostgreSQL's limit is 8,000
 _IDS_PER_PART = 200  # 22-character ids: about 5 KB of them
+# One encoder for every payload: json.dumps with any argument builds a new one per call.
+_JSON = json.JSONEncoder(separators=(",", ":"))
 POLL_SECONDS = 0.1  # how soon the listener notices close()
 RETRY_SECONDS = 1.0  # between attempts to reconnect
 
@@ -46,13 +49,30 @@ def channel_name(schema: str) -> str:
     return "mailtrap." + hashlib.sha256(schema.encode()).hexdigest()[:32]
 
 
-def _encoded(event: StoreEvent) -> Iterator[list[Any]]:
-    tags = list(event.tags) if event.tags is not None else None
-    ids = list(event.ids)
+def _encoded(events: list[StoreEvent]) -> Iterator[list[Any]]:
+    """The items of `events`: consecutive `new` events as one item with all their ids (a batch
+    of arriving mail is one event per message), and an event's many ids over several items."""
+    pending: list[str] = []
+    for event in events:
+        if event.kind == "new" and event.ids:
+            pending += event.ids
+            continue
+        if pending:
+            yield from _parts("new", pending, None, None, False)
+            pending = []
+        tags = list(event.tags) if event.tags is not None else None
+        yield from _parts(event.kind, list(event.ids), event.read, tags, event.all)
+    if pending:
+        yield from _parts("new", pending, None, None, False)
+
+
+def _parts(
+    kind: str, ids: list[str], read: Any, tags: Any, everything: bool
+) -> Iterator[list[Any]]:
     if not ids:
-        yield [event.kind, [], event.read, tags, event.all]
+        yield [kind, [], read, tags, everything]
     for at in range(0, len(ids), _IDS_PER_PART):
-        yield [event.kind, ids[at : at + _IDS_PER_PART], event.read, tags, event.all]
+        yield [kind, ids[at : at + _IDS_PER_PART], read, tags, everything]
 
 
 def payloads(instance: str, events: list[StoreEvent]) -> list[str]:
@@ -62,14 +82,19 @@ def payloads(instance: str, events: list[StoreEvent]) -> list[str]:
     part: list[list[Any]] = []
 
     def packed(items: list[list[Any]]) -> str:
-        return json.dumps({"i": instance, "n": next(counter), "e": items}, separators=(",", ":"))
+        return _JSON.encode({"i": instance, "n": next(counter), "e": items})
 
-    for event in events:
-        for item in _encoded(event):
-            if part and len(packed([*part, item]).encode()) > MAX_PAYLOAD:
-                out.append(packed(part))
-                part = []
-            part.append(item)
+    # Sizes add up item by item (ASCII JSON: a character is a byte), rather than encoding the
+    # whole part again for each item; the envelope is counted with room for any counter.
+    empty = len(_JSON.encode({"i": instance, "n": 10**12, "e": []}))
+    size = empty
+    for item in _encoded(events):
+        grown = len(_JSON.encode(item)) + 1  # and a comma
+        if part and size + grown > MAX_PAYLOAD:
+            out.append(packed(part))
+            part, size = [], empty
+        part.append(item)
+        size += grown
     if part:
         out.append(packed(part))
     # One too big alone (a set of very many tags): tell the others to reload instead.

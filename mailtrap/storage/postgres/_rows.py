@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -89,14 +90,16 @@ class _Arriving:
 
     id: str
     size: int
-    packed: str
-    tags: str
+    digest: Digest
     row: tuple[Any, ...]  # the message's value of each array but the tags'
     tag_keys: list[str]
     tag_names: list[str]
 
     def summary(self, created: float) -> MessageSummary:
-        return summary_from((self.id, created, self.size, False, self.packed, self.tags))
+        # From the digest, as the SQLite store makes it: what `summary_from` reads back is the
+        # same (the packed JSON keeps every character), without decoding that JSON again.
+        when = datetime.fromtimestamp(created, UTC)
+        return self.digest.to_summary(id=self.id, created=when, size=self.size)
 
 
 def _arriving(digest: Digest, raw: bytes, envelope: Envelope) -> _Arriving:
@@ -104,7 +107,6 @@ def _arriving(digest: Digest, raw: bytes, envelope: Envelope) -> _Arriving:
     row = _schema.message_row(digest, id=id, created=0.0, size=len(raw))
     # message_id, subject, addresses, return_path, date, attachment_count, snippet, username
     packed = _schema.dump([*row[4:11], row[12]])
-    tags = row[11]
     login = (digest.username or "").casefold().replace("\0", "")
     keys = [t.casefold() for t in digest.tags]
     row = (
@@ -114,12 +116,12 @@ def _arriving(digest: Digest, raw: bytes, envelope: Envelope) -> _Arriving:
         digest.inline_count,
         login,
         packed,
-        tags,
+        row[11],  # the tags, a JSON list
         _schema.envelope_json(envelope),
         raw,
         *indexed_text(digest),
     )
-    return _Arriving(id, len(raw), packed, tags, row, keys, list(digest.tags))
+    return _Arriving(id, len(raw), digest, row, keys, list(digest.tags))
 
 
 def _outcome(arriving: _Arriving, created: float) -> Outcome:

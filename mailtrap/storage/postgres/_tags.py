@@ -33,9 +33,7 @@ def write_tags(conn: Conn, seq: int, tags: tuple[str, ...]) -> None:
 def set_tags(conn: Conn, ids: list[str], tags: tuple[str, ...]) -> Outcome:
     """Replace the tags of the messages `ids` that exist (in the order given)."""
     seqs: dict[str, int] = dict(
-        conn.execute(  # planned each time: see _writes.mark_read
-            "SELECT id, seq FROM messages WHERE id = ANY(%s)", (ids,), prepare=False
-        ).fetchall()
+        conn.execute("SELECT id, seq FROM messages WHERE id = ANY(%s)", (ids,)).fetchall()
     )
     found = [id for id in ids if id in seqs]
     for id in found:

@@ -15,9 +15,9 @@ COUNTS = "SELECT coalesce(sum(total), 0)::bigint, coalesce(sum(unread), 0)::bigi
 COUNTS_TOTAL = "SELECT coalesce(sum(total), 0)::bigint FROM counters"
 
 
-def one(conn: Conn, query: str, params: Sequence[Any] = (), *, prepare: bool | None = None) -> int:
-    """The integer `query` selects (`prepare` as psycopg's `execute` takes it)."""
-    row = conn.execute(query, params, prepare=prepare).fetchone()
+def one(conn: Conn, query: str, params: Sequence[Any] = ()) -> int:
+    """The integer `query` selects."""
+    row = conn.execute(query, params).fetchone()
     assert row is not None
     return int(row[0])
 
@@ -45,25 +45,18 @@ def prune(conn: Conn, *, limit: int, lock: int, most: int | None = None) -> list
     return [StoreEvent("delete", pruned, pruned=True)] if rows else []
 
 
-# The lookups by id below are planned each time (prepare=False): a plan prepared while the inbox
-# was small scans the table, and PostgreSQL keeps it however large the inbox grows.
-
-
 def mark_read(conn: Conn, *, ids: list[str], read: bool) -> Outcome:
-    found = one(conn, "SELECT count(*) FROM messages WHERE id = ANY(%s)", (ids,), prepare=False)
+    found = one(conn, "SELECT count(*) FROM messages WHERE id = ANY(%s)", (ids,))
     rows = conn.execute(
         "UPDATE messages SET read = %s WHERE id = ANY(%s) AND read <> %s RETURNING seq, id",
         (read, ids, read),
-        prepare=False,
     ).fetchall()
     changed = tuple(id for _, id in sorted(rows))
     return found, [StoreEvent("update", changed, read=read)] if changed else []
 
 
 def delete(conn: Conn, *, ids: list[str]) -> Outcome:
-    rows = conn.execute(
-        "DELETE FROM messages WHERE id = ANY(%s) RETURNING id", (ids,), prepare=False
-    ).fetchall()
+    rows = conn.execute("DELETE FROM messages WHERE id = ANY(%s) RETURNING id", (ids,)).fetchall()
     gone = {id for (id,) in rows}
     deleted = tuple(id for id in ids if id in gone)
     return len(deleted), [StoreEvent("delete", deleted)] if deleted else []

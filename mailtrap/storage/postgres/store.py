@@ -225,13 +225,9 @@ class PostgresStore:
     def _summaries(self, ids: builtins.list[str]) -> builtins.list[MessageSummary]:
         """The summaries of those of `ids` still stored, in arrival order."""
         with self._read() as conn:
-            # Planned each time (prepare=False): a plan psycopg prepared while the inbox was
-            # small scans the whole table, and PostgreSQL kept it as the inbox grew, so each
-            # notice from another instance read every message.
             rows = conn.execute(
                 f"SELECT {SUMMARY_COLUMNS} FROM messages m WHERE m.id = ANY(%s) ORDER BY m.seq",
                 (ids,),
-                prepare=False,
             ).fetchall()
         return [summary_from(row) for row in rows]
 
