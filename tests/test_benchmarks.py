@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,23 @@ pytestmark = pytest.mark.slow
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
-def run(script: str, *args: str) -> str:
-    """Run `benchmarks/<script>` with `args`; its stdout, or a failure showing both streams."""
+@dataclass(frozen=True)
+class Tool:
+    """An outside program a script needs: `missing` is what the script writes to stderr, exiting
+    2, where it is not installed; `install` is how to get it (CI's .ci/run installs them all)."""
+
+    name: str
+    missing: str
+    install: str
+
+
+POSTGRES = Tool("PostgreSQL", "PostgreSQL's initdb is not installed", "apt-get install postgresql")
+SMTP_SOURCE = Tool("smtp-source", "smtp-source is not on PATH", ".ci/install-smtp-source")
+
+
+def run(script: str, *args: str, needs: Tool | None = None) -> str:
+    """Run `benchmarks/<script>` with `args`; its stdout, or a failure showing both streams.
+    A script that says its `needs` tool is missing is skipped, except in CI (CI set)."""
     out = subprocess.run(
         [sys.executable, str(BENCHMARKS / script), *args],
         capture_output=True,
@@ -27,6 +43,10 @@ def run(script: str, *args: str) -> str:
         timeout=300,
         check=False,
     )
+    if needs and out.returncode == 2 and needs.missing in out.stderr:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must have {needs.name} (.ci/run installs it):\n{out.stderr}")
+        pytest.skip(f"{needs.name} is not installed here ({needs.install})")
     assert out.returncode == 0, out.stdout + out.stderr[-2000:]
     return out.stdout
 
@@ -63,26 +83,8 @@ def test_query_speed_runs_sqlite_alone() -> None:
     assert "PG" not in out
 
 
-def run_postgres(script: str, *args: str) -> str:
-    """`run`, for a script that starts a throwaway PostgreSQL cluster (benchmarks/pgcluster.py):
-    skipped where PostgreSQL is not installed, except in CI (CI set), which installs it."""
-    out = subprocess.run(
-        [sys.executable, str(BENCHMARKS / script), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if out.returncode == 2 and "PostgreSQL's initdb is not installed" in out.stderr:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must have PostgreSQL (.ci/run installs it):\n{out.stderr}")
-        pytest.skip("PostgreSQL is not installed here (apt-get install postgresql)")
-    assert out.returncode == 0, out.stdout + out.stderr[-2000:]
-    return out.stdout
-
-
 def test_query_speed_times_sqlite_and_postgresql_side_by_side() -> None:
-    out = run_postgres("query_speed.py", "--messages", "300", "--rounds", "3")
+    out = run("query_speed.py", "--messages", "300", "--rounds", "3", needs=POSTGRES)
     assert "messages stored: SQLite 300, PG 300;" in out
     assert re.search(
         r"SQLite HTTP +PG HTTP +SQLite store +PG store +SQLite CPU +PG CPU$", out, re.M
@@ -99,7 +101,7 @@ def test_query_speed_times_sqlite_and_postgresql_side_by_side() -> None:
 
 
 def test_shared_inbox_times_events_and_waits_across_two_instances() -> None:
-    out = run_postgres("shared_inbox.py", "--messages", "5", "--waits", "2")
+    out = run("shared_inbox.py", "--messages", "5", "--waits", "2", needs=POSTGRES)
     pattern = r"^A's 250 to B's {}: median -?[\d.]+ ms +p95 -?[\d.]+ ms +max -?[\d.]+ ms +\({} "
     assert re.search(pattern.format("`new` event", 5), out, re.M), out
     assert re.search(pattern.format("/api/v1/wait answer", 2), out, re.M), out
@@ -124,29 +126,11 @@ def test_serve_startup_runs() -> None:
     assert "KiB per message" in out
 
 
-def run_ingest(script: str, *args: str) -> str:
-    """`run`, for a script that drives benchmarks/ingest.py and so needs Postfix's smtp-source:
-    skipped where it is missing, except in CI (CI set), where .ci/run installs it."""
-    out = subprocess.run(
-        [sys.executable, str(BENCHMARKS / script), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if out.returncode == 2 and "smtp-source is not on PATH" in out.stderr:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must have smtp-source (.ci/install-smtp-source):\n{out.stderr}")
-        pytest.skip("smtp-source is not installed here; .ci/install-smtp-source installs it")
-    assert out.returncode == 0, out.stdout + out.stderr[-2000:]
-    return out.stdout
-
-
 TINY = ["--messages", "50", "--sessions", "2", "--timeout", "60", "--target", "aiosmtpd-sink"]
 
 
 def test_ingest_compares_mailtrap_with_the_aiosmtpd_floor_in_one_run() -> None:
-    out = run_ingest("ingest.py", *TINY, "--target", "mailtrap-memory")
+    out = run("ingest.py", *TINY, "--target", "mailtrap-memory", needs=SMTP_SOURCE)
     assert out.startswith("# 50 messages of 2048 B, 2 sessions, connections reused\n")
     rows = {line.split()[0]: line.split() for line in out.splitlines()[2:4]}
     # A sink's rate is what it accepted; mailtrap's counts once its API lists all 50.
@@ -160,7 +144,7 @@ def test_ingest_compares_mailtrap_with_the_aiosmtpd_floor_in_one_run() -> None:
 
 
 def test_ingest_runs_mailtrap_with_a_webhook_and_metrics_scraped() -> None:
-    out = run_ingest("ingest.py", *TINY, "--target", "mailtrap-hooks")
+    out = run("ingest.py", *TINY, "--target", "mailtrap-hooks", needs=SMTP_SOURCE)
     rows = [line.split() for line in out.splitlines() if line.startswith("mailtrap-hooks ")]
     [row] = [r for r in rows if r[1] != "/"]  # not the ratio line
     assert row[3] == "50", out  # every message stored
@@ -172,7 +156,15 @@ def test_ingest_runs_mailtrap_with_a_webhook_and_metrics_scraped() -> None:
 
 
 def test_ingest_runs_mailtrap_on_asyncio_beside_its_default_loop() -> None:
-    out = run_ingest("ingest.py", *TINY, "--target", "mailtrap", "--target", "mailtrap-asyncio")
+    out = run(
+        "ingest.py",
+        *TINY,
+        "--target",
+        "mailtrap",
+        "--target",
+        "mailtrap-asyncio",
+        needs=SMTP_SOURCE,
+    )
     rows = {line.split()[0]: line.split() for line in out.splitlines()[2:5]}
     assert rows["mailtrap"][3] == "50", out
     assert rows["mailtrap-asyncio"][3] == "50", out  # every message stored on asyncio's loop
@@ -187,7 +179,7 @@ def test_ingest_runs_mailtrap_on_postgresql_beside_sqlite_in_one_run() -> None:
         postgres_bin()  # skips without PostgreSQL, and fails under CI
     pg = ["--target", "mailtrap-postgres", "--target", "mailtrap-postgres-2"]
     given = ["--database-url", url] if url else []
-    out = run_ingest("ingest.py", *TINY, "--target", "mailtrap", *pg, *given)
+    out = run("ingest.py", *TINY, "--target", "mailtrap", *pg, *given, needs=SMTP_SOURCE)
     rows = {line.split()[0]: line.split() for line in out.splitlines()[2:6]}
     # All 50 listed by the first instance's API: the second's 25 reached the shared schema.
     assert rows["mailtrap-postgres"][3] == "50", out
@@ -199,7 +191,9 @@ def test_ingest_runs_mailtrap_on_postgresql_beside_sqlite_in_one_run() -> None:
 
 
 def test_ingest_rounds_drives_the_real_ingest_script() -> None:
-    out = run_ingest("ingest_rounds.py", "--rounds", "1", "--", *TINY, "--target", "mailtrap")
+    out = run(
+        "ingest_rounds.py", "--rounds", "1", "--", *TINY, "--target", "mailtrap", needs=SMTP_SOURCE
+    )
     assert out.splitlines()[1].split() == ["round", "aiosmtpd-sink", "mailtrap"]
     assert re.search(r"^mailtrap / aiosmtpd-sink: median [\d.]+x over 1 of 1 rounds", out, re.M)
 

@@ -26,15 +26,13 @@ import subprocess
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
-import pytest
-from postgres import drop_schema, new_schema, postgres_bin, throwaway_cluster
+from postgres import postgres_bin, throwaway_cluster
 from serving import Running, start
 from tools import require_tool
 from websockets.sync.client import ClientConnection, connect
@@ -89,13 +87,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def schema(postgres_url: str) -> Iterator[str]:
-    name = new_schema()
-    yield name
-    drop_schema(postgres_url, name)
 
 
 def require_postgres() -> None:

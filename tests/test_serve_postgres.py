@@ -9,14 +9,13 @@ import json
 import smtplib
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
 import pytest
-from postgres import drop_schema, new_schema, postgres_bin, throwaway_cluster
+from postgres import postgres_bin, throwaway_cluster
 from psycopg import sql
 from scrape import scrape
 from serving import Running, start
@@ -28,13 +27,6 @@ from mailtrap.config import Settings
 from mailtrap.options import serve_options
 
 SECRET = "s3cret-Pa55"
-
-
-@pytest.fixture
-def schema(postgres_url: str) -> Iterator[str]:
-    name = new_schema()
-    yield name
-    drop_schema(postgres_url, name)
 
 
 def require_postgres() -> None:

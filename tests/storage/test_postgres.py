@@ -7,13 +7,12 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
-from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
 from mailfactory import build_mail, deliver, envelope_for
-from postgres import drop_schema, new_schema
+from polling import until
+from postgres import new_schema
 from psycopg import sql
 
 from mailtrap import MailtrapError, StoreEvent
@@ -26,13 +25,6 @@ from mailtrap.storage.postgres._writer import Operation
 from mailtrap.storage.postgres.url import redact
 
 SECRET = "s3cret-Pa55"
-
-
-@pytest.fixture
-def schema(postgres_url: str) -> Iterator[str]:
-    name = new_schema()
-    yield name
-    drop_schema(postgres_url, name)
 
 
 def _with_password(url: str) -> str:
@@ -120,15 +112,6 @@ def test_two_instances_share_one_inbox(postgres_url: str, schema: str) -> None:
         b.close()
 
 
-def _until(condition: Callable[[], bool], seconds: float = 5) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
-
-
 def test_a_listener_cut_off_says_reset_then_hears_the_other_instance_again(
     postgres_url: str, schema: str
 ) -> None:
@@ -143,7 +126,7 @@ def test_a_listener_cut_off_says_reset_then_hears_the_other_instance_again(
 
     try:
         first = deliver(a)
-        assert _until(lambda: heard(first.id))
+        assert until(lambda: heard(first.id), seconds=5)
         with psycopg.connect(postgres_url, autocommit=True) as conn:
             (ended,) = conn.execute(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
@@ -151,9 +134,9 @@ def test_a_listener_cut_off_says_reset_then_hears_the_other_instance_again(
                 (f"mailtrap listener b-{schema}",),
             ).fetchone() or (0,)
         assert ended == 1
-        assert _until(lambda: any(e.kind == "reset" for e in list(events)))
+        assert until(lambda: any(e.kind == "reset" for e in list(events)), seconds=5)
         second = deliver(a)
-        assert _until(lambda: heard(second.id))
+        assert until(lambda: heard(second.id), seconds=5)
         assert [e.kind for e in events] == ["new", "reset", "new"]
         assert all(e.remote for e in events)  # all made (or missed) by the other instance
         own = deliver(b)

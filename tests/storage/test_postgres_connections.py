@@ -7,12 +7,9 @@ it idled is replaced, not handed to a read that would fail."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import psycopg
-import pytest
 from mailfactory import build_mail, envelope_for
-from postgres import drop_schema, new_schema
 from psycopg import sql
 
 from mailtrap import StoreEvent
@@ -20,13 +17,6 @@ from mailtrap.storage.postgres import PostgresStore
 
 GROWN = 2_000  # messages the inbox grows by after its last ANALYZE
 ROUNDS = 20  # lookups of each kind: well past psycopg's 5 and PostgreSQL's 5 custom plans
-
-
-@pytest.fixture
-def schema(postgres_url: str) -> Iterator[str]:
-    name = new_schema()
-    yield name
-    drop_schema(postgres_url, name)
 
 
 def _scans(url: str, schema: str) -> tuple[int, int]:

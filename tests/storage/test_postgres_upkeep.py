@@ -8,34 +8,17 @@ from __future__ import annotations
 import smtplib
 import threading
 import time
-from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
 from mailfactory import build_mail, deliver, envelope_for
-from postgres import drop_schema, new_schema
+from polling import until
 from psycopg import sql
 
 from mailtrap import Mailbox, SMTPServer, StoreEvent
 from mailtrap.storage.postgres import PostgresStore
 from mailtrap.storage.postgres import store as store_module
 from mailtrap.storage.postgres._upkeep import FOLDED
-
-
-@pytest.fixture
-def schema(postgres_url: str) -> Iterator[str]:
-    name = new_schema()
-    yield name
-    drop_schema(postgres_url, name)
-
-
-def _until(condition: Callable[[], bool], seconds: float = 10) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 def _deleted(events: list[StoreEvent]) -> list[str]:
@@ -114,7 +97,7 @@ def test_retention_with_two_writers_never_over_prunes_and_announces_each_deletio
         assert min(counts[reached:]) == limit, counts
 
         # Each instance hears every deletion, its own and the other's, exactly once.
-        assert _until(lambda: all(len(_deleted(e)) >= 45 for e in heard), 5)
+        assert until(lambda: all(len(_deleted(e)) >= 45 for e in heard), seconds=5)
         for events in heard:
             gone = _deleted(events)
             assert len(gone) == len(set(gone)) == 45
@@ -144,9 +127,9 @@ def test_mail_from_an_instance_without_a_limit_is_swept_to_the_limit_and_announc
     unlimited.subscribe(heard["free"].append)
     try:
         sent = [deliver(unlimited, subject=f"m{n}").id for n in range(20)]
-        assert _until(lambda: unlimited.count() == 5)
+        assert until(lambda: unlimited.count() == 5, seconds=10)
         assert [m.id for m in limited.list().messages] == sent[:-6:-1]  # the newest 5
-        assert _until(lambda: all(len(_deleted(e)) >= 15 for e in heard.values()), 5)
+        assert until(lambda: all(len(_deleted(e)) >= 15 for e in heard.values()), seconds=5)
         time.sleep(0.5)  # later sweeps find nothing more to delete, or announce
         for name, events in heard.items():
             gone = _deleted(events)
@@ -179,12 +162,12 @@ def test_a_limit_lowered_at_restart_is_kept_without_new_mail_a_bounded_batch_at_
             ids = [f.result(timeout=30).id for f in futures]
         finally:
             first.close()
-        assert _until(lambda: sum(e.kind == "new" for e in list(heard)) == 12)
+        assert until(lambda: sum(e.kind == "new" for e in list(heard)) == 12, seconds=10)
         lowered = PostgresStore(postgres_url, schema=schema, max_messages=2, sweep_seconds=0.2)
         try:
-            assert _until(lambda: lowered.count() == 2)
+            assert until(lambda: lowered.count() == 2, seconds=10)
             assert {m.id for m in lowered.list().messages} == set(ids[-2:])
-            assert _until(lambda: len(_deleted(heard)) >= 10, 5)
+            assert until(lambda: len(_deleted(heard)) >= 10, seconds=5)
             assert sorted(_deleted(heard)) == sorted(ids[:10])
             sizes = [len(e.ids) for e in heard if e.kind == "delete"]
             assert max(sizes) <= 4, sizes
