@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from email import policy
 from email.header import decode_header, make_header
 from email.utils import getaddresses, parsedate_to_datetime
+from typing import TypeVar
 
 from mailtrap.message.headers import clean
 from mailtrap.message.models import Address
@@ -161,7 +162,7 @@ def address_value(
     """Every mailbox in one address field (at most `MAX_ADDRESSES`); groups are flattened."""
     budget = budget or Budget()
     unfolded = _bounded(name, _unfold(value), defects)
-    plain = (_plain_list if len(unfolded) <= _CACHED_VALUE else _plain_list.__wrapped__)(unfolded)
+    plain = _short_cached(_plain_list, unfolded)
     if plain is not None:
         found = list(plain)
     elif len(unfolded) <= REGISTRY_LIMIT and budget.take("registry", len(unfolded), defects):
@@ -203,7 +204,14 @@ def _compat_addresses(name: str, value: str, defects: list[str], budget: Budget)
 # part of the ingest hot path; these caches hold the answers for short values (so at most a
 # few hundred KiB), which are pure functions of the text.
 _CACHED_VALUE = 256
+_T = TypeVar("_T")
 _CACHE_SIZE = 1024
+
+
+def _short_cached(parse: functools._lru_cache_wrapper[_T], text: str) -> _T:
+    """`parse(text)`, through its cache only for a short `text`: a long one is rarely repeated
+    and would crowd out the values that are."""
+    return parse(text) if len(text) <= _CACHED_VALUE else parse.__wrapped__(text)
 
 
 @functools.lru_cache(maxsize=_CACHE_SIZE)
@@ -225,7 +233,7 @@ def _plain_mailbox(m: re.Match[str]) -> Address:
 def date_value(value: str, defects: list[str]) -> datetime | None:
     """The Date field as an aware datetime, or None (with a defect) when it does not parse."""
     text = _unfold(value).strip()
-    parsed = (_date if len(text) <= _CACHED_VALUE else _date.__wrapped__)(text)
+    parsed = _short_cached(_date, text)
     if parsed is None:
         defects.append(f"Date header is not a valid date: {text[:80]!r}")
     return parsed

@@ -129,7 +129,7 @@ class Listener:
         self._listen = sql.SQL("LISTEN {}").format(sql.Identifier(channel))
         self._instance = instance
         # How `payloads` begins this instance's own (sent to its listener too): skipped unread.
-        self._own = json.dumps({"i": instance}, separators=(",", ":"))[:-1] + ","
+        self._own = _JSON.encode({"i": instance})[:-1] + ","
         self._load = load
         self._emit = emit
         self._stop = threading.Event()
