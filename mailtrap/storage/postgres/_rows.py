@@ -101,6 +101,11 @@ class _Arriving:
         when = datetime.fromtimestamp(created, UTC)
         return self.digest.to_summary(id=self.id, created=when, size=self.size)
 
+    def insert(self, conn: Conn) -> Outcome:
+        """Insert this message alone (the writer's careful path)."""
+        [outcome] = _insert(conn, [self])()
+        return outcome
+
 
 def _arriving(digest: Digest, raw: bytes, envelope: Envelope) -> _Arriving:
     id = new_id()
@@ -132,18 +137,19 @@ def _outcome(arriving: _Arriving, created: float) -> Outcome:
 def _parse(raw: bytes, envelope: Envelope, rules: tuple[TagRule, ...], op: Operation) -> None:
     arriving = _arriving(apply_rules(rules, summarize(raw, envelope), raw), raw, envelope)
     op.data = arriving
+    # A bound method of the data, not a closure over `op`: an operation that referred to itself
+    # would be freed, with its mail, only by the cyclic garbage collector.
+    op.apply = arriving.insert
     # What other instances hear is the id alone (they load the summary): known already.
     op.notice = [StoreEvent("new", (arriving.id,))]
 
 
-def _insert_one(op: Operation, conn: Conn) -> Outcome:
-    [outcome] = _insert_many(conn, [op])()
-    return outcome
-
-
 def _insert_many(conn: Conn, ops: list[Operation]) -> Callable[[], list[Outcome]]:
     """Send the insert of `ops`' messages; what it returns reads their outcomes."""
-    arriving: list[_Arriving] = [op.data for op in ops]
+    return _insert(conn, [op.data for op in ops])
+
+
+def _insert(conn: Conn, arriving: list[_Arriving]) -> Callable[[], list[Outcome]]:
     columns = [list(column) for column in zip(*(a.row for a in arriving), strict=True)]
     tag_ids = [a.id for a in arriving for _ in a.tag_keys]
     keys = [k for a in arriving for k in a.tag_keys]
@@ -160,6 +166,10 @@ def _insert_many(conn: Conn, ops: list[Operation]) -> Callable[[], list[Outcome]
 def insert_operation(raw: bytes, envelope: Envelope, rules: tuple[TagRule, ...]) -> Operation:
     """The writer's operation for one arriving message: parsed (with the tag `rules`) on the
     writer's preparing thread, never on the caller's."""
-    op = Operation(lambda conn: _insert_one(op, conn), apply_many=_insert_many)
-    op.prepare = partial(_parse, raw, envelope, rules)
-    return op
+    return Operation(
+        _unparsed, apply_many=_insert_many, prepare=partial(_parse, raw, envelope, rules)
+    )
+
+
+def _unparsed(_conn: Conn) -> Outcome:
+    raise AssertionError("the writer prepares (parses) a message before applying it")
