@@ -117,7 +117,7 @@ class _StoreCollector(Collector):
 
     def watch(self, store: MessageStore) -> Callable[[], None]:
         self.store = store
-        return store.subscribe(self._count)
+        return store.subscribe(self._count, summaries=False)  # counts deletions only
 
     def _count(self, event: StoreEvent) -> None:
         if event.kind != "delete" or event.remote:  # another instance counts its own

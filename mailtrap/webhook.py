@@ -79,7 +79,8 @@ class Webhook:
             follow_redirects=False,
         )
         self._tasks = [asyncio.create_task(self._work()) for _ in range(WORKERS)]
-        self._unsubscribe = store.subscribe(self._from_store)
+        # Only this instance's mail is posted, and that comes with its summary.
+        self._unsubscribe = store.subscribe(self._from_store, summaries=False)
 
     async def stop(self) -> None:
         """Stop following the store, abandon what is queued or in flight, close the client."""

@@ -4,6 +4,11 @@ The store calls its subscribers on whatever thread committed the change (the SQL
 a request thread). `EventHub` hops them onto the loop, one wake-up per burst (a group commit
 of 20 messages is 20 events), then fans each out to every WebSocket's queue and wakes every
 long-poll waiter there.
+
+Waiters need only the wake-up; the sockets send new mail's summaries. So the hub wants
+summaries only while a socket listens: a store shared with other instances then skips loading
+their mail for nobody. Should such mail arrive without its summary just as a socket joins,
+that socket is told to reload (`reset`) rather than miss it.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ class EventHub:
     def start(self) -> None:
         self._batch = LoopBatch(asyncio.get_running_loop(), self._publish)
         self._changed = asyncio.Event()
-        self._unsubscribe = self.store.subscribe(self._from_store)
+        self._unsubscribe = self.store.subscribe(self._from_store, summaries=self._listened)
 
     def stop(self) -> None:
         if self._unsubscribe is not None:
@@ -45,6 +50,9 @@ class EventHub:
             self._unsubscribe = None
         for queue in list(self._queues):
             queue.put_nowait(None)  # tells each socket to close
+
+    def _listened(self) -> bool:  # any thread: a set's length is read atomically
+        return bool(self._queues)
 
     def _from_store(self, event: StoreEvent) -> None:  # any thread
         if self._batch is not None:
@@ -60,6 +68,8 @@ class EventHub:
     def _fan_out(self, event: StoreEvent) -> None:
         if event.kind == "delete":
             self.deleted += len(event.ids)
+        if event.kind == "new" and event.summary is None and self._queues:
+            event = StoreEvent("reset", remote=True)  # see the module's docstring
         for queue in list(self._queues):
             if queue.qsize() >= QUEUE_LIMIT:
                 log.warning("dropping a live-events client that is %d events behind", QUEUE_LIMIT)

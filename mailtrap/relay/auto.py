@@ -105,7 +105,8 @@ class AutoRelay:
 
     def start(self) -> None:
         self._thread.start()
-        self._unsubscribe = self.store.subscribe(self._noted)
+        # Only this instance's mail is relayed, and that comes with its summary.
+        self._unsubscribe = self.store.subscribe(self._noted, summaries=False)
 
     def stop(self, timeout: float = 5.0) -> None:
         if self._unsubscribe is not None:

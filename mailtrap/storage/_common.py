@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from mailtrap.storage.base import MAX_START, StoreEvent, Subscriber
+from mailtrap.storage.base import MAX_START, StoreEvent, Subscriber, Wanted
 
 log = logging.getLogger("mailtrap.storage")
 
@@ -14,21 +14,32 @@ MAX_PAGE = 10_000
 
 
 class Subscribers:
-    """A thread-safe list of callbacks. `emit` never raises: a failing callback is logged."""
+    """A thread-safe list of callbacks, each with whether it wants summaries (see
+    `MessageStore.subscribe`). `emit` never raises: a failing callback is logged."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._callbacks: tuple[Subscriber, ...] = ()
+        self._wanted: tuple[Wanted, ...] = ()
 
-    def add(self, callback: Subscriber) -> Callable[[], None]:
+    def add(self, callback: Subscriber, summaries: Wanted = True) -> Callable[[], None]:
         with self._lock:
             self._callbacks = (*self._callbacks, callback)
+            self._wanted = (*self._wanted, summaries)
 
         def unsubscribe() -> None:
             with self._lock:
-                self._callbacks = tuple(c for c in self._callbacks if c is not callback)
+                at = next((i for i, c in enumerate(self._callbacks) if c is callback), None)
+                if at is not None:
+                    self._callbacks = self._callbacks[:at] + self._callbacks[at + 1 :]
+                    self._wanted = self._wanted[:at] + self._wanted[at + 1 :]
 
         return unsubscribe
+
+    def want_summaries(self) -> bool:
+        """Whether any subscriber wants the summaries of new mail (asking each that decides
+        each time, until one does)."""
+        return any(w() if callable(w) else w for w in self._wanted)
 
     def emit(self, event: StoreEvent) -> None:
         for callback in self._callbacks:  # a snapshot: the tuple is replaced, never mutated

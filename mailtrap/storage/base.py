@@ -86,7 +86,10 @@ class StoredMessage:
 
 @dataclass(frozen=True, slots=True)
 class StoreEvent:
-    """A committed change. `new` carries the summary; `update` and `delete` carry ids.
+    """A committed change. `new` carries the summary (one message per event); `update` and
+    `delete` carry ids. The one exception: another process's new mail, while no subscriber
+    wants summaries (see `MessageStore.subscribe`), may come as one `new` event with several ids
+    and no summary.
 
     `all` is true for a delete of everything (then `ids` is empty and `count` says how many
     messages there were). `pruned` is true for the store's own delete of the oldest messages
@@ -112,6 +115,8 @@ class StoreEvent:
 
 
 Subscriber = Callable[[StoreEvent], None]
+# Whether a subscriber wants summaries: a constant, or asked each time (see `subscribe`).
+Wanted = bool | Callable[[], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,8 +244,14 @@ class MessageStore(Protocol):
         """Delete every message; returns how many there were."""
         ...
 
-    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
-        """Call `callback` after every committed change; returns the unsubscribe function."""
+    def subscribe(self, callback: Subscriber, *, summaries: Wanted = True) -> Callable[[], None]:
+        """Call `callback` after every committed change; returns the unsubscribe function.
+
+        `summaries` says whether `callback` reads the summary of new mail that another process
+        sharing the store received (a callable is asked each time such mail arrives). While no
+        subscriber wants them, such a store sends that mail's `new` events without a summary
+        rather than load it for nobody. The mail this process stores always comes with its
+        summary, and a store no other process writes to ignores the argument."""
         ...
 
     def close(self) -> None:

@@ -30,6 +30,7 @@ from mailtrap.storage.base import (
     StoredMessage,
     StoreEvent,
     Subscriber,
+    Wanted,
     new_id,
 )
 from mailtrap.storage.tagrules import TagRule, apply_rules
@@ -242,8 +243,8 @@ class MemoryStore:
         with self._lock:
             return self._unread if unread else len(self._entries)
 
-    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
-        return self._subscribers.add(callback)
+    def subscribe(self, callback: Subscriber, *, summaries: Wanted = True) -> Callable[[], None]:
+        return self._subscribers.add(callback, summaries)
 
     def close(self) -> None:
         self._adder.close()  # what was submitted is stored first, as in the SQLite store

@@ -40,6 +40,7 @@ from mailtrap.storage.base import (
     StoredMessage,
     StoreEvent,
     Subscriber,
+    Wanted,
 )
 from mailtrap.storage.tagrules import TagRule
 
@@ -358,8 +359,8 @@ class SQLiteStore:
         column = "unread" if unread else "total"
         return int(self._reader().execute(f"SELECT {column} FROM counters").fetchone()[0])
 
-    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
-        return self._subscribers.add(callback)
+    def subscribe(self, callback: Subscriber, *, summaries: Wanted = True) -> Callable[[], None]:
+        return self._subscribers.add(callback, summaries)
 
     def close(self) -> None:
         if self._closed:

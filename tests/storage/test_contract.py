@@ -287,6 +287,25 @@ def test_a_failing_subscriber_does_not_break_writes(store: MessageStore) -> None
     assert [e.kind for e in seen] == ["new"]
 
 
+def test_a_subscriber_wanting_no_summaries_still_gets_this_processs_mail_with_them(
+    store: MessageStore,
+) -> None:
+    asked: list[bool] = []
+    plain: list[StoreEvent] = []
+    decided: list[StoreEvent] = []
+
+    def wants() -> bool:
+        asked.append(True)
+        return False
+
+    store.subscribe(plain.append, summaries=False)
+    store.subscribe(decided.append, summaries=wants)
+    summary = deliver(store)
+    assert [(e.kind, e.ids, e.summary) for e in plain] == [("new", (summary.id,), summary)]
+    assert [(e.kind, e.ids, e.summary) for e in decided] == [("new", (summary.id,), summary)]
+    assert not asked  # asked only for another process's mail
+
+
 # -- concurrency and lifecycle ---------------------------------------------------------------
 
 

@@ -146,6 +146,36 @@ def test_a_listener_cut_off_says_reset_then_hears_the_other_instance_again(
         b.close()
 
 
+def test_another_instances_mail_is_loaded_only_while_a_subscriber_wants_summaries(
+    postgres_url: str, schema: str
+) -> None:
+    a = PostgresStore(postgres_url, schema=schema, instance=f"a-{schema}")
+    b = PostgresStore(postgres_url, schema=schema, instance=f"b-{schema}")
+    wanted = threading.Event()
+    events: list[StoreEvent] = []
+    b.subscribe(events.append, summaries=wanted.is_set)
+
+    def heard(id: str) -> list[StoreEvent]:
+        return [e for e in list(events) if e.kind == "new" and id in e.ids]
+
+    try:
+        # Nobody wants summaries: the mail comes as ids alone (a batch's in one event).
+        burst = [a.submit(raw, envelope_for(raw)) for raw in (build_mail(), build_mail())]
+        ids = [f.result(timeout=10).id for f in burst]
+        assert until(lambda: all(heard(id) for id in ids), seconds=5)
+        assert all(e.summary is None and e.remote for id in ids for e in heard(id))
+        assert sorted(id for e in events for id in e.ids) == sorted(ids)
+        # Once a subscriber wants them, each message comes alone with its summary.
+        wanted.set()
+        later = deliver(a, subject="wanted now")
+        assert until(lambda: bool(heard(later.id)), seconds=5)
+        [event] = heard(later.id)
+        assert (event.ids, event.summary, event.remote) == ((later.id,), later, True)
+    finally:
+        a.close()
+        b.close()
+
+
 def test_mail_with_nul_characters_is_stored_exactly_and_found(
     postgres_url: str, schema: str
 ) -> None:

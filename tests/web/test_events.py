@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -13,10 +14,13 @@ import pytest
 from inprocess import InProcess
 from liveserver import LiveServer
 from mailfactory import deliver
+from polling import until
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from mailtrap import MessageStore
+from mailtrap import MemoryStore, MessageStore, StoreEvent
+from mailtrap.storage.base import Subscriber, Wanted
+from mailtrap.web import create_app
 
 Live = tuple[InProcess, httpx.Client]
 Served = tuple[LiveServer, httpx.Client]
@@ -85,6 +89,37 @@ def test_a_bulk_change_is_one_prune_not_a_frame_per_message(
         assert frames_until_stats(ws) == ["prune", "stats"]
         store.delete(ids)
         assert frames_until_stats(ws) == ["prune", "stats"]
+
+
+class _SharedMemory(MemoryStore):
+    """A memory store through which the test plays another instance sharing it: it hands the
+    test each subscriber, to deliver what that instance's mail looks like."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.subscribed: list[tuple[Subscriber, Wanted]] = []
+
+    def subscribe(self, callback: Subscriber, *, summaries: Wanted = True) -> Callable[[], None]:
+        self.subscribed.append((callback, summaries))
+        return super().subscribe(callback, summaries=summaries)
+
+
+def test_the_hub_wants_summaries_only_while_a_socket_listens_and_a_late_one_reloads() -> None:
+    store = _SharedMemory()
+    with LiveServer(create_app(store)) as server:
+        # The hub decides as it goes; every other subscriber of the app wants none at all.
+        [(hub, wants)] = [(s, w) for s, w in store.subscribed if w is not False]
+        assert callable(wants)
+        assert not wants()  # long-poll waiters need only the wake-up
+        with connect(ws_url(server)) as ws:
+            assert json.loads(ws.recv(timeout=10))["Type"] == "stats"
+            assert wants()
+            # Another instance's mail, sent without summaries just before this socket joined:
+            # the socket is told to reload rather than miss it.
+            hub(StoreEvent("new", ("a" * 22, "b" * 22), remote=True))
+            assert next_of(ws, "prune")["Data"] is None
+        assert until(lambda: not wants(), seconds=5)
+    store.close()
 
 
 def test_a_foreign_origin_is_refused_but_the_own_origin_and_tools_are_not(

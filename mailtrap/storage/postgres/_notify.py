@@ -112,8 +112,11 @@ def announce(conn: Conn, events: list[StoreEvent], *, channel: str, instance: st
 
 class Listener:
     """A daemon thread emitting the other instances' events: LISTENs on `channel` over
-    connections from `connect()`, loads new messages' summaries with `load(ids)` (in arrival
-    order, skipping ids already gone) and hands each event to `emit`."""
+    connections from `connect()` and hands each event to `emit`. New messages' summaries are
+    loaded with `load(ids)` (in arrival order, skipping ids already gone) only while `wanted()`
+    says a subscriber reads them; otherwise a payload's new mail is one `new` event with its
+    ids and no summary (no query: with several instances, loading every other instance's mail
+    for nobody was a third of the work per message)."""
 
     def __init__(
         self,
@@ -122,6 +125,7 @@ class Listener:
         channel: str,
         instance: str,
         load: Callable[[list[str]], list[MessageSummary]],
+        wanted: Callable[[], bool],
         emit: Callable[[StoreEvent], None],
         name: str,
     ) -> None:
@@ -131,6 +135,7 @@ class Listener:
         # How `payloads` begins this instance's own (sent to its listener too): skipped unread.
         self._own = _JSON.encode({"i": instance})[:-1] + ","
         self._load = load
+        self._wanted = wanted
         self._emit = emit
         self._stop = threading.Event()
         self.listening = threading.Event()  # set once the first LISTEN is in place
@@ -176,18 +181,22 @@ class Listener:
             log.warning("ignoring a malformed mailtrap event notification")
             return
         new = [id for kind, ids, *_ in events if kind == "new" for id in ids]
-        try:
-            loaded = {s.id: s for s in self._load(new)} if new else {}
-        except Exception:  # the readers lost the server: what changed is unknown, so reload
-            log.warning("could not load the summaries of another instance's new mail")
-            self._emit(StoreEvent("reset", remote=True))
-            return
+        loaded: dict[str, MessageSummary] | None = None
+        if new and self._wanted():
+            try:
+                loaded = {s.id: s for s in self._load(new)}
+            except Exception:  # the readers lost the server: what changed is unknown, so reload
+                log.warning("could not load the summaries of another instance's new mail")
+                self._emit(StoreEvent("reset", remote=True))
+                return
         for kind, *rest in events:
             if kind == "reset":
                 self._emit(StoreEvent("reset", remote=True))
                 continue
             ids, read, tags, everything = rest
-            if kind == "new":
+            if kind == "new" and loaded is None:
+                self._emit(StoreEvent("new", tuple(ids), remote=True))
+            elif kind == "new" and loaded is not None:
                 for id in ids:
                     if (summary := loaded.get(id)) is not None:
                         self._emit(StoreEvent("new", (id,), summary=summary, remote=True))

@@ -45,6 +45,7 @@ from mailtrap.storage.base import (
     StoredMessage,
     StoreEvent,
     Subscriber,
+    Wanted,
 )
 from mailtrap.storage.postgres import _tags, _writes
 from mailtrap.storage.postgres._connections import CONNECT_TIMEOUT, Connections
@@ -118,6 +119,7 @@ class PostgresStore:
             channel=channel,
             instance=self.instance,
             load=self._summaries,
+            wanted=self._subscribers.want_summaries,
             emit=self._subscribers.emit,
             name=f"mailtrap-pg-listener:{schema}",
         )
@@ -285,8 +287,8 @@ class PostgresStore:
             total, unread_count = pair(conn, COUNTS)
         return unread_count if unread else total
 
-    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
-        return self._subscribers.add(callback)
+    def subscribe(self, callback: Subscriber, *, summaries: Wanted = True) -> Callable[[], None]:
+        return self._subscribers.add(callback, summaries)
 
     def close(self) -> None:
         with self._close_lock:
