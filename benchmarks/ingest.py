@@ -3,7 +3,7 @@
 
     python benchmarks/ingest.py [--messages 20000] [--sessions 20] [--size 2048]
                                 [--new-connections] [--timeout 300] [--target NAME ...]
-                                [--database-url URL] [--install] [--json]
+                                [--database-url URL] [--cpu-limit CORES] [--install] [--json]
 
 Each target starts fresh on free loopback ports and Postfix's smtp-source (a C load generator)
 sends it the messages. A catcher's rate is messages / seconds from the first message sent until
@@ -40,22 +40,24 @@ MAILTRAP_BENCH_CACHE moves ~/.cache/mailtrap-bench):
                    throwaway cluster on a unix socket for the run (as root, as the `postgres`
                    user), with PostgreSQL's durable defaults: fsync and synchronous_commit on
   mailtrap-postgres-2 two such `mailtrap serve` on one schema, the sessions and messages
-                   split between them (one smtp-source each), counted through the first's API
+                   split between them (one smtp-source each), counted through the first's API;
+                   its ratio to mailtrap-postgres is what a second instance adds
 smtp-source itself comes from .ci/install-smtp-source (or Postfix on PATH). Without --target
 every target runs, and a peer (or PostgreSQL) that is not installed is skipped with a note; one
 named with --target must be installed.
+
+--cpu-limit CORES holds each server process to CORES of CPU time per second (a cgroup quota,
+as a container's CPU limit holds a replica; see cpulimit.py; needs root). Unlimited, every
+process shares this machine's cores, so a second mailtrap instance competes with the first and
+with PostgreSQL and smtp-source for them; held to a budget of its own, each instance stands for
+a machine of that size, and mailtrap-postgres-2 / mailtrap-postgres shows what a second one adds.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import glob
 import json
-import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -63,186 +65,27 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
-CACHE = Path(os.environ.get("MAILTRAP_BENCH_CACHE", Path.home() / ".cache" / "mailtrap-bench"))
-POSTFIX = CACHE / "postfix"
-CACHED = {  # where each tool's install command puts it, when it is not on PATH
-    "smtp-source": POSTFIX / "usr/sbin/smtp-source",
-    "smtp-sink": POSTFIX / "usr/sbin/smtp-sink",
-    "maildev": CACHE / "node/node_modules/.bin/maildev",
-    "maildump": CACHE / "venv/bin/maildump",
-}
-REPO = Path(__file__).resolve().parents[1]
-INSTALL = {
-    "smtp-source": [[str(REPO / ".ci/install-smtp-source")]],
-    "maildev": [["npm", "install", "--prefix", str(CACHE / "node"), "maildev@3.0.0"]],
-    "maildump": [
-        [sys.executable, "-m", "venv", str(CACHE / "venv")],
-        [str(CACHE / "venv/bin/python"), "-m", "pip", "install", "-q", "maildump"],
-    ],
-}
-INSTALL["smtp-sink"] = INSTALL["smtp-source"]
-TARGETS = [
-    "smtp-sink",
-    "aiosmtpd-sink",
-    "maildev",
-    "maildump",
-    "mailtrap",
-    "mailtrap-memory",
-    "mailtrap-asyncio",
-    "mailtrap-hooks",
-    "mailtrap-postgres",
-    "mailtrap-postgres-2",
-]
-POSTGRES = ("mailtrap-postgres", "mailtrap-postgres-2")
-# How many messages each catcher's own API says it holds: (URL path, reader of the JSON).
-COUNTS: dict[str, tuple[str, Callable[[Any], int]]] = {
-    "maildev": ("/api/email/summary?limit=1", lambda doc: doc["total"]),
-    "maildump": ("/messages/", lambda doc: len(doc["messages"])),
-    "mailtrap": ("/api/v1/messages?limit=1", lambda doc: doc["total"]),
-    "mailtrap-memory": ("/api/v1/messages?limit=1", lambda doc: doc["total"]),
-    "mailtrap-asyncio": ("/api/v1/messages?limit=1", lambda doc: doc["total"]),
-    "mailtrap-hooks": ("/api/v1/messages?limit=1", lambda doc: doc["total"]),
-    "mailtrap-postgres": ("/api/v1/messages?limit=1", lambda doc: doc["total"]),
-    "mailtrap-postgres-2": ("/api/v1/messages?limit=1", lambda doc: doc["total"]),
-}
-
-
-@dataclass
-class Row:
-    """One target's result. `rate` is what ratios use: msgs/s to fully visible for a catcher,
-    accepted msgs/s for a sink, None when the run did not count (see `note`)."""
-
-    target: str
-    rate: float | None = None
-    accepted_per_s: float | None = None
-    visible: int | None = None
-    visible_after_s: float | None = None
-    rss_before_mib: float | None = None
-    rss_after_mib: float | None = None
-    cpu_us_per_msg: float | None = None
-    db_cpu_us_per_msg: float | None = None
-    note: str = ""
-
-
-def locate(tool: str) -> Path | None:
-    """`tool` on PATH, else where its install command puts it, else None."""
-    found = shutil.which(tool)
-    if found:
-        return Path(found)
-    return CACHED[tool] if CACHED[tool].exists() else None
-
-
-def postfix_env() -> dict[str, str]:
-    # A Postfix unpacked by .ci/install-smtp-source keeps its shared libraries beside it.
-    return {**os.environ, "LD_LIBRARY_PATH": str(POSTFIX / "usr/lib/postfix")}
-
-
-def command(
-    target: str,
-    smtp: int,
-    http: int,
-    tmp: Path,
-    *,
-    hook: int = 0,
-    database: list[str] | None = None,
-) -> list[str]:
-    """The argv that serves `target` on the given loopback ports (installed: see `locate`);
-    `hook` is the port of mailtrap-hooks' webhook receiver, `database` the --database-url and
-    --database-schema options of the PostgreSQL targets."""
-    listen = ["--smtp", f"127.0.0.1:{smtp}", "--http", f"127.0.0.1:{http}", "--max-messages", "0"]
-    if target in POSTGRES:
-        return [sys.executable, "-m", "mailtrap", "serve", *listen, *(database or [])]
-    if target == "mailtrap":
-        return [sys.executable, "-m", "mailtrap", "serve", *listen, "--db", str(tmp / "mail.db")]
-    if target == "mailtrap-hooks":
-        db = ["--db", str(tmp / "mail.db")]
-        hooked = ["--webhook-url", f"http://127.0.0.1:{hook}/hook"]
-        return [sys.executable, "-m", "mailtrap", "serve", *listen, *db, *hooked]
-    if target == "mailtrap-asyncio":
-        db = ["--db", str(tmp / "mail.db")]
-        return [sys.executable, "-m", "mailtrap", "serve", *listen, *db, "--loop", "asyncio"]
-    if target == "mailtrap-memory":
-        return [sys.executable, "-m", "mailtrap", "serve", *listen, "--memory"]
-    if target == "aiosmtpd-sink":
-        return [sys.executable, str(Path(__file__).with_name("aiosmtpd_sink.py")), str(smtp)]
-    if target == "smtp-sink":  # as root it must be told whom to drop privileges to
-        user = ["-u", "nobody"] if os.geteuid() == 0 else []
-        return [str(locate("smtp-sink")), *user, f"127.0.0.1:{smtp}", "1000"]
-    if target == "maildump":
-        ports = ["--smtp-port", str(smtp), "--http-port", str(http)]
-        return [str(locate("maildump")), "-f", *ports]
-    ips = ["--ip", "127.0.0.1", "--web-ip", "127.0.0.1", "--silent"]
-    mail_dir = ["--mail-directory", str(tmp / "maildev")]
-    return [str(locate("maildev")), "-s", str(smtp), "-w", str(http), *ips, *mail_dir]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def count(target: str, http: int) -> int:
-    """How many messages `target`'s API lists; OSError or ValueError while it cannot tell."""
-    path, read = COUNTS[target]
-    with urllib.request.urlopen(f"http://127.0.0.1:{http}{path}", timeout=10) as reply:
-        try:
-            return int(read(json.load(reply)))
-        except (KeyError, TypeError) as error:
-            raise ValueError(f"GET {path} answered without the count ({error!r})") from None
-
-
-def wait_ready(target: str, proc: subprocess.Popen[bytes], smtp: int, http: int) -> None:
-    """Until SMTP takes connections and, for a catcher, its API answers; 30 s at most."""
-    deadline = time.monotonic() + 30
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"exited with code {proc.returncode} before it was ready")
-        try:
-            socket.create_connection(("127.0.0.1", smtp), timeout=1).close()
-            if target in COUNTS:
-                count(target, http)
-            return
-        except (OSError, ValueError) as error:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"not ready after 30 s: {error}") from None
-            time.sleep(0.05)
-
-
-def tree_cpu_seconds(pid: int) -> float | None:
-    """CPU time (user + system) `pid` and its descendants have used (Linux /proc), or None.
-    Far steadier than a rate on a machine shared with other work: the rate shifts with what
-    else runs, the CPU a message costs hardly does."""
-    total, todo, tick = 0, [pid], os.sysconf("SC_CLK_TCK")
-    while todo:
-        proc = Path(f"/proc/{todo.pop()}")
-        try:
-            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime (stat(5) fields 14, 15)
-            for task in (proc / "task").iterdir():
-                todo += [int(kid) for kid in (task / "children").read_text().split()]
-        except (OSError, IndexError, ValueError):
-            continue
-    return total / tick if total else None
-
-
-def tree_rss_mib(pid: int) -> float | None:
-    """Resident memory of `pid` and its descendants (Linux /proc), or None elsewhere."""
-    total, todo = 0, [pid]
-    while todo:
-        proc = Path(f"/proc/{todo.pop()}")
-        try:
-            status = (proc / "status").read_text()
-            total += next(int(line.split()[1]) for line in status.splitlines() if "VmRSS" in line)
-            for task in (proc / "task").iterdir():
-                todo += [int(kid) for kid in (task / "children").read_text().split()]
-        except (OSError, StopIteration):
-            continue
-    return total / 1024 if total else None
+from cpulimit import CpuLimit, unavailable
+from ingest_report import Row, ratios, table
+from ingest_targets import (
+    CACHE,
+    CACHED,
+    COUNTS,
+    INSTALL,
+    POSTGRES,
+    TARGETS,
+    Postgres,
+    command,
+    count,
+    locate,
+    postfix_env,
+    postgres_missing,
+    wait_ready,
+)
+from procstat import cpu_seconds, free_port, rss_mib, stop
 
 
 def scrape(http: int, done: threading.Event) -> None:
@@ -250,17 +93,6 @@ def scrape(http: int, done: threading.Event) -> None:
     while not done.wait(1.0):
         with contextlib.suppress(OSError):
             urllib.request.urlopen(f"http://127.0.0.1:{http}/metrics", timeout=10).close()
-
-
-def cpu_seconds(pids: list[int]) -> float | None:
-    """`tree_cpu_seconds` summed over `pids`, None if none of them could be read."""
-    found = [cpu for pid in pids if (cpu := tree_cpu_seconds(pid)) is not None]
-    return sum(found) if found else None
-
-
-def rss_mib(pids: list[int]) -> float | None:
-    found = [rss for pid in pids if (rss := tree_rss_mib(pid)) is not None]
-    return sum(found) if found else None
 
 
 def send(args: argparse.Namespace, smtps: list[int]) -> str | None:
@@ -345,40 +177,6 @@ def load(
         row.db_cpu_us_per_msg = (db_after - db_before) * 1e6 / args.messages
 
 
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to `proc`'s process group, SIGKILL if it is still there after 10 s."""
-    if proc.poll() is not None:
-        return  # it exited already (a failed start)
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-
-
-@dataclass
-class Postgres:
-    """The server of the PostgreSQL targets: its URL, and what reads its CPU seconds (None
-    when it runs elsewhere)."""
-
-    url: str
-    cpu: Callable[[], float] | None
-
-
-def postgres_missing(url: str | None) -> str | None:
-    """Why the PostgreSQL targets cannot run here (and the fix), or None when they can."""
-    try:
-        import psycopg  # noqa: F401  (pgcluster.py needs it)
-    except ImportError:
-        return "psycopg is not installed: pip install 'mailtrap-catcher[postgres]'"
-    if url is None and not (
-        glob.glob("/usr/lib/postgresql/*/bin/initdb") or shutil.which("initdb")
-    ):
-        return "PostgreSQL is not installed (apt-get install postgresql), nor --database-url given"
-    return None
-
-
 def bench(target: str, args: argparse.Namespace, postgres: Postgres | None = None) -> Row:
     """Serve `target` (the PostgreSQL ones in a fresh schema on `postgres`), load it, measure."""
     row = Row(target)
@@ -396,7 +194,12 @@ def bench(target: str, args: argparse.Namespace, postgres: Postgres | None = Non
     if hook:
         sink_argv = [sys.executable, str(Path(__file__).with_name("webhook_sink.py")), str(hook)]
         sink = subprocess.Popen(sink_argv, stdout=subprocess.PIPE, text=True)
-    with schemas, tempfile.TemporaryDirectory(prefix=f"ingest-{target}-") as tmp:
+    limit = CpuLimit(args.cpu_limit) if args.cpu_limit else None
+    with (
+        schemas,
+        tempfile.TemporaryDirectory(prefix=f"ingest-{target}-") as tmp,
+        limit or contextlib.nullcontext(),
+    ):
         log = Path(tmp) / "stderr"
         procs = []
         try:
@@ -411,6 +214,8 @@ def bench(target: str, args: argparse.Namespace, postgres: Postgres | None = Non
                             start_new_session=True,  # its own process group: stop() takes its kids
                         )
                     )
+                if limit is not None:  # its start-up too: a pod's limit holds from the start
+                    limit.add(procs[-1].pid)
             for proc, (smtp, http) in zip(procs, ports, strict=True):
                 wait_ready(target, proc, smtp, http)
             time.sleep(0.3)  # let start-up settle before the memory baseline
@@ -432,41 +237,6 @@ def bench(target: str, args: argparse.Namespace, postgres: Postgres | None = Non
     return row
 
 
-def ratios(rows: list[Row]) -> list[tuple[str, str, float]]:
-    """(mailtrap target, peer, ratio of their rates) for every pair where both counted, and
-    each PostgreSQL target's ratio to `mailtrap` (SQLite)."""
-    ours = [r for r in rows if r.target.startswith("mailtrap") and r.rate]
-    peers = [r for r in rows if not r.target.startswith("mailtrap") and r.rate]
-    sqlite = [r for r in rows if r.target == "mailtrap" and r.rate]
-    pg = [r for r in rows if r.target in POSTGRES and r.rate]
-    pairs = [(o, p) for o in ours for p in peers] + [(o, p) for o in pg for p in sqlite]
-    return [(o.target, p.target, o.rate / p.rate) for o, p in pairs if o.rate and p.rate]
-
-
-def table(rows: list[Row], args: argparse.Namespace) -> str:
-    mode = "one connection per message" if args.new_connections else "connections reused"
-    lines = [f"# {args.messages} messages of {args.size} B, {args.sessions} sessions, {mode}"]
-    lines.append(
-        f"{'target':<21}{'msgs/s':>9}{'accepted/s':>12}{'visible':>9}"
-        f"{'after s':>9}{'RSS MiB':>15}{'CPU us/msg':>12}{'DB us/msg':>11}  note"
-    )
-
-    def num(value: float | None, digits: int = 0) -> str:
-        return "-" if value is None else f"{value:.{digits}f}"
-
-    for r in rows:
-        rss = f"{num(r.rss_before_mib)}->{num(r.rss_after_mib)}" if r.rss_before_mib else "-"
-        vis = "-" if r.visible is None else str(r.visible)
-        lines.append(
-            f"{r.target:<21}{num(r.rate):>9}{num(r.accepted_per_s):>12}{vis:>9}"
-            f"{num(r.visible_after_s, 2):>9}{rss:>15}{num(r.cpu_us_per_msg):>12}"
-            f"{num(r.db_cpu_us_per_msg):>11}  {r.note}"
-        )
-    lines.append("")
-    lines += [f"{ours} / {peer}: {ratio:.2f}x" for ours, peer, ratio in ratios(rows)]
-    return "\n".join(lines)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -481,12 +251,22 @@ def main() -> None:
         "--database-url",
         help="PostgreSQL for the mailtrap-postgres targets (default: a throwaway cluster)",
     )
+    parser.add_argument(
+        "--cpu-limit",
+        type=float,
+        metavar="CORES",
+        help="hold each server process to CORES of CPU (a cgroup quota; needs root)",
+    )
     parser.add_argument("--install", action="store_true", help="install missing tools first")
     parser.add_argument("--json", action="store_true", help="one JSON document on stdout")
     args = parser.parse_args()
     for name in ("messages", "sessions", "size", "timeout"):
         if getattr(args, name) <= 0:
             parser.error(f"--{name} must be above 0, got {getattr(args, name)}")
+    if args.cpu_limit is not None and args.cpu_limit <= 0:
+        parser.error(f"--cpu-limit must be above 0 cores, got {args.cpu_limit}")
+    if args.cpu_limit and (why := unavailable()):
+        parser.error(why)
     targets = list(dict.fromkeys(args.target or TARGETS))
     if "mailtrap-postgres-2" in targets and min(args.sessions, args.messages) < 2:
         parser.error(
@@ -523,7 +303,8 @@ def main() -> None:
             rows.append(bench(target, args, postgres if target in POSTGRES else None))
     if args.json:
         pairs = [{"ours": o, "peer": p, "ratio": x} for o, p, x in ratios(rows)]
-        setup = {k: getattr(args, k) for k in ("messages", "sessions", "size", "new_connections")}
+        keys = ("messages", "sessions", "size", "new_connections", "cpu_limit")
+        setup = {k: getattr(args, k) for k in keys}
         print(json.dumps({**setup, "rows": [asdict(r) for r in rows], "ratios": pairs}))
     else:
         print(table(rows, args))

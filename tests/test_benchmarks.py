@@ -7,8 +7,10 @@ import os
 import re
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from postgres import URL_VARIABLE, postgres_bin
@@ -188,6 +190,58 @@ def test_ingest_runs_mailtrap_on_postgresql_beside_sqlite_in_one_run() -> None:
         assert float(rows["mailtrap-postgres"][7]) > 0, out
     for target in ("mailtrap-postgres", "mailtrap-postgres-2"):
         assert re.search(rf"^{target} / mailtrap: \d+\.\d\dx$", out, re.MULTILINE), out
+    # What a second instance adds.
+    assert re.search(r"^mailtrap-postgres-2 / mailtrap-postgres: \d+\.\d\dx$", out, re.M), out
+
+
+def _cpulimit() -> Any:
+    """benchmarks/cpulimit.py, imported; skipped where cgroups cannot be made (not root, no
+    cpu controller), except in CI, whose machine runs .ci/run as root."""
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import cpulimit
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    why = cpulimit.unavailable()
+    if why and os.environ.get("CI"):
+        pytest.fail(f"CI must be able to limit CPU with cgroups: {why}")
+    if why:
+        pytest.skip(why)
+    return cpulimit
+
+
+def test_a_cpu_limit_holds_a_busy_process_to_its_share_and_is_removed_after() -> None:
+    cpulimit = _cpulimit()
+    spin = "import time\nwhile True: pass"
+    busy = subprocess.Popen([sys.executable, "-c", spin])
+    try:
+        with cpulimit.CpuLimit(0.1) as limit:
+            limit.add(busy.pid)
+            [group] = limit.groups
+            assert (group / "cgroup.procs").read_text().split() == [str(busy.pid)]
+            before, began = _cpu_seconds(busy.pid), time.monotonic()
+            time.sleep(1.5)
+            share = (_cpu_seconds(busy.pid) - before) / (time.monotonic() - began)
+            busy.kill()
+            busy.wait()
+        assert share < 0.3, f"held to 0.1 cores, the spinning process used {share:.2f}"
+        assert not group.exists()
+    finally:
+        busy.kill()
+        busy.wait()
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_ingest_holds_each_server_to_the_cpu_limit_it_is_given() -> None:
+    _cpulimit()
+    out = run("ingest.py", *TINY, "--target", "mailtrap", "--cpu-limit", "0.5", needs=SMTP_SOURCE)
+    assert out.splitlines()[0].endswith(", each server process held to 0.5 cores"), out
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[2:4]}
+    assert rows["mailtrap"][3] == "50", out  # all stored within the limit
 
 
 def test_ingest_rounds_drives_the_real_ingest_script() -> None:
