@@ -6,8 +6,9 @@
 On a shared 2-core VM one run of `benchmarks/ingest.py` varies by 10 to 20%, so a single
 ratio can land on either side of a target. Each round here is one ingest.py run: every target
 in the same sitting, one after another. The ratio of each mailtrap target (`mailtrap`,
-`mailtrap-memory`) to each peer is taken within each round and the median is over those
-per-round ratios, so no figure from one run is ever divided by a figure from another.
+`mailtrap-memory`) to each peer, and of the PostgreSQL targets to SQLite and to each other, is
+taken within each round and the median is over those per-round ratios, so no figure from one
+run is ever divided by a figure from another.
 
 A target's rate is the `rate` ingest.py counts: msgs/s to fully visible for a catcher (only
 when every message became visible in its API), accepted msgs/s for the sinks. A round where a
@@ -26,6 +27,13 @@ from pathlib import Path
 
 DEFAULT_INGEST = Path(__file__).resolve().with_name("ingest.py")
 OURS = "mailtrap"  # this prefix names the project's own targets; every other target is a peer
+# Pairs of the project's own targets compared too: PostgreSQL with SQLite, and what a second
+# instance on one schema adds to one.
+OWN_PAIRS = (
+    ("mailtrap-postgres", "mailtrap"),
+    ("mailtrap-postgres-2", "mailtrap"),
+    ("mailtrap-postgres-2", "mailtrap-postgres"),
+)
 
 Round = dict[str, float | None]  # target -> msgs/s, None when that target's run did not count
 
@@ -71,9 +79,11 @@ def report(rounds: list[Round]) -> str:
     for number, r in enumerate(rounds, 1):
         cells = [f"{v:.0f}" if (v := r.get(t)) is not None else "-" for t in targets]
         lines.append(str(number).ljust(7) + "".join(c.rjust(width) for c in cells))
-    if mine:
+    pairs = [(ours, other) for ours in mine for other in others]
+    pairs += [(a, b) for a, b in OWN_PAIRS if a in targets and b in targets]
+    if pairs:
         lines.append("")
-    for ours, other in ((ours, other) for ours in mine for other in others):
+    for ours, other in pairs:
         found = ratios(rounds, ours, other)
         if not found:
             lines.append(f"{ours} / {other}: no round where both counted")

@@ -334,6 +334,33 @@ def test_ingest_rounds_takes_ratios_within_each_round(tmp_path: Path) -> None:
     assert table[3].split() == ["3", "2000", "-", "1600", "-"]
 
 
+def test_ingest_rounds_compares_postgresql_with_sqlite_and_two_instances_with_one(
+    tmp_path: Path,
+) -> None:
+    rounds = [
+        [
+            {"target": "mailtrap", "rate": 3000.0},
+            {"target": "mailtrap-postgres", "rate": 2000.0},
+            {"target": "mailtrap-postgres-2", "rate": 3000.0},
+        ],
+        [
+            {"target": "mailtrap", "rate": 2000.0},
+            {"target": "mailtrap-postgres", "rate": 1000.0},
+            {"target": "mailtrap-postgres-2", "rate": 1800.0},
+        ],
+    ]
+    (tmp_path / "rounds.json").write_text(json.dumps(rounds))
+    (tmp_path / "ingest.py").write_text(FAKE_INGEST)
+    out = run("ingest_rounds.py", "--rounds", "2", "--ingest", str(tmp_path / "ingest.py"))
+    assert "mailtrap-postgres / mailtrap: median 0.58x over 2 of 2 rounds (0.67, 0.50)" in out
+    assert "mailtrap-postgres-2 / mailtrap: median 0.95x over 2 of 2 rounds (1.00, 0.90)" in out
+    assert (
+        "mailtrap-postgres-2 / mailtrap-postgres: median 1.65x over 2 of 2 rounds (1.50, 1.80)"
+        in out
+    )
+    assert "mailtrap / mailtrap-postgres" not in out
+
+
 def test_ingest_rounds_names_a_missing_ingest_script(tmp_path: Path) -> None:
     out = subprocess.run(
         [sys.executable, str(BENCHMARKS / "ingest_rounds.py"), "--ingest", str(tmp_path / "no.py")],
