@@ -1,0 +1,53 @@
+"""What the SQLite and PostgreSQL stores do alike in SQL, written once for both.
+
+Both stores keep the same tables where these run (`messages m` with `seq`, `id`, `tags` (a JSON
+list), `read`, `created`, `size` and the attachment counts; `tags` with `seq`, `key`, `tag`), so
+only the dialect differs: each store names its own `Dialect` and keeps apart only what really
+differs (free-text search on each one's own index, the writes that keep a message's tags equal
+everywhere they are kept).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mailtrap.message.search import Term
+
+__all__ = ["Dialect", "field_condition"]
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """What one database's SQL says its own way in the statements here."""
+
+    # The placeholder of a statement parameter: "?" (sqlite3) or "%s" (psycopg).
+    p: str
+    # The condition that message `m`'s SMTP login is the parameter (a `login:` term).
+    login: str
+
+
+def field_condition(term: Term, d: Dialect) -> tuple[str, list[Any]]:
+    """The WHERE condition on `messages m` of a term naming a field but no text (`tag:`,
+    `is:`, `before:`...), with its parameters; the semantics are `storage._match`'s."""
+    field, p = term.field, d.p
+    if field == "login":
+        return d.login, [term.value]
+    if field == "tag":
+        return f"EXISTS (SELECT 1 FROM tags t WHERE t.seq = m.seq AND t.key = {p})", [term.value]
+    if field == "is":
+        if term.value == "tagged":
+            return "m.tags <> '[]'", []  # the JSON list of its tags
+        # A bool: PostgreSQL's `read` is boolean; sqlite3 binds it as the 0 or 1 it stores.
+        return f"m.read = {p}", [term.value == "read"]
+    if field == "has":
+        return f"m.{term.value}_count > 0", []  # attachment_count or inline_count
+    if field in ("before", "after"):
+        assert term.when is not None
+        op = "<=" if field == "before" else ">="
+        return f"m.created {op} {p}", [term.when.timestamp()]
+    if field == "larger":
+        return f"m.size > {p}", [term.size]
+    if field == "smaller":
+        return f"m.size < {p}", [term.size]
+    raise AssertionError(f"unhandled search field {field!r}")  # parse_query rejects these
