@@ -4,17 +4,24 @@ Both stores keep the same tables where these run (`messages m` with `seq`, `id`,
 list), `read`, `created`, `size` and the attachment counts; `tags` with `seq`, `key`, `tag`), so
 only the dialect differs: each store names its own `Dialect` and keeps apart only what really
 differs (free-text search on each one's own index, the writes that keep a message's tags equal
-everywhere they are kept).
+everywhere they are kept). The functions take the store's connection, which both drivers
+serve through `execute` (`Executes`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
+from mailtrap.errors import MessageNotFound
 from mailtrap.message.search import Term
 
-__all__ = ["Dialect", "field_condition"]
+__all__ = [
+    "Dialect",
+    "Executes",
+    "field_condition",
+    "neighbors",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +32,17 @@ class Dialect:
     p: str
     # The condition that message `m`'s SMTP login is the parameter (a `login:` term).
     login: str
+
+
+class _Rows(Protocol):
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+
+
+class Executes(Protocol):
+    """A connection of either driver: `sqlite3.Connection` or a psycopg `Connection`."""
+
+    def execute(self, query: str, params: tuple[Any, ...], /) -> _Rows: ...
 
 
 def field_condition(term: Term, d: Dialect) -> tuple[str, list[Any]]:
@@ -51,3 +69,18 @@ def field_condition(term: Term, d: Dialect) -> tuple[str, list[Any]]:
     if field == "smaller":
         return f"m.size < {p}", [term.size]
     raise AssertionError(f"unhandled search field {field!r}")  # parse_query rejects these
+
+
+def neighbors(conn: Executes, id: str, d: Dialect) -> tuple[str | None, str | None]:
+    """(the next newer id, the next older id) around message `id`, read on `conn` (in one
+    snapshot where the caller holds one); `MessageNotFound` for an unknown id."""
+    row = conn.execute(f"SELECT seq FROM messages WHERE id = {d.p}", (id,)).fetchone()
+    if row is None:
+        raise MessageNotFound(id)
+    newer = conn.execute(
+        f"SELECT id FROM messages WHERE seq > {d.p} ORDER BY seq LIMIT 1", row
+    ).fetchone()
+    older = conn.execute(
+        f"SELECT id FROM messages WHERE seq < {d.p} ORDER BY seq DESC LIMIT 1", row
+    ).fetchone()
+    return (newer[0] if newer else None), (older[0] if older else None)
