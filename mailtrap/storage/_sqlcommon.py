@@ -10,17 +10,23 @@ serve through `execute` (`Executes`).
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from mailtrap.errors import MessageNotFound
+from mailtrap.errors import MessageNotFound, TagExists, TagNotFound
 from mailtrap.message.search import Term
+from mailtrap.storage._tags import renamed, tag_events, without
+from mailtrap.storage.base import StoreEvent
 
 __all__ = [
     "Dialect",
     "Executes",
+    "delete_tag",
     "field_condition",
     "neighbors",
+    "rename_tag",
 ]
 
 
@@ -32,6 +38,9 @@ class Dialect:
     p: str
     # The condition that message `m`'s SMTP login is the parameter (a `login:` term).
     login: str
+    # Appended to a SELECT of the messages a write goes on to change, to lock their rows
+    # against a concurrent writer; "" where the write transaction already excludes every other.
+    lock_rows: str = ""
 
 
 class _Rows(Protocol):
@@ -43,6 +52,10 @@ class Executes(Protocol):
     """A connection of either driver: `sqlite3.Connection` or a psycopg `Connection`."""
 
     def execute(self, query: str, params: tuple[Any, ...], /) -> _Rows: ...
+
+
+C = TypeVar("C", bound=Executes)
+Outcome = tuple[int, list[StoreEvent]]  # what a write returns: its count, and its events
 
 
 def field_condition(term: Term, d: Dialect) -> tuple[str, list[Any]]:
@@ -84,3 +97,48 @@ def neighbors(conn: Executes, id: str, d: Dialect) -> tuple[str | None, str | No
         f"SELECT id FROM messages WHERE seq < {d.p} ORDER BY seq DESC LIMIT 1", row
     ).fetchone()
     return (newer[0] if newer else None), (older[0] if older else None)
+
+
+# The store's own write of a message's tags (seq, its new tags) everywhere they are kept.
+Write = Callable[[C, int, tuple[str, ...]], None]
+
+
+def _carrying(conn: Executes, key: str, tag: str, d: Dialect) -> list[tuple[int, str, list[str]]]:
+    """(seq, id, tags) of each message carrying the tag `key`, oldest first, their rows
+    locked (`Dialect.lock_rows`); TagNotFound if there is none."""
+    rows = conn.execute(
+        "SELECT m.seq, m.id, m.tags FROM tags t JOIN messages m ON m.seq = t.seq "
+        f"WHERE t.key = {d.p} ORDER BY m.seq{d.lock_rows}",
+        (key,),
+    ).fetchall()
+    if not rows:
+        raise TagNotFound(tag)
+    return [(seq, id, json.loads(tags)) for seq, id, tags in rows]
+
+
+def rename_tag(conn: C, key: str, old: str, name: str, *, d: Dialect, write: Write[C]) -> Outcome:
+    """Rename the tag `key` (asked for as `old`) to `name` on every message carrying it,
+    inside the caller's write transaction."""
+    found = _carrying(conn, key, old, d)
+    new_key = name.casefold()
+    if (
+        new_key != key
+        and conn.execute(f"SELECT 1 FROM tags WHERE key = {d.p}", (new_key,)).fetchone()
+    ):
+        raise TagExists(old, name)
+    changes = {}
+    for seq, id, tags in found:
+        changes[id] = renamed(tags, key, name)
+        write(conn, seq, changes[id])
+    return len(found), tag_events(changes)
+
+
+def delete_tag(conn: C, key: str, tag: str, *, d: Dialect, write: Write[C]) -> Outcome:
+    """Take the tag `key` (asked for as `tag`) off every message carrying it, inside the
+    caller's write transaction."""
+    found = _carrying(conn, key, tag, d)
+    changes = {}
+    for seq, id, tags in found:
+        changes[id] = without(tags, key)
+        write(conn, seq, changes[id])
+    return len(found), tag_events(changes)

@@ -26,8 +26,9 @@ from mailtrap.storage.postgres._writes import COUNTS, pair
 __all__ = ["DIALECT", "FIELDS", "TEXT", "Compiled", "compile_query", "count_query", "search_page"]
 
 # PostgreSQL's SQL, for what both SQL stores share (`_sqlcommon`). `login` is stored casefolded
-# ('' for none), as the parsed term is.
-DIALECT = Dialect("%s", "m.login = %s")
+# ('' for none), as the parsed term is. A tag's writes lock the messages they change: another
+# instance may write the same schema at once.
+DIALECT = Dialect("%s", "m.login = %s", lock_rows=" FOR UPDATE OF m")
 # The folded columns but the body, which the trigram index `search_fields` holds, one column of
 # it each (schema/0003_search_indexes_for_broad_queries.sql); `search_body` holds the body.
 FIELDS = tuple(c.name for c in COLUMNS if c.name != "body")
