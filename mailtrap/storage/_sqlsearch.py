@@ -26,9 +26,14 @@ from typing import Any
 
 from mailtrap.message.search import Query, Term
 from mailtrap.message.searchtext import COLUMNS
+from mailtrap.storage._sqlcommon import Dialect, field_condition
 
-__all__ = ["Compiled", "compile_query", "search_counts"]
+__all__ = ["DIALECT", "Compiled", "compile_query", "search_counts"]
 
+
+# SQLite's SQL, for what both SQL stores share (`_sqlcommon`). `username` is stored as given
+# (NULL for none): the parsed term is casefolded, NOCASE folds the stored name's ASCII letters.
+DIALECT = Dialect("?", "coalesce(m.username, '') = ? COLLATE NOCASE")
 
 # The trigram tokenizer indexes three characters at a time (Unicode code points, as Python's
 # len counts them).
@@ -97,29 +102,6 @@ def _scan(term: Term) -> tuple[str, list[Any]]:
     return f"EXISTS (SELECT 1 FROM fts_content s WHERE s.id = m.seq AND {found})", params
 
 
-def _condition(term: Term) -> tuple[str, list[Any]]:
-    field = term.field
-    if field == "login":
-        return "coalesce(m.username, '') = ? COLLATE NOCASE", [term.value]
-    if field == "tag":
-        return "EXISTS (SELECT 1 FROM tags t WHERE t.seq = m.seq AND t.key = ?)", [term.value]
-    if field == "is":
-        if term.value == "tagged":
-            return "m.tags <> '[]'", []  # the JSON list of its tags
-        return "m.read = ?", [int(term.value == "read")]
-    if field == "has":
-        return f"m.{term.value}_count > 0", []  # attachment_count or inline_count
-    if field in ("before", "after"):
-        assert term.when is not None
-        op = "<=" if field == "before" else ">="
-        return f"m.created {op} ?", [term.when.timestamp()]
-    if field == "larger":
-        return "m.size > ?", [term.size]
-    if field == "smaller":
-        return "m.size < ?", [term.size]
-    raise AssertionError(f"unhandled search field {field!r}")  # parse_query rejects these
-
-
 @dataclass(frozen=True, slots=True)
 class Compiled:
     """`SELECT ... FROM {source} WHERE {where} ORDER BY {order}` with `params`.
@@ -183,7 +165,7 @@ def compile_query(query: Query, conn: sqlite3.Connection) -> Compiled:
     b = _Builder()
     for term in query.terms:
         if not term.text:
-            b.add(*_condition(term), negated=term.negated)
+            b.add(*field_condition(term, DIALECT), negated=term.negated)
         elif not term.negated:
             b.positive(conn, term)
     for term in query.terms:  # after the positive ones, which decide how to check these

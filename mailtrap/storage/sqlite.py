@@ -30,7 +30,8 @@ from mailtrap.storage._checkpoint import WAL_LIMIT_PAGES, Checkpointer
 from mailtrap.storage._common import Subscribers, check_page
 from mailtrap.storage._inserts import Pending
 from mailtrap.storage._lock import lock
-from mailtrap.storage._sqlsearch import compile_query, search_counts
+from mailtrap.storage._sqlcommon import neighbors
+from mailtrap.storage._sqlsearch import DIALECT, compile_query, search_counts
 from mailtrap.storage._tags import new_name, tag_key
 from mailtrap.storage._writer import Operation, Writer
 from mailtrap.storage.base import (
@@ -284,17 +285,7 @@ class SQLiteStore:
         return Page(tuple(map(_schema.summary_from_row, rows)), total, unread, start)
 
     def neighbors(self, id: str) -> tuple[str | None, str | None]:
-        conn = self._reader()
-        row = conn.execute("SELECT seq FROM messages WHERE id = ?", (id,)).fetchone()
-        if row is None:
-            raise MessageNotFound(id)
-        newer = conn.execute(
-            "SELECT id FROM messages WHERE seq > ? ORDER BY seq LIMIT 1", row
-        ).fetchone()
-        older = conn.execute(
-            "SELECT id FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT 1", row
-        ).fetchone()
-        return (newer[0] if newer else None), (older[0] if older else None)
+        return neighbors(self._reader(), id, DIALECT)
 
     def ids(self, query: str | Query = "") -> builtins.list[str]:
         parsed = parse_query(query) if isinstance(query, str) else query

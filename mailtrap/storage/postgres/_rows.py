@@ -62,26 +62,9 @@ SELECT id, created FROM m
 def summary_from(row: tuple[Any, ...]) -> MessageSummary:
     """A summary from the first columns of a row selected with `SUMMARY_COLUMNS`."""
     id, created, size, read, packed, tags = row[:6]
-    message_id, subject, addresses, return_path, date, attachments, snippet, username = json.loads(
-        packed
-    )
-    return _schema.summary_from_row(
-        (
-            id,
-            created,
-            size,
-            read,
-            message_id,
-            subject,
-            addresses,
-            return_path,
-            date,
-            attachments,
-            snippet,
-            tags,
-            username,
-        )
-    )
+    fields = json.loads(packed)  # `message_row`'s columns 4 to 12 but the tags, 11 (`_arriving`)
+    fields.insert(7, tags)  # faster per row than unpacking the JSON list around them
+    return _schema.summary_from_row((id, created, size, read, *fields))
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,13 +17,18 @@ from typing import Any
 
 from mailtrap.message.search import Query, Term
 from mailtrap.message.searchtext import COLUMNS
+from mailtrap.storage._sqlcommon import Dialect, field_condition
 from mailtrap.storage.base import Page
 from mailtrap.storage.postgres._rows import SUMMARY_COLUMNS, summary_from
 from mailtrap.storage.postgres._writer import Conn
 from mailtrap.storage.postgres._writes import COUNTS, pair
 
-__all__ = ["FIELDS", "TEXT", "Compiled", "compile_query", "count_query", "search_page"]
+__all__ = ["DIALECT", "FIELDS", "TEXT", "Compiled", "compile_query", "count_query", "search_page"]
 
+# PostgreSQL's SQL, for what both SQL stores share (`_sqlcommon`). `login` is stored casefolded
+# ('' for none), as the parsed term is. A tag's writes lock the messages they change: another
+# instance may write the same schema at once.
+DIALECT = Dialect("%s", "m.login = %s", lock_rows=" FOR UPDATE OF m")
 # The folded columns but the body, which the trigram index `search_fields` holds, one column of
 # it each (schema/0003_search_indexes_for_broad_queries.sql); `search_body` holds the body.
 FIELDS = tuple(c.name for c in COLUMNS if c.name != "body")
@@ -63,28 +68,9 @@ def _text(term: Term) -> tuple[str, list[Any]]:
 
 
 def _condition(term: Term) -> tuple[str, list[Any]]:
-    field = term.field
-    if field in ("login", "tag") and "\0" in term.value:
+    if term.field in ("login", "tag") and "\0" in term.value:
         return "false", []  # no name holds NUL (and PostgreSQL text cannot carry it)
-    if field == "login":
-        return "m.login = %s", [term.value]
-    if field == "tag":
-        return "EXISTS (SELECT 1 FROM tags t WHERE t.seq = m.seq AND t.key = %s)", [term.value]
-    if field == "is":
-        if term.value == "tagged":
-            return "m.tags <> '[]'", []  # the JSON list of its tags
-        return "m.read = %s", [term.value == "read"]
-    if field == "has":
-        return f"m.{term.value}_count > 0", []  # attachment_count or inline_count
-    if field in ("before", "after"):
-        assert term.when is not None
-        op = "<=" if field == "before" else ">="
-        return f"m.created {op} %s", [term.when.timestamp()]
-    if field == "larger":
-        return "m.size > %s", [term.size]
-    if field == "smaller":
-        return "m.size < %s", [term.size]
-    raise AssertionError(f"unhandled search field {field!r}")  # parse_query rejects these
+    return field_condition(term, DIALECT)
 
 
 def compile_query(query: Query) -> Compiled:

@@ -37,6 +37,7 @@ from mailtrap.message.parsing import normalize_tags, parse_message
 from mailtrap.message.search import Query, parse_query
 from mailtrap.storage import _schema
 from mailtrap.storage._common import Subscribers, check_page
+from mailtrap.storage._sqlcommon import neighbors
 from mailtrap.storage._tags import new_name, tag_key
 from mailtrap.storage.base import (
     DEFAULT_MAX_MESSAGES,
@@ -52,7 +53,7 @@ from mailtrap.storage.postgres._connections import CONNECT_TIMEOUT, Connections
 from mailtrap.storage.postgres._migrate import lock_key, migrate
 from mailtrap.storage.postgres._notify import Listener, announce, channel_name
 from mailtrap.storage.postgres._rows import SUMMARY_COLUMNS, insert_operation, summary_from
-from mailtrap.storage.postgres._search import compile_query, search_page
+from mailtrap.storage.postgres._search import DIALECT, compile_query, search_page
 from mailtrap.storage.postgres._upkeep import PRUNE_MOST, SWEEP_SECONDS, Sweeper, fold_counters
 from mailtrap.storage.postgres._writer import Conn, Operation, Outcome, Writer
 from mailtrap.storage.postgres._writes import COUNTS, one, pair
@@ -235,16 +236,7 @@ class PostgresStore:
 
     def neighbors(self, id: str) -> tuple[str | None, str | None]:
         with self._read() as conn:
-            row = conn.execute("SELECT seq FROM messages WHERE id = %s", (id,)).fetchone()
-            if row is None:
-                raise MessageNotFound(id)
-            newer = conn.execute(
-                "SELECT id FROM messages WHERE seq > %s ORDER BY seq LIMIT 1", row
-            ).fetchone()
-            older = conn.execute(
-                "SELECT id FROM messages WHERE seq < %s ORDER BY seq DESC LIMIT 1", row
-            ).fetchone()
-        return (newer[0] if newer else None), (older[0] if older else None)
+            return neighbors(conn, id, DIALECT)
 
     def ids(self, query: str | Query = "") -> builtins.list[str]:
         q = compile_query(parse_query(query) if isinstance(query, str) else query)
