@@ -92,9 +92,8 @@ def test_the_server_thread_runs_on_uvloop_by_default() -> None:
     seen: list[str] = []
     with SMTPServer(store, port=0) as server:
         # What loop the server's thread runs: ask it from inside.
-        assert server._loop is not None
-        future = asyncio.run_coroutine_threadsafe(_loop_kind(), server._loop)
-        seen.append(future.result(5))
+        assert server._runner is not None
+        seen.append(server._runner.call(_loop_kind(), 5))
         with smtplib.SMTP(server.host, server.port) as client:
             client.sendmail("a@example.com", ["b@example.com"], b"Subject: uv\r\n\r\nhi")
     assert seen == ["uvloop"]

@@ -2,7 +2,8 @@
 
 aiosmtpd's threaded `Controller` cannot bind port 0 (it probes the configured port first), so
 the server is created directly with `loop.create_server` and the bound port read back from the
-socket.
+socket. Each connection's protocol is built by `mailtrap.smtp.connection`; `start()` runs the
+server on a `mailtrap.loopthread.LoopThread`.
 """
 
 from __future__ import annotations
@@ -11,18 +12,16 @@ import asyncio
 import errno
 import socket
 import ssl
-import threading
-import warnings
 import weakref
 from types import TracebackType
-from typing import Any
 
-from mailtrap._version import __version__
 from mailtrap.errors import MailtrapError
 from mailtrap.loops import new_loop, parse_loop
+from mailtrap.loopthread import LoopThread
 from mailtrap.smtp.auth import Authenticator
 from mailtrap.smtp.binding import PortInUse, bind_error
 from mailtrap.smtp.chaos import Chaos
+from mailtrap.smtp.connection import new_protocol
 from mailtrap.smtp.handler import (
     DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_CONNECTIONS,
@@ -30,7 +29,7 @@ from mailtrap.smtp.handler import (
     DEFAULT_MAX_RECIPIENTS,
     DeliveryHandler,
 )
-from mailtrap.smtp.protocol import UNLIMITED_LINE_LENGTH, ProtocolFactory, SMTPProtocol
+from mailtrap.smtp.protocol import ProtocolFactory, SMTPProtocol
 from mailtrap.storage.base import MessageStore
 
 __all__ = ["PortInUse", "SMTPServer"]  # PortInUse: what start() raises for a taken port
@@ -127,8 +126,7 @@ class SMTPServer:
         self._bound: tuple[str, int] | None = None
         self._server: asyncio.Server | None = None
         self._connections: weakref.WeakSet[SMTPProtocol] = weakref.WeakSet()
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: LoopThread | None = None  # while start() has it on a thread of its own
         self.loop = loop
 
     def __repr__(self) -> str:
@@ -156,11 +154,10 @@ class SMTPServer:
         what they sent caused (the pytest plugin charges them to the test that just ended).
         Returns False if `timeout` seconds passed first, and at once for a server not
         started with `start()`."""
-        loop = self._loop
-        if loop is None:
+        runner = self._runner
+        if runner is None:
             return True
-        settling = asyncio.run_coroutine_threadsafe(self._settle(timeout), loop)
-        return settling.result(timeout + _START_TIMEOUT)
+        return runner.call(self._settle(timeout), timeout + _START_TIMEOUT)
 
     async def _settle(self, timeout: float) -> bool:
         loop = asyncio.get_running_loop()
@@ -186,51 +183,14 @@ class SMTPServer:
 
     # -- on a running loop ---------------------------------------------------------------
 
-    def _auth_options(self) -> dict[str, Any]:
-        if self.auth is None:  # AUTH off: advertise no mechanism at all
-            return {"auth_exclude_mechanism": ["PLAIN", "LOGIN", "CRAM-MD5"]}
-        return {
-            "authenticator": self.auth,
-            "auth_required": not self.auth.accept_any,
-            # On an SMTPS listener every byte is encrypted; aiosmtpd only knows about STARTTLS
-            # and would refuse AUTH there (aiosmtpd #281), so the check is ours to skip.
-            "auth_require_tls": not (self.auth_allow_insecure or self.implicit_tls),
-        }
-
     def _protocol(self) -> SMTPProtocol:
-        size = self.max_message_size
         try:
-            if self.auth is None:
-                # No AUTH, no warning to hide: catch_warnings copies the process's filter
-                # list and filterwarnings edits it, on every connection.
-                protocol = self._new_protocol(size)
-            else:
-                with warnings.catch_warnings():
-                    # aiosmtpd warns when it builds a protocol whose AUTH may run without
-                    # STARTTLS; on SMTPS that is safe, and auth_allow_insecure is an
-                    # explicit, logged choice.
-                    warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS")
-                    protocol = self._new_protocol(size)
+            protocol = new_protocol(self._protocols, self)
         except Exception as exc:  # asyncio would only log it; the caller must see it
             self.errors.append(exc)
             raise
         self._connections.add(protocol)
         return protocol
-
-    def _new_protocol(self, size: int) -> SMTPProtocol:
-        return self._protocols(
-            line_length_limit=self.max_line_length or size or UNLIMITED_LINE_LENGTH,
-            hostname=self.hostname,
-            ident=f"mailtrap {__version__}",
-            data_size_limit=size or None,
-            enable_SMTPUTF8=True,
-            decode_data=False,
-            timeout=self.idle_timeout,
-            loop=asyncio.get_running_loop(),
-            tls_context=self.tls_context if self.starttls else None,
-            require_starttls=self.require_starttls,
-            **self._auth_options(),
-        )
 
     async def start_async(self) -> None:
         """Start listening on the running event loop."""
@@ -276,32 +236,22 @@ class SMTPServer:
 
     def start(self) -> None:
         """Start on a background thread; returns once listening (or raises why not)."""
-        if self._thread is not None:
+        if self._runner is not None:
             raise MailtrapError(f"{self!r} is already running")
         loop = new_loop(self.loop)  # raises LoopUnavailable before any thread starts
-        thread = threading.Thread(target=loop.run_forever, name="mailtrap-smtp", daemon=True)
-        thread.start()
-        try:
-            asyncio.run_coroutine_threadsafe(self.start_async(), loop).result(_START_TIMEOUT)
-        except BaseException:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join()
-            loop.close()
-            raise
-        self._loop, self._thread = loop, thread
+        self._runner = LoopThread.run(
+            loop, self.start_async(), name="mailtrap-smtp", timeout=_START_TIMEOUT
+        )
 
     def stop(self) -> None:
         """Stop the background server started by `start()`. Idempotent."""
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
+        runner = self._runner
+        if runner is None:
             return
         try:
-            asyncio.run_coroutine_threadsafe(self.stop_async(), loop).result(_START_TIMEOUT)
+            runner.stop(self.stop_async(), _START_TIMEOUT)
         finally:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join()
-            loop.close()
-            self._loop = self._thread = None
+            self._runner = None
 
     def __enter__(self) -> SMTPServer:
         self.start()

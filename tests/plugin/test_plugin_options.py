@@ -169,8 +169,7 @@ def test_the_loop_setting_picks_the_server_threads_event_loop(pytester: pytest.P
             return loop_name(asyncio.get_running_loop())
 
         def test_send(mailtrap, mailtrap_server):
-            loop = mailtrap_server._loop
-            assert asyncio.run_coroutine_threadsafe(kind(), loop).result(5) == "asyncio"
+            assert mailtrap_server._runner.call(kind(), 5) == "asyncio"
             with smtplib.SMTP(mailtrap_server.host, mailtrap_server.port) as client:
                 client.sendmail("a@example.com", ["b@example.com"], b"Subject: hi\\r\\n\\r\\nx")
             assert mailtrap.wait_for().subject == "hi"

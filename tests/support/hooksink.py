@@ -7,8 +7,9 @@ import json
 import threading
 import time
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
+
+from background import RecordingHTTPServer, ServedHTTP
 
 __all__ = ["HookSink", "Received"]
 
@@ -23,7 +24,7 @@ class Received:
     body: Any
 
 
-class HookSink:
+class HookSink(ServedHTTP[RecordingHTTPServer]):
     """`with HookSink() as sink:` receives at `sink.url` until the block ends. Each POST is
     answered `status` after `delay` seconds (on a thread of its own, so slow answers overlap).
     """
@@ -49,10 +50,8 @@ class HookSink:
             def log_message(self, *args: Any) -> None:  # quiet: the test reads `received`
                 pass
 
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True  # a 10 s answer must not hold up the test's end
+        super().__init__(RecordingHTTPServer("127.0.0.1", Handler))
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/hook"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def wait_for(self, count: int, timeout: float) -> list[Received]:
         """What has arrived once `count` POSTs have, or when `timeout` seconds have passed."""
@@ -64,16 +63,3 @@ class HookSink:
             time.sleep(0.02)
         with self._lock:
             return list(self.received)
-
-    def __enter__(self) -> HookSink:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()

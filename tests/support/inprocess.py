@@ -11,13 +11,14 @@ enforces it, other programs as clients) keep `liveserver.LiveServer`.
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import MutableMapping
-from types import TracebackType
 from typing import Any
 
 import httpx
+from background import Background
 from fastapi import FastAPI
+
+from mailtrap.loopthread import LoopThread
 
 __all__ = ["InProcess"]
 
@@ -27,7 +28,7 @@ URL = "http://127.0.0.1:8025"
 STARTUP_SECONDS = 30
 
 
-class InProcess:
+class InProcess(Background):
     """`with InProcess(app) as app_:` runs `app` on a background event loop until the block
     ends; `app_.client()` makes clients for it and `app_.url` is the origin they use."""
 
@@ -36,37 +37,29 @@ class InProcess:
     def __init__(self, app: FastAPI) -> None:
         self.app = app
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._runner: LoopThread | None = None
         self._shutdown = asyncio.Event()
         self._stopped: asyncio.Future[dict[str, Any]] = self._loop.create_future()
         self._lifespan: asyncio.Future[None] | None = None
 
-    def __enter__(self) -> InProcess:
-        self._thread.start()
-        self._call(self._start())
-        return self
+    def _start(self) -> None:
+        self._runner = LoopThread.run(
+            self._loop, self._startup(), name="inprocess-app", timeout=None
+        )
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        try:
-            self._call(self._stop())
-        finally:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(timeout=STARTUP_SECONDS)
-            self._loop.close()
+    def _stop(self) -> None:
+        assert self._runner is not None
+        self._runner.stop(self._shutdown_app(), STARTUP_SECONDS)
 
     def client(self, **kwargs: Any) -> httpx.Client:
         """A client whose requests go to the app, never to a socket."""
         return httpx.Client(transport=_Transport(self), base_url=self.url, **kwargs)
 
-    def _call(self, coroutine: Any, timeout: float | None = None) -> Any:
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
+    def _call(self, coroutine: Any) -> Any:
+        assert self._runner is not None, "use InProcess in a with block"
+        return self._runner.call(coroutine, None)
 
-    async def _start(self) -> None:
+    async def _startup(self) -> None:
         """The ASGI lifespan protocol, as a server speaks it: startup now, shutdown later."""
         started: asyncio.Future[dict[str, Any]] = self._loop.create_future()
         stopped = self._stopped
@@ -87,7 +80,7 @@ class InProcess:
         if answer["type"] != "lifespan.startup.complete":
             raise RuntimeError(f"the app's startup failed: {answer.get('message')}")
 
-    async def _stop(self) -> None:
+    async def _shutdown_app(self) -> None:
         assert self._lifespan is not None
         self._shutdown.set()
         answer = await asyncio.wait_for(self._stopped, STARTUP_SECONDS)

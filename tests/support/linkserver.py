@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import ssl
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
+
+from background import RecordingHTTPServer, ServedHTTP
 
 __all__ = ["SLOW", "LinkSite"]
 
@@ -64,30 +65,29 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Server(RecordingHTTPServer):
     block_on_close = False
     request_queue_size = 128  # the default 5 drops concurrent connects: a 1 s SYN retry each
 
     def __init__(self, host: str) -> None:
-        super().__init__((host, 0), _Handler)
+        super().__init__(host, _Handler)
         self.lock = threading.Lock()
         self.requests: list[tuple[str, str, str]] = []
         self.stopping = threading.Event()
 
 
-class LinkSite:
+class LinkSite(ServedHTTP[_Server]):
     """`with LinkSite() as site:` serves the paths above at `site.url(path)` until the end;
     over HTTPS with `tls`, a server context."""
 
     def __init__(self, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> None:
-        self._server = _Server(host)
+        server = _Server(host)
         if tls is not None:
-            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+            server.socket = tls.wrap_socket(server.socket, server_side=True)
+        super().__init__(server)
         self.scheme = "https" if tls else "http"
         self.host = host
         self.port: int = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def url(self, path: str, host: str | None = None) -> str:
         """`path` on this site, by address (or by `host`, a name that leads here)."""
@@ -98,17 +98,5 @@ class LinkSite:
         with self._server.lock:
             return list(self._server.requests)
 
-    def __enter__(self) -> LinkSite:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def _stopping(self) -> None:
         self._server.stopping.set()  # a /slow request still waiting answers now
-        self._server.shutdown()
-        self._thread.join(timeout=10)
-        self._server.server_close()

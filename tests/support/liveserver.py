@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
-from types import TracebackType
 
 import uvicorn
+from background import Background
 from fastapi import FastAPI
 
 from mailtrap.web.serve import bind_http
@@ -14,7 +14,7 @@ from mailtrap.web.serve import bind_http
 __all__ = ["LiveServer"]
 
 
-class LiveServer:
+class LiveServer(Background):
     """`with LiveServer(app) as live:` serves `app` at `live.url` until the block ends."""
 
     def __init__(self, app: FastAPI) -> None:
@@ -29,21 +29,18 @@ class LiveServer:
             target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
         )
 
-    def __enter__(self) -> LiveServer:
+    def _start(self) -> None:
+        # uvicorn runs its own loop (`Server.run`, the loop its config picks), so this is no
+        # LoopThread; what fails in that thread reaches pytest's thread-exception check, and a
+        # failed startup is logged by uvicorn and raised here.
         self._thread.start()
         deadline = time.monotonic() + 30
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("uvicorn did not start; see the log above")
             time.sleep(0.01)
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def _stop(self) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=30)
         self._sock.close()

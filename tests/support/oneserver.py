@@ -3,14 +3,15 @@ paths it was asked for: another site's page, or a tracker's pixel, in browser te
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from background import RecordingHTTPServer, ServedHTTP
 
 __all__ = ["OneResponse"]
 
 
-class OneResponse:
+class OneResponse(ServedHTTP[RecordingHTTPServer]):
     """`with OneResponse(body, content_type) as server:` serves `body` at `server.url`
     (`server.port`) until the block ends; `server.hits` lists the paths asked for."""
 
@@ -30,16 +31,6 @@ class OneResponse:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (its name)
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port: int = self.server.server_address[1]
+        super().__init__(RecordingHTTPServer("127.0.0.1", Handler))
+        self.port: int = self._server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> OneResponse:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(5)

@@ -15,15 +15,16 @@ import base64
 import contextlib
 import hashlib
 import ssl
-import threading
 from collections.abc import Iterable
-from types import TracebackType
 from typing import NamedTuple
 
 import h11
 import trustme
+from background import Background
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from mailtrap.loopthread import LoopThread
 
 __all__ = ["TLS", "TLSProxy", "tls_pair"]
 
@@ -65,7 +66,7 @@ def tls_pair(*names: str) -> TLS:
     return TLS(server, client, base64.b64encode(hashlib.sha256(der).digest()).decode())
 
 
-class TLSProxy:
+class TLSProxy(Background):
     """HTTPS on 127.0.0.1:`port`, forwarded to `backend` over plain HTTP."""
 
     def __init__(self, backend: tuple[str, int], context: ssl.SSLContext) -> None:
@@ -73,37 +74,20 @@ class TLSProxy:
         self.context = context
         self.port = 0
         self.seen: list[tuple[str, str, int]] = []
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._runner: LoopThread | None = None
+        self._server: asyncio.Server | None = None
+        self._handlers: set[asyncio.Task[None]] = set()
 
-    def __enter__(self) -> TLSProxy:
-        self._thread.start()
-        if not self._ready.wait(TIMEOUT) or not self.port:
-            raise RuntimeError("the TLS proxy did not start")
-        return self
+    def _start(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._runner = LoopThread.run(loop, self._listen(), name="tls-proxy", timeout=TIMEOUT)
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(TIMEOUT)
+    def _stop(self) -> None:
+        assert self._runner is not None
+        self._runner.stop(self._shutdown(), TIMEOUT)
 
-    def _run(self) -> None:
-        try:
-            self._loop.run_until_complete(self._serve())
-        finally:
-            self._ready.set()
-            self._loop.close()
-
-    async def _serve(self) -> None:
-        self._stop = asyncio.Event()
-        handlers: set[asyncio.Task[None]] = set()
+    async def _listen(self) -> None:
+        handlers = self._handlers
 
         async def accepted(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             # The work runs in a task of its own, for the stop to cancel: Python 3.11's streams
@@ -118,15 +102,16 @@ class TLSProxy:
                 handlers.discard(work)
                 await _close(writer)
 
-        server = await asyncio.start_server(accepted, "127.0.0.1", 0, ssl=self.context)
-        self.port = server.sockets[0].getsockname()[1]
-        self._ready.set()
-        async with server:
-            await self._stop.wait()
+        self._server = await asyncio.start_server(accepted, "127.0.0.1", 0, ssl=self.context)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def _shutdown(self) -> None:
+        assert self._server is not None
+        async with self._server as server:
             server.close()
-            for task in list(handlers):  # open event sockets and keep-alives
+            for task in list(self._handlers):  # open event sockets and keep-alives
                 task.cancel()
-            await asyncio.gather(*handlers, return_exceptions=True)
+            await asyncio.gather(*self._handlers, return_exceptions=True)
         # A connection still in its TLS handshake is the server's, not a handler's, and
         # Python before 3.13 cannot close those: give the ones whose client has gone (close
         # the client first) a moment to finish closing before the loop does.
