@@ -28,53 +28,39 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
+from dataclasses import dataclass, field
 from functools import cache, partial
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 
-from mailtrap.errors import StoreClosed, StoreUnavailable
+from mailtrap.errors import StoreUnavailable
+from mailtrap.storage._batches import BatchWriter, Outcome, fail, runs, started
+from mailtrap.storage._batches import Operation as BaseOperation
 from mailtrap.storage.base import StoreEvent
+
+__all__ = ["Conn", "Operation", "Outcome", "Writer", "unavailable"]
 
 log = logging.getLogger("mailtrap.storage")
 
-MAX_BATCH = 512
+R = TypeVar("R")
 
 Conn = psycopg.Connection[tuple[Any, ...]]
-Outcome = tuple[Any, list[StoreEvent]]
-Apply = Callable[[Conn], Outcome]
 # Sends a run's statements; what it returns reads their outcomes (after the COMMIT, if need be).
 ApplyMany = Callable[[Conn, list["Operation"]], Callable[[], list[Outcome]]]
 
 
-class Operation:
-    """A write: `apply(conn)`, optionally `apply_many(conn, ops)` for consecutive operations
-    sharing it, and `data` for the latter to read. `prepare(op)`, if given, runs on the
-    writer's preparing thread before the batch (the store parses arriving mail there); if it
-    raises, only this operation fails. `notice`, if `prepare` sets it, is what the other
+@dataclass(slots=True, eq=False, repr=False)
+class Operation(BaseOperation[Conn, ApplyMany]):
+    """A write (see `_batches.Operation`); `prepare` runs on the writer's preparing thread
+    (the store parses arriving mail there). `notice`, if `prepare` sets it, is what the other
     instances are to hear of this write, known before it runs (an arriving message's id): a
     run of such operations is announced without waiting for its outcomes."""
 
-    __slots__ = ("apply", "apply_many", "data", "future", "notice", "prepare")
-
-    def __init__(
-        self,
-        apply: Apply,
-        *,
-        apply_many: ApplyMany | None = None,
-        data: Any = None,
-        prepare: Callable[[Operation], None] | None = None,
-    ) -> None:
-        self.apply = apply
-        self.apply_many = apply_many
-        self.data = data
-        self.prepare = prepare
-        self.notice: list[StoreEvent] | None = None
-        self.future: Future[Any] = Future()
+    notice: list[StoreEvent] | None = field(default=None, init=False)
 
 
-class Writer:
+class Writer(BatchWriter[Conn, Operation]):
     """Runs operations in batches on a daemon thread named `name`, on connections from
     `connect()` to the database `where` (named in errors). `before_commit(conn)` runs at the
     end of each batch's transaction and returns extra events; `announce(conn, events)` then
@@ -91,35 +77,24 @@ class Writer:
         emit: Callable[[StoreEvent], None],
         announce: Callable[[Conn, list[StoreEvent]], None],
     ) -> None:
+        super().__init__("PostgresStore", emit)
         self._connect = connect
         self._where = where
         self._announce = announce
         self._conn: Conn | None = None
         self._before_commit = before_commit
-        self._emit = emit
-        self._incoming: queue.SimpleQueue[Operation | None] = queue.SimpleQueue()
         self._queue: queue.SimpleQueue[Operation | None] = queue.SimpleQueue()
-        self._closed = False
-        self._lock = threading.Lock()
         self._parser = threading.Thread(target=self._prepare, name=f"{name}:prepare", daemon=True)
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(self._queue,), name=name, daemon=True
+        )
         self._parser.start()
         self._thread.start()
 
-    def submit(self, op: Operation) -> Future[Any]:
-        with self._lock:  # no operation may slip in behind the stop marker
-            if self._closed:
-                raise StoreClosed("this PostgresStore is closed; open a new one")
-            self._incoming.put(op)
-        return op.future
-
     def close(self) -> None:
         """Finish every queued operation, stop the thread, close the connection. Idempotent."""
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            self._incoming.put(None)
+        if not self._shut():
+            return
         self._parser.join()
         self._thread.join()
         if self._conn is not None:
@@ -133,27 +108,8 @@ class Writer:
             if op is None:
                 self._queue.put(None)
                 return
-            if op.future.set_running_or_notify_cancel() and _prepared(op):
+            if started(op):
                 self._queue.put(op)
-
-    def _run(self) -> None:
-        stopping = False
-        while not stopping:
-            batch: list[Operation] = []
-            item = self._queue.get()
-            while True:
-                if item is None:
-                    stopping = True
-                else:
-                    batch.append(item)
-                if len(batch) >= MAX_BATCH:
-                    break
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-            if batch:
-                self._run_batch(batch)
 
     def _connection(self) -> Conn:
         if self._conn is not None and self._conn.broken:
@@ -190,20 +146,13 @@ class Writer:
                 if attempt == 0 and self._conn is not None and self._conn.broken:
                     continue
                 log.warning("PostgreSQL write batch of %d operations failed: %s", len(live), exc)
-                self._fail(live, unavailable(self._where, exc))
+                fail(live, unavailable(self._where, exc))
                 return
             except Exception as exc:
                 log.exception("PostgreSQL write batch of %d operations failed", len(live))
-                self._fail(live, exc)
+                fail(live, exc)
                 return
-        # Subscribers hear of a change before its writer does, as in the SQLite store.
-        for _, (_, events) in done:
-            for event in events:
-                self._emit(event)
-        for event in extra:
-            self._emit(event)
-        for op, (result, _) in done:
-            op.future.set_result(result)
+        self._settle(done, extra)
 
     def _pipelined(
         self, conn: Conn, live: list[Operation]
@@ -214,7 +163,7 @@ class Writer:
         steps: list[tuple[list[Operation], Callable[[], list[Outcome]]]] = []
         with conn.pipeline():
             conn.execute("BEGIN", prepare=False)
-            for run in _runs(live):
+            for run in runs(live):
                 many = run[0].apply_many
                 if many is not None:
                     steps.append((run, cache(many(conn, run))))  # read once, asked twice
@@ -238,44 +187,23 @@ class Writer:
         of its own: a failing operation's future fails, the rest commit."""
         done: list[tuple[Operation, Outcome]] = []
         with conn.transaction():
-            for run in _runs(live):
+            for run in runs(live):
                 self._apply(conn, run, done)
             extra = self._before_commit(conn) if done else []
             self._announce(conn, [e for _, (_, events) in done for e in events] + extra)
         return done, extra
 
-    @staticmethod
-    def _fail(live: list[Operation], exc: BaseException) -> None:
-        for op in live:
-            if not op.future.done():
-                op.future.set_exception(exc)
+    def _isolated(self, conn: Conn, name: str, work: Callable[[Conn], R]) -> R | Exception:
+        try:
+            with conn.transaction(savepoint_name=name):
+                return work(conn)
+        except psycopg.OperationalError:
+            raise  # the connection is gone: nothing can be retried on it
+        except Exception as exc:
+            return exc
 
-    @staticmethod
-    def _apply(conn: Conn, run: list[Operation], done: list[tuple[Operation, Outcome]]) -> None:
-        """Apply a run of operations; if it fails as a whole, retry each one on its own so
-        that only the failing one fails."""
-        many = run[0].apply_many
-        if many is not None and len(run) > 1:
-            try:
-                with conn.transaction():
-                    outcomes = many(conn, run)()
-            except psycopg.OperationalError:
-                raise  # the connection is gone: nothing can be retried on it
-            except Exception:
-                log.debug("a run of %d writes failed; retrying each alone", len(run))
-            else:
-                done.extend(zip(run, outcomes, strict=True))
-                return
-        for op in run:
-            try:
-                with conn.transaction():
-                    outcome = op.apply(conn)
-            except psycopg.OperationalError:
-                raise
-            except Exception as exc:
-                op.future.set_exception(exc)
-            else:
-                done.append((op, outcome))
+    def _outcomes(self, conn: Conn, many: ApplyMany, run: list[Operation]) -> list[Outcome]:
+        return many(conn, run)()
 
 
 def unavailable(where: str, exc: Exception) -> StoreUnavailable:
@@ -289,27 +217,3 @@ def unavailable(where: str, exc: Exception) -> StoreUnavailable:
 
 def _listed(outcome: Outcome) -> list[Outcome]:
     return [outcome]
-
-
-def _runs(live: list[Operation]) -> list[list[Operation]]:
-    """`live` cut into runs of consecutive operations sharing one `apply_many` (or alone)."""
-    runs: list[list[Operation]] = []
-    for op in live:
-        if runs and op.apply_many is not None and runs[-1][-1].apply_many is op.apply_many:
-            runs[-1].append(op)
-        else:
-            runs.append([op])
-    return runs
-
-
-def _prepared(op: Operation) -> bool:
-    """Run `op.prepare`; False (and the operation failed) if it raised."""
-    if op.prepare is None:
-        return True
-    try:
-        op.prepare(op)
-    except Exception as exc:
-        log.exception("preparing a write failed")
-        op.future.set_exception(exc)
-        return False
-    return True
