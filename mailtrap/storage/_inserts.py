@@ -34,7 +34,7 @@ __all__ = ["Pending", "insert_many"]
 
 
 # At most this many rows per statement: bursts vary in size, and every size is a statement of
-# its own in the connection's statement cache (see SQLiteStore._connect).
+# its own in the connection's statement cache (see `_sqlconnections.connect`).
 CHUNK = 32
 
 _INCOMING = "INSERT INTO incoming"

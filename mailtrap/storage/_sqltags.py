@@ -13,8 +13,9 @@ from mailtrap.message.searchtext import tags_text
 from mailtrap.storage import _schema, _sqlcommon
 from mailtrap.storage._sqlsearch import DIALECT
 from mailtrap.storage._writer import Outcome
+from mailtrap.storage.base import StoreEvent
 
-__all__ = ["delete_tag", "rename_tag", "write_tags"]
+__all__ = ["delete_tag", "rename_tag", "set_tags", "write_tags"]
 
 
 def write_tags(conn: sqlite3.Connection, seq: int, tags: tuple[str, ...]) -> None:
@@ -35,3 +36,16 @@ def rename_tag(conn: sqlite3.Connection, key: str, old: str, name: str) -> Outco
 def delete_tag(conn: sqlite3.Connection, key: str, tag: str) -> Outcome:
     """Take the tag `key` (asked for as `tag`) off every message carrying it."""
     return _sqlcommon.delete_tag(conn, key, tag, d=DIALECT, write=write_tags)
+
+
+def set_tags(conn: sqlite3.Connection, *, ids: list[str], tags: tuple[str, ...]) -> Outcome:
+    """Make `tags` (normalized) the tags of each of the messages `ids` (no duplicates): how
+    many of them exist, and one event naming those, in the order asked."""
+    found = []
+    for id in ids:
+        row = conn.execute("SELECT seq FROM messages WHERE id = ?", (id,)).fetchone()
+        if row is None:
+            continue
+        found.append(id)
+        write_tags(conn, row[0], tags)
+    return len(found), [StoreEvent("update", tuple(found), tags=tags)] if found else []

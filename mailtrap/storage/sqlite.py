@@ -1,8 +1,9 @@
 """A store in one SQLite file: the default for `mailtrap serve`, so mail survives a restart.
 
 - WAL mode: readers never block the writer or each other.
-- One writer thread commits in batches (see `_writer`); another copies the WAL into the
-  database (see `_checkpoint`); each reading thread has its own read-only connection.
+- One writer thread commits in batches (see `_writer`): arriving mail (`_inserts`), the other
+  writes (`_sqlwrites`, `_sqltags`) and retention. Another copies the WAL into the database
+  (see `_checkpoint`); each reading thread has its own read-only connection (`_sqlconnections`).
 - `synchronous=NORMAL`: a committed message survives the process being killed; only an OS
   crash or power loss can lose the last commits. A development tool should not pay an fsync per
   message for more than that.
@@ -13,7 +14,6 @@ from __future__ import annotations
 import builtins
 import os
 import sqlite3
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from datetime import UTC, datetime
@@ -21,16 +21,17 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from mailtrap.errors import MailtrapError, MessageNotFound, StoreClosed
+from mailtrap.errors import MessageNotFound
 from mailtrap.message.models import Envelope, Message, MessageSummary
 from mailtrap.message.parsing import normalize_tags, parse_message
 from mailtrap.message.search import Query, parse_query
-from mailtrap.storage import _schema, _sqltags
+from mailtrap.storage import _schema, _sqltags, _sqlwrites
 from mailtrap.storage._checkpoint import WAL_LIMIT_PAGES, Checkpointer
 from mailtrap.storage._common import Subscribers, check_page
 from mailtrap.storage._inserts import Pending
 from mailtrap.storage._lock import lock
 from mailtrap.storage._sqlcommon import neighbors
+from mailtrap.storage._sqlconnections import Readers, connect, open_error
 from mailtrap.storage._sqlsearch import DIALECT, compile_query, search_counts
 from mailtrap.storage._tags import new_name, tag_key
 from mailtrap.storage._writer import Operation, Writer
@@ -46,8 +47,6 @@ from mailtrap.storage.base import (
 from mailtrap.storage.tagrules import TagRule
 
 __all__ = ["SQLiteStore"]
-
-_BUSY_TIMEOUT_MS = 10_000
 
 
 class SQLiteStore:
@@ -67,21 +66,19 @@ class SQLiteStore:
         self.max_messages = max_messages
         self.tag_rules = tuple(tag_rules)
         self._subscribers = Subscribers()
-        self._local = threading.local()
-        self._readers: list[sqlite3.Connection] = []
-        self._readers_lock = threading.Lock()
+        self._readers = Readers(self.path)
         self._closed = False
         self._lock_file = lock(self.path)
-        conn = self._connect(readonly=False)
+        conn = connect(self.path, readonly=False)
         try:
             conn.execute("PRAGMA journal_mode = WAL")
             _schema.migrate(conn, str(self.path))
             conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_LIMIT_PAGES}")
-            checkpoints = self._connect(readonly=False)
+            checkpoints = connect(self.path, readonly=False)
         except sqlite3.DatabaseError as exc:
             conn.close()
             self._release()
-            raise self._open_error(exc) from exc
+            raise open_error(self.path, exc) from exc
         except BaseException:
             conn.close()
             self._release()
@@ -100,34 +97,6 @@ class SQLiteStore:
     def __repr__(self) -> str:
         return f"SQLiteStore({str(self.path)!r}, max_messages={self.max_messages})"
 
-    def _connect(self, *, readonly: bool) -> sqlite3.Connection:
-        target = self.path.absolute().as_uri() + ("?mode=ro" if readonly else "")
-        try:
-            conn = sqlite3.connect(
-                target,
-                uri=True,
-                isolation_level=None,
-                check_same_thread=False,
-                cached_statements=256,  # the writer's multi-row INSERTs, one per burst size
-            )
-            conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA foreign_keys = OFF")
-            # Statement journals (a multi-row INSERT inside a savepoint needs one) in memory,
-            # not in a temporary file opened and unlinked every few commits.
-            conn.execute("PRAGMA temp_store = MEMORY")
-            if readonly:
-                conn.execute("PRAGMA query_only = 1")
-        except sqlite3.DatabaseError as exc:
-            raise self._open_error(exc) from exc
-        return conn
-
-    def _open_error(self, exc: sqlite3.DatabaseError) -> MailtrapError:
-        return MailtrapError(
-            f"cannot open {self.path} as a mailtrap database ({exc}); "
-            "pass another --db path, or move that file away"
-        )
-
     # -- writes ----------------------------------------------------------------------------
 
     def submit(self, raw: bytes, envelope: Envelope) -> Future[MessageSummary]:
@@ -140,88 +109,23 @@ class SQLiteStore:
         return self.submit(raw, envelope).result()
 
     def _prune(self, conn: sqlite3.Connection) -> list[StoreEvent]:
-        if not self.max_messages:
-            return []
-        total = conn.execute("SELECT total FROM counters").fetchone()[0]
-        excess = total - self.max_messages
-        if excess <= 0:
-            return []
-        rows = conn.execute(
-            "SELECT seq, id FROM messages ORDER BY seq LIMIT ?", (excess,)
-        ).fetchall()
-        conn.execute("DELETE FROM messages WHERE seq <= ?", (rows[-1][0],))
-        return [StoreEvent("delete", tuple(id for _, id in rows), pruned=True)]
+        return _sqlwrites.prune(conn, self.max_messages)
 
     def _write(self, apply: Callable[[sqlite3.Connection], tuple[Any, list[StoreEvent]]]) -> Any:
         return self._writer.submit(Operation(apply)).result()
 
     def mark_read(self, ids: Iterable[str], read: bool = True) -> int:
         wanted = list(dict.fromkeys(ids))
-
-        def apply(conn: sqlite3.Connection) -> tuple[int, list[StoreEvent]]:
-            # Set-based, through a temporary table of the ids: a SELECT and an UPDATE per id
-            # grew worse than linearly (16,000 ids took 1.1 s; 100,000 did not end in minutes).
-            conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id TEXT PRIMARY KEY)")
-            conn.execute("DELETE FROM temp.wanted")
-            conn.executemany("INSERT INTO temp.wanted VALUES (?)", ((id,) for id in wanted))
-            found = conn.execute(
-                "SELECT count(*) FROM messages WHERE id IN (SELECT id FROM temp.wanted)"
-            ).fetchone()[0]
-            changed = [
-                id
-                for (id,) in conn.execute(
-                    "SELECT id FROM messages WHERE read != ? AND id IN (SELECT id FROM temp.wanted)"
-                    " ORDER BY seq",
-                    (int(read),),
-                )
-            ]
-            conn.execute(
-                "UPDATE messages SET read = ?"
-                " WHERE read != ? AND id IN (SELECT id FROM temp.wanted)",
-                (int(read), int(read)),
-            )
-            conn.execute("DELETE FROM temp.wanted")
-            events = [StoreEvent("update", tuple(changed), read=read)] if changed else []
-            return found, events
-
-        return int(self._write(apply))
+        return int(self._write(partial(_sqlwrites.mark_read, ids=wanted, read=read)))
 
     def delete(self, ids: Iterable[str]) -> int:
         wanted = list(dict.fromkeys(ids))
-
-        def apply(conn: sqlite3.Connection) -> tuple[int, list[StoreEvent]]:
-            deleted = [
-                id
-                for id in wanted
-                if conn.execute("DELETE FROM messages WHERE id = ?", (id,)).rowcount
-            ]
-            return len(deleted), [StoreEvent("delete", tuple(deleted))] if deleted else []
-
-        return int(self._write(apply))
+        return int(self._write(partial(_sqlwrites.delete, ids=wanted)))
 
     def delete_all(self) -> int:
-        def apply(conn: sqlite3.Connection) -> tuple[int, list[StoreEvent]]:
-            # Row by row the delete trigger would cost seconds on a big store; wipe each table.
-            count = conn.execute("SELECT total FROM counters").fetchone()[0]
-            for table in ("messages", "raw", "tags", "fts"):
-                conn.execute(f"DELETE FROM {table}")
-            conn.execute("UPDATE counters SET total = 0, unread = 0")
-            return count, [StoreEvent("delete", all=True, count=count)]
-
-        return int(self._write(apply))
+        return int(self._write(_sqlwrites.delete_all))
 
     # -- reads -----------------------------------------------------------------------------
-
-    def _reader(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            if self._closed:
-                raise StoreClosed("this SQLiteStore is closed; open a new one")
-            conn = self._connect(readonly=True)
-            with self._readers_lock:
-                self._readers.append(conn)
-            self._local.conn = conn
-        return conn
 
     def get(self, id: str) -> Message:
         found = self.stored(id)
@@ -229,7 +133,7 @@ class SQLiteStore:
 
     def stored(self, id: str) -> StoredMessage:
         row = (
-            self._reader()
+            self._readers.get()
             .execute(
                 f"SELECT {_schema.SUMMARY_COLUMNS}, envelope, raw.data "
                 "FROM messages JOIN raw USING (seq) WHERE id = ?",
@@ -244,7 +148,7 @@ class SQLiteStore:
 
     def get_raw(self, id: str) -> bytes:
         row = (
-            self._reader()
+            self._readers.get()
             .execute("SELECT raw.data FROM messages JOIN raw USING (seq) WHERE id = ?", (id,))
             .fetchone()
         )
@@ -254,7 +158,7 @@ class SQLiteStore:
 
     def list(self, start: int = 0, limit: int = 50) -> Page:
         check_page(start, limit)
-        conn = self._reader()
+        conn = self._readers.get()
         conn.execute("BEGIN")  # one snapshot for the page and its counts
         try:
             rows = conn.execute(
@@ -270,7 +174,7 @@ class SQLiteStore:
     def search(self, query: str | Query, start: int = 0, limit: int = 50) -> Page:
         check_page(start, limit)
         parsed = parse_query(query) if isinstance(query, str) else query
-        conn = self._reader()
+        conn = self._readers.get()
         conn.execute("BEGIN")  # one snapshot for the index vocabulary, the page and its counts
         try:
             q = compile_query(parsed, conn)
@@ -285,11 +189,11 @@ class SQLiteStore:
         return Page(tuple(map(_schema.summary_from_row, rows)), total, unread, start)
 
     def neighbors(self, id: str) -> tuple[str | None, str | None]:
-        return neighbors(self._reader(), id, DIALECT)
+        return neighbors(self._readers.get(), id, DIALECT)
 
     def ids(self, query: str | Query = "") -> builtins.list[str]:
         parsed = parse_query(query) if isinstance(query, str) else query
-        conn = self._reader()
+        conn = self._readers.get()
         conn.execute("BEGIN")
         try:
             q = compile_query(parsed, conn)
@@ -303,7 +207,7 @@ class SQLiteStore:
     def tags(self) -> dict[str, int]:
         # With min(), SQLite takes the bare `tag` from the row holding the minimum: the oldest.
         rows = (
-            self._reader()
+            self._readers.get()
             .execute("SELECT tag, min(seq), count(*) FROM tags GROUP BY key")
             .fetchall()
         )
@@ -311,19 +215,7 @@ class SQLiteStore:
 
     def set_tags(self, ids: Iterable[str], tags: Iterable[str]) -> int:
         wanted, new = list(dict.fromkeys(ids)), normalize_tags(tags)
-
-        def apply(conn: sqlite3.Connection) -> tuple[int, builtins.list[StoreEvent]]:
-            found = []
-            for id in wanted:
-                row = conn.execute("SELECT seq FROM messages WHERE id = ?", (id,)).fetchone()
-                if row is None:
-                    continue
-                found.append(id)
-                _sqltags.write_tags(conn, row[0], new)
-            events = [StoreEvent("update", tuple(found), tags=new)] if found else []
-            return len(found), events
-
-        return int(self._write(apply))
+        return int(self._write(partial(_sqltags.set_tags, ids=wanted, tags=new)))
 
     def rename_tag(self, old: str, new: str) -> int:
         return int(
@@ -348,7 +240,7 @@ class SQLiteStore:
 
     def count(self, *, unread: bool = False) -> int:
         column = "unread" if unread else "total"
-        return int(self._reader().execute(f"SELECT {column} FROM counters").fetchone()[0])
+        return int(self._readers.get().execute(f"SELECT {column} FROM counters").fetchone()[0])
 
     def subscribe(self, callback: Subscriber, *, summaries: Wanted = True) -> Callable[[], None]:
         return self._subscribers.add(callback, summaries)
@@ -357,11 +249,9 @@ class SQLiteStore:
         if self._closed:
             return
         self._closed = True
+        self._readers.refuse()
         self._writer.stop()
-        with self._readers_lock:
-            readers, self._readers = self._readers, []
-        for conn in readers:
-            conn.close()
+        self._readers.close()
         self._checkpointer.close()
         self._writer.close()  # last, so SQLite checkpoints and removes the WAL
         self._release()
