@@ -4,7 +4,8 @@ Typed clients compare whole objects, so a Mailpit-shaped model has no field Mail
 every model forbids undeclared fields (`_Out`). mailtrap's additions live in the `...ExtrasOut`
 subclasses, sent only when asked for with `extras=1` (see mailtrap.web.params), and in
 mailtrap's own shapes (`EnvelopeOut`, `StoredOut`). Declarations only: building them from
-mailtrap's objects is mailtrap.web.shaping; request bodies are in mailtrap.web.inputs.
+mailtrap's objects is mailtrap.web.shaping; request bodies are in mailtrap.web.inputs. Import
+them through mailtrap.web.schemas, whose `__all__` is the public list.
 """
 
 from __future__ import annotations
@@ -12,25 +13,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
-
-__all__ = [
-    "AddressOut",
-    "AttachmentOut",
-    "ChecksumsOut",
-    "EnvelopeOut",
-    "InfoExtrasOut",
-    "InfoOut",
-    "ListUnsubscribeOut",
-    "MessageExtrasOut",
-    "MessageOut",
-    "MessagesExtrasOut",
-    "MessagesOut",
-    "RuntimeStatsOut",
-    "SendOut",
-    "StoredOut",
-    "SummaryExtrasOut",
-    "SummaryOut",
-]
 
 
 class _Out(BaseModel):

@@ -4,7 +4,7 @@ Each `..._out` function maps one mailtrap object to its model and nothing else: 
 state. Mailpit's conventions are kept here: `From` is never null, `Date` falls back to the
 arrival time, an HTML-only message's `Text` is its HTML's text, attachments carry MD5, SHA-1
 and SHA-256 checksums. `message_out` does real work (checksums, HTML to text): call it from a
-worker thread, never on the event loop.
+worker thread, never on the event loop. Import them through mailtrap.web.schemas.
 """
 
 from __future__ import annotations
@@ -29,15 +29,6 @@ from mailtrap.web.outputs import (
     SummaryExtrasOut,
     SummaryOut,
 )
-
-__all__ = [
-    "envelope_out",
-    "message_extras_out",
-    "message_out",
-    "stored_out",
-    "summary_extras_out",
-    "summary_out",
-]
 
 
 def _address(a: Address) -> AddressOut:
