@@ -15,7 +15,7 @@ from mailtrap.checks.caniemail import Feature
 from mailtrap.checks.html import HTMLCheck, check_html
 from mailtrap.web.deps import NOT_FOUND, Parsed, error
 from mailtrap.web.latest import MessageID
-from mailtrap.web.schemas import _Out
+from mailtrap.web.outputs import _Out
 
 __all__ = ["HTMLCheckOut", "html_check_out"]
 

@@ -1,19 +1,19 @@
-"""The SMTP sink: accept every message and hand it to a store. Relays nothing.
+"""The SMTP sink's decisions: accept every message and hand it to a store. Relays nothing.
 
-`SMTPServer` runs either on a loop you already have (`await start_async()`, as `mailtrap serve`
-does beside uvicorn) or on a thread of its own (`start()` / `with SMTPServer(...)`, as tests and
-scripts do). Either way `port=0` works, and `host`/`port` tell where it listened.
+`DeliveryHandler` is aiosmtpd's handler. It answers each command's hook (a chaos fault rule or
+a limit may refuse first), prepends the `Received:` trace field (its tokens made safe by
+`mailtrap.smtp.trace`) and waits for the store without blocking the loop. It also counts what
+`SMTPStats` reports, and admits or refuses each connection for `SMTPProtocol`.
 
-An exception inside the server is never lost: it is answered with a 4xx/5xx reply, logged, and
-kept in `errors`; `check()` raises the first one in the caller, so a test cannot pass while the
-server was failing.
+An exception is never lost: it is answered with a 4xx reply, logged, and passed to `on_error`
+(`SMTPServer` keeps it in `errors`, and `check()` raises it in the caller). The defaults below
+are the server's and the CLI's. Lifecycle: `mailtrap.smtp.server`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from concurrent.futures import Future
 from email.utils import format_datetime, localtime
@@ -28,6 +28,7 @@ from mailtrap.errors import StoreUnavailable
 from mailtrap.message.models import Envelope, MessageSummary
 from mailtrap.smtp.chaos import Chaos, Stage
 from mailtrap.smtp.stats import SMTPStats
+from mailtrap.smtp.trace import peer_address, peer_host, session_login, trace_token
 from mailtrap.storage.base import MessageStore
 
 __all__ = [
@@ -37,7 +38,8 @@ __all__ = [
     "DEFAULT_MAX_RECIPIENTS",
     "DeliveryHandler",
     "SMTPStats",
-    "trace_token",
+    "peer_host",  # re-exported: its home is mailtrap.smtp.trace
+    "trace_token",  # likewise
 ]
 
 log = logging.getLogger("mailtrap.smtp.handler")
@@ -188,10 +190,10 @@ class DeliveryHandler:
         meta = Envelope(
             mail_from=envelope.mail_from or "",
             rcpt_tos=tuple(envelope.rcpt_tos),
-            peer=_peer(session.peer),
+            peer=peer_address(session.peer),
             helo=session.host_name or "",
             tls=session.ssl is not None,
-            login=_login(session),
+            login=session_login(session),
         )
         stored = self.store.submit(raw, meta)
         try:
@@ -264,50 +266,3 @@ class DeliveryHandler:
             f"\t{self._now()}\r\n"
         )
         return line.encode("utf-8", "surrogateescape")
-
-
-# RFC 5321 4.5.3.1.2-3: a domain has at most 255 octets, a path 256. Longer input is cut, so
-# the field stays within RFC 5322's 998-octet line; the envelope keeps the full value.
-_TRACE_TOKEN_MAX = 256
-# One run of printable ASCII that cannot end a token, open a comment or quoted string, or start
-# the date (";"): the shape of every EHLO name and address a real client sends.
-_PLAIN_TOKEN = re.compile(rf"[!#-'*-:=?-\[\]-~]{{1,{_TRACE_TOKEN_MAX}}}\Z")
-_SYNTAX = frozenset(' "();<>\\')
-
-
-def trace_token(value: str) -> str:
-    """`value`, safe to write as one token of a `Received:` field.
-
-    Every character that could end or fold the line or mislead a parser of the field becomes
-    "?": controls (CR, LF, TAB, NUL, DEL, C1), any whitespace, Unicode line and paragraph
-    separators, format characters (bidi overrides), surrogate escapes of undecodable bytes,
-    and the field's own syntax (quotes, parentheses, angle brackets, ";", backslash). Printable
-    UTF-8 (SMTPUTF8 names) is kept. At most 256 characters are kept, then "...".
-    """
-    if _PLAIN_TOKEN.match(value):
-        return value  # the common case, checked in one regex pass
-    cut = value[:_TRACE_TOKEN_MAX]
-    # str.isprintable() is False exactly for Unicode's "Other" and "Separator" categories
-    # (space aside), which covers controls, separators, format characters and surrogates.
-    safe = "".join(c if c.isprintable() and c not in _SYNTAX else "?" for c in cut)
-    return safe + ("..." if len(value) > _TRACE_TOKEN_MAX else "")
-
-
-def _peer(peer: Any) -> str:
-    if isinstance(peer, tuple) and len(peer) >= 2:
-        return f"{peer[0]}:{peer[1]}"
-    return str(peer or "")
-
-
-def peer_host(peer: Any) -> str:
-    """The host part of an aiosmtpd peer (a (host, port) tuple or anything else)."""
-    return _peer(peer).rsplit(":", 1)[0]
-
-
-def _login(session: Session) -> str | None:
-    if not session.authenticated:
-        return None
-    login = getattr(session.auth_data, "login", None)
-    if isinstance(login, bytes):
-        return login.decode("utf-8", "replace")
-    return None if login is None else str(login)
