@@ -58,6 +58,12 @@ class CpuLimit:
         if cores <= 0:
             raise ValueError(f"a CPU limit must be above 0 cores, got {cores}")
         self.cores = cores
+        self._quota = max(1000, round(cores * PERIOD_US))
+        self._v2 = _v2()
+        parent = ROOT if self._v2 else _v1_cpu()
+        if parent is None:
+            raise RuntimeError(unavailable() or "no cgroup cpu controller")
+        self._parent = parent
         self._groups: list[Path] = []
 
     @property
@@ -67,20 +73,16 @@ class CpuLimit:
 
     def add(self, pid: int) -> None:
         """Move process `pid` into a new group limited to `cores`."""
-        quota = max(1000, round(self.cores * PERIOD_US))
-        parent = ROOT if _v2() else _v1_cpu()
-        if parent is None:
-            raise RuntimeError(unavailable() or "no cgroup cpu controller")
-        group = parent / f"mailtrap-bench-{os.getpid()}-{len(self._groups)}"
-        if _v2():
+        group = self._parent / f"mailtrap-bench-{os.getpid()}-{len(self._groups)}"
+        if self._v2:
             # Children of the root get the cpu controller only once it is enabled for them.
             (ROOT / "cgroup.subtree_control").write_text("+cpu")
             group.mkdir()
-            (group / "cpu.max").write_text(f"{quota} {PERIOD_US}")
+            (group / "cpu.max").write_text(f"{self._quota} {PERIOD_US}")
         else:
             group.mkdir()
             (group / "cpu.cfs_period_us").write_text(str(PERIOD_US))
-            (group / "cpu.cfs_quota_us").write_text(str(quota))
+            (group / "cpu.cfs_quota_us").write_text(str(self._quota))
         self._groups.append(group)
         (group / "cgroup.procs").write_text(str(pid))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -194,14 +195,19 @@ def test_ingest_runs_mailtrap_on_postgresql_beside_sqlite_in_one_run() -> None:
     assert re.search(r"^mailtrap-postgres-2 / mailtrap-postgres: \d+\.\d\dx$", out, re.M), out
 
 
+def _benchmark_module(name: str) -> Any:
+    """benchmarks/<name>.py, imported as the scripts import each other (from their folder)."""
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+
+
 def _cpulimit() -> Any:
     """benchmarks/cpulimit.py, imported; skipped where cgroups cannot be made (not root, no
     cpu controller), except in CI, whose machine runs .ci/run as root."""
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import cpulimit
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    cpulimit = _benchmark_module("cpulimit")
     why = cpulimit.unavailable()
     if why and os.environ.get("CI"):
         pytest.fail(f"CI must be able to limit CPU with cgroups: {why}")
@@ -212,6 +218,7 @@ def _cpulimit() -> Any:
 
 def test_a_cpu_limit_holds_a_busy_process_to_its_share_and_is_removed_after() -> None:
     cpulimit = _cpulimit()
+    cpu_seconds = _benchmark_module("procstat").tree_cpu_seconds
     spin = "import time\nwhile True: pass"
     busy = subprocess.Popen([sys.executable, "-c", spin])
     try:
@@ -219,9 +226,9 @@ def test_a_cpu_limit_holds_a_busy_process_to_its_share_and_is_removed_after() ->
             limit.add(busy.pid)
             [group] = limit.groups
             assert (group / "cgroup.procs").read_text().split() == [str(busy.pid)]
-            before, began = _cpu_seconds(busy.pid), time.monotonic()
+            before, began = cpu_seconds(busy.pid) or 0.0, time.monotonic()  # None: none yet
             time.sleep(1.5)
-            share = (_cpu_seconds(busy.pid) - before) / (time.monotonic() - began)
+            share = (cpu_seconds(busy.pid) - before) / (time.monotonic() - began)
             busy.kill()
             busy.wait()
         assert share < 0.3, f"held to 0.1 cores, the spinning process used {share:.2f}"
@@ -229,11 +236,6 @@ def test_a_cpu_limit_holds_a_busy_process_to_its_share_and_is_removed_after() ->
     finally:
         busy.kill()
         busy.wait()
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def test_ingest_holds_each_server_to_the_cpu_limit_it_is_given() -> None:

@@ -183,3 +183,9 @@ def started(op: Operation[Any, Any]) -> bool:
         op.future.set_exception(exc)
         return False
     return True
+
+
+def unprepared(_conn: object) -> Outcome:
+    """The `apply` of an operation whose `prepare` sets the real one (arriving mail, parsed
+    first): never called, since `started` prepares every operation before its batch."""
+    raise AssertionError("the writer prepares (parses) a message before applying it")

@@ -19,30 +19,26 @@ class Subscribers:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._callbacks: tuple[Subscriber, ...] = ()
-        self._wanted: tuple[Wanted, ...] = ()
+        self._entries: tuple[tuple[Subscriber, Wanted], ...] = ()
 
     def add(self, callback: Subscriber, summaries: Wanted = True) -> Callable[[], None]:
+        entry = (callback, summaries)  # this subscription, by identity: unsubscribe ends it
         with self._lock:
-            self._callbacks = (*self._callbacks, callback)
-            self._wanted = (*self._wanted, summaries)
+            self._entries = (*self._entries, entry)
 
         def unsubscribe() -> None:
             with self._lock:
-                at = next((i for i, c in enumerate(self._callbacks) if c is callback), None)
-                if at is not None:
-                    self._callbacks = self._callbacks[:at] + self._callbacks[at + 1 :]
-                    self._wanted = self._wanted[:at] + self._wanted[at + 1 :]
+                self._entries = tuple(e for e in self._entries if e is not entry)
 
         return unsubscribe
 
     def want_summaries(self) -> bool:
         """Whether any subscriber wants the summaries of new mail (asking each that decides
         each time, until one does)."""
-        return any(w() if callable(w) else w for w in self._wanted)
+        return any(w() if callable(w) else w for _, w in self._entries)
 
     def emit(self, event: StoreEvent) -> None:
-        for callback in self._callbacks:  # a snapshot: the tuple is replaced, never mutated
+        for callback, _ in self._entries:  # a snapshot: the tuple is replaced, never mutated
             try:
                 callback(event)
             except Exception:

@@ -26,6 +26,7 @@ from mailtrap.message.models import Envelope, MessageSummary
 from mailtrap.message.parsing import summarize
 from mailtrap.message.searchtext import indexed_text
 from mailtrap.storage import _schema
+from mailtrap.storage._batches import unprepared
 from mailtrap.storage._writer import Operation
 from mailtrap.storage.base import StoreEvent, new_id
 from mailtrap.storage.tagrules import TagRule, apply_rules
@@ -87,7 +88,7 @@ class Pending:
         applies the tag `rules` (`prepare`), so the caller, often the SMTP event loop, never
         does. Untagged, it is a row of one statement."""
         prepare = partial(_parse, raw, envelope, rules)
-        return Operation(_unparsed, apply_many=insert_many, prepare=prepare)
+        return Operation(unprepared, apply_many=insert_many, prepare=prepare)
 
     def outcome(self) -> tuple[MessageSummary, list[StoreEvent]]:
         return self.summary, [StoreEvent("new", (self.summary.id,), summary=self.summary)]
@@ -102,10 +103,6 @@ def _parse(raw: bytes, envelope: Envelope, rules: tuple[TagRule, ...], op: Opera
     pending = op.data = Pending.build(raw, envelope, rules)
     op.apply = pending.apply
     op.statement_rows = 0 if pending.tags else CHUNK
-
-
-def _unparsed(_conn: sqlite3.Connection) -> tuple[MessageSummary, list[StoreEvent]]:
-    raise AssertionError("the writer prepares (parses) a message before applying it")
 
 
 def _insert_tags(conn: sqlite3.Connection, pending: list[Pending]) -> None:

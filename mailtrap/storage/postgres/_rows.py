@@ -23,6 +23,7 @@ from mailtrap.message.models import Envelope, MessageSummary
 from mailtrap.message.parsing import Digest, summarize
 from mailtrap.message.searchtext import COLUMNS, indexed_text
 from mailtrap.storage import _schema
+from mailtrap.storage._batches import unprepared
 from mailtrap.storage.base import StoreEvent, new_id
 from mailtrap.storage.postgres._writer import Conn, Operation, Outcome
 from mailtrap.storage.tagrules import TagRule, apply_rules
@@ -150,9 +151,5 @@ def insert_operation(raw: bytes, envelope: Envelope, rules: tuple[TagRule, ...])
     """The writer's operation for one arriving message: parsed (with the tag `rules`) on the
     writer's preparing thread, never on the caller's."""
     return Operation(
-        _unparsed, apply_many=_insert_many, prepare=partial(_parse, raw, envelope, rules)
+        unprepared, apply_many=_insert_many, prepare=partial(_parse, raw, envelope, rules)
     )
-
-
-def _unparsed(_conn: Conn) -> Outcome:
-    raise AssertionError("the writer prepares (parses) a message before applying it")

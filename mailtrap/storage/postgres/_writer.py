@@ -10,9 +10,10 @@ A batch runs in pipeline mode, BEGIN and COMMIT sent as statements on the autoco
 connection: only reading a result waits for the server. Inserts say beforehand what to
 announce (`Operation.notice`) and their results are read after the COMMIT, so a batch of mail
 is one round trip (two with retention), not seven. Each wait gives up the GIL, and getting it
-back from a busy event loop can take a switch interval (5 ms). If anything in the batch fails,
-it is rolled back and run again the careful way: each run of operations in a savepoint, and
-if that fails each operation in its own, so one failing operation fails only its own future.
+back from a busy event loop can take a switch interval (`mailtrap serve` sets 1 ms). If
+anything in the batch fails, it is rolled back and run again the careful way: each run of
+operations in a savepoint, and if that fails each operation in its own, so one failing
+operation fails only its own future.
 
 A preparing thread takes the operations first, in order, and parses arriving mail while the
 writer waits on the server (about 9% more mail a second with 20 senders).
