@@ -89,6 +89,24 @@ def test_the_sidebar_counts_filters_and_acts_on_the_list(browser: Any) -> None:
         expect(side.get_by_text("No tags yet.")).to_be_visible()
 
 
+def test_a_search_counts_its_own_changes_without_the_event_socket(browser: Any) -> None:
+    """Seen in CI: "Mark all read" on a search clicked before the page's first event arrived
+    stayed enabled, as the search's counts waited on an event that described the mailbox
+    before the change. The page now reads them again itself; here the socket never speaks."""
+    with running(browser) as app:
+        app.send_many([mail("Invoice 1", X_Tags="billing"), mail("Hello")])
+        app.page.route_web_socket("**/api/events", lambda ws: None)  # open, and silent
+        app.open("/?q=tag%3Abilling")
+        mark_all = app.page.get_by_role("button", name="Mark all read")
+        rows = app.page.locator("#messages li")
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_have_class(re.compile(r"\bunread\b"))
+        mark_all.click()
+        expect(mark_all).to_be_disabled()
+        expect(rows.first).not_to_have_class(re.compile(r"\bunread\b"))
+        assert app.api_read() == {"Invoice 1": True, "Hello": False}
+
+
 def no_overflow(app: App) -> None:
     width = app.page.evaluate("document.documentElement.scrollWidth")
     assert width <= app.page.viewport_size["width"]

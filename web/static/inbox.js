@@ -168,7 +168,10 @@
     sync();
     try {
       await api(method, path, body);
+      // A search's counts are its matches, which no event carries, and the page's first event
+      // may come after this change: read them again rather than wait on the socket for them.
       if (after) await after();
+      else if (view.query) await reload();
       busy.textContent = "";
     } catch (error) {
       busy.textContent = `Failed: ${error.message}`;
