@@ -68,12 +68,21 @@ def test_a_trigger_keeps_its_code_at_zero_percent_and_zero_means_the_default(
     running: tuple[SMTPServer, httpx.Client],
 ) -> None:
     smtp, http = running
-    body = {"Authentication": {"ErrorCode": 454}, "Recipient": {"ErrorCode": 0, "Probability": 1}}
+    body = {"Authentication": {"ErrorCode": 454}, "Recipient": {"ErrorCode": 0, "Probability": 100}}
     answer = http.put("/api/v1/chaos", json=body).json()
     assert answer["Authentication"] == {"ErrorCode": 454, "Probability": 0}
-    assert answer["Recipient"] == {"ErrorCode": 451, "Probability": 1}
-    with smtplib.SMTP(smtp.host, smtp.port) as client:  # 0%: never fires
-        client.sendmail("a@example.com", ["b@example.com"], b"Subject: x\r\n\r\nx")
+    assert answer["Recipient"] == {"ErrorCode": 451, "Probability": 100}
+    with smtplib.SMTP(smtp.host, smtp.port) as client:  # the default code is the one sent
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+            client.sendmail("a@example.com", ["b@example.com"], b"Subject: x\r\n\r\nx")
+    assert refused.value.recipients["b@example.com"][0] == 451
+    # At 0% a trigger keeps its code and never fires. (It was 1% here, which failed one CI
+    # run in a hundred.)
+    answer = http.put("/api/v1/chaos", json={"Recipient": {"ErrorCode": 450}}).json()
+    assert answer["Recipient"] == {"ErrorCode": 450, "Probability": 0}
+    with smtplib.SMTP(smtp.host, smtp.port) as client:
+        for _ in range(200):
+            assert client.sendmail("a@example.com", ["b@example.com"], b"Subject: x\r\n\r\nx") == {}
 
 
 def test_keys_are_matched_ignoring_case_as_go_does(
