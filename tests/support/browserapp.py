@@ -59,6 +59,13 @@ class App:
 
         self.page.locator("li", has_text=subject).locator("a.row").first.click()
         expect(self.page.locator("h1.subject")).to_have_text(subject)
+        self.settle()
+
+    def settle(self) -> None:
+        """Wait until the page now shown has run its scripts. Call it after an `expect` that
+        shows a new page and before a key press or a click that a script handles: what the
+        server drew (a heading, an enabled button, a URL) is there before the scripts at the
+        end of the body run, and a key pressed in between is lost."""
         self.page.wait_for_load_state("domcontentloaded")
 
     def api_read(self) -> dict[str, bool]:

@@ -57,8 +57,7 @@ def test_open_a_message_and_switch_every_tab(app: App) -> None:
     app.send(msg)
     app.send(mail("Newer one"))
     app.open()
-    app.page.locator("li", has_text="Tabs").locator("a.row").click()
-    expect(app.page.locator("h1.subject")).to_have_text("Tabs")
+    app.read("Tabs")
     frame = app.page.frame_locator("#html-frame")
     expect(frame.locator("#hi")).to_have_text("HTML body")
     for tab, panel, text in [
@@ -75,6 +74,7 @@ def test_open_a_message_and_switch_every_tab(app: App) -> None:
     assert app.page.locator("#html-frame").evaluate("f => f.getBoundingClientRect().width") == 375
     app.page.keyboard.press("k")  # newer
     expect(app.page.locator("h1.subject")).to_have_text("Newer one")
+    app.settle()
     app.page.keyboard.press("j")  # older
     expect(app.page.locator("h1.subject")).to_have_text("Tabs")
     assert all(m.read for m in app.store.list().messages)  # opening marks read (the UI does)
@@ -227,6 +227,7 @@ def test_remote_images_load_only_after_the_toggle(app: App) -> None:
         assert refused.value.failure == "csp"
         frame = app.page.frame_locator("#html-frame")
         expect(frame.locator("#hi")).to_have_text("Hi")
+        app.settle()
         assert frame.locator("#px").evaluate("i => i.naturalWidth") == 0
         assert pixel.hits == []
         with app.page.expect_event("requestfinished", lambda r: r.url == src):

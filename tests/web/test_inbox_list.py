@@ -69,6 +69,7 @@ def test_recipients_thousands_page_sizes_and_range_selection(browser: Any) -> No
         )
         app.page.get_by_role("link", name="← Inbox").click()  # to the page, at the row
         expect(app.page).to_have_url(re.compile(r"/\?start=100&limit=100#m-[\w-]+$"))
+        app.settle()
         app.page.get_by_label("Per page").select_option("25")  # the page of the first row
         expect(app.page).to_have_url(app.web.url + "/?start=100&limit=25")
         expect(count).to_have_text("101\u2013125 of 1,235")

@@ -90,6 +90,7 @@ def test_message_navigation_keeps_the_search_and_the_page(browser: Any) -> None:
         rows.first.locator("a.row").click()
         subject = app.page.locator("h1.subject")
         expect(subject).to_have_text("Billing 09")
+        app.settle()
         back = app.page.get_by_role("link", name="← Inbox")
         expect(back).to_have_attribute("href", re.compile(re.escape(listed) + "#m-"))
         # Newer is the last row of the search's first page, older the next billing mail,
@@ -100,12 +101,14 @@ def test_message_navigation_keeps_the_search_and_the_page(browser: Any) -> None:
         app.page.keyboard.press("k")
         expect(subject).to_have_text("Billing 10")
         expect(back).to_have_attribute("href", re.compile(r"^/\?q=from%3Abilling#m-"))
+        app.settle()
         app.page.keyboard.press("j")
         expect(subject).to_have_text("Billing 09")
         for n in range(8, -1, -1):  # past "Other 0", between Billing 01 and 00 in the inbox
             older.click()
             expect(subject).to_have_text(f"Billing {n:02}")
         expect(older).to_have_count(0)  # "Other first" is older, but outside the search
+        app.settle()
         # Mark unread: back to the list it came from, not to the inbox.
         app.page.get_by_role("button", name="Mark unread").click()
         expect(app.page).to_have_url(re.compile(re.escape(app.web.url + listed) + "#m-"))
@@ -224,7 +227,7 @@ def test_a_phone_shows_every_preview_width_and_the_tabs_without_overflow(browser
         msg.add_attachment(b"a,b\n", maintype="text", subtype="csv", filename="b.csv")
         app.send(msg)
         app.open()
-        app.page.locator("#messages a.row").first.click()
+        app.read("Phone")
         expect(app.page.frame_locator("#html-frame").locator("#wide")).to_be_visible()
         frame = app.page.locator("#html-frame")
         for preset, width in (("Tablet", 768), ("Phone", 375), ("Tablet", 768)):
