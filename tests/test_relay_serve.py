@@ -216,7 +216,9 @@ def test_a_hung_or_dead_relay_never_slows_capture(hung: int) -> None:
                     slowest = max(slowest, time.monotonic() - sent)
             took = time.monotonic() - began
             assert source.get("/api/v1/messages?limit=1")["messages_count"] == 100
-            assert slowest < 1.0, f"a message took {slowest:.3f}s with the relay on port {port}"
+            # The bug waited out the relay's 30 s timeout; a loaded machine has shown a lone
+            # 1.09 s answer from a healthy server (tests/test_hostile_mail.py).
+            assert slowest < 5.0, f"a message took {slowest:.3f}s with the relay on port {port}"
             assert took < 10, took
         finally:
             source.stop()

@@ -252,7 +252,9 @@ def test_every_command_restarts_the_idle_timeout(store: MessageStore) -> None:
             assert time.monotonic() - started > 1.0
             quiet = time.monotonic()
             assert stream.readline().startswith(b"421 4.4.2")  # once idle, the timeout comes
-            assert 0.9 < time.monotonic() - quiet < 6
+            # From the last NOOP's answer, read late on a busy machine: above 0.5 s shows the
+            # timeout restarted (it would come at once had it not), and 1.0 is the timeout.
+            assert 0.5 < time.monotonic() - quiet < 6
 
 
 def test_port_zero_binds_a_free_port_and_host_port_are_exposed(store: MessageStore) -> None:

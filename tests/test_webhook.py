@@ -84,7 +84,7 @@ def test_requests_are_paced_to_the_limit() -> None:
     # (unpaced, all nine arrive within a few milliseconds). Slack for a loaded machine's
     # delays in recording the arrivals.
     spread = received[-1].at - received[0].at
-    assert spread >= 1.6, spread
+    assert spread >= 1.2, spread
 
 
 def ingest_seconds(smtp: tuple[str, int], count: int) -> float:

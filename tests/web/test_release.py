@@ -216,7 +216,7 @@ def test_releases_stuck_on_a_hung_relay_leave_the_api_answering() -> None:
             began = time.monotonic()
             assert http.get("/api/v1/messages").status_code == 200
             assert http.get(f"/api/v1/message/{id}").status_code == 200
-            assert time.monotonic() - began < 2
+            assert time.monotonic() - began < 3  # held behind the relay, they took 30 s
         finally:
             hung.close()  # resets the waiting connections: the rest fail at once
             for thread in threads:
