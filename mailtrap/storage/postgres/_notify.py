@@ -114,9 +114,9 @@ class Listener:
     """A daemon thread emitting the other instances' events: LISTENs on `channel` over
     connections from `connect()` and hands each event to `emit`. New messages' summaries are
     loaded with `load(ids)` (in arrival order, skipping ids already gone) only while `wanted()`
-    says a subscriber reads them; otherwise a payload's new mail is one `new` event with its
-    ids and no summary (no query: with several instances, loading every other instance's mail
-    for nobody was a third of the work per message)."""
+    says a subscriber reads them; otherwise each `new` entry of a payload is one `new` event
+    with its ids and no summary (no query: with several instances, loading every other
+    instance's mail for nobody was a third of the work per message)."""
 
     def __init__(
         self,
