@@ -81,15 +81,18 @@ from ingest_targets import (
     postgres_missing,
     wait_ready,
 )
-from procstat import free_port, rss_mib, stop
+from ports import unused_ports
+from procstat import rss_mib, stop
 
 
 def bench(target: str, args: argparse.Namespace, postgres: Postgres | None = None) -> Row:
     """Serve `target` (the PostgreSQL ones in a fresh schema on `postgres`), load it, measure."""
     row = Row(target)
     servers = 2 if target == "mailtrap-postgres-2" else 1
-    ports = [(free_port(), free_port()) for _ in range(servers)]
-    hook = free_port() if target == "mailtrap-hooks" else 0
+    hooked = target == "mailtrap-hooks"
+    picked = iter(unused_ports(2 * servers + hooked))
+    ports = [(next(picked), next(picked)) for _ in range(servers)]
+    hook = next(picked) if hooked else 0
     options = None
     schemas = contextlib.ExitStack()  # dropped once the servers have stopped
     if postgres is not None:

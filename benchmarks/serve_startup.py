@@ -23,17 +23,13 @@ import time
 import urllib.request
 from pathlib import Path
 
+from ports import unused_ports
+
 DEADLINE = 30.0  # seconds; every wait below gives up then, so a broken server fails the run
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def serve(tmp: Path, *extra: str) -> tuple[subprocess.Popen[bytes], int, int]:
-    smtp, http = free_port(), free_port()
+    smtp, http = unused_ports(2)
     exe = shutil.which("mailtrap") or "mailtrap"
     cmd = [exe, "serve", "--smtp", f"127.0.0.1:{smtp}", "--http", f"127.0.0.1:{http}", *extra]
     if "--memory" not in extra:

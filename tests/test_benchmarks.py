@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import re
@@ -11,10 +10,11 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
+from cpulimit import CpuLimit, unavailable
 from postgres import URL_VARIABLE, postgres_bin
+from procstat import tree_cpu_seconds
 
 # Each runs a load script, or the soak for 4 s: meta tests of the tooling, not of mailtrap.
 pytestmark = pytest.mark.slow
@@ -195,40 +195,30 @@ def test_ingest_runs_mailtrap_on_postgresql_beside_sqlite_in_one_run() -> None:
     assert re.search(r"^mailtrap-postgres-2 / mailtrap-postgres: \d+\.\d\dx$", out, re.M), out
 
 
-def _benchmark_module(name: str) -> Any:
-    """benchmarks/<name>.py, imported as the scripts import each other (from their folder)."""
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        return importlib.import_module(name)
-    finally:
-        sys.path.remove(str(BENCHMARKS))
-
-
-def _cpulimit() -> Any:
-    """benchmarks/cpulimit.py, imported; skipped where cgroups cannot be made (not root, no
-    cpu controller), except in CI, whose machine runs .ci/run as root."""
-    cpulimit = _benchmark_module("cpulimit")
-    why = cpulimit.unavailable()
+def _require_cgroups() -> None:
+    """Skips where cgroups cannot be made (not root, no cpu controller), except in CI, whose
+    machine runs .ci/run as root."""
+    why = unavailable()
     if why and os.environ.get("CI"):
         pytest.fail(f"CI must be able to limit CPU with cgroups: {why}")
     if why:
         pytest.skip(why)
-    return cpulimit
 
 
 def test_a_cpu_limit_holds_a_busy_process_to_its_share_and_is_removed_after() -> None:
-    cpulimit = _cpulimit()
-    cpu_seconds = _benchmark_module("procstat").tree_cpu_seconds
+    _require_cgroups()
     spin = "import time\nwhile True: pass"
     busy = subprocess.Popen([sys.executable, "-c", spin])
     try:
-        with cpulimit.CpuLimit(0.1) as limit:
+        with CpuLimit(0.1) as limit:
             limit.add(busy.pid)
             [group] = limit.groups
             assert (group / "cgroup.procs").read_text().split() == [str(busy.pid)]
-            before, began = cpu_seconds(busy.pid) or 0.0, time.monotonic()  # None: none yet
+            before, began = tree_cpu_seconds(busy.pid) or 0.0, time.monotonic()  # None: none yet
             time.sleep(1.5)
-            share = (cpu_seconds(busy.pid) - before) / (time.monotonic() - began)
+            after = tree_cpu_seconds(busy.pid)
+            assert after is not None, "the spinning process used no CPU at all"
+            share = (after - before) / (time.monotonic() - began)
             busy.kill()
             busy.wait()
         assert share < 0.3, f"held to 0.1 cores, the spinning process used {share:.2f}"
@@ -239,7 +229,7 @@ def test_a_cpu_limit_holds_a_busy_process_to_its_share_and_is_removed_after() ->
 
 
 def test_ingest_holds_each_server_to_the_cpu_limit_it_is_given() -> None:
-    _cpulimit()
+    _require_cgroups()
     out = run("ingest.py", *TINY, "--target", "mailtrap", "--cpu-limit", "0.5", needs=SMTP_SOURCE)
     assert out.splitlines()[0].endswith(", each server process held to 0.5 cores"), out
     rows = {line.split()[0]: line.split() for line in out.splitlines()[2:4]}

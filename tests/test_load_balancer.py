@@ -32,6 +32,7 @@ from typing import Any
 
 import httpx
 import psycopg
+from ports import unused_ports
 from postgres import postgres_bin, throwaway_cluster
 from serving import Running, start
 from tools import require_tool
@@ -81,12 +82,6 @@ def localized(config: str, binds: dict[str, str], servers: dict[tuple[str, str],
             out.append(line)
     assert replaced == set(binds) | set(servers), f"not in README's block: {replaced}"
     return "\n".join(out) + "\n"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def require_postgres() -> None:
@@ -181,7 +176,7 @@ def test_the_readme_haproxy_config_balances_smtp_http_and_the_event_socket(
             for started in [pool.submit(start, *shared) for _ in range(2)]:
                 instances.append(started.result())
         a, b = instances
-        smtp_port, web_port = free_port(), free_port()
+        smtp_port, web_port = unused_ports(2)
         config = localized(
             readme_config(),
             {"smtp": f"127.0.0.1:{smtp_port}", "web": f"127.0.0.1:{web_port}"},

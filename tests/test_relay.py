@@ -14,6 +14,7 @@ from typing import Any
 
 import postgres
 import pytest
+from ports import unused_ports
 from relaytarget import PASSWORD, USER, arrived, relay_to, target_server, without_trace
 
 from mailtrap import MemoryStore, SMTPServer
@@ -190,12 +191,6 @@ def test_implicit_tls(certs: Certificates) -> None:
         server.stop()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def silent() -> Iterator[int]:
     """A port that accepts connections and never says a word (a hung relay)."""
@@ -207,7 +202,7 @@ def silent() -> Iterator[int]:
 
 
 def test_a_down_or_silent_relay_fails_within_its_timeout(silent: int) -> None:
-    down = RelayConfig(host="127.0.0.1", port=free_port(), timeout=2.0)
+    down = RelayConfig(host="127.0.0.1", port=unused_ports()[0], timeout=2.0)
     with pytest.raises(RelayError, match=r"cannot reach the relay 127\.0\.0\.1") as e:
         send(down, "a@example.com", ["x@example.com"], MAIL)
     assert e.value.temporary

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ports import unused_ports
 from serving import Running, start
 
 from mailtrap.cli import main
@@ -187,9 +188,7 @@ def hung() -> Iterator[int]:
 
 
 def test_a_hung_or_dead_relay_never_slows_capture(hung: int) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        dead = probe.getsockname()[1]  # closed when the block ends: nothing listens there
+    dead = unused_ports()[0]  # nothing listens there
     for port in (hung, dead):
         source = start(
             "--memory",

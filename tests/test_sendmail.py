@@ -4,7 +4,6 @@ on stdin, against `mailtrap serve`; what arrived is read back through the HTTP A
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import uuid
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import serving
+from ports import unused_ports
 from tools import require_tool
 
 from mailtrap import Client, Message
@@ -137,9 +137,7 @@ def test_the_mailtrap_sendmail_subcommand_is_the_same(
 
 
 def test_server_down_is_tempfail_75() -> None:
-    with socket.socket() as probe:  # a port that was free a moment ago, and nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = unused_ports()[0]  # nobody listens there
     done = sendmail(None, "--smtp-addr", f"127.0.0.1:{port}", "a@example.com", stdin=b"Hi\n\nx\n")
     assert done.returncode == 75
     assert f"cannot reach mailtrap's SMTP server at 127.0.0.1:{port}" in done.stderr

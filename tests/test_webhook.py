@@ -4,13 +4,13 @@ real `mailtrap serve`, without ever holding up SMTP."""
 from __future__ import annotations
 
 import smtplib
-import socket
 import time
 
 import postgres
 import pytest
 import serving
 from hooksink import HookSink
+from ports import unused_ports
 from scrape import scrape
 
 from mailtrap.flags import parse_url
@@ -119,14 +119,8 @@ def test_a_hook_that_takes_10_seconds_does_not_slow_smtp() -> None:
     assert hooked < 3 * baseline + 2.0, (hooked, baseline)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_a_dead_hook_loses_no_mail_and_logs_each_failure() -> None:
-    dead = f"http://127.0.0.1:{free_port()}/hook"  # nothing listens there
+    dead = f"http://127.0.0.1:{unused_ports()[0]}/hook"  # nothing listens there
     server = serving.start(
         "--memory", env={"MAILTRAP_WEBHOOK_URL": dead, "MAILTRAP_WEBHOOK_LIMIT": "0"}
     )

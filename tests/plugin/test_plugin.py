@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 import pytest
 from liveserver import LiveServer
 from mailfactory import deliver
+from ports import unused_ports
 from serving import start
 
 from mailtrap import MemoryStore, SMTPServer
@@ -422,25 +422,8 @@ def test_tls_and_auth_modes_expose_a_verifiable_ca(pytester: pytest.Pytester, mo
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
-def _free_port_pair() -> int:
-    """A port that is free on 127.0.0.1, with the one after it free too (for two workers)."""
-    for _ in range(50):
-        with socket.socket() as first:
-            first.bind(("127.0.0.1", 0))
-            base = int(first.getsockname()[1])
-            if base >= 65535:
-                continue
-            with socket.socket() as second:
-                try:
-                    second.bind(("127.0.0.1", base + 1))
-                except OSError:
-                    continue
-        return base
-    raise AssertionError("found no two consecutive free ports")
-
-
 def test_a_fixed_port_is_offset_by_the_xdist_worker_number(pytester: pytest.Pytester) -> None:
-    base = _free_port_pair()
+    base = unused_ports(2, consecutive=True)[0]
     record = pytester.path / "ports.txt"
     pytester.makeini(f"[pytest]\nmailtrap_port = {base}\n")
     pytester.makeconftest(SEND)
@@ -467,7 +450,7 @@ def test_a_fixed_port_is_offset_by_the_xdist_worker_number(pytester: pytest.Pyte
 def test_environment_variables_override_the_ini_settings(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ini_port = _free_port_pair()
+    ini_port = unused_ports(2, consecutive=True)[0]
     env_port = ini_port + 1  # free too, and never the ini port
     ini_db, env_db = pytester.path / "ini.db", pytester.path / "env" / "mail.db"
     pytester.makeini(f"[pytest]\nmailtrap_port = {ini_port}\nmailtrap_store = {ini_db}\n")

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ports import unused_ports
 from tools import require_tool
 
 __all__ = ["GTUBE", "Spamd", "running_spamd"]
@@ -38,12 +39,6 @@ class Spamd:
         return f"{self.address[0]}:{self.address[1]}"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _listening(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=1):
@@ -59,7 +54,7 @@ def running_spamd() -> Iterator[Spamd]:
     spamd = require_tool(
         "spamd", "install Debian's spamassassin package (apt-get install spamassassin)"
     )
-    port = _free_port()
+    port = unused_ports()[0]
     with tempfile.TemporaryDirectory(prefix="spamd-") as tmp:
         log = Path(tmp) / "spamd.log"
         # spamd will not run checks as root; it drops to this user (as Debian's service does).
