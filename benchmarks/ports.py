@@ -5,8 +5,8 @@ Why not a port the kernel picks (bind to 0, read it, let it go)? That port comes
 ephemeral range, which every outgoing connection and every bind to 0 on the machine draws from.
 Under xdist, with hundreds of loopback connections a second, it is often handed out again before
 the server we named it to can bind it: the server then fails with "port in use", or worse, a
-check finds somebody else's server listening there. A port below that range is only ever taken
-by a process that names it, as these do, and they pick at random over thousands of them.
+check finds somebody else's server listening there. A port outside that range is only ever
+taken by a process that names it, as these do, and they pick at random over thousands of them.
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ def unused_ports(count: int = 1, *, consecutive: bool = False) -> list[int]:
     with `consecutive`, a run of them (for servers that take a base port and add to it).
 
     Nothing listens on them until somebody names them, so one also serves as a port where
-    nothing answers. Raises RuntimeError naming the kernel setting when no range is left.
+    nothing answers. Raises RuntimeError naming the kernel setting when the ephemeral range
+    leaves no room, or when 200 random picks found too few free.
     """
     spans = [span for span in _candidates() if len(span) >= count]
     if not spans:
